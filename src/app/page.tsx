@@ -1,0 +1,26 @@
+import Link from "next/link";
+
+export default function HomePage() {
+  return (
+    <main className="page narrow">
+      <h1>Carestral</h1>
+      <p className="lead">
+        Give your AI assistant (Claude Desktop, Claude Code, Cursor, VS Code) safe, revocable access to your hospital
+        data and bookings over the Model Context Protocol.
+      </p>
+      <ul className="features">
+        <li>Create a personal access token with only the scopes you want to grant.</li>
+        <li>Paste the ready-made setup into your AI client.</li>
+        <li>Revoke it at any time: the very next request is refused.</li>
+      </ul>
+      <p className="actions">
+        <Link className="button primary" href="/signup">
+          Sign up
+        </Link>
+        <Link className="button" href="/login">
+          Sign in
+        </Link>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,11 @@
+// Runs once when a server instance starts: open the database and apply pending migrations.
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { getDb } = await import("~/server/db");
+  try {
+    await getDb();
+  } catch (error) {
+    // Keep serving: /api/health reports the outage and the next request tries again.
+    console.error("Database not ready at start:", error instanceof Error ? error.message : error);
+  }
+}

@@ -1,0 +1,89 @@
+import "server-only";
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z } from "zod";
+import { readCookie, SESSION_COOKIE_NAME, validateSessionToken, type Session, type SessionUser } from "~/server/auth/session";
+import { getDb, isDatabaseUnavailable, type Database } from "~/server/db";
+
+export interface TRPCContext {
+  db: Database;
+  session: Session | null;
+  user: SessionUser | null;
+  headers: Headers;
+  /** Headers of the HTTP response, for Set-Cookie; absent when called from a server component. */
+  resHeaders: Headers | null;
+}
+
+/** Request-free context: tests build it directly with their own database and user. */
+export function createInnerTRPCContext(opts: {
+  db: Database;
+  session?: Session | null;
+  user?: SessionUser | null;
+  headers?: Headers;
+  resHeaders?: Headers | null;
+}): TRPCContext {
+  return {
+    db: opts.db,
+    session: opts.session ?? null,
+    user: opts.user ?? null,
+    headers: opts.headers ?? new Headers(),
+    resHeaders: opts.resHeaders ?? null,
+  };
+}
+
+export async function createTRPCContext(opts: { headers: Headers; resHeaders?: Headers }): Promise<TRPCContext> {
+  let db: Database;
+  try {
+    db = await getDb();
+  } catch (error) {
+    throw databaseUnavailable(error);
+  }
+  const token = readCookie(opts.headers.get("cookie"), SESSION_COOKIE_NAME);
+  const { session, user } = token ? await validateSessionToken(db, token).catch(rethrowUnavailable) : { session: null, user: null };
+  return createInnerTRPCContext({ db, session, user, headers: opts.headers, resHeaders: opts.resHeaders ?? null });
+}
+
+function databaseUnavailable(cause: unknown): TRPCError {
+  return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The database is unavailable. Try again shortly.", cause });
+}
+
+function rethrowUnavailable(error: unknown): never {
+  throw isDatabaseUnavailable(error) ? databaseUnavailable(error) : error;
+}
+
+const t = initTRPC.context<TRPCContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        // Field errors for forms: { fieldErrors: { name: ["…"] } }.
+        zodError: error.cause instanceof z.ZodError ? z.flattenError(error.cause) : null,
+        // Never send stack traces to clients.
+        stack: undefined,
+      },
+    };
+  },
+});
+
+export const createCallerFactory = t.createCallerFactory;
+export const createTRPCRouter = t.router;
+
+/** Database outages surface as SERVICE_UNAVAILABLE from every procedure, not as a 500. */
+const unavailableMiddleware = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    throw databaseUnavailable(result.error.cause);
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(unavailableMiddleware);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.session || !ctx.user) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  }
+  return next({ ctx: { ...ctx, session: ctx.session, user: ctx.user } });
+});

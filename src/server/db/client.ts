@@ -1,0 +1,115 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+/** The Drizzle database, whichever engine is behind it. Query functions take this as their first argument. */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type DatabaseConfig =
+  | { engine: "postgres"; url: string; maxConnections?: number }
+  /** `dataDir` undefined = in memory (tests). */
+  | { engine: "pglite"; dataDir?: string };
+
+export interface DatabaseHandle {
+  db: Database;
+  engine: DatabaseConfig["engine"];
+  /** Applies pending migrations from `drizzle/`, serialised across instances by an advisory lock. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const migrationsFolder = path.join(process.cwd(), "drizzle");
+
+// Any constant works; all instances must agree on it. ("carestral" as a 32-bit number.)
+const MIGRATION_LOCK_KEY = 0x63617265;
+
+export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
+  if (config.engine === "postgres") return openPostgres(config.url, config.maxConnections ?? 10);
+  return openPglite(config.dataDir);
+}
+
+function openPostgres(url: string, maxConnections: number): DatabaseHandle {
+  const options = {
+    // Fail fast when the server is down, so callers can answer 503 instead of hanging.
+    connect_timeout: 5,
+    idle_timeout: 60,
+    // Migrations print NOTICEs ("schema already exists, skipping"); they are not news.
+    onnotice: () => {},
+  };
+  const client = postgres(url, { ...options, max: maxConnections });
+  return {
+    db: drizzlePostgres({ client, schema }),
+    engine: "postgres",
+    async migrate() {
+      // A session-level advisory lock belongs to one connection, so migrate over a dedicated one.
+      const lockClient = postgres(url, { ...options, max: 1 });
+      try {
+        await lockClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+        try {
+          await migratePostgres(drizzlePostgres({ client: lockClient }), { migrationsFolder });
+        } finally {
+          await lockClient`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+        }
+      } finally {
+        await lockClient.end({ timeout: 5 });
+      }
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+  // PGlite does not create parent folders.
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzlePglite({ client, schema });
+  return {
+    db,
+    engine: "pglite",
+    async migrate() {
+      // PGlite is one connection in one process, but it takes the same lock so both engines behave alike.
+      await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+      try {
+        await migratePglite(db, { migrationsFolder });
+      } finally {
+        await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "53300", // too_many_connections
+]);
+
+/** True when an error means "the database cannot be reached right now" rather than a bug or bad input. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    if (typeof current !== "object") return false;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

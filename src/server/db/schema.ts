@@ -1,0 +1,105 @@
+import { sql } from "drizzle-orm";
+import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => timestamptz("created_at").notNull().defaultNow();
+
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  // Stored trimmed and lower-case, so the unique constraint is case-insensitive in effect.
+  email: text("email").notNull().unique(),
+  firstname: text("firstname").notNull(),
+  surname: text("surname").notNull(),
+  passwordHash: text("password_hash").notNull(),
+  createdAt: createdAt(),
+});
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    // SHA-256 (hex) of the session token; the token itself lives only in the cookie.
+    id: text("id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: timestamptz("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("sessions_user_id_idx").on(table.userId)],
+);
+
+// Fixed-window counters for sign-in and sign-up attempts, shared by every instance.
+export const authRateLimits = pgTable("auth_rate_limits", {
+  key: text("key").primaryKey(),
+  count: integer("count").notNull(),
+  windowStartedAt: timestamptz("window_started_at").notNull(),
+});
+
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    // SHA-256 (hex) of the whole token. The plaintext is never stored.
+    tokenHash: text("token_hash").notNull(),
+    tokenPrefix: text("token_prefix").notNull(),
+    scopes: text("scopes").array().notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamptz("expires_at"),
+    revokedAt: timestamptz("revoked_at"),
+    lastUsedAt: timestamptz("last_used_at"),
+  },
+  (table) => [
+    uniqueIndex("api_tokens_token_hash_idx").on(table.tokenHash),
+    index("api_tokens_user_id_created_at_idx").on(table.userId, table.createdAt),
+  ],
+);
+
+export const hospitals = pgTable(
+  "hospitals",
+  {
+    // A readable slug ("paris-pitie-salpetriere"): stable across environments and easy for a model to quote.
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    city: text("city").notNull(),
+    address: text("address").notNull(),
+    postalCode: text("postal_code").notNull(),
+    // Null when unknown: reference data carries only verified facts.
+    phone: text("phone"),
+    specialties: text("specialties").array().notNull(),
+  },
+  (table) => [index("hospitals_city_idx").on(table.city)],
+);
+
+export const bookingStatus = pgEnum("booking_status", ["confirmed", "cancelled"]);
+
+export const bookings = pgTable(
+  "bookings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    hospitalId: text("hospital_id")
+      .notNull()
+      .references(() => hospitals.id),
+    specialty: text("specialty").notNull(),
+    startsAt: timestamptz("starts_at").notNull(),
+    status: bookingStatus("status").notNull().default("confirmed"),
+    note: text("note"),
+    createdAt: createdAt(),
+    cancelledAt: timestamptz("cancelled_at"),
+    // Null when the booking was made in the web UI.
+    createdByTokenId: uuid("created_by_token_id").references(() => apiTokens.id, { onDelete: "set null" }),
+  },
+  (table) => [
+    index("bookings_user_id_starts_at_idx").on(table.userId, table.startsAt),
+    // One confirmed booking per person per time slot.
+    uniqueIndex("bookings_user_slot_confirmed_idx")
+      .on(table.userId, table.startsAt)
+      .where(sql`${table.status} = 'confirmed'`),
+  ],
+);
