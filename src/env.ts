@@ -13,6 +13,8 @@ const schema = z.object({
     .default("http://localhost:3000")
     .transform((value) => new URL(value).origin),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  // Sign-in and sign-up attempts allowed per minute, per client IP and per email.
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
 });
 
 export type Env = z.infer<typeof schema>;

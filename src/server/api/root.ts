@@ -1,7 +1,9 @@
+import { authRouter } from "./routers/auth";
 import { healthRouter } from "./routers/health";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
+  auth: authRouter,
   health: healthRouter,
 });
 

@@ -1,0 +1,54 @@
+import { expect, type Page } from "@playwright/test";
+
+export interface E2EUser {
+  email: string;
+  password: string;
+  firstname: string;
+  surname: string;
+}
+
+let counter = 0;
+
+function uniqueUser(overrides: Partial<E2EUser>): E2EUser {
+  counter += 1;
+  const unique = `${Date.now()}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+  return {
+    email: `e2e-${unique}@example.test`,
+    password: `pw-${unique}`,
+    firstname: "Ada",
+    surname: "Lovelace",
+    ...overrides,
+  };
+}
+
+/** Signs a new, unique user up through /signup and waits for the dashboard. */
+export async function signUp(page: Page, overrides: Partial<E2EUser> = {}): Promise<E2EUser> {
+  const user = uniqueUser(overrides);
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("First name").fill(user.firstname);
+  await page.getByLabel("Surname").fill(user.surname);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/dashboard\/tokens$/);
+  return user;
+}
+
+/** Signs in through /login and waits for the dashboard (or `expectedPath`, e.g. after a redirect). */
+export async function signIn(
+  page: Page,
+  credentials: { email: string; password: string },
+  expectedPath: string | RegExp = /\/dashboard\/tokens$/,
+): Promise<void> {
+  if (!new URL(page.url(), "http://x").pathname.startsWith("/login")) await page.goto("/login");
+  await page.getByLabel("Email").fill(credentials.email);
+  await page.getByLabel("Password").fill(credentials.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(expectedPath);
+}
+
+/** Signs out with the header's Sign out button and waits to leave the dashboard. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).not.toHaveURL(/\/dashboard/);
+}

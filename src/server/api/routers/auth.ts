@@ -1,0 +1,61 @@
+import { TRPCError } from "@trpc/server";
+import { env } from "~/env";
+import { authenticateUser, createUser, signInInputSchema, signUpInputSchema } from "~/server/auth/accounts";
+import { clientIpFromHeaders } from "~/server/auth/client-ip";
+import { expiredSessionCookie, sessionCookie } from "~/server/auth/cookie";
+import { authAttemptRule, consumeAuthAttempt } from "~/server/auth/rate-limit";
+import { createSession, generateSessionToken, invalidateSession, type SessionUser } from "~/server/auth/session";
+import type { TRPCContext } from "~/server/api/trpc";
+import { createTRPCRouter, publicProcedure } from "~/server/api/trpc";
+
+export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. Sign in instead?";
+export const WRONG_CREDENTIALS_MESSAGE = "Wrong email or password.";
+
+async function enforceAttemptLimit(ctx: TRPCContext, kind: "signin" | "signup", email: string): Promise<void> {
+  const result = await consumeAuthAttempt(
+    ctx.db,
+    { kind, ip: clientIpFromHeaders(ctx.headers), email },
+    authAttemptRule(env.AUTH_RATE_LIMIT_PER_MINUTE),
+  );
+  if (result.allowed) return;
+  ctx.resHeaders?.set("Retry-After", String(result.retryAfterSeconds));
+  throw new TRPCError({
+    code: "TOO_MANY_REQUESTS",
+    message: `Too many attempts. Try again in ${result.retryAfterSeconds} second${result.retryAfterSeconds === 1 ? "" : "s"}.`,
+  });
+}
+
+/** Starts a new session for `user`, ending the one the request came with (no session fixation). */
+async function startSession(ctx: TRPCContext, user: SessionUser): Promise<void> {
+  if (ctx.session) await invalidateSession(ctx.db, ctx.session.id);
+  const token = generateSessionToken();
+  const session = await createSession(ctx.db, token, user.id);
+  ctx.resHeaders?.append("Set-Cookie", sessionCookie(token, session.expiresAt));
+}
+
+export const authRouter = createTRPCRouter({
+  signUp: publicProcedure.input(signUpInputSchema).mutation(async ({ ctx, input }) => {
+    await enforceAttemptLimit(ctx, "signup", input.email);
+    const result = await createUser(ctx.db, input);
+    if (!result.ok) throw new TRPCError({ code: "CONFLICT", message: EMAIL_TAKEN_MESSAGE });
+    await startSession(ctx, result.user);
+    return result.user;
+  }),
+
+  signIn: publicProcedure.input(signInInputSchema).mutation(async ({ ctx, input }) => {
+    await enforceAttemptLimit(ctx, "signin", input.email);
+    const user = await authenticateUser(ctx.db, input);
+    if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS_MESSAGE });
+    await startSession(ctx, user);
+    return user;
+  }),
+
+  signOut: publicProcedure.mutation(async ({ ctx }) => {
+    if (ctx.session) await invalidateSession(ctx.db, ctx.session.id);
+    // Clear the cookie even without a valid session: a stale one is no use to anybody.
+    ctx.resHeaders?.append("Set-Cookie", expiredSessionCookie());
+    return { signedOut: true as const };
+  }),
+
+  me: publicProcedure.query(({ ctx }): SessionUser | null => ctx.user),
+});

@@ -1,0 +1,74 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "~/server/db/client";
+import { users } from "~/server/db/schema";
+import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyAgainstDummyHash, verifyPassword } from "./password";
+import type { SessionUser } from "./session";
+
+// Emails are compared trimmed and lower-case; the unique index on users.email does the rest.
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(
+    z
+      .email({ error: "Enter a valid email address, like name@example.com." })
+      .max(254, { error: "An email address has at most 254 characters." }),
+  );
+
+const nameSchema = (label: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: `Enter your ${label}.` })
+    .max(100, { error: `Your ${label} can have at most 100 characters.` });
+
+export const signUpInputSchema = z.object({
+  email: emailSchema,
+  firstname: nameSchema("first name"),
+  surname: nameSchema("surname"),
+  password: z
+    .string()
+    .min(PASSWORD_MIN_LENGTH, { error: `Use at least ${PASSWORD_MIN_LENGTH} characters.` })
+    .max(PASSWORD_MAX_LENGTH, { error: `Use at most ${PASSWORD_MAX_LENGTH} characters.` }),
+});
+export type SignUpInput = z.infer<typeof signUpInputSchema>;
+
+export const signInInputSchema = z.object({
+  email: emailSchema,
+  // No minimum here: a short password is simply a wrong one, and must not be told apart.
+  password: z
+    .string()
+    .min(1, { error: "Enter your password." })
+    .max(PASSWORD_MAX_LENGTH, { error: `Use at most ${PASSWORD_MAX_LENGTH} characters.` }),
+});
+export type SignInInput = z.infer<typeof signInInputSchema>;
+
+const sessionUserColumns = { id: users.id, email: users.email, firstname: users.firstname, surname: users.surname };
+
+export type CreateUserResult = { ok: true; user: SessionUser } | { ok: false; reason: "email-taken" };
+
+/** Creates an account. A taken email, including one taken by a concurrent sign-up, is an answer, not an error. */
+export async function createUser(db: Database, input: SignUpInput): Promise<CreateUserResult> {
+  const passwordHash = await hashPassword(input.password);
+  const [user] = await db
+    .insert(users)
+    .values({ email: input.email, firstname: input.firstname, surname: input.surname, passwordHash })
+    .onConflictDoNothing({ target: users.email })
+    .returning(sessionUserColumns);
+  return user ? { ok: true, user } : { ok: false, reason: "email-taken" };
+}
+
+/** The user whose email and password these are, or null; takes the same time whether or not the email exists. */
+export async function authenticateUser(db: Database, input: SignInInput): Promise<SessionUser | null> {
+  const [row] = await db
+    .select({ ...sessionUserColumns, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.email, input.email));
+  if (!row) {
+    await verifyAgainstDummyHash(input.password);
+    return null;
+  }
+  const { passwordHash, ...user } = row;
+  return (await verifyPassword(passwordHash, input.password)) ? user : null;
+}

@@ -1,0 +1,20 @@
+export const AFTER_SIGN_IN_PATH = "/dashboard/tokens";
+
+/**
+ * `next` from a query string, if it is a path on this site; otherwise the dashboard. Rejects absolute and
+ * protocol-relative URLs ("//evil.example", "/\evil.example") so sign-in cannot be an open redirect.
+ */
+export function safeNextPath(next: unknown): string {
+  if (typeof next !== "string" || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) {
+    return AFTER_SIGN_IN_PATH;
+  }
+  // Browsers ignore tabs and newlines in URLs, so "/\t/evil.example" is "//evil.example".
+  if (/[\u0000-\u001f\u007f\\]/.test(next)) return AFTER_SIGN_IN_PATH;
+  try {
+    const url = new URL(next, "http://carestral.invalid");
+    if (url.origin !== "http://carestral.invalid") return AFTER_SIGN_IN_PATH;
+    return `${url.pathname}${url.search}${url.hash}`;
+  } catch {
+    return AFTER_SIGN_IN_PATH;
+  }
+}
