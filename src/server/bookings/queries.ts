@@ -1,0 +1,155 @@
+import { and, asc, eq, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "~/server/db/client";
+import { apiTokens, bookings, bookingStatus, hospitals } from "~/server/db/schema";
+import { DomainError } from "~/server/hospitals/errors";
+import { findOfferedSpecialty, getHospital, hospitalIdSchema } from "~/server/hospitals/queries";
+
+export type BookingStatus = (typeof bookingStatus.enumValues)[number];
+
+export interface Booking {
+  id: string;
+  hospital: { id: string; name: string; city: string };
+  specialty: string;
+  startsAt: Date;
+  status: BookingStatus;
+  note: string | null;
+  createdAt: Date;
+  cancelledAt: Date | null;
+  /** Name of the API token that made the booking; null when it was made in the web UI. */
+  tokenName: string | null;
+}
+
+export const BOOKING_HORIZON_DAYS = 365;
+export const NOTE_MAX_LENGTH = 500;
+
+// Field schemas shared by the MCP tools and the tRPC router.
+export const bookingIdSchema = z.uuid("A booking id is a UUID, as returned when the booking was made or listed.");
+export const bookingStatusSchema = z.enum(bookingStatus.enumValues);
+export const bookingSpecialtySchema = z.string().trim().min(1, "Give a specialty the hospital offers.").max(100);
+export const bookingStartsAtSchema = z.iso.datetime({
+  offset: true,
+  error: "Give the time as ISO 8601 with a timezone, e.g. 2030-05-14T09:30:00+02:00.",
+});
+export const bookingNoteSchema = z.string().trim().max(NOTE_MAX_LENGTH, `A note is at most ${NOTE_MAX_LENGTH} characters.`);
+
+export const createBookingInput = z.object({
+  hospitalId: hospitalIdSchema,
+  specialty: bookingSpecialtySchema,
+  startsAt: bookingStartsAtSchema,
+  note: bookingNoteSchema.optional(),
+});
+export type CreateBookingInput = z.infer<typeof createBookingInput>;
+
+const bookingColumns = {
+  id: bookings.id,
+  hospital: { id: hospitals.id, name: hospitals.name, city: hospitals.city },
+  specialty: bookings.specialty,
+  startsAt: bookings.startsAt,
+  status: bookings.status,
+  note: bookings.note,
+  createdAt: bookings.createdAt,
+  cancelledAt: bookings.cancelledAt,
+  tokenName: apiTokens.name,
+};
+
+function selectBookings(db: Database, where: SQL | undefined) {
+  return db
+    .select(bookingColumns)
+    .from(bookings)
+    .innerJoin(hospitals, eq(bookings.hospitalId, hospitals.id))
+    .leftJoin(apiTokens, eq(bookings.createdByTokenId, apiTokens.id))
+    .where(where)
+    .orderBy(asc(bookings.startsAt), asc(bookings.createdAt));
+}
+
+/** The user's bookings in time order, optionally only those with the given status. */
+export async function listBookings(db: Database, userId: string, params: { status?: BookingStatus } = {}): Promise<Booking[]> {
+  return selectBookings(db, and(eq(bookings.userId, userId), params.status ? eq(bookings.status, params.status) : undefined));
+}
+
+async function getBooking(db: Database, userId: string, bookingId: string): Promise<Booking | null> {
+  const [booking] = await selectBookings(db, and(eq(bookings.userId, userId), eq(bookings.id, bookingId)));
+  return booking ?? null;
+}
+
+/**
+ * Books a time slot for the user. The time must be in the future (within a year), the hospital must
+ * offer the specialty, and the user may hold one confirmed booking per time. `tokenId` records which
+ * API token made it (null from the web UI).
+ */
+export async function createBooking(
+  db: Database,
+  userId: string,
+  input: CreateBookingInput,
+  options: { tokenId: string | null; now?: Date },
+): Promise<Booking> {
+  const now = options.now ?? new Date();
+  const startsAt = new Date(input.startsAt);
+  if (startsAt.getTime() <= now.getTime()) {
+    throw new DomainError("invalid", `starts_at ${input.startsAt} is in the past. Choose a time after ${now.toISOString()}.`);
+  }
+  const horizon = new Date(now.getTime() + BOOKING_HORIZON_DAYS * 24 * 60 * 60 * 1000);
+  if (startsAt.getTime() > horizon.getTime()) {
+    throw new DomainError("invalid", `Bookings open at most ${BOOKING_HORIZON_DAYS} days ahead. Choose a time before ${horizon.toISOString()}.`);
+  }
+
+  const hospital = await getHospital(db, input.hospitalId);
+  const specialty = findOfferedSpecialty(hospital, input.specialty);
+  if (!specialty) {
+    throw new DomainError(
+      "invalid",
+      `${hospital.name} does not offer '${input.specialty}'. It offers: ${hospital.specialties.join(", ")}.`,
+    );
+  }
+
+  let id: string;
+  try {
+    const [inserted] = await db
+      .insert(bookings)
+      .values({
+        userId,
+        hospitalId: hospital.id,
+        specialty,
+        startsAt,
+        note: input.note || null,
+        createdByTokenId: options.tokenId,
+      })
+      .returning({ id: bookings.id });
+    if (!inserted) throw new Error("insert returned no row");
+    id = inserted.id;
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new DomainError(
+        "conflict",
+        `You already have a booking at ${startsAt.toISOString()}. Choose another time, or cancel that booking first.`,
+      );
+    }
+    throw error;
+  }
+
+  const booking = await getBooking(db, userId, id);
+  if (!booking) throw new Error("a booking just made was not found");
+  return booking;
+}
+
+/** Cancels the user's booking. Cancelling a cancelled booking returns it unchanged. */
+export async function cancelBooking(db: Database, userId: string, bookingId: string): Promise<Booking> {
+  await db
+    .update(bookings)
+    .set({ status: "cancelled", cancelledAt: new Date() })
+    .where(and(eq(bookings.id, bookingId), eq(bookings.userId, userId), eq(bookings.status, "confirmed")));
+  const booking = await getBooking(db, userId, bookingId);
+  // Another user's booking is "not found" too: its existence is not ours to reveal.
+  if (!booking) throw new DomainError("not_found", `You have no booking with the id ${bookingId}. List your bookings to find its id.`);
+  return booking;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  // Drizzle wraps the driver's error; the SQLSTATE is on it or on its cause.
+  for (let current: unknown = error, depth = 0; current && typeof current === "object" && depth < 5; depth++) {
+    if ((current as { code?: unknown }).code === "23505") return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
