@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { tokenScopeSchema, type TokenScope } from "./scopes";
+
+// Input rules for tokens, shared by the tRPC router and the token service. DESIGN: Tokens.
+
+/** Allowed lifetimes in days; `null` (never) is allowed too. */
+export const TOKEN_EXPIRY_DAYS = [7, 30, 60, 90, 365] as const;
+export type TokenExpiryDays = (typeof TOKEN_EXPIRY_DAYS)[number];
+export const DEFAULT_TOKEN_EXPIRY_DAYS: TokenExpiryDays = 30;
+
+/** Active (not revoked, not expired) tokens one person may hold at once. */
+export const MAX_ACTIVE_TOKENS = 50;
+export const TOKEN_NAME_MAX_LENGTH = 64;
+
+// Control characters, line/paragraph separators, unassigned, private-use and lone surrogates.
+const UNPRINTABLE = /[\p{Cc}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
+// Invisible format characters (bidi overrides can make a name read differently from what it is), except
+// the zero-width joiner that emoji sequences need.
+const INVISIBLE_FORMAT = /(?!\u200d)\p{Cf}/u;
+
+export const tokenNameSchema = z
+  .string({ error: "Give the token a name." })
+  .trim()
+  .min(1, "Give the token a name.")
+  .refine((name) => [...name].length <= TOKEN_NAME_MAX_LENGTH, `Use at most ${TOKEN_NAME_MAX_LENGTH} characters.`)
+  .refine((name) => !UNPRINTABLE.test(name) && !INVISIBLE_FORMAT.test(name), "Use printable characters only.");
+
+export const tokenScopesSchema = z
+  .array(tokenScopeSchema, { error: "Choose at least one scope." })
+  .min(1, "Choose at least one scope.")
+  .transform((scopes): TokenScope[] => [...new Set(scopes)]);
+
+export const tokenExpiresInDaysSchema = z
+  .literal(TOKEN_EXPIRY_DAYS, { error: `Choose an expiration of ${TOKEN_EXPIRY_DAYS.join(", ")} days, or never.` })
+  .nullable();
+
+export const generateTokenInputSchema = z.object({
+  name: tokenNameSchema,
+  scopes: tokenScopesSchema,
+  /** `null` = never expires; left out = the default (30 days). */
+  expiresInDays: tokenExpiresInDaysSchema.default(DEFAULT_TOKEN_EXPIRY_DAYS),
+});
+export type GenerateTokenInput = z.infer<typeof generateTokenInputSchema>;
+
+export const tokenIdSchema = z.uuid({ error: "Not a valid token id." });

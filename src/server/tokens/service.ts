@@ -1,0 +1,280 @@
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { and, count, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import type { Database } from "~/server/db/client";
+import { apiTokens, users } from "~/server/db/schema";
+import { generateTokenInputSchema, MAX_ACTIVE_TOKENS } from "./schemas";
+import { isTokenScope, type TokenScope } from "./scopes";
+import { generateTokenString, hashToken, isWellFormedToken, tokenPrefix } from "./token";
+
+// The token service: the one place that reads and writes `api_tokens`. DESIGN: Tokens.
+// Every time comparison uses the database clock (now()), so instances with skewed clocks agree.
+
+export type TokenStatus = "active" | "expired" | "revoked";
+
+export interface TokenSummary {
+  id: string;
+  name: string;
+  /** "mcp_" + the first 8 random characters: enough to recognise a token, useless to an attacker. */
+  prefix: string;
+  scopes: TokenScope[];
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  status: TokenStatus;
+}
+
+export interface GeneratedToken {
+  /** The plaintext, returned this once and never again. */
+  token: string;
+  id: string;
+  prefix: string;
+  name: string;
+  scopes: TokenScope[];
+  expiresAt: Date | null;
+  createdAt: Date;
+}
+
+export type TokenErrorCode = "invalid_input" | "name_taken" | "too_many_tokens" | "user_not_found";
+
+/** An expected refusal (a rule of the domain, not a bug); the message is safe to show to the user. */
+export class TokenError extends Error {
+  override readonly name = "TokenError";
+  constructor(
+    readonly code: TokenErrorCode,
+    message: string,
+    /** The input field the error is about, for forms. */
+    readonly field?: "name" | "scopes" | "expiresInDays",
+  ) {
+    super(message);
+  }
+}
+
+export type BearerVerification =
+  | { ok: true; authInfo: AuthInfo }
+  | { ok: false; reason: "missing" | "malformed" | "unknown" | "expired" | "revoked"; description: string };
+
+// Safe inside WWW-Authenticate's quoted error_description: no token, no quotes, no backslashes.
+const VERIFICATION_DESCRIPTIONS = {
+  missing: "Send a personal access token in the Authorization header as Bearer mcp_...",
+  malformed: "The token is malformed or mistyped. Copy it again from the Carestral dashboard.",
+  unknown: "The token is not recognised. Create a new one in the Carestral dashboard.",
+  expired: "The token has expired. Create a new one in the Carestral dashboard.",
+  revoked: "The token has been revoked. Create a new one in the Carestral dashboard.",
+} as const;
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const isExpired = sql<boolean>`(${apiTokens.expiresAt} is not null and ${apiTokens.expiresAt} <= now())`;
+const isActive = and(isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`)));
+const tokenStatus = sql<TokenStatus>`case when ${apiTokens.revokedAt} is not null then 'revoked' when ${isExpired} then 'expired' else 'active' end`;
+// The last-use throttle: at most one write per token per minute.
+const lastUsedIsStale = sql<boolean>`(${apiTokens.lastUsedAt} is null or ${apiTokens.lastUsedAt} < now() - interval '1 minute')`;
+
+// Named columns only: token_hash never leaves this module.
+const summaryColumns = {
+  id: apiTokens.id,
+  name: apiTokens.name,
+  prefix: apiTokens.tokenPrefix,
+  scopes: apiTokens.scopes,
+  createdAt: apiTokens.createdAt,
+  expiresAt: apiTokens.expiresAt,
+  revokedAt: apiTokens.revokedAt,
+  lastUsedAt: apiTokens.lastUsedAt,
+  status: tokenStatus,
+};
+
+function knownScopes(scopes: string[]): TokenScope[] {
+  return scopes.filter(isTokenScope);
+}
+
+function toSummary(row: Omit<TokenSummary, "scopes"> & { scopes: string[] }): TokenSummary {
+  return { ...row, scopes: knownScopes(row.scopes) };
+}
+
+/**
+ * Creates a token for `userId` and returns its plaintext, once. Throws a `TokenError` when the name is
+ * taken by another active token, when the user already holds MAX_ACTIVE_TOKENS active tokens, or when the
+ * input breaks a rule (the router validates first; this keeps the service safe for any other caller).
+ */
+export async function generateToken(
+  db: Database,
+  userId: string,
+  input: { name: string; scopes: TokenScope[]; expiresInDays: number | null },
+): Promise<GeneratedToken> {
+  const parsed = generateTokenInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path[0];
+    throw new TokenError(
+      "invalid_input",
+      issue?.message ?? "Invalid token settings.",
+      field === "name" || field === "scopes" || field === "expiresInDays" ? field : undefined,
+    );
+  }
+  const { name, scopes, expiresInDays } = parsed.data;
+  if (!UUID_PATTERN.test(userId)) throw userNotFound();
+
+  const token = generateTokenString();
+  const row = await db.transaction(async (tx) => {
+    // Lock the owner's row so concurrent generations for one person run one at a time: the cap and the
+    // name check below then see every token committed before them (works alike on PGlite and PostgreSQL).
+    const [owner] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
+    if (!owner) throw userNotFound();
+
+    const [usage] = await tx
+      .select({
+        active: count(),
+        nameTaken: sql<boolean>`coalesce(bool_or(lower(${apiTokens.name}) = lower(${name})), false)`,
+      })
+      .from(apiTokens)
+      .where(and(eq(apiTokens.userId, userId), isActive));
+    if (usage && usage.active >= MAX_ACTIVE_TOKENS) {
+      throw new TokenError(
+        "too_many_tokens",
+        `You already have ${MAX_ACTIVE_TOKENS} active tokens, the most allowed. Revoke one you no longer use, then try again.`,
+      );
+    }
+    if (usage?.nameTaken) {
+      throw new TokenError("name_taken", "You already have an active token with this name. Choose another name.", "name");
+    }
+
+    const [inserted] = await tx
+      .insert(apiTokens)
+      .values({
+        userId,
+        name,
+        tokenHash: hashToken(token),
+        tokenPrefix: tokenPrefix(token),
+        scopes,
+        expiresAt: expiresInDays === null ? null : sql`now() + make_interval(days => ${expiresInDays})`,
+      })
+      .returning({
+        id: apiTokens.id,
+        name: apiTokens.name,
+        prefix: apiTokens.tokenPrefix,
+        scopes: apiTokens.scopes,
+        expiresAt: apiTokens.expiresAt,
+        createdAt: apiTokens.createdAt,
+      });
+    if (!inserted) throw new Error("Inserting the token returned no row");
+    return inserted;
+  });
+  return { token, ...row, scopes: knownScopes(row.scopes) };
+}
+
+/** The user's tokens, newest first, without any secret. */
+export async function listTokens(db: Database, userId: string): Promise<TokenSummary[]> {
+  if (!UUID_PATTERN.test(userId)) return [];
+  const rows = await db
+    .select(summaryColumns)
+    .from(apiTokens)
+    .where(eq(apiTokens.userId, userId))
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
+  return rows.map(toSummary);
+}
+
+/**
+ * Revokes one of the user's tokens; from now on it fails verification everywhere. Revoking again keeps the
+ * first revocation time. Returns null when there is no such token or it belongs to someone else.
+ */
+export async function revokeToken(db: Database, userId: string, tokenId: string): Promise<TokenSummary | null> {
+  if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(tokenId)) return null;
+  const [row] = await db
+    .update(apiTokens)
+    .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` })
+    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId)))
+    .returning(summaryColumns);
+  return row ? toSummary(row) : null;
+}
+
+/**
+ * Checks the raw Authorization header of an MCP request. The hot path: format and checksum first (a
+ * made-up token never reaches the database), then one query on the unique token_hash index joined to
+ * the owner. No cache, so a revocation applies to the very next request on every instance. Database
+ * errors propagate: the caller answers 503.
+ */
+export async function verifyBearerToken(db: Database, authorization: string | null): Promise<BearerVerification> {
+  const token = readBearerToken(authorization);
+  if (token === null) return refusal("missing");
+  if (!isWellFormedToken(token)) return refusal("malformed");
+
+  const [row] = await db
+    .select({
+      id: apiTokens.id,
+      name: apiTokens.name,
+      scopes: apiTokens.scopes,
+      expiresAt: apiTokens.expiresAt,
+      revoked: sql<boolean>`(${apiTokens.revokedAt} is not null)`,
+      expired: isExpired,
+      lastUsedIsStale,
+      user: { id: users.id, email: users.email, firstname: users.firstname, surname: users.surname },
+    })
+    .from(apiTokens)
+    .innerJoin(users, eq(apiTokens.userId, users.id))
+    .where(eq(apiTokens.tokenHash, hashToken(token)))
+    .limit(1);
+  if (!row) return refusal("unknown");
+  if (row.revoked) return refusal("revoked");
+  if (row.expired) return refusal("expired");
+
+  if (row.lastUsedIsStale) recordTokenUse(db, row.id);
+  return {
+    ok: true,
+    authInfo: {
+      token,
+      clientId: row.id,
+      scopes: row.scopes,
+      // The SDK's AuthInfo has no null: a token that never expires has no expiresAt.
+      expiresAt: row.expiresAt ? Math.floor(row.expiresAt.getTime() / 1000) : undefined,
+      extra: {
+        userId: row.user.id,
+        email: row.user.email,
+        firstname: row.user.firstname,
+        surname: row.user.surname,
+        tokenId: row.id,
+        tokenName: row.name,
+      },
+    },
+  };
+}
+
+/** The credentials of a `Bearer` Authorization header (scheme case-insensitive, RFC 7235 §2.1), or null. */
+function readBearerToken(authorization: string | null): string | null {
+  const match = /^Bearer(?:[ \t]+(.*))?$/i.exec(authorization?.trim() ?? "");
+  const credentials = match?.[1]?.trim();
+  return credentials ? credentials : null;
+}
+
+function refusal(reason: keyof typeof VERIFICATION_DESCRIPTIONS): BearerVerification {
+  return { ok: false, reason, description: VERIFICATION_DESCRIPTIONS[reason] };
+}
+
+function userNotFound(): TokenError {
+  return new TokenError("user_not_found", "Your account was not found. Sign in again.");
+}
+
+// Writes of last_used_at still in flight. They run after the verification has answered, so a slow write
+// never delays a request; tests await them through settleLastUsedWrites().
+const pendingLastUsedWrites = new Set<Promise<void>>();
+
+function recordTokenUse(db: Database, tokenId: string): void {
+  const write = db
+    .update(apiTokens)
+    .set({ lastUsedAt: sql`now()` })
+    // Conditional, so concurrent requests on several instances still write at most once a minute.
+    .where(and(eq(apiTokens.id, tokenId), lastUsedIsStale))
+    .then(
+      () => {},
+      (error: unknown) => {
+        console.error(`Could not record the last use of token ${tokenId}:`, error instanceof Error ? error.message : error);
+      },
+    );
+  pendingLastUsedWrites.add(write);
+  void write.finally(() => pendingLastUsedWrites.delete(write));
+}
+
+/** Resolves once every last_used_at write started so far has finished (they never reject). */
+export async function settleLastUsedWrites(): Promise<void> {
+  await Promise.all(pendingLastUsedWrites);
+}
