@@ -1,6 +1,8 @@
 import Link from "next/link";
+import { getCurrentUserIfAvailable } from "~/server/auth/current-session";
 
-export default function HomePage() {
+export default async function HomePage() {
+  const user = await getCurrentUserIfAvailable();
   return (
     <main className="page narrow">
       <h1>Carestral</h1>
@@ -14,12 +16,23 @@ export default function HomePage() {
         <li>Revoke it at any time: the very next request is refused.</li>
       </ul>
       <p className="actions">
-        <Link className="button primary" href="/signup">
-          Sign up
-        </Link>
-        <Link className="button" href="/login">
-          Sign in
-        </Link>
+        {user ? (
+          <>
+            <span>Signed in as {user.email}.</span>
+            <Link className="button primary" href="/dashboard/tokens">
+              Go to dashboard
+            </Link>
+          </>
+        ) : (
+          <>
+            <Link className="button primary" href="/signup">
+              Sign up
+            </Link>
+            <Link className="button" href="/login">
+              Sign in
+            </Link>
+          </>
+        )}
       </p>
     </main>
   );

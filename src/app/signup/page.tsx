@@ -1,0 +1,24 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { SignUpForm } from "~/components/auth/sign-up-form";
+import styles from "~/components/auth/auth.module.css";
+import { getCurrentUserIfAvailable } from "~/server/auth/current-session";
+import { AFTER_SIGN_IN_PATH, safeNextPath } from "~/server/auth/redirect";
+
+export const metadata: Metadata = { title: "Create your account" };
+
+export default async function SignUpPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
+  const next = safeNextPath((await searchParams).next);
+  if (await getCurrentUserIfAvailable()) redirect(next);
+  const signInHref = next === AFTER_SIGN_IN_PATH ? "/login" : `/login?next=${encodeURIComponent(next)}`;
+  return (
+    <main className="page narrow">
+      <h1>Create your account</h1>
+      <SignUpForm next={next} />
+      <p className={styles.switch}>
+        Already have an account? <Link href={signInHref}>Sign in</Link>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,37 @@
+"use client";
+
+import type { FormEvent } from "react";
+import { api } from "~/trpc/react";
+import { FormField } from "./form-field";
+import { useSessionChangeNavigation } from "./use-session-change-navigation";
+
+export function SignInForm({ next }: { next: string }) {
+  const navigate = useSessionChangeNavigation();
+  const signIn = api.auth.signIn.useMutation({ onSuccess: () => navigate(next) });
+
+  // The formatter types these loosely ({}); they are keyed by input field.
+  const fieldErrors: Partial<Record<string, string[]>> | undefined = signIn.error?.data?.zodError?.fieldErrors;
+  const busy = signIn.isPending || signIn.isSuccess;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    signIn.mutate({ email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") });
+  }
+
+  return (
+    <form className="stack" onSubmit={onSubmit} noValidate aria-busy={busy}>
+      <FormField id="email" label="Email" type="email" autoComplete="email" required error={fieldErrors?.email?.[0]} />
+      <FormField id="password" label="Password" type="password" autoComplete="current-password" required error={fieldErrors?.password?.[0]} />
+      {/* Wrong credentials belong to both fields at once, so they are said once, for the form. */}
+      {signIn.error && !fieldErrors && (
+        <p className="form-error" role="alert">
+          {signIn.error.message}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={busy}>
+        Sign in
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,61 @@
+"use client";
+
+import type { FormEvent } from "react";
+import { api } from "~/trpc/react";
+import { FormField } from "./form-field";
+import { useSessionChangeNavigation } from "./use-session-change-navigation";
+
+export function SignUpForm({ next }: { next: string }) {
+  const navigate = useSessionChangeNavigation();
+  const signUp = api.auth.signUp.useMutation({ onSuccess: () => navigate(next) });
+
+  // The formatter types these loosely ({}); they are keyed by input field.
+  const fieldErrors: Partial<Record<string, string[]>> | undefined = signUp.error?.data?.zodError?.fieldErrors;
+  const emailTaken = signUp.error?.data?.code === "CONFLICT";
+  const isFieldError = Boolean(fieldErrors) || emailTaken;
+  const busy = signUp.isPending || signUp.isSuccess;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    signUp.mutate({
+      email: String(form.get("email") ?? ""),
+      firstname: String(form.get("firstname") ?? ""),
+      surname: String(form.get("surname") ?? ""),
+      password: String(form.get("password") ?? ""),
+    });
+  }
+
+  return (
+    // noValidate: our own messages, next to each field, rather than the browser's bubbles.
+    <form className="stack" onSubmit={onSubmit} noValidate aria-busy={busy}>
+      <FormField
+        id="email"
+        label="Email"
+        type="email"
+        autoComplete="email"
+        required
+        error={emailTaken ? signUp.error?.message : fieldErrors?.email?.[0]}
+      />
+      <FormField id="firstname" label="First name" type="text" autoComplete="given-name" required error={fieldErrors?.firstname?.[0]} />
+      <FormField id="surname" label="Surname" type="text" autoComplete="family-name" required error={fieldErrors?.surname?.[0]} />
+      <FormField
+        id="password"
+        label="Password"
+        type="password"
+        autoComplete="new-password"
+        required
+        hint="At least 10 characters."
+        error={fieldErrors?.password?.[0]}
+      />
+      {signUp.error && !isFieldError && (
+        <p className="form-error" role="alert">
+          {signUp.error.message}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={busy}>
+        Create account
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,65 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authRateLimits } from "~/server/db/schema";
+import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { consumeAuthAttempt, consumeRateLimit, deleteExpiredRateLimits } from "./rate-limit";
+
+const rule = { limit: 3, windowMs: 60_000 };
+
+describe.each(engines)("auth rate limits on %s", (engine) => {
+  let testDb: TestDatabase;
+  beforeAll(async () => {
+    testDb = await createTestDatabase(engine);
+  });
+  afterAll(async () => {
+    await testDb.close();
+  });
+
+  it("allows `limit` attempts in a window, then says how long until the window ends", async () => {
+    const start = new Date("2030-01-01T10:00:00Z");
+    const at = (seconds: number) => new Date(start.getTime() + seconds * 1000);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect(await consumeRateLimit(testDb.db, "test:window", rule, at(attempt))).toEqual({ allowed: true });
+    }
+    expect(await consumeRateLimit(testDb.db, "test:window", rule, at(18))).toEqual({ allowed: false, retryAfterSeconds: 42 });
+    expect(await consumeRateLimit(testDb.db, "test:window", rule, at(59.5))).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    // A new window starts a minute after the first attempt.
+    expect(await consumeRateLimit(testDb.db, "test:window", rule, at(60))).toEqual({ allowed: true });
+    const [row] = await testDb.db.select().from(authRateLimits).where(eq(authRateLimits.key, "test:window"));
+    expect(row).toEqual({ key: "test:window", count: 1, windowStartedAt: at(60) });
+  });
+
+  it("counts concurrent attempts exactly (one atomic upsert each)", async () => {
+    const now = new Date();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => consumeRateLimit(testDb.db, "test:concurrent", rule, now)),
+    );
+    expect(results.filter((result) => result.allowed)).toHaveLength(3);
+    const [row] = await testDb.db.select({ count: authRateLimits.count }).from(authRateLimits).where(eq(authRateLimits.key, "test:concurrent"));
+    expect(row?.count).toBe(8);
+  });
+
+  it("counts an attempt against both the IP and the email, refusing when either is spent", async () => {
+    const now = new Date();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const ip = `192.0.2.${attempt}`;
+      expect(await consumeAuthAttempt(testDb.db, { kind: "signin", ip, email: "target@example.test" }, rule, now)).toEqual({ allowed: true });
+    }
+    const refused = await consumeAuthAttempt(testDb.db, { kind: "signin", ip: "192.0.2.99", email: "target@example.test" }, rule, now);
+    expect(refused.allowed).toBe(false);
+    // Sign-up counters are separate from sign-in ones.
+    expect(await consumeAuthAttempt(testDb.db, { kind: "signup", ip: "192.0.2.99", email: "target@example.test" }, rule, now)).toEqual({
+      allowed: true,
+    });
+  });
+
+  it("sweeps counters whose window has ended and keeps live ones", async () => {
+    const now = new Date("2031-06-01T12:00:00Z");
+    await consumeRateLimit(testDb.db, "test:stale", rule, new Date(now.getTime() - 61_000));
+    await consumeRateLimit(testDb.db, "test:live", rule, new Date(now.getTime() - 10_000));
+    await deleteExpiredRateLimits(testDb.db, rule.windowMs, now);
+    const keys = (await testDb.db.select({ key: authRateLimits.key }).from(authRateLimits)).map((row) => row.key);
+    expect(keys).toContain("test:live");
+    expect(keys).not.toContain("test:stale");
+  });
+});
