@@ -1,0 +1,32 @@
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { z } from "zod";
+import { isTokenScope, type TokenScope } from "~/server/tokens/scopes";
+
+/** Who is calling, as the token service verified it. */
+export interface McpCaller {
+  user: { id: string; email: string; firstname: string; surname: string };
+  token: { id: string; name: string; scopes: TokenScope[]; expiresAt: Date | null };
+}
+
+const authExtraSchema = z.object({
+  userId: z.string(),
+  email: z.string(),
+  firstname: z.string(),
+  surname: z.string(),
+  tokenId: z.string(),
+  tokenName: z.string(),
+});
+
+/** Reads the AuthInfo that verifyBearerToken builds (DESIGN: Tokens, verification). */
+export function callerFromAuthInfo(auth: AuthInfo): McpCaller {
+  const extra = authExtraSchema.parse(auth.extra);
+  return {
+    user: { id: extra.userId, email: extra.email, firstname: extra.firstname, surname: extra.surname },
+    token: {
+      id: extra.tokenId,
+      name: extra.tokenName,
+      scopes: auth.scopes.filter(isTokenScope),
+      expiresAt: auth.expiresAt === undefined ? null : new Date(auth.expiresAt * 1000),
+    },
+  };
+}

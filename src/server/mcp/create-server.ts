@@ -1,0 +1,24 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import type { Database } from "~/server/db/client";
+import { callerFromAuthInfo } from "./caller";
+import { listPermittedToolsOnly, type ToolContext } from "./scoped-tools";
+import { registerAccountTools } from "./tools/account";
+import { registerBookingTools } from "./tools/bookings";
+import { registerHospitalTools } from "./tools/hospitals";
+
+const INSTRUCTIONS =
+  "Carestral lets you look up French hospitals and manage the user's own hospital appointments. " +
+  "Find hospitals with hospitals_search, check one with hospitals_get, then book with bookings_create " +
+  "after the user confirms. bookings_list shows their appointments; bookings_cancel cancels one.";
+
+/** A server for one request: stateless HTTP needs a fresh one each time, bound to the caller's token. */
+export function createMcpServer(auth: AuthInfo, db: Database): McpServer {
+  const server = new McpServer({ name: "carestral", title: "Carestral", version: "1.0.0" }, { instructions: INSTRUCTIONS });
+  const ctx: ToolContext = { db, caller: callerFromAuthInfo(auth), permittedTools: [] };
+  registerAccountTools(server, ctx);
+  registerHospitalTools(server, ctx);
+  registerBookingTools(server, ctx);
+  listPermittedToolsOnly(server, ctx);
+  return server;
+}

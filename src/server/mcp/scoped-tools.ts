@@ -1,0 +1,125 @@
+import type { McpServer, ToolCallback } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ListToolsRequestSchema, type CallToolResult, type Tool, type ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { env } from "~/env";
+import { isDatabaseUnavailable, type Database } from "~/server/db/client";
+import { DomainError } from "~/server/hospitals/errors";
+import type { TokenScope } from "~/server/tokens/scopes";
+import type { McpCaller } from "./caller";
+
+export interface ToolContext {
+  db: Database;
+  caller: McpCaller;
+  /** Filled by registerScopedTool: what tools/list shows for this request's token. */
+  permittedTools: Tool[];
+}
+
+// Shared annotations. None of our tools reaches outside Carestral, hence openWorldHint: false.
+export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+export const CREATES: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
+export const DESTRUCTIVE_IDEMPOTENT: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false };
+
+export interface ScopedTool<Input extends z.ZodObject, Output extends z.ZodObject> {
+  name: string;
+  /** The scope the token needs; null for tools any valid token may call. */
+  scope: TokenScope | null;
+  title: string;
+  /** Tells a model when to use the tool. */
+  description: string;
+  inputSchema: Input;
+  outputSchema: Output;
+  annotations: ToolAnnotations;
+  /** Arguments arrive validated by the SDK against inputSchema. Throw DomainError for what the caller can fix. */
+  run(args: z.output<Input>, ctx: ToolContext): Promise<z.input<Output>>;
+}
+
+/**
+ * Registers a tool that answers with structuredContent (checked against outputSchema) plus the same
+ * JSON as text, for clients that only read text. Every tool is registered, so that calling one outside
+ * the token's scopes says which scope is missing instead of "tool not found"; only permitted ones are listed.
+ */
+export function registerScopedTool<Input extends z.ZodObject, Output extends z.ZodObject>(
+  server: McpServer,
+  ctx: ToolContext,
+  tool: ScopedTool<Input, Output>,
+): void {
+  const permitted = tool.scope === null || ctx.caller.token.scopes.includes(tool.scope);
+  // Registered through the erased z.ZodObject: the SDK's conditional callback type cannot see through a generic.
+  const inputSchema: z.ZodObject = tool.inputSchema;
+  const config = {
+    title: tool.title,
+    description: tool.description,
+    inputSchema,
+    outputSchema: tool.outputSchema,
+    annotations: tool.annotations,
+  };
+  const callback: ToolCallback<z.ZodObject> = async (args): Promise<CallToolResult> => {
+    if (!permitted) return missingScopeResult(tool.name, tool.scope);
+    try {
+      // The SDK has already parsed args with tool.inputSchema.
+      const result = await tool.run(args as z.output<Input>, ctx);
+      const structured: Record<string, unknown> = tool.outputSchema.parse(result);
+      return { structuredContent: structured, content: [{ type: "text", text: JSON.stringify(structured, null, 2) }] };
+    } catch (error) {
+      return failureResult(tool.name, error);
+    }
+  };
+  server.registerTool(tool.name, config, callback);
+  if (permitted) {
+    ctx.permittedTools.push({
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: objectJsonSchema(tool.inputSchema, "input"),
+      outputSchema: objectJsonSchema(tool.outputSchema, "output"),
+      annotations: tool.annotations,
+    });
+  }
+}
+
+/**
+ * McpServer lists every registered tool. Replace its tools/list with one that shows only the tools the
+ * token's scopes permit (DESIGN: MCP). Call after every registerScopedTool.
+ */
+export function listPermittedToolsOnly(server: McpServer, ctx: ToolContext): void {
+  server.server.removeRequestHandler("tools/list");
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: ctx.permittedTools }));
+}
+
+function objectJsonSchema(schema: z.ZodObject, io: "input" | "output"): Tool["inputSchema"] {
+  // The same conversion the SDK applies to registered tools (draft-7).
+  const json = z.toJSONSchema(schema, { target: "draft-7", io }) as Record<string, unknown>;
+  return { ...json, type: "object" };
+}
+
+function missingScopeResult(toolName: string, scope: TokenScope | null): CallToolResult {
+  return errorResult(
+    `This token does not have the "${scope}" scope, which ${toolName} needs. ` +
+      `Ask the user to create a token with ${scope} at ${env.APP_URL}/dashboard/tokens and use it instead.`,
+  );
+}
+
+function failureResult(toolName: string, error: unknown): CallToolResult {
+  if (error instanceof DomainError) return errorResult(error.message);
+  if (isDatabaseUnavailable(error)) return errorResult("The database is unavailable right now. Try again in a moment.");
+  // Unexpected: log once, without arguments (they may hold personal notes) or query parameters.
+  console.error(`MCP tool ${toolName} failed: ${describeError(error)}`);
+  return errorResult(`${toolName} failed because of a server error. Try again later; if it keeps failing, tell the user.`);
+}
+
+function errorResult(message: string): CallToolResult {
+  return { isError: true, content: [{ type: "text", text: message }] };
+}
+
+/** The innermost cause's name, code and message: Drizzle's own message lists query parameters. */
+export function describeError(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5; depth++) {
+    const cause = current instanceof Error ? current.cause : undefined;
+    if (!(cause instanceof Error)) break;
+    current = cause;
+  }
+  if (!(current instanceof Error)) return String(current);
+  const code = (current as { code?: unknown }).code;
+  return `${current.name}${typeof code === "string" ? ` ${code}` : ""}: ${current.message}`;
+}
