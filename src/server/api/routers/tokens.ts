@@ -1,0 +1,52 @@
+import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
+import { z } from "zod";
+import { generateTokenInputSchema, tokenIdSchema } from "~/server/tokens/schemas";
+import { generateToken, listTokens, revokeToken, TokenError, type TokenErrorCode } from "~/server/tokens/service";
+import { createTRPCRouter, protectedProcedure } from "../trpc";
+
+// Personal access tokens for the dashboard. DESIGN: tRPC. Thin: validate, call the service, map refusals.
+
+const ERROR_CODES: Record<TokenErrorCode, TRPC_ERROR_CODE_KEY> = {
+  invalid_input: "BAD_REQUEST",
+  name_taken: "CONFLICT",
+  too_many_tokens: "FORBIDDEN",
+  user_not_found: "UNAUTHORIZED",
+};
+
+function toTRPCError(error: unknown): unknown {
+  if (!(error instanceof TokenError)) return error;
+  // A ZodError cause puts the message under data.zodError.fieldErrors, where forms read field errors.
+  // ZodRealError because it is an Error: tRPC would replace a plain ZodError (not an Error in zod 4).
+  const cause = error.field ? new z.ZodRealError([{ code: "custom", path: [error.field], message: error.message, input: undefined }]) : error;
+  return new TRPCError({ code: ERROR_CODES[error.code], message: error.message, cause });
+}
+
+export const tokensRouter = createTRPCRouter({
+  /** Creates a token and returns its plaintext, the only time it is ever sent. */
+  generate: protectedProcedure.input(generateTokenInputSchema).mutation(async ({ ctx, input }) => {
+    try {
+      const created = await generateToken(ctx.db, ctx.user.id, input);
+      return {
+        token: created.token,
+        id: created.id,
+        prefix: created.prefix,
+        name: created.name,
+        scopes: created.scopes,
+        expiresAt: created.expiresAt,
+        createdAt: created.createdAt,
+      };
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+  }),
+
+  /** The caller's tokens, newest first, with their status; never a secret. */
+  list: protectedProcedure.query(({ ctx }) => listTokens(ctx.db, ctx.user.id)),
+
+  revoke: protectedProcedure.input(z.object({ id: tokenIdSchema })).mutation(async ({ ctx, input }) => {
+    const revoked = await revokeToken(ctx.db, ctx.user.id, input.id);
+    // Someone else's token is "not found" too, so ids reveal nothing about other people's tokens.
+    if (!revoked) throw new TRPCError({ code: "NOT_FOUND", message: "No such token. It may have been deleted." });
+    return revoked;
+  }),
+});
