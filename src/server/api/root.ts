@@ -1,11 +1,15 @@
 import { authRouter } from "./routers/auth";
+import { bookingsRouter } from "./routers/bookings";
 import { healthRouter } from "./routers/health";
+import { hospitalsRouter } from "./routers/hospitals";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
+  bookings: bookingsRouter,
   health: healthRouter,
+  hospitals: hospitalsRouter,
   tokens: tokensRouter,
 });
 

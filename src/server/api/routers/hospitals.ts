@@ -1,0 +1,10 @@
+import { z } from "zod";
+import { getHospital, hospitalIdSchema, searchHospitals, searchHospitalsInput } from "~/server/hospitals/queries";
+import { createTRPCRouter } from "../trpc";
+import { domainProcedure } from "./bookings";
+
+export const hospitalsRouter = createTRPCRouter({
+  search: domainProcedure.input(searchHospitalsInput).query(({ ctx, input }) => searchHospitals(ctx.db, input)),
+
+  get: domainProcedure.input(z.object({ id: hospitalIdSchema })).query(({ ctx, input }) => getHospital(ctx.db, input.id)),
+});

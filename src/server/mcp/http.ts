@@ -1,0 +1,150 @@
+import "server-only";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { env } from "~/env";
+import { getDb, isDatabaseUnavailable, type Database } from "~/server/db";
+import { TOKEN_SCOPES } from "~/server/tokens/scopes";
+import { verifyBearerToken } from "~/server/tokens/service";
+import { createMcpServer } from "./create-server";
+import { describeError } from "./scoped-tools";
+
+export const MCP_PATH = "/api/mcp";
+export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+/** How long authentication may wait on the database before the client is told to retry (503). */
+const DATABASE_DEADLINE_MS = 4000;
+
+/** The public URL of the MCP endpoint: the `resource` of RFC 9728 metadata. */
+export function mcpResourceUrl(): string {
+  return `${env.APP_URL}${MCP_PATH}`;
+}
+
+/** RFC 9728 §3.1: the metadata of resource https://host/api/mcp lives at /.well-known/oauth-protected-resource/api/mcp. */
+export function resourceMetadataUrl(): string {
+  return `${env.APP_URL}/.well-known/oauth-protected-resource${MCP_PATH}`;
+}
+
+/** RFC 9728 §2: Protected Resource Metadata. No authorization_servers: tokens come from the dashboard. */
+export function protectedResourceMetadata() {
+  return {
+    resource: mcpResourceUrl(),
+    bearer_methods_supported: ["header"],
+    scopes_supported: [...TOKEN_SCOPES],
+    resource_name: "Carestral",
+    resource_documentation: `${env.APP_URL}/dashboard/tokens`,
+  };
+}
+
+/**
+ * POST /api/mcp. Cheap refusals first (Origin, size), then the token, and only then any MCP work:
+ * an unauthenticated request never builds a server or parses JSON-RPC.
+ */
+export async function handleMcpRequest(request: Request): Promise<Response> {
+  if (!isOwnOriginOrAbsent(request.headers.get("origin"))) {
+    return jsonRpcError(403, -32600, `Requests from other web origins are refused. Only ${env.APP_URL} may call this endpoint from a browser.`);
+  }
+
+  const body = await readBodyWithinLimit(request, MAX_REQUEST_BODY_BYTES);
+  if (body === null) return jsonRpcError(413, -32600, "The request body is larger than 1 MiB.");
+
+  let db: Database;
+  let verification: Awaited<ReturnType<typeof verifyBearerToken>>;
+  try {
+    ({ db, verification } = await withDeadline(
+      (async () => {
+        const database = await getDb();
+        return { db: database, verification: await verifyBearerToken(database, request.headers.get("authorization")) };
+      })(),
+      DATABASE_DEADLINE_MS,
+    ));
+  } catch (error) {
+    if (error instanceof DeadlineExceeded || isDatabaseUnavailable(error)) {
+      return jsonRpcError(503, -32000, "The database is unavailable. Try again shortly.", { "Retry-After": "5" });
+    }
+    console.error(`MCP authentication failed: ${describeError(error)}`);
+    return jsonRpcError(500, -32603, "Internal server error.");
+  }
+
+  if (!verification.ok) {
+    // RFC 6750 §3 and RFC 9728 §5.1. The description is fixed text per reason, never the token.
+    const challenge = `Bearer error="invalid_token", error_description="${verification.description}", resource_metadata="${resourceMetadataUrl()}"`;
+    return jsonRpcError(401, -32001, verification.description, { "WWW-Authenticate": challenge });
+  }
+
+  const verified = new Request(request.url, { method: "POST", headers: request.headers, body: body.length > 0 ? body : null });
+  return serveMcpRequest(verified, verification.authInfo, db);
+}
+
+/** Answers an authenticated MCP request with a fresh server and a stateless transport. */
+export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?: Database): Promise<Response> {
+  const server = createMcpServer(authInfo, db ?? (await getDb()));
+  // Stateless (no session id) with JSON answers: any instance can serve any request, and the
+  // response is complete when handleRequest resolves, so the server can be closed right after.
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  await server.connect(transport);
+  try {
+    return await transport.handleRequest(request, { authInfo });
+  } finally {
+    await server.close();
+  }
+}
+
+/** GET (a server-to-client SSE stream) and DELETE (ending a session) mean nothing without sessions. */
+export function methodNotAllowed(): Response {
+  return jsonRpcError(405, -32000, "Method not allowed. This MCP endpoint is stateless: send JSON-RPC messages with POST.", { Allow: "POST" });
+}
+
+// DNS rebinding: a page on another site must not drive a client's local or internal endpoint
+// (MCP transport spec, "Security Warning"). Non-browser clients send no Origin.
+function isOwnOriginOrAbsent(origin: string | null): boolean {
+  if (origin === null) return true;
+  try {
+    return new URL(origin).origin === env.APP_URL;
+  } catch {
+    return false;
+  }
+}
+
+/** The whole body, or null as soon as it is known to exceed `limit` bytes (declared or streamed). */
+async function readBodyWithinLimit(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) return null;
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+class DeadlineExceeded extends Error {}
+
+async function withDeadline<T>(work: Promise<T>, milliseconds: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(`no answer within ${milliseconds} ms`)), milliseconds);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers: { "Cache-Control": "no-store", ...headers } });
+}
