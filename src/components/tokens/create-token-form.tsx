@@ -1,0 +1,183 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import type { TokenExpiryDays } from "~/server/tokens/schemas";
+import type { TokenScope } from "~/server/tokens/scopes";
+import { api, type RouterOutputs } from "~/trpc/react";
+import styles from "./tokens.module.css";
+
+export type GeneratedToken = RouterOutputs["tokens"]["generate"];
+
+type FieldName = "name" | "scopes" | "expiresInDays";
+type FieldErrors = Partial<Record<FieldName, string[]>>;
+
+interface CreateTokenFormProps {
+  scopes: { scope: TokenScope; description: string }[];
+  expiryDays: TokenExpiryDays[];
+  defaultExpiryDays: TokenExpiryDays;
+  onCreated(token: GeneratedToken): void;
+}
+
+const NEVER = "never";
+
+export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreated }: CreateTokenFormProps) {
+  const utils = api.useUtils();
+  const [name, setName] = useState("");
+  const [selectedScopes, setSelectedScopes] = useState<TokenScope[]>(scopes.slice(0, 1).map(({ scope }) => scope));
+  const [expiration, setExpiration] = useState(String(defaultExpiryDays));
+  const [localErrors, setLocalErrors] = useState<FieldErrors | null>(null);
+
+  const generate = api.tokens.generate.useMutation({
+    // The plaintext must not linger in the mutation cache once the panel that shows it is gone.
+    gcTime: 0,
+    onSuccess(created) {
+      onCreated(created);
+      generate.reset();
+      setName("");
+      const { token: _plaintext, ...summary } = created;
+      utils.tokens.list.setData(undefined, (rows) =>
+        rows ? [{ ...summary, revokedAt: null, lastUsedAt: null, status: "active" as const }, ...rows] : rows,
+      );
+      void utils.tokens.list.invalidate();
+    },
+  });
+
+  const serverFieldErrors: FieldErrors | undefined = generate.error?.data?.zodError?.fieldErrors;
+  const fieldErrors = localErrors ?? serverFieldErrors;
+  const formError = !localErrors && generate.error && !serverFieldErrors ? generate.error.message : null;
+
+  function clearErrors() {
+    setLocalErrors(null);
+    if (generate.error) generate.reset();
+  }
+
+  function toggleScope(scope: TokenScope, checked: boolean) {
+    clearErrors();
+    setSelectedScopes((current) => (checked ? [...current, scope] : current.filter((value) => value !== scope)));
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    // The same rules as the server, checked first so an obvious slip costs no round trip.
+    const errors: FieldErrors = {};
+    if (name.trim() === "") errors.name = ["Give the token a name."];
+    if (selectedScopes.length === 0) errors.scopes = ["Choose at least one scope."];
+    if (Object.keys(errors).length > 0) {
+      setLocalErrors(errors);
+      return;
+    }
+    setLocalErrors(null);
+    generate.mutate({
+      name,
+      scopes: selectedScopes,
+      expiresInDays: expiration === NEVER ? null : (expiryDays.find((days) => String(days) === expiration) ?? defaultExpiryDays),
+    });
+  }
+
+  const nameError = fieldErrors?.name?.[0];
+  const scopesError = fieldErrors?.scopes?.[0];
+  const expirationError = fieldErrors?.expiresInDays?.[0];
+  const expirationDescribedBy = [expiration === NEVER ? "token-expiration-warning" : null, expirationError ? "token-expiration-error" : null]
+    .filter(Boolean)
+    .join(" ");
+
+  return (
+    <form className={`stack ${styles.form}`} onSubmit={onSubmit} noValidate aria-busy={generate.isPending} aria-labelledby="create-token-heading">
+      <h2 id="create-token-heading">Create a token</h2>
+      <div>
+        <label htmlFor="token-name">Token name</label>
+        <input
+          id="token-name"
+          type="text"
+          value={name}
+          maxLength={64}
+          autoComplete="off"
+          placeholder="e.g. Claude Desktop on my laptop"
+          aria-invalid={nameError ? true : undefined}
+          aria-describedby={nameError ? "token-name-error" : undefined}
+          onChange={(event) => {
+            clearErrors();
+            setName(event.target.value);
+          }}
+        />
+        {nameError && (
+          <p id="token-name-error" className="field-error">
+            {nameError}
+          </p>
+        )}
+      </div>
+
+      <fieldset className={styles.scopes} aria-describedby={scopesError ? "token-scopes-error" : undefined}>
+        <legend>Scopes</legend>
+        {scopes.map(({ scope, description }) => {
+          const id = `token-scope-${scope.replace(/[^a-z]/g, "-")}`;
+          return (
+            <div key={scope}>
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  id={id}
+                  value={scope}
+                  checked={selectedScopes.includes(scope)}
+                  aria-describedby={`${id}-description`}
+                  onChange={(event) => toggleScope(scope, event.target.checked)}
+                />
+                {scope}
+              </label>
+              <p id={`${id}-description`} className={`muted ${styles.scopeDescription}`}>
+                {description}
+              </p>
+            </div>
+          );
+        })}
+        {scopesError && (
+          <p id="token-scopes-error" className="field-error">
+            {scopesError}
+          </p>
+        )}
+      </fieldset>
+
+      <div>
+        <label htmlFor="token-expiration">Expiration</label>
+        <select
+          id="token-expiration"
+          value={expiration}
+          aria-invalid={expirationError ? true : undefined}
+          aria-describedby={expirationDescribedBy || undefined}
+          onChange={(event) => {
+            clearErrors();
+            setExpiration(event.target.value);
+          }}
+        >
+          {expiryDays.map((days) => (
+            <option key={days} value={String(days)}>
+              {days} days{days === defaultExpiryDays ? " (recommended)" : ""}
+            </option>
+          ))}
+          <option value={NEVER}>Never</option>
+        </select>
+        {expiration === NEVER && (
+          <p id="token-expiration-warning" className="warning">
+            A token that never expires works until you revoke it. If it leaks, it stays usable: prefer an expiration.
+          </p>
+        )}
+        {expirationError && (
+          <p id="token-expiration-error" className="field-error">
+            {expirationError}
+          </p>
+        )}
+      </div>
+
+      {formError && (
+        <p className="form-error" role="alert">
+          {formError}
+        </p>
+      )}
+      <p>
+        <button type="submit" className="primary" disabled={generate.isPending}>
+          Generate token
+        </button>
+      </p>
+    </form>
+  );
+}

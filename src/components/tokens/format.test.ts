@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { displayPrefix, formatRelative } from "./format";
+
+describe("formatRelative", () => {
+  const now = new Date("2025-06-01T12:00:00Z");
+  const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000);
+
+  it.each([
+    [0, "just now"],
+    [59, "just now"],
+    [60, "1 minute ago"],
+    [3 * 60 + 10, "3 minutes ago"],
+    [2 * 60 * 60, "2 hours ago"],
+    [26 * 60 * 60, "1 day ago"],
+    [10 * 24 * 60 * 60, "1 week ago"],
+    [400 * 24 * 60 * 60, "1 year ago"],
+    [-2 * 24 * 60 * 60, "in 2 days"],
+  ])("%i seconds ago reads %j", (seconds, expected) => {
+    expect(formatRelative(ago(seconds), now)).toBe(expected);
+  });
+});
+
+describe("displayPrefix", () => {
+  it("marks the prefix as truncated", () => {
+    expect(displayPrefix("mcp_AbCd1234")).toBe("mcp_AbCd1234…");
+  });
+});

@@ -1,0 +1,38 @@
+"use client";
+
+import { useEffect, useRef } from "react";
+import type { TokenRow } from "./token-table";
+
+/** A modal confirmation before revoking; Escape and Cancel leave the token alone. */
+export function RevokeTokenDialog({ token, onConfirm, onCancel }: { token: TokenRow | null; onConfirm(token: TokenRow): void; onCancel(): void }) {
+  const dialogRef = useRef<HTMLDialogElement>(null);
+
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (!dialog) return;
+    if (token && !dialog.open) dialog.showModal();
+    if (!token && dialog.open) dialog.close();
+  }, [token]);
+
+  return (
+    <dialog ref={dialogRef} aria-labelledby="revoke-token-heading" aria-describedby="revoke-token-description" onClose={onCancel}>
+      {token && (
+        <>
+          <h2 id="revoke-token-heading">Revoke “{token.name}”?</h2>
+          <p id="revoke-token-description">
+            Any assistant using <code>{token.prefix}…</code> loses access with its very next request. This cannot be undone.
+          </p>
+          <p className="actions">
+            <button type="button" className="danger" onClick={() => onConfirm(token)}>
+              Revoke token
+            </button>
+            {/* showModal() focuses the autoFocus element: start on the safe choice. */}
+            <button type="button" autoFocus onClick={onCancel}>
+              Cancel
+            </button>
+          </p>
+        </>
+      )}
+    </dialog>
+  );
+}
