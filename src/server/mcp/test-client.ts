@@ -1,0 +1,50 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+
+// Test helpers for talking to /api/mcp the way AI clients do: the SDK's own client, a static bearer header.
+
+export async function connectMcpClient(baseUrl: string, token: string): Promise<Client> {
+  const client = new Client({ name: "carestral-test", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/api/mcp`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  await client.connect(transport);
+  return client;
+}
+
+export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+/** The text of an isError result; fails the test if the call succeeded. */
+export function toolErrorText(result: CallToolResult): string {
+  if (!result.isError) throw new Error(`expected an isError result, got ${JSON.stringify(result.structuredContent)}`);
+  const [first] = result.content;
+  return first?.type === "text" ? first.text : "";
+}
+
+/** A raw JSON-RPC POST, for the HTTP-level answers the SDK client would hide. */
+export function postMcp(baseUrl: string, init: { headers?: Record<string, string>; body?: BodyInit; duplex?: "half" } = {}): Promise<Response> {
+  return fetch(`${baseUrl}/api/mcp`, {
+    method: "POST",
+    ...init,
+    headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...init.headers },
+    body: init.body ?? JSON.stringify(INITIALIZE),
+    signal: AbortSignal.timeout(15_000),
+  } as RequestInit);
+}
+
+export const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "1" } },
+};
+
+/** Whole-hour UTC time `days` ahead, shifted by `hours` so tests can take distinct slots. */
+export function futureSlot(days: number, hours = 0): string {
+  const time = new Date(Date.now() + days * 24 * 60 * 60 * 1000 + hours * 60 * 60 * 1000);
+  time.setUTCMinutes(0, 0, 0);
+  return time.toISOString();
+}
