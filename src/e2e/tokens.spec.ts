@@ -152,3 +152,14 @@ test("rolls an optimistic revoke back when the server fails, and retries a faile
   await page.getByRole("button", { name: "Retry" }).click();
   await expect(tokenRow(page, "Flaky network")).toContainText("Active");
 });
+
+test("a denied clipboard selects the token for copying by hand", async ({ page }) => {
+  await page.addInitScript(() => {
+    navigator.clipboard.writeText = () => Promise.reject(new DOMException("Write permission denied.", "NotAllowedError"));
+  });
+  await signUp(page);
+  const token = await generateToken(page, "No clipboard");
+  await page.getByRole("button", { name: "Copy", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Could not copy automatically" })).toBeVisible();
+  expect(await page.evaluate(() => window.getSelection()?.toString())).toBe(token);
+});
