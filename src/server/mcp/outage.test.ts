@@ -1,3 +1,4 @@
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPostgresBinDir, createPostgresCluster, type PostgresCluster } from "~/test/postgres-cluster";
 import { startServer, type TestServer } from "~/test/server";
@@ -44,4 +45,75 @@ describe.skipIf(!findPostgresBinDir())("MCP while the database is down", () => {
     }
     expect(status).toBe(200);
   });
+
+  it("answers 503 within seconds when the database stops answering without closing connections", { timeout: 60_000 }, async () => {
+    const target = new URL(cluster.url);
+    const relay = await startRelay(target.hostname, Number(target.port));
+    target.port = String(relay.port);
+    const relayed = await startServer({ databaseUrl: target.toString() });
+    try {
+      const authorized = { headers: { Authorization: `Bearer ${token}` } };
+      expect((await postMcp(relayed.url, authorized)).status).toBe(200);
+
+      relay.freeze();
+      const started = Date.now();
+      const refused = await postMcp(relayed.url, authorized);
+      expect(refused.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(6000);
+      expect(await refused.json()).toMatchObject({ jsonrpc: "2.0", error: { message: expect.stringMatching(/database is unavailable/) } });
+
+      relay.heal();
+      const deadline = Date.now() + 20_000;
+      let status = 0;
+      while (Date.now() < deadline && status !== 200) {
+        status = (await postMcp(relayed.url, authorized)).status;
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(status).toBe(200);
+    } finally {
+      await relayed.stop();
+      relay.close();
+    }
+  });
 });
+
+/**
+ * A TCP relay to PostgreSQL that can go silent: connections stay open but nothing gets through, as
+ * when a network path to the database host black-holes. heal() resets those connections, as the
+ * end of a partition does, and lets new ones through.
+ */
+async function startRelay(host: string, port: number) {
+  let frozen = false;
+  const sockets = new Set<net.Socket>();
+  const track = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, host);
+    track(client);
+    track(upstream);
+    client.on("data", (data) => frozen || upstream.write(data));
+    upstream.on("data", (data) => frozen || client.write(data));
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("relay has no port");
+  return {
+    port: address.port,
+    freeze: () => {
+      frozen = true;
+    },
+    heal: () => {
+      for (const socket of sockets) socket.destroy();
+      frozen = false;
+    },
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
