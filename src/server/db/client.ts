@@ -101,6 +101,8 @@ const UNAVAILABLE_CODES = new Set([
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
   "53300", // too_many_connections
+  "3D000", // invalid_catalog_name: the database is gone
+  "55000", // object_not_in_prerequisite_state: e.g. the database no longer allows connections
 ]);
 
 /** True when an error means "the database cannot be reached right now" rather than a bug or bad input. */
