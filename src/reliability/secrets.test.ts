@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SESSION_COOKIE_NAME } from "~/server/auth/session";
+import { TOKEN_DISPLAY_LENGTH, TOKEN_PREFIX } from "~/server/tokens/token";
+import { createEmptyPostgresDatabase } from "~/test/db";
+import { testDatabaseUrl } from "~/test/env";
+import { startServer, type TestServer } from "~/test/server";
+import { createHttpClient, CookieJar, signUpOverHttp } from "~/test/trpc-http";
+import { callTool, createToken, dumpAllTables, findBookableHospital, futureSlot, postMcp, SERVER_ENV, toolCall, toolResult } from "./fixtures";
+
+// Issue 6, secrets at rest and in logs: after a whole journey, neither a dump of every table nor the
+// server's own output holds a token, a password or a session token, nor a telling piece of one.
+
+/** Long enough that a match is a leak, not a coincidence; short enough to catch a truncated copy. */
+const WINDOW = 16;
+
+interface Secret {
+  label: string;
+  value: string;
+  /** Where copying is allowed to start: a token's display prefix (mcp_ + 8 characters) is stored on purpose. */
+  publicPrefixLength?: number;
+}
+
+/** The secret itself and every WINDOW-long piece of it that reaches past its public prefix. */
+function tellingPieces({ value, publicPrefixLength = 0 }: Secret): string[] {
+  const pieces = new Set([value]);
+  for (let start = Math.max(0, publicPrefixLength - WINDOW + 1); start + WINDOW <= value.length; start++) {
+    pieces.add(value.slice(start, start + WINDOW));
+  }
+  return [...pieces];
+}
+
+function findLeaks(haystack: string, secrets: Secret[]): string[] {
+  const leaks: string[] = [];
+  for (const secret of secrets) {
+    const piece = tellingPieces(secret).find((candidate) => haystack.includes(candidate));
+    if (piece) leaks.push(`${secret.label} (found "${piece.slice(0, 6)}…", ${piece.length} characters)`);
+  }
+  return leaks;
+}
+
+describe.runIf(testDatabaseUrl)("secrets at rest and in logs", () => {
+  let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
+  let server: TestServer;
+  const secrets: Secret[] = [];
+
+  const tokenSecret = (label: string, value: string): Secret => ({ label, value, publicPrefixLength: TOKEN_PREFIX.length + TOKEN_DISPLAY_LENGTH });
+  const rememberSession = (label: string, jar: CookieJar) => {
+    const session = jar.sessionToken();
+    if (session) secrets.push({ label, value: session });
+  };
+
+  beforeAll(async () => {
+    database = await createEmptyPostgresDatabase();
+    server = await startServer({ databaseUrl: database.url, env: SERVER_ENV });
+
+    // Sign up, out and in again; a failed sign-in with a near-miss password.
+    const password = `Sesame-${crypto.randomUUID()}`;
+    const person = await signUpOverHttp(server.url, { password });
+    secrets.push({ label: "password", value: password });
+    rememberSession("sign-up session token", person.jar);
+    await person.client.auth.signOut.mutate();
+
+    const wrongPassword = `${password}-typo`;
+    secrets.push({ label: "mistyped password", value: wrongPassword });
+    const jar = new CookieJar();
+    const client = createHttpClient(server.url, jar);
+    await expect(client.auth.signIn.mutate({ email: person.email, password: wrongPassword })).rejects.toThrow();
+    await client.auth.signIn.mutate({ email: person.email, password });
+    rememberSession("sign-in session token", jar);
+
+    // Tokens: one used for everything, one revoked and then tried.
+    const signedIn = { ...person, client, jar };
+    const main = await createToken(signedIn, "journey");
+    secrets.push(tokenSecret("token", main.token));
+    const doomed = await createToken(signedIn, "doomed", ["read:data"], null);
+    secrets.push(tokenSecret("revoked token", doomed.token));
+
+    await toolResult(server.url, main.token, "whoami");
+    const hospital = await findBookableHospital(server.url, main.token);
+    const { booking } = await toolResult<{ booking: { id: string } }>(server.url, main.token, "bookings_create", {
+      hospital_id: hospital.id,
+      specialty: hospital.specialty,
+      starts_at: futureSlot(3),
+      note: "Ground floor please",
+    });
+    await toolResult(server.url, main.token, "bookings_list");
+    await toolResult(server.url, main.token, "bookings_cancel", { booking_id: booking.id });
+    // A tool refusal and an unexpected-looking argument: paths that log are the ones that leak.
+    await callTool(server.url, main.token, "hospitals_get", { hospital_id: "nowhere" });
+    await callTool(server.url, main.token, "hospitals_search", { cursor: "garbage" });
+
+    await client.tokens.revoke.mutate({ id: doomed.id });
+    expect((await postMcp(server.url, toolCall("whoami"), { token: doomed.token })).status).toBe(401);
+
+    // Refused credentials are secrets too: someone's mistyped real token must not end up in a log.
+    const garbage = `mcp_${"G".repeat(43)}abcdef`;
+    secrets.push(tokenSecret("garbage token", garbage));
+    expect((await postMcp(server.url, toolCall("whoami"), { token: garbage })).status).toBe(401);
+    const mistyped = `${main.token.slice(0, 20)}${main.token.charAt(20) === "a" ? "b" : "a"}${main.token.slice(21)}`;
+    secrets.push(tokenSecret("mistyped token", mistyped));
+    expect((await postMcp(server.url, toolCall("whoami"), { token: mistyped })).status).toBe(401);
+
+    await client.tokens.list.query();
+    const staleJar = new CookieJar();
+    staleJar.set(SESSION_COOKIE_NAME, jar.sessionToken() ?? "");
+    await client.auth.signOut.mutate();
+    // The session cookie sent again after sign-out: refused, and not logged either.
+    expect(await createHttpClient(server.url, staleJar).auth.me.query()).toBeNull();
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await database?.drop();
+  });
+
+  it("collected every secret of the journey", () => {
+    expect(secrets.map((secret) => secret.label).sort()).toEqual(
+      ["garbage token", "mistyped password", "mistyped token", "password", "revoked token", "sign-in session token", "sign-up session token", "token"].sort(),
+    );
+  });
+
+  it("stores no secret in any table", async () => {
+    const dump = await dumpAllTables(database.url);
+    // The dump really covers the journey: the data is there, only the secrets are not.
+    expect(dump).toContain("Ground floor please");
+    expect(dump).toMatch(/# public\.api_tokens \(2 rows\)/);
+    expect(findLeaks(dump, secrets)).toEqual([]);
+  });
+
+  it("prints no secret in the server log", () => {
+    const log = server.log();
+    expect(log.length).toBeGreaterThan(0);
+    expect(findLeaks(log, secrets)).toEqual([]);
+  });
+});
