@@ -46,6 +46,8 @@ export default defineConfig({
       APP_URL: baseURL,
       PGLITE_DIR: e2eDataDir,
       DATABASE_URL: "",
+      // Every spec signs people up from 127.0.0.1; the limit itself is tested in auth.http.test.ts.
+      AUTH_RATE_LIMIT_PER_MINUTE: "1000",
     },
   },
 });

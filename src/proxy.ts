@@ -11,8 +11,6 @@ export function proxy(request: NextRequest): NextResponse {
   const token = request.cookies.get(SESSION_COOKIE_NAME)?.value;
 
   if (!SAFE_METHODS.has(request.method)) {
-    // /api/mcp authenticates with bearer tokens, never cookies, and applies its own Origin rule.
-    if (isUnder(pathname, "/api/mcp")) return NextResponse.next();
     const origin = request.headers.get("origin");
     // CSRF: a cookie-carrying state change must come from our own pages (browsers send Origin on
     // every non-GET fetch and form post). A foreign Origin is refused even without a cookie, so another
@@ -42,6 +40,8 @@ function isUnder(pathname: string, prefix: string): boolean {
 }
 
 export const config = {
-  // Everything but build assets: the Origin check must see every route, pages and server actions included.
-  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+  // Everything but build assets and /api/mcp: the Origin check must see every route, pages and server
+  // actions included. /api/mcp applies its own Origin and size rules, and a proxy in front of it would make
+  // Next.js buffer the whole request body before the handler could refuse an oversize one with 413.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/mcp(?:/|$)).*)"],
 };

@@ -44,7 +44,8 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   }
 
   const body = await readBodyWithinLimit(request, MAX_REQUEST_BODY_BYTES);
-  if (body === null) return jsonRpcError(413, -32600, "The request body is larger than 1 MiB.");
+  // The unread rest of the body is left on the socket: tell the client not to reuse the connection.
+  if (body === null) return jsonRpcError(413, -32600, "The request body is larger than 1 MiB.", { Connection: "close" });
 
   let db: Database;
   let verification: Awaited<ReturnType<typeof verifyBearerToken>>;
