@@ -100,6 +100,16 @@ describe.runIf(testDatabaseUrl)("secrets at rest and in logs", () => {
     secrets.push(tokenSecret("mistyped token", mistyped));
     expect((await postMcp(server.url, toolCall("whoami"), { token: mistyped })).status).toBe(401);
 
+    // A sign-up the database rejects (a NUL byte in a name): the error path must not print the password either.
+    const rejectedPassword = `Rejected-${crypto.randomUUID()}`;
+    secrets.push({ label: "password of a failed sign-up", value: rejectedPassword });
+    const failedSignUp = await fetch(`${server.url}/api/trpc/auth.signUp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: server.url },
+      body: JSON.stringify({ json: { email: `nul-${Date.now()}@example.test`, firstname: "Nul\u0000", surname: "Byte", password: rejectedPassword } }),
+    });
+    expect(await failedSignUp.text()).not.toContain(rejectedPassword);
+
     await client.tokens.list.query();
     const staleJar = new CookieJar();
     staleJar.set(SESSION_COOKIE_NAME, jar.sessionToken() ?? "");
@@ -115,7 +125,17 @@ describe.runIf(testDatabaseUrl)("secrets at rest and in logs", () => {
 
   it("collected every secret of the journey", () => {
     expect(secrets.map((secret) => secret.label).sort()).toEqual(
-      ["garbage token", "mistyped password", "mistyped token", "password", "revoked token", "sign-in session token", "sign-up session token", "token"].sort(),
+      [
+        "garbage token",
+        "mistyped password",
+        "mistyped token",
+        "password",
+        "password of a failed sign-up",
+        "revoked token",
+        "sign-in session token",
+        "sign-up session token",
+        "token",
+      ].sort(),
     );
   });
 
