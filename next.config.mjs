@@ -3,6 +3,12 @@ const nextConfig = {
   // PGlite ships WASM and data files that must be loaded from node_modules, not bundled.
   serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2"],
   poweredByHeader: false,
+  experimental: {
+    // Next.js buffers request bodies that pass through proxy.ts (10 MB by default) and silently cuts them
+    // at this size. Twice our 1 MiB API limit (src/server/http/body-limit.ts): a cut body, made of socket
+    // reads of at most 64 KiB, is still over 1 MiB, so the route answers 413, and no request holds more.
+    proxyClientMaxBodySize: 2 * 1024 * 1024,
+  },
   // Tests build into their own folder so that a running `next dev` is never disturbed.
   distDir: process.env.NEXT_DIST_DIR || ".next",
 };

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "~/server/db/client";
+import { lineOfText } from "~/server/text";
 import { users } from "~/server/db/schema";
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyAgainstDummyHash, verifyPassword } from "./password";
 import type { SessionUser } from "./session";
@@ -17,9 +18,7 @@ export const emailSchema = z
   );
 
 const nameSchema = (label: string) =>
-  z
-    .string()
-    .trim()
+  lineOfText(`Your ${label} can only use printable characters.`)
     .min(1, { error: `Enter your ${label}.` })
     .max(100, { error: `Your ${label} can have at most 100 characters.` });
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Database } from "~/server/db/client";
 import { apiTokens, bookings, bookingStatus, hospitals } from "~/server/db/schema";
 import { DomainError } from "~/server/hospitals/errors";
+import { freeText, lineOfText } from "~/server/text";
 import { findOfferedSpecialty, getHospital, hospitalIdSchema } from "~/server/hospitals/queries";
 
 export type BookingStatus = (typeof bookingStatus.enumValues)[number];
@@ -26,12 +27,12 @@ export const NOTE_MAX_LENGTH = 500;
 // Field schemas shared by the MCP tools and the tRPC router.
 export const bookingIdSchema = z.uuid("A booking id is a UUID, as returned when the booking was made or listed.");
 export const bookingStatusSchema = z.enum(bookingStatus.enumValues);
-export const bookingSpecialtySchema = z.string().trim().min(1, "Give a specialty the hospital offers.").max(100);
+export const bookingSpecialtySchema = lineOfText().min(1, "Give a specialty the hospital offers.").max(100);
 export const bookingStartsAtSchema = z.iso.datetime({
   offset: true,
   error: "Give the time as ISO 8601 with a timezone, e.g. 2030-05-14T09:30:00+02:00.",
 });
-export const bookingNoteSchema = z.string().trim().max(NOTE_MAX_LENGTH, `A note is at most ${NOTE_MAX_LENGTH} characters.`);
+export const bookingNoteSchema = freeText().max(NOTE_MAX_LENGTH, `A note is at most ${NOTE_MAX_LENGTH} characters.`);
 
 export const createBookingInput = z.object({
   hospitalId: hospitalIdSchema,

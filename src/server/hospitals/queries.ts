@@ -2,6 +2,7 @@ import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "~/server/db/client";
 import { hospitals } from "~/server/db/schema";
+import { lineOfText } from "~/server/text";
 import { DomainError } from "./errors";
 import { containsPattern, foldedSql, foldForMatching } from "./matching";
 
@@ -15,9 +16,7 @@ export interface Hospital {
   specialties: string[];
 }
 
-export const hospitalIdSchema = z
-  .string()
-  .trim()
+export const hospitalIdSchema = lineOfText()
   .min(1, "Give a hospital id, e.g. 'paris-pitie-salpetriere'.")
   .max(100, "A hospital id is at most 100 characters.");
 
@@ -26,15 +25,13 @@ export const SEARCH_LIMIT_MAX = 100;
 
 /** Arguments of a hospital search; shared by the hospitals_search tool and the tRPC router. */
 export const searchHospitalsShape = {
-  city: z.string().trim().min(1).max(100).optional().describe("City, any case and accents, e.g. 'paris', 'Lyon'."),
-  specialty: z
-    .string()
-    .trim()
+  city: lineOfText().min(1).max(100).optional().describe("City, any case and accents, e.g. 'paris', 'Lyon'."),
+  specialty: lineOfText()
     .min(1)
     .max(100)
     .optional()
     .describe("Medical specialty in French, any case and accents, e.g. 'cardiologie', 'Pédiatrie', 'urgences'."),
-  query: z.string().trim().min(1).max(200).optional().describe("Words to find in the hospital's name, city or address."),
+  query: lineOfText().min(1).max(200).optional().describe("Words to find in the hospital's name, city or address."),
   limit: z
     .number()
     .int()
@@ -117,7 +114,7 @@ export function findOfferedSpecialty(hospital: Hospital, specialty: string): str
 }
 
 // The cursor is opaque to callers: base64url of the last row's sort key.
-const cursorSchema = z.tuple([z.string(), z.string()]);
+const cursorSchema = z.tuple([lineOfText(), lineOfText()]);
 
 function encodeCursor(hospital: Pick<Hospital, "name" | "id">): string {
   return Buffer.from(JSON.stringify([hospital.name, hospital.id])).toString("base64url");
