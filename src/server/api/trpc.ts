@@ -56,6 +56,9 @@ const t = initTRPC.context<TRPCContext>().create({
   errorFormatter({ shape, error }) {
     return {
       ...shape,
+      // An unexpected error's own message can carry a failed query with its parameters (a password hash,
+      // a token hash): the client gets a plain sentence, the server log gets the cause (route onError).
+      message: error.code === "INTERNAL_SERVER_ERROR" ? "Something went wrong on our side. Try again in a moment." : shape.message,
       data: {
         ...shape.data,
         // Field errors for forms: { fieldErrors: { name: ["…"] } }.
