@@ -267,7 +267,8 @@ describe("handleMcpRequest's body limit, in process", () => {
   }
 
   it("stops reading a streamed body as soon as it passes 1 MiB", async () => {
-    const { handleMcpRequest, MAX_REQUEST_BODY_BYTES } = await import("./http");
+    const { handleMcpRequest } = await import("./http");
+    const { MAX_REQUEST_BODY_BYTES } = await import("~/server/http/body-limit");
     const { body, counter } = streamingBody(16 * 1024, 64 * 1024 * 1024);
     const request = new Request("http://localhost:3000/api/mcp", { method: "POST", body, duplex: "half" } as RequestInit);
     const response = await handleMcpRequest(request);

@@ -6,10 +6,10 @@ import { getDb, isDatabaseUnavailable, type Database } from "~/server/db";
 import { TOKEN_SCOPES } from "~/server/tokens/scopes";
 import { verifyBearerToken } from "~/server/tokens/service";
 import { createMcpServer } from "./create-server";
-import { describeError } from "./scoped-tools";
+import { describeError } from "~/server/describe-error";
+import { MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 
 export const MCP_PATH = "/api/mcp";
-export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 /** How long authentication may wait on the database before the client is told to retry (503). */
 const DATABASE_DEADLINE_MS = 4000;
 
@@ -44,8 +44,7 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   }
 
   const body = await readBodyWithinLimit(request, MAX_REQUEST_BODY_BYTES);
-  // The unread rest of the body is left on the socket: tell the client not to reuse the connection.
-  if (body === null) return jsonRpcError(413, -32600, "The request body is larger than 1 MiB.", { Connection: "close" });
+  if (body === "too-large") return jsonRpcError(413, -32600, "The request body is larger than 1 MiB.", PAYLOAD_TOO_LARGE_HEADERS);
 
   let db: Database;
   let verification: Awaited<ReturnType<typeof verifyBearerToken>>;
@@ -69,6 +68,11 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     // RFC 6750 §3 and RFC 9728 §5.1. The description is fixed text per reason, never the token.
     const challenge = `Bearer error="invalid_token", error_description="${verification.description}", resource_metadata="${resourceMetadataUrl()}"`;
     return jsonRpcError(401, -32001, verification.description, { "WWW-Authenticate": challenge });
+  }
+
+  // JSON-RPC 2.0 §6: an empty batch is an Invalid Request (the transport would accept it with a 202).
+  if (body.length < 64 && /^\s*\[\s*\]\s*$/.test(new TextDecoder().decode(body))) {
+    return jsonRpcError(400, -32600, "Invalid Request: the batch is empty. Send a JSON-RPC request object.");
   }
 
   const verified = new Request(request.url, { method: "POST", headers: request.headers, body: body.length > 0 ? body : null });
@@ -103,33 +107,6 @@ function isOwnOriginOrAbsent(origin: string | null): boolean {
   } catch {
     return false;
   }
-}
-
-/** The whole body, or null as soon as it is known to exceed `limit` bytes (declared or streamed). */
-async function readBodyWithinLimit(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) return null;
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 class DeadlineExceeded extends Error {}

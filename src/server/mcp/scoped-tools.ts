@@ -3,6 +3,7 @@ import { ListToolsRequestSchema, type CallToolResult, type Tool, type ToolAnnota
 import { z } from "zod";
 import { env } from "~/env";
 import { isDatabaseUnavailable, type Database } from "~/server/db/client";
+import { describeError } from "~/server/describe-error";
 import { DomainError } from "~/server/hospitals/errors";
 import type { TokenScope } from "~/server/tokens/scopes";
 import type { McpCaller } from "./caller";
@@ -109,17 +110,4 @@ function failureResult(toolName: string, error: unknown): CallToolResult {
 
 function errorResult(message: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text: message }] };
-}
-
-/** The innermost cause's name, code and message: Drizzle's own message lists query parameters. */
-export function describeError(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5; depth++) {
-    const cause = current instanceof Error ? current.cause : undefined;
-    if (!(cause instanceof Error)) break;
-    current = cause;
-  }
-  if (!(current instanceof Error)) return String(current);
-  const code = (current as { code?: unknown }).code;
-  return `${current.name}${typeof code === "string" ? ` ${code}` : ""}: ${current.message}`;
 }

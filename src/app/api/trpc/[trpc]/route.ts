@@ -2,70 +2,27 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
 import { appRouter } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
+import { describeError } from "~/server/describe-error";
+import { MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 
 // The fetch adapter has no maxBodySize (the node-http one does): without this, a client could make the
 // server buffer and JSON-parse a body of any size. No dashboard call comes near a mebibyte.
-const MAX_BODY_BYTES = 1024 * 1024;
-
 async function handler(req: Request): Promise<Response> {
-  const body = await readBodyWithinLimit(req, MAX_BODY_BYTES);
+  const hasBody = req.body !== null;
+  const body = await readBodyWithinLimit(req, MAX_REQUEST_BODY_BYTES);
   if (body === "too-large") return payloadTooLarge(req);
   return fetchRequestHandler({
     endpoint: "/api/trpc",
-    req: body === null ? req : new Request(req.url, { method: req.method, headers: req.headers, body, signal: req.signal }),
+    req: hasBody ? new Request(req.url, { method: req.method, headers: req.headers, body, signal: req.signal }) : req,
     router: appRouter,
     createContext: ({ resHeaders }) => createTRPCContext({ headers: req.headers, resHeaders }),
     onError({ error, path }) {
       // Expected failures are answers, not incidents; log only the unexpected, without input or headers.
       if (error.code === "INTERNAL_SERVER_ERROR") {
-        console.error(`tRPC ${path ?? "<no path>"} failed: ${describeCause(error)}`);
+        console.error(`tRPC ${path ?? "<no path>"} failed: ${describeError(error)}`);
       }
     },
   });
-}
-
-/**
- * The innermost cause's name, SQLSTATE or errno code, and message. Not the error itself: Drizzle's
- * "Failed query" error carries the query parameters (a password hash, a user's notes) in its message and
- * fields, and logging it whole would write them to the log.
- */
-function describeCause(error: Error): string {
-  let innermost: Error = error;
-  for (let depth = 0; depth < 5 && innermost.cause instanceof Error; depth++) innermost = innermost.cause;
-  const code = (innermost as { code?: unknown }).code;
-  const message = innermost.message.startsWith("Failed query:") ? "query failed" : innermost.message;
-  return `${innermost.name}${typeof code === "string" ? ` ${code}` : ""}: ${message}`;
-}
-
-/**
- * The request body, or "too-large" as soon as it is known to exceed `limit`: from Content-Length before
- * reading anything, else (chunked uploads) by counting while reading and stopping at the limit.
- */
-async function readBodyWithinLimit(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null | "too-large"> {
-  const declared = Number(req.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > limit) return "too-large";
-  if (!req.body) return null;
-
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return "too-large";
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 /** A 413 in tRPC's own error envelope, so the tRPC client shows its message like any other error. */
@@ -74,7 +31,7 @@ function payloadTooLarge(req: Request): Response {
   const paths = decodeURIComponent(url.pathname.replace(/^\/api\/trpc\/?/, "")).split(",");
   const errorFor = (path: string) => ({
     error: superjson.serialize({
-      message: `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, the most this API accepts.`,
+      message: `The request body is larger than ${MAX_REQUEST_BODY_BYTES / 1024 / 1024} MiB, the most this API accepts.`,
       code: -32013, // JSON-RPC-style code tRPC uses for PAYLOAD_TOO_LARGE
       data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413, path },
     }),
@@ -82,8 +39,7 @@ function payloadTooLarge(req: Request): Response {
   const isBatch = url.searchParams.get("batch") === "1";
   return Response.json(isBatch ? paths.map(errorFor) : errorFor(paths[0] ?? ""), {
     status: 413,
-    // The body was not read to the end: the connection cannot carry another request.
-    headers: { connection: "close" },
+    headers: PAYLOAD_TOO_LARGE_HEADERS,
   });
 }
 
