@@ -60,7 +60,7 @@ export function BookingsList() {
             <th scope="col">Status</th>
             <th scope="col">Made by</th>
             <th scope="col">
-              <span className={styles.visuallyHidden}>Actions</span>
+              <span className="visually-hidden">Actions</span>
             </th>
           </tr>
         </thead>

@@ -32,7 +32,7 @@ export function TokenTable({ tokens, onRevoke }: { tokens: TokenRow[]; onRevoke(
   return (
     <div className={styles.tableWrapper}>
       <table>
-        <caption className={styles.visuallyHidden}>Your API tokens, newest first</caption>
+        <caption className="visually-hidden">Your API tokens, newest first</caption>
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -43,7 +43,7 @@ export function TokenTable({ tokens, onRevoke }: { tokens: TokenRow[]; onRevoke(
             <th scope="col">Last used</th>
             <th scope="col">Status</th>
             <th scope="col">
-              <span className={styles.visuallyHidden}>Actions</span>
+              <span className="visually-hidden">Actions</span>
             </th>
           </tr>
         </thead>
