@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
+import { createPostgresDatabase, type ScratchDatabase } from "../src/test/postgres-database";
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const quick = process.argv.includes("--quick"); // smaller numbers, for checking the script itself
@@ -254,21 +254,8 @@ async function expectOk(response: Response): Promise<void> {
   if (response.status !== 200 || text.includes('"isError":true')) throw new Error(`unexpected MCP answer ${response.status}: ${text.slice(0, 200)}`);
 }
 
-async function createScratchDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `carestral_${label}_${Date.now().toString(36)}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await dropper.unsafe(`drop database if exists "${name}" with (force)`);
-      await dropper.end();
-    },
-  };
+function createScratchDatabase(label: string): Promise<ScratchDatabase> {
+  return createPostgresDatabase(adminUrl, `carestral_${label}_${Date.now().toString(36)}`);
 }
 
 async function ensureBuild(): Promise<void> {

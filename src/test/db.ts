@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { inject } from "vitest";
 import { openDatabase, type Database, type DatabaseHandle } from "~/server/db/client";
 import { testDatabaseUrl } from "./env";
+import { createPostgresDatabase, type ScratchDatabase } from "./postgres-database";
 
 export type Engine = "pglite" | "postgres";
 
@@ -24,29 +24,9 @@ export function testDatabasePrefix(): string {
 }
 
 /** Creates an empty PostgreSQL database on the test server and returns its URL and a dropper. */
-export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const serverUrl = testDatabaseUrl;
-  if (!serverUrl) throw new Error("TEST_DATABASE_URL is not set");
-  const name = `${testDatabasePrefix()}_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      try {
-        await dropper.unsafe(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await dropper.end();
-      }
-    },
-  };
+export async function createEmptyPostgresDatabase(): Promise<ScratchDatabase> {
+  if (!testDatabaseUrl) throw new Error("TEST_DATABASE_URL is not set");
+  return createPostgresDatabase(testDatabaseUrl, `${testDatabasePrefix()}_${randomBytes(4).toString("hex")}`);
 }
 
 /** A fresh, migrated database on the given engine. Call close() in afterAll. */
