@@ -199,21 +199,7 @@ export async function verifyBearerToken(db: Database, authorization: string | nu
   if (token === null) return refusal("missing");
   if (!isWellFormedToken(token)) return refusal("malformed");
 
-  const [row] = await db
-    .select({
-      id: apiTokens.id,
-      name: apiTokens.name,
-      scopes: apiTokens.scopes,
-      expiresAt: apiTokens.expiresAt,
-      revoked: sql<boolean>`(${apiTokens.revokedAt} is not null)`,
-      expired: isExpired,
-      lastUsedIsStale,
-      user: { id: users.id, email: users.email, firstname: users.firstname, surname: users.surname },
-    })
-    .from(apiTokens)
-    .innerJoin(users, eq(apiTokens.userId, users.id))
-    .where(eq(apiTokens.tokenHash, hashToken(token)))
-    .limit(1);
+  const [row] = await verificationQuery(db).execute({ tokenHash: hashToken(token) });
   if (!row) return refusal("unknown");
   if (row.revoked) return refusal("revoked");
   if (row.expired) return refusal("expired");
@@ -237,6 +223,38 @@ export async function verifyBearerToken(db: Database, authorization: string | nu
       },
     },
   };
+}
+
+function buildVerificationQuery(db: Database) {
+  return db
+    .select({
+      id: apiTokens.id,
+      name: apiTokens.name,
+      scopes: apiTokens.scopes,
+      expiresAt: apiTokens.expiresAt,
+      revoked: sql<boolean>`(${apiTokens.revokedAt} is not null)`,
+      expired: isExpired,
+      lastUsedIsStale,
+      user: { id: users.id, email: users.email, firstname: users.firstname, surname: users.surname },
+    })
+    .from(apiTokens)
+    .innerJoin(users, eq(apiTokens.userId, users.id))
+    .where(eq(apiTokens.tokenHash, sql.placeholder("tokenHash")))
+    .limit(1)
+    .prepare("verify_bearer_token");
+}
+
+// The hot path's query is built once per database and kept as a prepared statement: building it on every
+// request cost more CPU than PostgreSQL spends answering it.
+const verificationQueries = new WeakMap<Database, ReturnType<typeof buildVerificationQuery>>();
+
+function verificationQuery(db: Database): ReturnType<typeof buildVerificationQuery> {
+  let query = verificationQueries.get(db);
+  if (!query) {
+    query = buildVerificationQuery(db);
+    verificationQueries.set(db, query);
+  }
+  return query;
 }
 
 /** The credentials of a `Bearer` Authorization header (scheme case-insensitive, RFC 7235 §2.1), or null. */
