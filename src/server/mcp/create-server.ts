@@ -1,4 +1,5 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Database } from "~/server/db/client";
 import { callerFromAuthInfo } from "./caller";
@@ -12,9 +13,16 @@ const INSTRUCTIONS =
   "Find hospitals with hospitals_search, check one with hospitals_get, then book with bookings_create " +
   "after the user confirms. bookings_list shows their appointments; bookings_cancel cancels one.";
 
+// Each Server would otherwise build its own Ajv instance (costly, and only used for elicitation); one
+// validator and its compiled-schema cache serve every request.
+const jsonSchemaValidator = new AjvJsonSchemaValidator();
+
 /** A server for one request: stateless HTTP needs a fresh one each time, bound to the caller's token. */
 export function createMcpServer(auth: AuthInfo, db: Database): McpServer {
-  const server = new McpServer({ name: "carestral", title: "Carestral", version: "1.0.0" }, { instructions: INSTRUCTIONS });
+  const server = new McpServer(
+    { name: "carestral", title: "Carestral", version: "1.0.0" },
+    { instructions: INSTRUCTIONS, jsonSchemaValidator },
+  );
   const ctx: ToolContext = { db, caller: callerFromAuthInfo(auth), permittedTools: [] };
   registerAccountTools(server, ctx);
   registerHospitalTools(server, ctx);

@@ -71,8 +71,7 @@ export function registerScopedTool<Input extends z.ZodObject, Output extends z.Z
       name: tool.name,
       title: tool.title,
       description: tool.description,
-      inputSchema: objectJsonSchema(tool.inputSchema, "input"),
-      outputSchema: objectJsonSchema(tool.outputSchema, "output"),
+      ...toolJsonSchemasFor(tool),
       annotations: tool.annotations,
     });
   }
@@ -85,6 +84,18 @@ export function registerScopedTool<Input extends z.ZodObject, Output extends z.Z
 export function listPermittedToolsOnly(server: McpServer, ctx: ToolContext): void {
   server.server.removeRequestHandler("tools/list");
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: ctx.permittedTools }));
+}
+
+// A tool's schemas never change, so their JSON Schema is computed once per tool, not on every request.
+const toolJsonSchemas = new Map<string, Pick<Tool, "inputSchema" | "outputSchema">>();
+
+function toolJsonSchemasFor(tool: { name: string; inputSchema: z.ZodObject; outputSchema: z.ZodObject }) {
+  let schemas = toolJsonSchemas.get(tool.name);
+  if (!schemas) {
+    schemas = { inputSchema: objectJsonSchema(tool.inputSchema, "input"), outputSchema: objectJsonSchema(tool.outputSchema, "output") };
+    toolJsonSchemas.set(tool.name, schemas);
+  }
+  return schemas;
 }
 
 function objectJsonSchema(schema: z.ZodObject, io: "input" | "output"): Tool["inputSchema"] {
