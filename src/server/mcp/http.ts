@@ -70,24 +70,42 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     return jsonRpcError(401, -32001, verification.description, { "WWW-Authenticate": challenge });
   }
 
+  const message = parseJson(body);
+  if (message === NOT_JSON) {
+    // Let the transport give its own answer (406, 415 or a -32700 parse error) from the raw body.
+    const raw = new Request(request.url, { method: "POST", headers: request.headers, body: body.length > 0 ? body : null });
+    return serveMcpRequest(raw, verification.authInfo, db);
+  }
   // JSON-RPC 2.0 §6: an empty batch is an Invalid Request (the transport would accept it with a 202).
-  if (body.length < 64 && /^\s*\[\s*\]\s*$/.test(new TextDecoder().decode(body))) {
+  if (Array.isArray(message) && message.length === 0) {
     return jsonRpcError(400, -32600, "Invalid Request: the batch is empty. Send a JSON-RPC request object.");
   }
-
-  const verified = new Request(request.url, { method: "POST", headers: request.headers, body: body.length > 0 ? body : null });
-  return serveMcpRequest(verified, verification.authInfo, db);
+  // Parsed once, here; the transport then leaves the already-read request stream alone.
+  return serveMcpRequest(request, verification.authInfo, db, message);
 }
 
-/** Answers an authenticated MCP request with a fresh server and a stateless transport. */
-export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?: Database): Promise<Response> {
+const NOT_JSON = Symbol("not JSON");
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/**
+ * Answers an authenticated MCP request with a fresh server and a stateless transport. `parsedBody` is the
+ * JSON-RPC message when the caller has already read the body; otherwise the transport reads it.
+ */
+export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?: Database, parsedBody?: unknown): Promise<Response> {
   const server = createMcpServer(authInfo, db ?? (await getDb()));
   // Stateless (no session id) with JSON answers: any instance can serve any request, and the
   // response is complete when handleRequest resolves, so the server can be closed right after.
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);
   try {
-    return await transport.handleRequest(request, { authInfo });
+    return await transport.handleRequest(request, { authInfo, parsedBody });
   } finally {
     await server.close();
   }
