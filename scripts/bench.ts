@@ -133,18 +133,27 @@ async function benchMcpInProcess(): Promise<Figures> {
       headers: mcpHeaders(token),
       body: whoamiBody,
     });
+  // Throughput with 8 requests in flight, as a server sees them: waits on the database overlap, so what
+  // remains is the CPU that verification costs here and in PostgreSQL (same machine).
   const run = async (call: () => Promise<Response>) => {
-    const iterations = quick ? 500 : 3000;
+    const total = quick ? 1000 : 6000;
+    const inFlight = 8;
     for (let i = 0; i < 200; i++) await expectOk(await call());
-    const started = performance.now();
     const samples: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      const t = performance.now();
-      await expectOk(await call());
-      samples.push(performance.now() - t);
-    }
+    let issued = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (issued < total) {
+          issued++;
+          const t = performance.now();
+          await expectOk(await call());
+          samples.push(performance.now() - t);
+        }
+      }),
+    );
     const seconds = (performance.now() - started) / 1000;
-    return { requests_per_s: Math.round(iterations / seconds), p50_ms: round(percentile(samples, 50), 3), p99_ms: round(percentile(samples, 99), 3) };
+    return { requests_per_s: Math.round(total / seconds), p50_ms: round(percentile(samples, 50), 3), p99_ms: round(percentile(samples, 99), 3) };
   };
   // Interleave the two so that neither gets a warmer machine.
   const withAuth = await run(() => handleMcpRequest(request()));
