@@ -9,6 +9,9 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function proxy(request: NextRequest): NextResponse {
   const { pathname, search } = request.nextUrl;
   const token = request.cookies.get(SESSION_COOKIE_NAME)?.value;
+  // Always ours, whatever the client sent under that name.
+  const headers = new Headers(request.headers);
+  headers.set(PATHNAME_HEADER, `${pathname}${search}`);
 
   if (!SAFE_METHODS.has(request.method)) {
     const origin = request.headers.get("origin");
@@ -18,7 +21,7 @@ export function proxy(request: NextRequest): NextResponse {
     if ((token && origin !== env.APP_URL) || (origin !== null && origin !== env.APP_URL)) {
       return NextResponse.json({ error: "Cross-origin request refused: Origin must be this site." }, { status: 403 });
     }
-    return NextResponse.next();
+    return NextResponse.next({ request: { headers } });
   }
 
   if (isUnder(pathname, "/dashboard") && !token) {
@@ -27,8 +30,6 @@ export function proxy(request: NextRequest): NextResponse {
     return NextResponse.redirect(login);
   }
 
-  const headers = new Headers(request.headers);
-  headers.set(PATHNAME_HEADER, `${pathname}${search}`);
   const response = NextResponse.next({ request: { headers } });
   // The session row slides forward when used; keep the browser's cookie alive alongside it (Lucia guide).
   if (token && request.method === "GET") response.headers.append("Set-Cookie", refreshedSessionCookie(token));

@@ -15,6 +15,10 @@ describe("safeNextPath", () => {
     "//evil.example/path",
     "/\\evil.example",
     "/\t/evil.example",
+    "/..//evil.example",
+    "/.//evil.example",
+    "/%2e%2e//evil.example",
+    "/dashboard/..//evil.example/x",
     "javascript:alert(1)",
     "dashboard/tokens",
   ])("sends %j to the dashboard instead", (next) => {

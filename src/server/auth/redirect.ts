@@ -15,7 +15,9 @@ export function safeNextPath(next: unknown): string {
   if (/[\u0000-\u001f\u007f\\]/.test(next)) return AFTER_SIGN_IN_PATH;
   try {
     const url = new URL(next, "http://carestral.invalid");
-    if (url.origin !== "http://carestral.invalid") return AFTER_SIGN_IN_PATH;
+    // Parsing resolves dot segments: "/..//evil.example" comes out as "//evil.example", which a browser
+    // reads as another host. Check what we are about to return, not only what came in.
+    if (url.origin !== "http://carestral.invalid" || url.pathname.startsWith("//")) return AFTER_SIGN_IN_PATH;
     return `${url.pathname}${url.search}${url.hash}`;
   } catch {
     return AFTER_SIGN_IN_PATH;
