@@ -3,7 +3,8 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import { readCookie, SESSION_COOKIE_NAME, validateSessionToken, type Session, type SessionUser } from "~/server/auth/session";
-import { getDb, isDatabaseUnavailable, type Database } from "~/server/db";
+import { getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
+import { DATABASE_DEADLINE_MS } from "~/server/db/deadline";
 
 export interface TRPCContext {
   db: Database;
@@ -34,12 +35,14 @@ export function createInnerTRPCContext(opts: {
 export async function createTRPCContext(opts: { headers: Headers; resHeaders?: Headers }): Promise<TRPCContext> {
   let db: Database;
   try {
-    db = await getDb();
+    db = await withDatabaseDeadline(getDb());
   } catch (error) {
     throw databaseUnavailable(error);
   }
   const token = readCookie(opts.headers.get("cookie"), SESSION_COOKIE_NAME);
-  const { session, user } = token ? await validateSessionToken(db, token).catch(rethrowUnavailable) : { session: null, user: null };
+  const { session, user } = token
+    ? await withDatabaseDeadline(validateSessionToken(db, token)).catch(rethrowUnavailable)
+    : { session: null, user: null };
   return createInnerTRPCContext({ db, session, user, headers: opts.headers, resHeaders: opts.resHeaders ?? null });
 }
 
@@ -73,9 +76,15 @@ const t = initTRPC.context<TRPCContext>().create({
 export const createCallerFactory = t.createCallerFactory;
 export const createTRPCRouter = t.router;
 
-/** Database outages surface as SERVICE_UNAVAILABLE from every procedure, not as a 500. */
+// A whole procedure may make several queries (a transaction, a password hash): allow it more than one.
+const PROCEDURE_DEADLINE_MS = 2 * DATABASE_DEADLINE_MS;
+
+/**
+ * Database outages, including a database that stopped answering, surface as SERVICE_UNAVAILABLE from
+ * every procedure, not as a 500 or a request that hangs.
+ */
 const unavailableMiddleware = t.middleware(async ({ next }) => {
-  const result = await next();
+  const result = await withDatabaseDeadline(next(), PROCEDURE_DEADLINE_MS).catch(rethrowUnavailable);
   if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
     throw databaseUnavailable(result.error.cause);
   }

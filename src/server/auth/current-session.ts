@@ -1,14 +1,23 @@
 import "server-only";
 import { cookies } from "next/headers";
 import { cache } from "react";
-import { getDb, isDatabaseUnavailable } from "~/server/db";
+import { describeError } from "~/server/describe-error";
+import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
 import { SESSION_COOKIE_NAME, validateSessionToken, type SessionUser, type SessionValidationResult } from "./session";
 
 /** The signed-in user for server components, validated once per request. */
 export const getCurrentSession = cache(async (): Promise<SessionValidationResult> => {
   const token = (await cookies()).get(SESSION_COOKIE_NAME)?.value;
   if (!token) return { session: null, user: null };
-  return validateSessionToken(await getDb(), token);
+  try {
+    return await withDatabaseDeadline((async () => validateSessionToken(await getDb(), token))());
+  } catch (error) {
+    // Next.js logs a render error whole, and a failed query's message lists its parameters: here the
+    // session id. Rethrow a description without the cause; keep the code so outages stay recognisable.
+    throw Object.assign(new Error(`Session lookup failed: ${describeError(error)}`), {
+      code: isDatabaseUnavailable(error) ? "DATABASE_UNAVAILABLE" : undefined,
+    });
+  }
 });
 
 /**

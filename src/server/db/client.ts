@@ -103,6 +103,8 @@ const UNAVAILABLE_CODES = new Set([
   "53300", // too_many_connections
   "3D000", // invalid_catalog_name: the database is gone
   "55000", // object_not_in_prerequisite_state: e.g. the database no longer allows connections
+  "DATABASE_TIMEOUT", // ./deadline.ts: no answer in time
+  "DATABASE_UNAVAILABLE", // one of the above, rethrown without its cause (which may hold query parameters)
 ]);
 
 /** True when an error means "the database cannot be reached right now" rather than a bug or bad input. */

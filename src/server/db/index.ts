@@ -4,6 +4,7 @@ import { openDatabase, type Database, type DatabaseHandle } from "./client";
 
 export type { Database } from "./client";
 export { isDatabaseUnavailable } from "./client";
+export { withDatabaseDeadline } from "./deadline";
 
 // Next.js may load this module more than once (dev reloads, several bundles), so the one open database
 // lives on globalThis. A failed open is not cached: the next call tries again.

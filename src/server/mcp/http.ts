@@ -2,16 +2,14 @@ import "server-only";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { env } from "~/env";
-import { getDb, isDatabaseUnavailable, type Database } from "~/server/db";
+import { getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
 import { TOKEN_SCOPES } from "~/server/tokens/scopes";
-import { verifyBearerToken } from "~/server/tokens/service";
+import { verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
 import { createMcpServer } from "./create-server";
 import { describeError } from "~/server/describe-error";
-import { MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
+import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 
 export const MCP_PATH = "/api/mcp";
-/** How long authentication may wait on the database before the client is told to retry (503). */
-const DATABASE_DEADLINE_MS = 4000;
 
 /** The public URL of the MCP endpoint: the `resource` of RFC 9728 metadata. */
 export function mcpResourceUrl(): string {
@@ -43,21 +41,14 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     return jsonRpcError(403, -32600, `Requests from other web origins are refused. Only ${env.APP_URL} may call this endpoint from a browser.`);
   }
 
-  const body = await readBodyWithinLimit(request, MAX_REQUEST_BODY_BYTES);
-  if (body === "too-large") return jsonRpcError(413, -32600, "The request body is larger than 1 MiB.", PAYLOAD_TOO_LARGE_HEADERS);
+  if (declaresBodyOver(request, MAX_REQUEST_BODY_BYTES)) return payloadTooLarge();
 
   let db: Database;
-  let verification: Awaited<ReturnType<typeof verifyBearerToken>>;
+  let verification: BearerVerification;
   try {
-    ({ db, verification } = await withDeadline(
-      (async () => {
-        const database = await getDb();
-        return { db: database, verification: await verifyBearerToken(database, request.headers.get("authorization")) };
-      })(),
-      DATABASE_DEADLINE_MS,
-    ));
+    ({ db, verification } = await withDatabaseDeadline(authenticate(request)));
   } catch (error) {
-    if (error instanceof DeadlineExceeded || isDatabaseUnavailable(error)) {
+    if (isDatabaseUnavailable(error)) {
       return jsonRpcError(503, -32000, "The database is unavailable. Try again shortly.", { "Retry-After": "5" });
     }
     console.error(`MCP authentication failed: ${describeError(error)}`);
@@ -69,6 +60,15 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     const challenge = `Bearer error="invalid_token", error_description="${verification.description}", resource_metadata="${resourceMetadataUrl()}"`;
     return jsonRpcError(401, -32001, verification.description, { "WWW-Authenticate": challenge });
   }
+
+  // Only an authenticated caller gets its body read (and held, up to the limit).
+  let body: Awaited<ReturnType<typeof readBodyWithinLimit>>;
+  try {
+    body = await readBodyWithinLimit(request, MAX_REQUEST_BODY_BYTES);
+  } catch {
+    return jsonRpcError(400, -32600, "The request body could not be read: the upload was interrupted.");
+  }
+  if (body === "too-large") return payloadTooLarge();
 
   const message = parseJson(body);
   if (message === NOT_JSON) {
@@ -82,6 +82,11 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   }
   // Parsed once, here; the transport then leaves the already-read request stream alone.
   return serveMcpRequest(request, verification.authInfo, db, message);
+}
+
+async function authenticate(request: Request): Promise<{ db: Database; verification: BearerVerification }> {
+  const db = await getDb();
+  return { db, verification: await verifyBearerToken(db, request.headers.get("authorization")) };
 }
 
 const NOT_JSON = Symbol("not JSON");
@@ -127,18 +132,8 @@ function isOwnOriginOrAbsent(origin: string | null): boolean {
   }
 }
 
-class DeadlineExceeded extends Error {}
-
-async function withDeadline<T>(work: Promise<T>, milliseconds: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(`no answer within ${milliseconds} ms`)), milliseconds);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+function payloadTooLarge(): Response {
+  return jsonRpcError(413, -32600, "The request body is larger than 1 MiB.", PAYLOAD_TOO_LARGE_HEADERS);
 }
 
 function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPostgresBinDir, createPostgresCluster, type PostgresCluster } from "~/test/postgres-cluster";
 import { startServer, type TestServer } from "~/test/server";
 import { signUpOverHttp } from "~/test/trpc-http";
+import { sessionIdFromToken } from "~/server/auth/session";
 import { postMcp } from "./test-client";
 
 // The database host fails under a running server: MCP clients get a prompt 503 with a JSON-RPC
@@ -54,6 +55,8 @@ describe.skipIf(!findPostgresBinDir())("MCP while the database is down", () => {
     try {
       const authorized = { headers: { Authorization: `Bearer ${token}` } };
       expect((await postMcp(relayed.url, authorized)).status).toBe(200);
+      const person = await signUpOverHttp(relayed.url);
+      const sessionToken = person.jar.sessionToken() ?? "";
 
       relay.freeze();
       const started = Date.now();
@@ -61,6 +64,19 @@ describe.skipIf(!findPostgresBinDir())("MCP while the database is down", () => {
       expect(refused.status).toBe(503);
       expect(Date.now() - started).toBeLessThan(6000);
       expect(await refused.json()).toMatchObject({ jsonrpc: "2.0", error: { message: expect.stringMatching(/database is unavailable/) } });
+
+      // The dashboard's API and pages give up too, instead of waiting for TCP to time out.
+      const listStarted = Date.now();
+      await expect(person.client.tokens.list.query()).rejects.toMatchObject({ data: { code: "SERVICE_UNAVAILABLE", httpStatus: 503 } });
+      expect(Date.now() - listStarted).toBeLessThan(10_000);
+      const pageStarted = Date.now();
+      const page = await fetch(`${relayed.url}/dashboard/tokens`, { headers: { cookie: `carestral_session=${sessionToken}` } });
+      // A server error page (src/app/error.tsx renders it in the browser), not a hang.
+      expect(page.status).toBe(500);
+      await page.arrayBuffer();
+      expect(Date.now() - pageStarted).toBeLessThan(10_000);
+      // A failed session lookup is logged without its query parameters: the session id is a secret too.
+      expect(relayed.log()).not.toContain(sessionIdFromToken(sessionToken));
 
       relay.heal();
       const deadline = Date.now() + 20_000;
