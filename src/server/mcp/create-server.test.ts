@@ -112,6 +112,9 @@ describe.each(engines)("MCP tools on %s", (engine) => {
     const reader = await connect(await authFor(test.db, person, ["read:data"]), test.db);
     const result = await call(reader, "bookings_create", { hospital_id: "paris-hegp", specialty: "Cardiologie", starts_at: futureTime(3) });
     expect(errorText(result)).toMatch(/"write:bookings" scope/);
+    // The scope comes first, whatever the arguments: no argument errors about a tool it cannot use.
+    expect(errorText(await call(reader, "bookings_create", {}))).toMatch(/"write:bookings" scope/);
+    expect(errorText(await call(reader, "bookings_cancel", { booking_id: "nope" }))).toMatch(/"write:bookings" scope/);
     await reader.close();
 
     const writer = await connect(await authFor(test.db, person, ["write:bookings"]), test.db);

@@ -3,6 +3,7 @@ import { ListToolsRequestSchema, type CallToolResult, type Tool, type ToolAnnota
 import { z } from "zod";
 import { env } from "~/env";
 import { isDatabaseUnavailable, type Database } from "~/server/db/client";
+import { withDatabaseDeadline } from "~/server/db/deadline";
 import { describeError } from "~/server/describe-error";
 import { DomainError } from "~/server/hospitals/errors";
 import type { TokenScope } from "~/server/tokens/scopes";
@@ -45,6 +46,14 @@ export function registerScopedTool<Input extends z.ZodObject, Output extends z.Z
   tool: ScopedTool<Input, Output>,
 ): void {
   const permitted = tool.scope === null || ctx.caller.token.scopes.includes(tool.scope);
+  if (!permitted) {
+    // Any arguments: the SDK validates them before the callback runs, and the caller must hear about the
+    // missing scope, not about an argument of a tool it cannot use.
+    server.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: anyArguments }, () =>
+      missingScopeResult(tool.name, tool.scope),
+    );
+    return;
+  }
   // Registered through the erased z.ZodObject: the SDK's conditional callback type cannot see through a generic.
   const inputSchema: z.ZodObject = tool.inputSchema;
   const config = {
@@ -55,10 +64,9 @@ export function registerScopedTool<Input extends z.ZodObject, Output extends z.Z
     annotations: tool.annotations,
   };
   const callback: ToolCallback<z.ZodObject> = async (args): Promise<CallToolResult> => {
-    if (!permitted) return missingScopeResult(tool.name, tool.scope);
     try {
       // The SDK has already parsed args with tool.inputSchema.
-      const result = await tool.run(args as z.output<Input>, ctx);
+      const result = await withDatabaseDeadline(tool.run(args as z.output<Input>, ctx));
       const structured: Record<string, unknown> = tool.outputSchema.parse(result);
       return { structuredContent: structured, content: [{ type: "text", text: JSON.stringify(structured, null, 2) }] };
     } catch (error) {
@@ -66,16 +74,16 @@ export function registerScopedTool<Input extends z.ZodObject, Output extends z.Z
     }
   };
   server.registerTool(tool.name, config, callback);
-  if (permitted) {
-    ctx.permittedTools.push({
-      name: tool.name,
-      title: tool.title,
-      description: tool.description,
-      ...toolJsonSchemasFor(tool),
-      annotations: tool.annotations,
-    });
-  }
+  ctx.permittedTools.push({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    ...toolJsonSchemasFor(tool),
+    annotations: tool.annotations,
+  });
 }
+
+const anyArguments = z.object({}).loose();
 
 /**
  * McpServer lists every registered tool. Replace its tools/list with one that shows only the tools the
