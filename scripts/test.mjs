@@ -51,6 +51,8 @@ if (vitestJson) {
   // A file that fails to load has no tests to count; count the file.
   const brokenFiles = (vitestJson.testResults ?? []).filter((file) => file.status === "failed" && file.assertionResults.length === 0).length;
   failed += brokenFiles;
+  // vitest can fail without a failed test (an unhandled error, a teardown that threw): count the run.
+  if (!vitest.ok && vitestJson.numFailedTests + brokenFiles === 0) failed++;
   lines.push(`${vitest.ok ? "ok  " : "FAIL"} vitest: ${vitestJson.numPassedTests} passed, ${vitestJson.numFailedTests + brokenFiles} failed (${vitest.seconds}s)`);
 } else {
   failed++;

@@ -20,8 +20,3 @@ export function freeText(message = "Use printable characters only (line breaks a
     .trim()
     .refine((value) => !CONTROL_CHARACTER_BUT_WHITESPACE.test(value), message);
 }
-
-/** True when a string would be refused by lineOfText: for values that do not pass through a schema. */
-export function hasControlCharacters(value: string): boolean {
-  return CONTROL_CHARACTER.test(value);
-}

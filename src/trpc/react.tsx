@@ -28,7 +28,8 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
   const [trpcClient] = useState(() =>
     api.createClient({
       links: [
-        httpBatchLink({ url: "/api/trpc", transformer: superjson }),
+        // At most the server's maxBatchSize (MAX_BATCH_SIZE in src/server/api/trpc.ts).
+        httpBatchLink({ url: "/api/trpc", transformer: superjson, maxItems: 16 }),
       ],
     }),
   );

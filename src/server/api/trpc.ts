@@ -73,6 +73,9 @@ const t = initTRPC.context<TRPCContext>().create({
   },
 });
 
+/** Calls one HTTP request may batch; the browser client batches no more (src/trpc/react.tsx). */
+export const MAX_BATCH_SIZE = 16;
+
 export const createCallerFactory = t.createCallerFactory;
 export const createTRPCRouter = t.router;
 

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
+import { describeError } from "~/server/describe-error";
 import { authRateLimits } from "~/server/db/schema";
 
 export interface RateLimitRule {
@@ -76,7 +77,12 @@ export async function consumeAuthAttempt(
   now: Date = new Date(),
 ): Promise<RateLimitResult> {
   const keys = [`${attempt.kind}:ip:${attempt.ip}`, `${attempt.kind}:email:${attempt.email}`];
-  // Stale counters are harmless (they restart at 1) but would pile up; sweep now and then, off no one's path.
-  if (Math.random() < 0.01) await deleteExpiredRateLimits(db, rule.windowMs, now);
+  // Stale counters are harmless (they restart at 1) but would pile up; sweep now and then, without making
+  // this attempt wait for it or fail with it.
+  if (Math.random() < 0.01) {
+    deleteExpiredRateLimits(db, rule.windowMs, now).catch((error: unknown) => {
+      console.error(`Sweeping expired rate limits failed: ${describeError(error)}`);
+    });
+  }
   return consumeRateLimits(db, keys, rule, now);
 }

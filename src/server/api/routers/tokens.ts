@@ -46,7 +46,7 @@ export const tokensRouter = createTRPCRouter({
   revoke: protectedProcedure.input(z.object({ id: tokenIdSchema })).mutation(async ({ ctx, input }) => {
     const revoked = await revokeToken(ctx.db, ctx.user.id, input.id);
     // Someone else's token is "not found" too, so ids reveal nothing about other people's tokens.
-    if (!revoked) throw new TRPCError({ code: "NOT_FOUND", message: "No such token. It may have been deleted." });
+    if (!revoked) throw new TRPCError({ code: "NOT_FOUND", message: "No such token among yours. Refresh the list and try again." });
     return revoked;
   }),
 });

@@ -1,7 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
 import { appRouter } from "~/server/api/root";
-import { createTRPCContext } from "~/server/api/trpc";
+import { createTRPCContext, MAX_BATCH_SIZE } from "~/server/api/trpc";
 import { describeError } from "~/server/describe-error";
 import { MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 
@@ -15,6 +15,8 @@ async function handler(req: Request): Promise<Response> {
     endpoint: "/api/trpc",
     req: hasBody ? new Request(req.url, { method: req.method, headers: req.headers, body, signal: req.signal }) : req,
     router: appRouter,
+    // One request cannot carry more work than a page makes at once (the client batches at most as many).
+    maxBatchSize: MAX_BATCH_SIZE,
     createContext: ({ resHeaders }) => createTRPCContext({ headers: req.headers, resHeaders }),
     onError({ error, path }) {
       // Expected failures are answers, not incidents; log only the unexpected, without input or headers.
