@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { env } from "~/env";
 import { refreshedSessionCookie } from "~/server/auth/cookie";
 import { PATHNAME_HEADER } from "~/server/auth/redirect";
+import { isAppOrigin } from "~/server/http/origin";
 import { SESSION_COOKIE_NAME } from "~/server/auth/session";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -18,7 +18,7 @@ export function proxy(request: NextRequest): NextResponse {
     // CSRF: a cookie-carrying state change must come from our own pages (browsers send Origin on
     // every non-GET fetch and form post). A foreign Origin is refused even without a cookie, so another
     // site cannot sign a visitor into an account of its choosing (login CSRF).
-    if ((token && origin !== env.APP_URL) || (origin !== null && origin !== env.APP_URL)) {
+    if (origin === null ? Boolean(token) : !isAppOrigin(origin)) {
       return NextResponse.json({ error: "Cross-origin request refused: Origin must be this site." }, { status: 403 });
     }
     return NextResponse.next({ request: { headers } });

@@ -7,6 +7,7 @@ import { TOKEN_SCOPES } from "~/server/tokens/scopes";
 import { verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
 import { createMcpServer } from "./create-server";
 import { describeError } from "~/server/describe-error";
+import { isAppOrigin } from "~/server/http/origin";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 
 export const MCP_PATH = "/api/mcp";
@@ -37,7 +38,10 @@ export function protectedResourceMetadata() {
  * an unauthenticated request never builds a server or parses JSON-RPC.
  */
 export async function handleMcpRequest(request: Request): Promise<Response> {
-  if (!isOwnOriginOrAbsent(request.headers.get("origin"))) {
+  // DNS rebinding: a page on another site must not drive a client's local or internal endpoint (MCP
+  // transport spec, "Security Warning"). Non-browser clients send no Origin.
+  const origin = request.headers.get("origin");
+  if (origin !== null && !isAppOrigin(origin)) {
     return jsonRpcError(403, -32600, `Requests from other web origins are refused. Only ${env.APP_URL} may call this endpoint from a browser.`);
   }
 
@@ -119,17 +123,6 @@ export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?:
 /** GET (a server-to-client SSE stream) and DELETE (ending a session) mean nothing without sessions. */
 export function methodNotAllowed(): Response {
   return jsonRpcError(405, -32000, "Method not allowed. This MCP endpoint is stateless: send JSON-RPC messages with POST.", { Allow: "POST" });
-}
-
-// DNS rebinding: a page on another site must not drive a client's local or internal endpoint
-// (MCP transport spec, "Security Warning"). Non-browser clients send no Origin.
-function isOwnOriginOrAbsent(origin: string | null): boolean {
-  if (origin === null) return true;
-  try {
-    return new URL(origin).origin === env.APP_URL;
-  } catch {
-    return false;
-  }
 }
 
 function payloadTooLarge(): Response {
