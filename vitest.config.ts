@@ -13,6 +13,7 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "scripts/**/*.test.ts"],
     exclude: ["src/e2e/**", "node_modules/**"],
     globalSetup: ["src/test/global-setup.ts"],
+    setupFiles: ["src/test/setup-env.ts"],
     // Integration tests start databases and servers; keep them bounded but not flaky on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 180_000,

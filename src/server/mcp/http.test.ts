@@ -252,7 +252,7 @@ describe("MCP over HTTP", () => {
 });
 
 describe("handleMcpRequest's body limit, in process", () => {
-  // Origin and size are checked before authentication, so these need no database.
+  // A declared size and a missing token are refused before anything touches the database or the body.
   function streamingBody(chunkSize: number, total: number) {
     const chunk = new Uint8Array(chunkSize).fill(120);
     const counter = { pulled: 0 };
@@ -266,13 +266,19 @@ describe("handleMcpRequest's body limit, in process", () => {
     return { body, counter };
   }
 
-  it("stops reading a streamed body as soon as it passes 1 MiB", async () => {
+  it("does not read the body of a request that has no valid token", async () => {
     const { handleMcpRequest } = await import("./http");
-    const { MAX_REQUEST_BODY_BYTES } = await import("~/server/http/body-limit");
     const { body, counter } = streamingBody(16 * 1024, 64 * 1024 * 1024);
     const request = new Request("http://localhost:3000/api/mcp", { method: "POST", body, duplex: "half" } as RequestInit);
-    const response = await handleMcpRequest(request);
-    expect(response.status).toBe(413);
+    expect((await handleMcpRequest(request)).status).toBe(401);
+    expect(counter.pulled).toBeLessThanOrEqual(2 * 16 * 1024);
+  });
+
+  it("stops reading a streamed body as soon as it passes 1 MiB", async () => {
+    const { MAX_REQUEST_BODY_BYTES, readBodyWithinLimit } = await import("~/server/http/body-limit");
+    const { body, counter } = streamingBody(16 * 1024, 64 * 1024 * 1024);
+    const request = new Request("http://localhost:3000/api/mcp", { method: "POST", body, duplex: "half" } as RequestInit);
+    expect(await readBodyWithinLimit(request, MAX_REQUEST_BODY_BYTES)).toBe("too-large");
     expect(counter.pulled).toBeGreaterThan(MAX_REQUEST_BODY_BYTES);
     expect(counter.pulled).toBeLessThanOrEqual(MAX_REQUEST_BODY_BYTES + 3 * 16 * 1024);
   });
