@@ -1,6 +1,6 @@
 import { and, asc, eq, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import type { Database } from "~/server/db/client";
+import { isUniqueViolation, type Database } from "~/server/db/client";
 import { apiTokens, bookings, bookingStatus, hospitals } from "~/server/db/schema";
 import { DomainError } from "~/server/hospitals/errors";
 import { freeText, lineOfText } from "~/server/text";
@@ -146,11 +146,3 @@ export async function cancelBooking(db: Database, userId: string, bookingId: str
   return booking;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  // Drizzle wraps the driver's error; the SQLSTATE is on it or on its cause.
-  for (let current: unknown = error, depth = 0; current && typeof current === "object" && depth < 5; depth++) {
-    if ((current as { code?: unknown }).code === "23505") return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}

@@ -109,10 +109,19 @@ const UNAVAILABLE_CODES = new Set([
 
 /** True when an error means "the database cannot be reached right now" rather than a bug or bad input. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
-    if (typeof current !== "object") return false;
+  return hasErrorCode(error, (code) => UNAVAILABLE_CODES.has(code));
+}
+
+/** True when a PostgreSQL unique constraint refused the write (SQLSTATE 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  return hasErrorCode(error, (code) => code === "23505");
+}
+
+/** Drizzle wraps the driver's error: the SQLSTATE or errno code is on it or somewhere down its causes. */
+function hasErrorCode(error: unknown, matches: (code: string) => boolean): boolean {
+  for (let current: unknown = error, depth = 0; current && typeof current === "object" && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+    if (typeof code === "string" && matches(code)) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;
