@@ -3,6 +3,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import { readCookie, SESSION_COOKIE_NAME, validateSessionToken, type Session, type SessionUser } from "~/server/auth/session";
+import { DomainError } from "~/server/hospitals/errors";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
 import { DATABASE_DEADLINE_MS } from "~/server/db/deadline";
 
@@ -101,4 +102,16 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
   }
   return next({ ctx: { ...ctx, session: ctx.session, user: ctx.user } });
+});
+
+const DOMAIN_ERROR_CODES = { not_found: "NOT_FOUND", invalid: "BAD_REQUEST", conflict: "CONFLICT" } as const;
+
+/** protectedProcedure whose domain refusals reach the client as a specific code with their message. */
+export const domainProcedure = protectedProcedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: DOMAIN_ERROR_CODES[cause.kind], message: cause.message, cause });
+  }
+  return result;
 });

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { getHospital, hospitalIdSchema, searchHospitals, searchHospitalsInput } from "~/server/hospitals/queries";
-import { createTRPCRouter } from "../trpc";
-import { domainProcedure } from "./bookings";
+import { createTRPCRouter, domainProcedure } from "../trpc";
 
 export const hospitalsRouter = createTRPCRouter({
   search: domainProcedure.input(searchHospitalsInput).query(({ ctx, input }) => searchHospitals(ctx.db, input)),
