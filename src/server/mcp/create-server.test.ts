@@ -9,6 +9,7 @@ import { apiTokens, users } from "~/server/db/schema";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
 import { createMcpServer } from "./create-server";
+import { futureSlot } from "./test-client";
 
 const ALL_TOOLS = ["whoami", "hospitals_search", "hospitals_get", "bookings_list", "bookings_create", "bookings_cancel"];
 
@@ -60,12 +61,6 @@ function errorText(result: CallToolResult): string {
   return first?.type === "text" ? first.text : "";
 }
 
-function futureTime(days: number): string {
-  const time = new Date(Date.now() + days * 24 * 60 * 60 * 1000);
-  time.setUTCMinutes(0, 0, 0);
-  return time.toISOString();
-}
-
 describe.each(engines)("MCP tools on %s", (engine) => {
   let test: TestDatabase;
   let person: Person;
@@ -110,7 +105,7 @@ describe.each(engines)("MCP tools on %s", (engine) => {
 
   it("refuses a tool outside the scopes with a result that names the scope", async () => {
     const reader = await connect(await authFor(test.db, person, ["read:data"]), test.db);
-    const result = await call(reader, "bookings_create", { hospital_id: "paris-hegp", specialty: "Cardiologie", starts_at: futureTime(3) });
+    const result = await call(reader, "bookings_create", { hospital_id: "paris-hegp", specialty: "Cardiologie", starts_at: futureSlot(3) });
     expect(errorText(result)).toMatch(/"write:bookings" scope/);
     // The scope comes first, whatever the arguments: no argument errors about a tool it cannot use.
     expect(errorText(await call(reader, "bookings_create", {}))).toMatch(/"write:bookings" scope/);
@@ -155,7 +150,7 @@ describe.each(engines)("MCP tools on %s", (engine) => {
   });
 
   it("books, lists and cancels, recording the token that booked", async () => {
-    const startsAt = futureTime(5);
+    const startsAt = futureSlot(5);
     const created = await call(full, "bookings_create", { hospital_id: "paris-pitie-salpetriere", specialty: "cardiologie", starts_at: startsAt, note: "Check-up" });
     const booking = (created.structuredContent as { booking: { id: string } }).booking;
     expect(created.structuredContent).toMatchObject({
@@ -174,13 +169,13 @@ describe.each(engines)("MCP tools on %s", (engine) => {
 
   it("explains each refused booking", async () => {
     const base = { hospital_id: "paris-necker", specialty: "Pédiatrie" };
-    expect(errorText(await call(full, "bookings_create", { ...base, hospital_id: "atlantis", starts_at: futureTime(6) }))).toMatch(/atlantis/);
-    expect(errorText(await call(full, "bookings_create", { ...base, specialty: "Cardiologie", starts_at: futureTime(6) }))).toMatch(/does not offer 'Cardiologie'/);
+    expect(errorText(await call(full, "bookings_create", { ...base, hospital_id: "atlantis", starts_at: futureSlot(6) }))).toMatch(/atlantis/);
+    expect(errorText(await call(full, "bookings_create", { ...base, specialty: "Cardiologie", starts_at: futureSlot(6) }))).toMatch(/does not offer 'Cardiologie'/);
     expect(errorText(await call(full, "bookings_create", { ...base, starts_at: "2001-01-01T10:00:00Z" }))).toMatch(/in the past/);
     expect(errorText(await call(full, "bookings_create", { ...base, starts_at: "tomorrow at ten" }))).toMatch(/ISO 8601/);
-    expect(errorText(await call(full, "bookings_create", { ...base, starts_at: futureTime(6), note: "x".repeat(501) }))).toMatch(/500 characters/);
+    expect(errorText(await call(full, "bookings_create", { ...base, starts_at: futureSlot(6), note: "x".repeat(501) }))).toMatch(/500 characters/);
 
-    const startsAt = futureTime(7);
+    const startsAt = futureSlot(7);
     expect((await call(full, "bookings_create", { ...base, starts_at: startsAt })).isError).toBeFalsy();
     expect(errorText(await call(full, "bookings_create", { hospital_id: "paris-hegp", specialty: "Urgences", starts_at: startsAt }))).toMatch(
       /already have a booking/,
@@ -188,7 +183,7 @@ describe.each(engines)("MCP tools on %s", (engine) => {
   });
 
   it("does not let one person cancel another's booking", async () => {
-    const created = await call(full, "bookings_create", { hospital_id: "paris-tenon", specialty: "Urologie", starts_at: futureTime(8) });
+    const created = await call(full, "bookings_create", { hospital_id: "paris-tenon", specialty: "Urologie", starts_at: futureSlot(8) });
     const { id } = (created.structuredContent as { booking: { id: string } }).booking;
     const stranger = await connect(await authFor(test.db, await insertPerson(test.db), ["read:data", "write:bookings"]), test.db);
     expect(errorText(await call(stranger, "bookings_cancel", { booking_id: id }))).toMatch(/no booking with the id/);
