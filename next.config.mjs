@@ -9,6 +9,9 @@ const nextConfig = {
     // reads of at most 64 KiB, is still over 1 MiB, so the route answers 413, and no request holds more.
     proxyClientMaxBodySize: 2 * 1024 * 1024,
   },
+  // Inlined at build time, so a production build can never turn on test-only switches (the CIMD fetch to a
+  // local test server, src/server/oauth/client-metadata-document.ts), whatever its runtime environment says.
+  env: { CARESTRAL_TEST_BUILD: process.env.CARESTRAL_TEST_BUILD === "1" ? "1" : "" },
   // Tests build into their own folder so that a running `next dev` is never disturbed.
   distDir: process.env.NEXT_DIST_DIR || ".next",
 };

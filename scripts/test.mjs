@@ -39,7 +39,7 @@ function readJson(file) {
 }
 
 check("lint", bin("eslint"), [".", "--max-warnings=0"]);
-const built = check("build", bin("next"), ["build"], { NEXT_DIST_DIR: ".next-test" });
+const built = check("build", bin("next"), ["build"], { NEXT_DIST_DIR: ".next-test", CARESTRAL_TEST_BUILD: "1" });
 check("typecheck", bin("tsc"), ["--noEmit"]);
 
 const vitestReport = `${resultsDir}/vitest.json`;

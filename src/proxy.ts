@@ -5,6 +5,9 @@ import { isAppOrigin } from "~/server/http/origin";
 import { SESSION_COOKIE_NAME } from "~/server/auth/session";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+// OAuth endpoints that clients call directly, cross-origin from browser-based ones: they take no cookie, and
+// authenticate the client (and the code, refresh token or registration) themselves.
+const OAUTH_CLIENT_ENDPOINTS = new Set(["/oauth/token", "/oauth/register", "/oauth/revoke"]);
 
 export function proxy(request: NextRequest): NextResponse {
   const { pathname, search } = request.nextUrl;
@@ -12,6 +15,8 @@ export function proxy(request: NextRequest): NextResponse {
   // Always ours, whatever the client sent under that name.
   const headers = new Headers(request.headers);
   headers.set(PATHNAME_HEADER, `${pathname}${search}`);
+
+  if (OAUTH_CLIENT_ENDPOINTS.has(pathname)) return NextResponse.next();
 
   if (!SAFE_METHODS.has(request.method)) {
     const origin = request.headers.get("origin");
@@ -31,6 +36,11 @@ export function proxy(request: NextRequest): NextResponse {
   }
 
   const response = NextResponse.next({ request: { headers } });
+  // The consent page must never be framed: a framing page could trick a click on Allow (clickjacking).
+  if (isUnder(pathname, "/oauth/authorize")) {
+    response.headers.set("Content-Security-Policy", "frame-ancestors 'none'");
+    response.headers.set("X-Frame-Options", "DENY");
+  }
   // The session row slides forward when used; keep the browser's cookie alive alongside it (Lucia guide).
   if (token && request.method === "GET") response.headers.append("Set-Cookie", refreshedSessionCookie(token));
   return response;

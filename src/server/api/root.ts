@@ -1,5 +1,6 @@
 import { authRouter } from "./routers/auth";
 import { bookingsRouter } from "./routers/bookings";
+import { connectedAppsRouter } from "./routers/connected-apps";
 import { healthRouter } from "./routers/health";
 import { hospitalsRouter } from "./routers/hospitals";
 import { tokensRouter } from "./routers/tokens";
@@ -8,6 +9,7 @@ import { createCallerFactory, createTRPCRouter } from "./trpc";
 export const appRouter = createTRPCRouter({
   auth: authRouter,
   bookings: bookingsRouter,
+  connectedApps: connectedAppsRouter,
   health: healthRouter,
   hospitals: hospitalsRouter,
   tokens: tokensRouter,

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => timestamptz("created_at").notNull().defaultNow();
@@ -35,6 +35,70 @@ export const authRateLimits = pgTable("auth_rate_limits", {
   windowStartedAt: timestamptz("window_started_at").notNull(),
 });
 
+// personal: made in the dashboard (mcp_). oauth_access / oauth_refresh: issued to an OAuth client (mcpo_ / mcpr_).
+export const tokenKind = pgEnum("token_kind", ["personal", "oauth_access", "oauth_refresh"]);
+
+// Clients registered through RFC 7591 dynamic registration. CIMD clients are not stored: their client_id is
+// the URL of their metadata document, fetched (and cached) when they come.
+export const oauthClients = pgTable("oauth_clients", {
+  // "dcr_" + random base62: what the client sends as client_id.
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  redirectUris: text("redirect_uris").array().notNull(),
+  // none | client_secret_post | client_secret_basic
+  tokenEndpointAuthMethod: text("token_endpoint_auth_method").notNull(),
+  grantTypes: text("grant_types").array().notNull(),
+  // SHA-256 (hex) of the client secret, for confidential clients only.
+  secretHash: text("secret_hash"),
+  // What else the client registered, echoed back as it sent it (RFC 7591 §3.2.1).
+  metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+  // Null until the client first exchanges a code: never-used registrations expire.
+  lastUsedAt: timestamptz("last_used_at"),
+});
+
+// One grant per connection (user × client × redirect URI): what the dashboard lists as a connected app.
+export const oauthGrants = pgTable(
+  "oauth_grants",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // A CIMD URL or a DCR client id.
+    clientId: text("client_id").notNull(),
+    // As shown at consent: the name the client gave, and the host that vouches for it (null for DCR: unverified).
+    clientName: text("client_name").notNull(),
+    clientHost: text("client_host"),
+    redirectUri: text("redirect_uri").notNull(),
+    scopes: text("scopes").array().notNull(),
+    resource: text("resource").notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamptz("revoked_at"),
+  },
+  (table) => [index("oauth_grants_user_id_idx").on(table.userId, table.createdAt)],
+);
+
+export const oauthCodes = pgTable(
+  "oauth_codes",
+  {
+    // SHA-256 (hex) of the authorization code; the code itself only travels in the redirect.
+    codeHash: text("code_hash").primaryKey(),
+    grantId: uuid("grant_id")
+      .notNull()
+      .references(() => oauthGrants.id, { onDelete: "cascade" }),
+    clientId: text("client_id").notNull(),
+    redirectUri: text("redirect_uri").notNull(),
+    codeChallenge: text("code_challenge").notNull(),
+    scopes: text("scopes").array().notNull(),
+    resource: text("resource").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamptz("expires_at").notNull(),
+    usedAt: timestamptz("used_at"),
+  },
+  (table) => [index("oauth_codes_grant_id_idx").on(table.grantId)],
+);
+
 export const apiTokens = pgTable(
   "api_tokens",
   {
@@ -51,10 +115,20 @@ export const apiTokens = pgTable(
     expiresAt: timestamptz("expires_at"),
     revokedAt: timestamptz("revoked_at"),
     lastUsedAt: timestamptz("last_used_at"),
+    kind: tokenKind("kind").notNull().default("personal"),
+    // OAuth tokens only: the grant they belong to, and the resource (RFC 8707 audience) they were issued for.
+    grantId: uuid("grant_id").references(() => oauthGrants.id, { onDelete: "cascade" }),
+    resource: text("resource"),
+    // Refresh tokens: "rotated" once exchanged for a successor (a replay within the grace window is benign).
+    revokedReason: text("revoked_reason"),
+    // Refresh tokens: the refresh token this one replaced.
+    rotatedFromId: uuid("rotated_from_id"),
   },
   (table) => [
     uniqueIndex("api_tokens_token_hash_idx").on(table.tokenHash),
     index("api_tokens_user_id_created_at_idx").on(table.userId, table.createdAt),
+    index("api_tokens_grant_id_idx").on(table.grantId),
+    index("api_tokens_rotated_from_id_idx").on(table.rotatedFromId),
   ],
 );
 

@@ -1,11 +1,12 @@
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { z } from "zod";
 import { isTokenScope, type TokenScope } from "~/server/tokens/scopes";
+import type { TokenKind } from "~/server/tokens/token";
 
 /** Who is calling, as the token service verified it. */
 export interface McpCaller {
   user: { id: string; email: string; firstname: string; surname: string };
-  token: { id: string; name: string; scopes: TokenScope[]; expiresAt: Date | null };
+  token: { id: string; name: string; scopes: TokenScope[]; expiresAt: Date | null; kind: TokenKind; grantId: string | null };
 }
 
 const authExtraSchema = z.object({
@@ -15,6 +16,8 @@ const authExtraSchema = z.object({
   surname: z.string(),
   tokenId: z.string(),
   tokenName: z.string(),
+  tokenKind: z.enum(["personal", "oauth_access", "oauth_refresh"]).default("personal"),
+  grantId: z.string().nullable().default(null),
 });
 
 /** Reads the AuthInfo that verifyBearerToken builds (DESIGN: Tokens, verification). */
@@ -27,6 +30,8 @@ export function callerFromAuthInfo(auth: AuthInfo): McpCaller {
       name: extra.tokenName,
       scopes: auth.scopes.filter(isTokenScope),
       expiresAt: auth.expiresAt === undefined ? null : new Date(auth.expiresAt * 1000),
+      kind: extra.tokenKind,
+      grantId: extra.grantId,
     },
   };
 }

@@ -2,6 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Database } from "~/server/db/client";
+import type { TokenScope } from "~/server/tokens/scopes";
 import { callerFromAuthInfo } from "./caller";
 import { listPermittedToolsOnly, type ToolContext } from "./scoped-tools";
 import { registerAccountTools } from "./tools/account";
@@ -19,14 +20,19 @@ const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
 /** A server for one request: stateless HTTP needs a fresh one each time, bound to the caller's token. */
 export function createMcpServer(auth: AuthInfo, db: Database): McpServer {
+  return buildMcpServer(auth, db).server;
+}
+
+/** createMcpServer, and for each tool outside the token's scopes the scope it lacks (for HTTP's 403 step-up). */
+export function buildMcpServer(auth: AuthInfo, db: Database): { server: McpServer; missingScopeOf: (tool: string) => TokenScope | undefined } {
   const server = new McpServer(
     { name: "carestral", title: "Carestral", version: "1.0.0" },
     { instructions: INSTRUCTIONS, jsonSchemaValidator },
   );
-  const ctx: ToolContext = { db, caller: callerFromAuthInfo(auth), permittedTools: [] };
+  const ctx: ToolContext = { db, caller: callerFromAuthInfo(auth), permittedTools: [], missingScopes: new Map() };
   registerAccountTools(server, ctx);
   registerHospitalTools(server, ctx);
   registerBookingTools(server, ctx);
   listPermittedToolsOnly(server, ctx);
-  return server;
+  return { server, missingScopeOf: (tool) => ctx.missingScopes.get(tool) };
 }

@@ -150,7 +150,7 @@ describe("MCP over HTTP", () => {
     async function expectInvalidToken(response: Response, description: RegExp): Promise<void> {
       expect(response.status).toBe(401);
       const challenge = response.headers.get("www-authenticate") ?? "";
-      expect(challenge).toMatch(/^Bearer error="invalid_token", error_description="[^"]+", resource_metadata="[^"]+"$/);
+      expect(challenge).toMatch(/^Bearer error="invalid_token", error_description="[^"]+", scope="read:data write:bookings", resource_metadata="[^"]+"$/);
       expect(challenge).toContain(`resource_metadata="${server.url}/.well-known/oauth-protected-resource/api/mcp"`);
       expect(challenge).toMatch(description);
       const body = (await response.json()) as { error: { message: string } };
@@ -244,6 +244,7 @@ describe("MCP over HTTP", () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({
         resource: `${server.url}/api/mcp`,
+        authorization_servers: [server.url],
         bearer_methods_supported: ["header"],
         scopes_supported: ["read:data", "write:bookings"],
       });

@@ -3,35 +3,14 @@ import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { env } from "~/env";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
-import { TOKEN_SCOPES } from "~/server/tokens/scopes";
+import { TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
 import { verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
-import { createMcpServer } from "./create-server";
+import { mcpResourceUrl, resourceMetadataUrl } from "~/server/oauth/metadata";
+import { buildMcpServer } from "./create-server";
+import { callerFromAuthInfo } from "./caller";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
-
-export const MCP_PATH = "/api/mcp";
-
-/** The public URL of the MCP endpoint: the `resource` of RFC 9728 metadata. */
-export function mcpResourceUrl(): string {
-  return `${env.APP_URL}${MCP_PATH}`;
-}
-
-/** RFC 9728 §3.1: the metadata of resource https://host/api/mcp lives at /.well-known/oauth-protected-resource/api/mcp. */
-export function resourceMetadataUrl(): string {
-  return `${env.APP_URL}/.well-known/oauth-protected-resource${MCP_PATH}`;
-}
-
-/** RFC 9728 §2: Protected Resource Metadata. No authorization_servers: tokens come from the dashboard. */
-export function protectedResourceMetadata() {
-  return {
-    resource: mcpResourceUrl(),
-    bearer_methods_supported: ["header"],
-    scopes_supported: [...TOKEN_SCOPES],
-    resource_name: "Carestral",
-    resource_documentation: `${env.APP_URL}/dashboard/tokens`,
-  };
-}
 
 /**
  * POST /api/mcp. Cheap refusals first (Origin, size), then the token, and only then any MCP work:
@@ -60,8 +39,11 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   }
 
   if (!verification.ok) {
-    // RFC 6750 §3 and RFC 9728 §5.1. The description is fixed text per reason, never the token.
-    const challenge = `Bearer error="invalid_token", error_description="${verification.description}", resource_metadata="${resourceMetadataUrl()}"`;
+    // RFC 6750 §3 and RFC 9728 §5.1. The description is fixed text per reason, never the token. `scope` tells an
+    // OAuth client what to ask for (MCP authorization, "Scope Selection Strategy").
+    const challenge =
+      `Bearer error="invalid_token", error_description="${verification.description}", ` +
+      `scope="${TOKEN_SCOPES.join(" ")}", resource_metadata="${resourceMetadataUrl()}"`;
     return jsonRpcError(401, -32001, verification.description, { "WWW-Authenticate": challenge });
   }
 
@@ -90,7 +72,7 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
 
 async function authenticate(request: Request): Promise<{ db: Database; verification: BearerVerification }> {
   const db = await getDb();
-  return { db, verification: await verifyBearerToken(db, request.headers.get("authorization")) };
+  return { db, verification: await verifyBearerToken(db, request.headers.get("authorization"), mcpResourceUrl()) };
 }
 
 const NOT_JSON = Symbol("not JSON");
@@ -108,7 +90,12 @@ function parseJson(bytes: Uint8Array): unknown {
  * JSON-RPC message when the caller has already read the body; otherwise the transport reads it.
  */
 export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?: Database, parsedBody?: unknown): Promise<Response> {
-  const server = createMcpServer(authInfo, db ?? (await getDb()));
+  const { server, missingScopeOf } = buildMcpServer(authInfo, db ?? (await getDb()));
+  const stepUp = insufficientScope(authInfo, parsedBody, missingScopeOf);
+  if (stepUp) {
+    await server.close();
+    return stepUp;
+  }
   // Stateless (no session id) with JSON answers: any instance can serve any request, and the
   // response is complete when handleRequest resolves, so the server can be closed right after.
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
@@ -118,6 +105,29 @@ export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?:
   } finally {
     await server.close();
   }
+}
+
+/**
+ * An OAuth token calling a tool outside its scopes gets HTTP 403 with an insufficient_scope challenge, so the
+ * client can ask the user for more (RFC 6750 §3.1, MCP authorization "Runtime Insufficient Scope Errors"). The
+ * challenge names every scope the call needs on top of those already granted, as the client re-authorizes
+ * with exactly that list. Personal tokens keep the isError answer that points to the dashboard.
+ */
+function insufficientScope(authInfo: AuthInfo, message: unknown, missingScopeOf: (tool: string) => TokenScope | undefined): Response | null {
+  if (callerFromAuthInfo(authInfo).token.kind !== "oauth_access") return null;
+  if (typeof message !== "object" || message === null || Array.isArray(message)) return null;
+  const { method, params, id } = message as { method?: unknown; params?: { name?: unknown }; id?: unknown };
+  if (method !== "tools/call" || typeof params?.name !== "string") return null;
+  const missing = missingScopeOf(params.name);
+  if (!missing) return null;
+  const needed = TOKEN_SCOPES.filter((scope) => scope === missing || authInfo.scopes.includes(scope));
+  const challenge =
+    `Bearer error="insufficient_scope", scope="${needed.join(" ")}", resource_metadata="${resourceMetadataUrl()}", ` +
+    `error_description="${params.name} needs the ${missing} scope"`;
+  return Response.json(
+    { jsonrpc: "2.0", error: { code: -32003, message: `${params.name} needs the ${missing} scope, which this connection was not granted.` }, id: typeof id === "string" || typeof id === "number" ? id : null },
+    { status: 403, headers: { "Cache-Control": "no-store", "WWW-Authenticate": challenge } },
+  );
 }
 
 /** GET (a server-to-client SSE stream) and DELETE (ending a session) mean nothing without sessions. */

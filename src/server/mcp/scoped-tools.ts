@@ -14,6 +14,8 @@ export interface ToolContext {
   caller: McpCaller;
   /** Filled by registerScopedTool: what tools/list shows for this request's token. */
   permittedTools: Tool[];
+  /** Filled by registerScopedTool: the tools this request's token may not call, and the scope each needs. */
+  missingScopes: Map<string, TokenScope>;
 }
 
 // Shared annotations. None of our tools reaches outside Carestral, hence openWorldHint: false.
@@ -46,7 +48,8 @@ export function registerScopedTool<Input extends z.ZodObject, Output extends z.Z
   tool: ScopedTool<Input, Output>,
 ): void {
   const permitted = tool.scope === null || ctx.caller.token.scopes.includes(tool.scope);
-  if (!permitted) {
+  if (!permitted && tool.scope !== null) {
+    ctx.missingScopes.set(tool.name, tool.scope);
     // Any arguments: the SDK validates them before the callback runs, and the caller must hear about the
     // missing scope, not about an argument of a tool it cannot use.
     server.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: anyArguments }, () =>

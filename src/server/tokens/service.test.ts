@@ -88,6 +88,8 @@ describe.each(engines)("token service on %s", (engine) => {
           surname: user.surname,
           tokenId: created.id,
           tokenName: "Claude Desktop",
+          tokenKind: "personal",
+          grantId: null,
         },
       },
     });

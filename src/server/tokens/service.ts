@@ -4,7 +4,7 @@ import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import { generateTokenInputSchema, MAX_ACTIVE_TOKENS } from "./schemas";
 import { isTokenScope, type TokenScope } from "./scopes";
-import { generateTokenString, hashToken, isWellFormedToken, tokenPrefix } from "./token";
+import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind } from "./token";
 
 // The token service: the one place that reads and writes `api_tokens`. DESIGN: Tokens.
 // Every time comparison uses the database clock (now()), so instances with skewed clocks agree.
@@ -52,7 +52,7 @@ export class TokenError extends Error {
 
 export type BearerVerification =
   | { ok: true; authInfo: AuthInfo }
-  | { ok: false; reason: "missing" | "malformed" | "unknown" | "expired" | "revoked"; description: string };
+  | { ok: false; reason: keyof typeof VERIFICATION_DESCRIPTIONS; description: string };
 
 // Safe inside WWW-Authenticate's quoted error_description: no token, no quotes, no backslashes.
 const VERIFICATION_DESCRIPTIONS = {
@@ -61,12 +61,16 @@ const VERIFICATION_DESCRIPTIONS = {
   unknown: "The token is not recognised. Create a new one in the Carestral dashboard.",
   expired: "The token has expired. Create a new one in the Carestral dashboard.",
   revoked: "The token has been revoked. Create a new one in the Carestral dashboard.",
+  refresh_token: "This is an OAuth refresh token. Exchange it at the token endpoint and send the access token instead.",
+  wrong_resource: "The token was issued for another resource. Authorize again for this MCP server.",
 } as const;
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const isExpired = sql<boolean>`(${apiTokens.expiresAt} is not null and ${apiTokens.expiresAt} <= now())`;
 const isActive = and(isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`)));
+// The dashboard's tokens list, cap and names concern personal tokens; OAuth tokens belong to their grant.
+const isPersonal = eq(apiTokens.kind, "personal");
 const tokenStatus = sql<TokenStatus>`case when ${apiTokens.revokedAt} is not null then 'revoked' when ${isExpired} then 'expired' else 'active' end`;
 // The last-use throttle: at most one write per token per minute.
 const lastUsedIsStale = sql<boolean>`(${apiTokens.lastUsedAt} is null or ${apiTokens.lastUsedAt} < now() - interval '1 minute')`;
@@ -128,7 +132,7 @@ export async function generateToken(
         nameTaken: sql<boolean>`coalesce(bool_or(lower(${apiTokens.name}) = lower(${name})), false)`,
       })
       .from(apiTokens)
-      .where(and(eq(apiTokens.userId, userId), isActive));
+      .where(and(eq(apiTokens.userId, userId), isPersonal, isActive));
     if (usage && usage.active >= MAX_ACTIVE_TOKENS) {
       throw new TokenError(
         "too_many_tokens",
@@ -169,7 +173,7 @@ export async function listTokens(db: Database, userId: string): Promise<TokenSum
   const rows = await db
     .select(summaryColumns)
     .from(apiTokens)
-    .where(eq(apiTokens.userId, userId))
+    .where(and(eq(apiTokens.userId, userId), isPersonal))
     .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
   return rows.map(toSummary);
 }
@@ -183,7 +187,7 @@ export async function revokeToken(db: Database, userId: string, tokenId: string)
   const [row] = await db
     .update(apiTokens)
     .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` })
-    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId)))
+    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal))
     .returning(summaryColumns);
   return row ? toSummary(row) : null;
 }
@@ -193,16 +197,23 @@ export async function revokeToken(db: Database, userId: string, tokenId: string)
  * made-up token never reaches the database), then one query on the unique token_hash index joined to
  * the owner. No cache, so a revocation applies to the very next request on every instance. Database
  * errors propagate: the caller answers 503.
+ *
+ * Personal and OAuth access tokens authenticate alike. A refresh token never does, and an OAuth token
+ * issued for another resource than `resource` is refused (RFC 8707, MCP authorization "Token Audience Binding").
  */
-export async function verifyBearerToken(db: Database, authorization: string | null): Promise<BearerVerification> {
+export async function verifyBearerToken(db: Database, authorization: string | null, resource?: string): Promise<BearerVerification> {
   const token = readBearerToken(authorization);
   if (token === null) return refusal("missing");
-  if (!isWellFormedToken(token)) return refusal("malformed");
+  const kind = wellFormedTokenKind(token);
+  if (kind === null) return refusal("malformed");
+  // Refused by its prefix alone: a refresh token is only ever sent to the token endpoint.
+  if (kind === "oauth_refresh") return refusal("refresh_token");
 
   const [row] = await verificationQuery(db).execute({ tokenHash: hashToken(token) });
-  if (!row) return refusal("unknown");
+  if (!row || row.kind !== kind) return refusal("unknown");
   if (row.revoked) return refusal("revoked");
   if (row.expired) return refusal("expired");
+  if (row.resource !== null && resource !== undefined && row.resource !== resource) return refusal("wrong_resource");
 
   if (row.lastUsedIsStale) recordTokenUse(db, row.id);
   return {
@@ -220,6 +231,8 @@ export async function verifyBearerToken(db: Database, authorization: string | nu
         surname: row.user.surname,
         tokenId: row.id,
         tokenName: row.name,
+        tokenKind: row.kind,
+        grantId: row.grantId,
       },
     },
   };
@@ -232,6 +245,9 @@ function buildVerificationQuery(db: Database) {
       name: apiTokens.name,
       scopes: apiTokens.scopes,
       expiresAt: apiTokens.expiresAt,
+      kind: apiTokens.kind,
+      grantId: apiTokens.grantId,
+      resource: apiTokens.resource,
       revoked: sql<boolean>`(${apiTokens.revokedAt} is not null)`,
       expired: isExpired,
       lastUsedIsStale,

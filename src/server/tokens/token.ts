@@ -1,44 +1,55 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 
-// Personal access token format (DESIGN: Tokens), pure so it can be tested and reused anywhere:
+// Token format (DESIGN: Tokens), pure so it can be tested and reused anywhere:
 //
-//   mcp_<random: 43 base62 chars><checksum: 6 base62 chars>        53 characters in all
+//   mcp_<random: 43 base62 chars><checksum: 6 base62 chars>        53 characters in all (personal)
+//   mcpo_…  and  mcpr_…                                           54 characters (OAuth access and refresh)
 //
 // - base62 alphabet, in this order: 0-9, A-Z, a-z ("0" = 0, "A" = 10, "a" = 36, "z" = 61).
 // - random: each character drawn uniformly from the alphabet; 43 × log2(62) ≈ 256.03 bits.
 // - checksum: CRC-32 (IEEE 802.3: reflected polynomial 0xEDB88320, init and final XOR 0xFFFFFFFF, the
-//   zlib/PNG `crc32`) of the UTF-8 bytes of "mcp_" + random, written as an unsigned 32-bit number in
+//   zlib/PNG `crc32`) of the UTF-8 bytes of the prefix + random, written as an unsigned 32-bit number in
 //   base62, most significant digit first, left-padded with "0" to 6 characters (62^6 > 2^32).
 //
-// A secret scanner can match /\bmcp_[0-9A-Za-z]{49}\b/ and confirm the last 6 characters this way,
+// A secret scanner can match /\bmcp[or]?_[0-9A-Za-z]{49}\b/ and confirm the last 6 characters this way,
 // so a mistyped or made-up token is rejected without a database lookup.
 
 export const TOKEN_PREFIX = "mcp_";
+/** The prefix of each kind of token: personal (dashboard), OAuth access (1 hour), OAuth refresh. */
+export const TOKEN_PREFIXES = { personal: "mcp_", oauth_access: "mcpo_", oauth_refresh: "mcpr_" } as const;
+export type TokenKind = keyof typeof TOKEN_PREFIXES;
 export const TOKEN_RANDOM_LENGTH = 43;
 export const TOKEN_CHECKSUM_LENGTH = 6;
 export const TOKEN_LENGTH = TOKEN_PREFIX.length + TOKEN_RANDOM_LENGTH + TOKEN_CHECKSUM_LENGTH;
-/** Characters of the random part shown in the dashboard, after "mcp_". */
+/** Characters of the random part shown in the dashboard, after the prefix. */
 export const TOKEN_DISPLAY_LENGTH = 8;
 
 export const BASE62_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-const TOKEN_PATTERN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{${TOKEN_RANDOM_LENGTH + TOKEN_CHECKSUM_LENGTH}}$`);
+const TOKEN_PATTERN = new RegExp(`^(mcp_|mcpo_|mcpr_)[0-9A-Za-z]{${TOKEN_RANDOM_LENGTH + TOKEN_CHECKSUM_LENGTH}}$`);
 
 // 248 = 4 × 62: bytes at or above it are discarded so that `byte % 62` is uniform (no modulo bias).
 const UNBIASED_BYTE_LIMIT = 256 - (256 % BASE62_ALPHABET.length);
 
-/** A new token: "mcp_" + 43 random base62 characters + 6-character CRC-32 checksum. */
-export function generateTokenString(): string {
-  const body = TOKEN_PREFIX + randomBase62(TOKEN_RANDOM_LENGTH);
+/** A new token: its kind's prefix + 43 random base62 characters + 6-character CRC-32 checksum. */
+export function generateTokenString(kind: TokenKind = "personal"): string {
+  const body = TOKEN_PREFIXES[kind] + randomBase62(TOKEN_RANDOM_LENGTH);
   return body + tokenChecksum(body);
 }
 
 /** True when the token has the right shape and its checksum matches. Touches no database. */
 export function isWellFormedToken(token: string): boolean {
-  if (!TOKEN_PATTERN.test(token)) return false;
+  return wellFormedTokenKind(token) !== null;
+}
+
+/** The kind a well-formed token's prefix names, or null when the shape or checksum is wrong. */
+export function wellFormedTokenKind(token: string): TokenKind | null {
+  const prefix = TOKEN_PATTERN.exec(token)?.[1];
+  if (prefix === undefined) return null;
   const body = token.slice(0, -TOKEN_CHECKSUM_LENGTH);
-  return token.slice(-TOKEN_CHECKSUM_LENGTH) === tokenChecksum(body);
+  if (token.slice(-TOKEN_CHECKSUM_LENGTH) !== tokenChecksum(body)) return null;
+  return prefix === TOKEN_PREFIXES.oauth_access ? "oauth_access" : prefix === TOKEN_PREFIXES.oauth_refresh ? "oauth_refresh" : "personal";
 }
 
 /** SHA-256 (lower-case hex) of the whole token: the only form in which a token is stored. */
@@ -46,17 +57,18 @@ export function hashToken(token: string): string {
   return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
 }
 
-/** What the dashboard shows to tell tokens apart: "mcp_" + the first 8 random characters. */
+/** What the dashboard shows to tell tokens apart: the prefix + the first 8 random characters. */
 export function tokenPrefix(token: string): string {
-  return token.slice(0, TOKEN_PREFIX.length + TOKEN_DISPLAY_LENGTH);
+  return token.slice(0, token.indexOf("_") + 1 + TOKEN_DISPLAY_LENGTH);
 }
 
-/** The 6-character base62 CRC-32 of `body` ("mcp_" + random part). */
+/** The 6-character base62 CRC-32 of `body` (prefix + random part). */
 export function tokenChecksum(body: string): string {
   return encodeBase62(crc32(new TextEncoder().encode(body))).padStart(TOKEN_CHECKSUM_LENGTH, "0");
 }
 
-function randomBase62(length: number): string {
+/** Uniformly random base62 characters (bytes past the last whole multiple of 62 are discarded). */
+export function randomBase62(length: number): string {
   let result = "";
   const bytes = new Uint8Array(64);
   while (result.length < length) {

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { ConnectedApps } from "~/components/oauth/connected-apps";
 import { TokensDashboard } from "~/components/tokens/tokens-dashboard";
 import { env } from "~/env";
 import { DEFAULT_TOKEN_EXPIRY_DAYS, TOKEN_EXPIRY_DAYS } from "~/server/tokens/schemas";
@@ -22,6 +23,7 @@ export default function TokensPage() {
         expiryDays={[...TOKEN_EXPIRY_DAYS]}
         defaultExpiryDays={DEFAULT_TOKEN_EXPIRY_DAYS}
       />
+      <ConnectedApps />
     </main>
   );
 }

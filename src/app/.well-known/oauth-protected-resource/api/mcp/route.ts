@@ -1,13 +1,10 @@
-import { protectedResourceMetadata } from "~/server/mcp/http";
+import { corsPreflight, metadataResponse, protectedResourceMetadata } from "~/server/oauth/metadata";
 
 export const dynamic = "force-dynamic";
 
+// RFC 9728 §3.1: the path-inserted location for the resource APP_URL/api/mcp.
 export function GET(): Response {
-  return Response.json(protectedResourceMetadata(), {
-    headers: {
-      "Cache-Control": "public, max-age=3600",
-      // Public metadata (RFC 9728 §3): browser-based MCP clients may read it from any origin.
-      "Access-Control-Allow-Origin": "*",
-    },
-  });
+  return metadataResponse(protectedResourceMetadata());
 }
+
+export const OPTIONS = corsPreflight;

@@ -1,0 +1,108 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { getCurrentSession } from "~/server/auth/current-session";
+import { redirectUriDisplay, redirectUriKind } from "~/server/oauth/redirect-uri";
+import { authorizationParameters, CONSENT_ERROR_PARAM, CONSENT_FIELDS, validateAuthorization } from "~/server/oauth/consent";
+import { SCOPE_DESCRIPTIONS } from "~/server/tokens/scopes";
+import styles from "./consent.module.css";
+
+export const metadata: Metadata = { title: "Authorize an application" };
+export const dynamic = "force-dynamic";
+
+type SearchParams = Record<string, string | string[] | undefined>;
+
+/**
+ * The authorization endpoint (OAuth 2.1 §4.1.1) as a page: it checks the request, sends a signed-out visitor to
+ * sign in and back, and asks the user whether this application may act for them.
+ */
+export default async function AuthorizePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const query = toSearchParams(await searchParams);
+  const params = authorizationParameters(query);
+  const validation = await validateAuthorization(params);
+  if (!validation.ok && validation.display === "redirect") redirect(validation.location);
+  if (!validation.ok) {
+    return (
+      <main className="page narrow">
+        <h1>This sign-in link cannot be used</h1>
+        <p role="alert" className="error">
+          {validation.description}
+        </p>
+        <p>
+          Nothing was shared. Go back to the application and connect again, or manage your connections on{" "}
+          <Link href="/dashboard/tokens">API tokens</Link>.
+        </p>
+      </main>
+    );
+  }
+
+  const { user } = await getCurrentSession();
+  if (!user) redirect(`/login?next=${encodeURIComponent(`/oauth/authorize?${params.toString()}`)}`);
+
+  const { client, redirectUri, scopes } = validation.request;
+  const loopback = redirectUriKind(redirectUri) === "loopback";
+  const noScopeChosen = query.get(CONSENT_ERROR_PARAM) === "no_scope";
+  return (
+    <main className="page narrow">
+      <h1>{`Authorize ${client.name}`}</h1>
+      <div className="card">
+        {client.verifiedHost ? (
+          <p>
+            <strong className={styles.host}>{client.verifiedHost}</strong> wants to connect to your Carestral account as{" "}
+            <strong>{client.name}</strong>.
+          </p>
+        ) : (
+          <p>
+            An application calling itself <strong>{client.name}</strong> wants to connect to your Carestral account.{" "}
+            <span className="warning">Unverified: the application chose this name itself.</span>
+          </p>
+        )}
+        <p>
+          After you answer, you will be sent back to <strong className={styles.host}>{redirectUriDisplay(redirectUri)}</strong>
+          {loopback ? " (an application on this computer)" : ""}.
+        </p>
+        <p className="muted">
+          Signed in as {user.firstname} {user.surname} ({user.email}). You can revoke this connection at any time under Connected apps
+          on your API tokens page.
+        </p>
+      </div>
+      <form method="post" action="/oauth/authorize/decision" className="stack">
+        {[...params.entries()].map(([name, value], index) => (
+          <input key={`${name}-${index}`} type="hidden" name={name} value={value} />
+        ))}
+        <fieldset className={styles.scopes} aria-describedby={noScopeChosen ? "scope-error" : undefined}>
+          <legend>It may</legend>
+          {scopes.map((scope) => (
+            <label key={scope} className="checkbox">
+              <input type="checkbox" name={CONSENT_FIELDS.granted} value={scope} defaultChecked />
+              <span>
+                {scope} <span className="muted">— {SCOPE_DESCRIPTIONS[scope]}</span>
+              </span>
+            </label>
+          ))}
+          {noScopeChosen && (
+            <p id="scope-error" role="alert" className="field-error">
+              Choose at least one permission, or Deny.
+            </p>
+          )}
+        </fieldset>
+        <div className="actions">
+          <button type="submit" name={CONSENT_FIELDS.decision} value="allow" className="primary">
+            Allow
+          </button>
+          <button type="submit" name={CONSENT_FIELDS.decision} value="deny">
+            Deny
+          </button>
+        </div>
+      </form>
+    </main>
+  );
+}
+
+function toSearchParams(raw: SearchParams): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(raw)) {
+    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) params.append(name, item);
+  }
+  return params;
+}

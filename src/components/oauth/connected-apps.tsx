@@ -1,0 +1,164 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import { formatDate, formatDateTime, formatRelative } from "~/components/tokens/format";
+import styles from "~/components/tokens/tokens.module.css";
+import { api, type RouterOutputs } from "~/trpc/react";
+
+type ConnectedApp = RouterOutputs["connectedApps"]["list"][number];
+
+/** DESIGN: "Connected apps": one row per active OAuth grant, each with Revoke access. */
+export function ConnectedApps() {
+  const utils = api.useUtils();
+  const apps = api.connectedApps.list.useQuery();
+  const [confirming, setConfirming] = useState<ConnectedApp | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+
+  const revoke = api.connectedApps.revoke.useMutation({
+    onMutate() {
+      setError(null);
+    },
+    onError(failure, { id }) {
+      const name = utils.connectedApps.list.getData()?.find((app) => app.id === id)?.clientName;
+      setError(`Could not revoke access for ${name ? `“${name}”` : "the app"}: ${failure.message}`);
+    },
+    onSuccess({ id }) {
+      utils.connectedApps.list.setData(undefined, (rows) => rows?.filter((app) => app.id !== id));
+      // The row and its button are gone: put focus somewhere that still exists.
+      headingRef.current?.focus();
+    },
+    onSettled() {
+      void utils.connectedApps.list.invalidate();
+    },
+  });
+
+  return (
+    <section aria-labelledby="connected-apps-heading">
+      <h2 id="connected-apps-heading" ref={headingRef} tabIndex={-1}>
+        Connected apps
+      </h2>
+      <p className="muted">
+        Apps you connected by signing in from them (Claude, ChatGPT, Claude Code, VS Code, Cursor…): no token to copy. Revoking
+        access ends every token the app holds, at once.
+      </p>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {apps.isPending ? (
+        <p role="status" aria-live="polite">
+          Loading your connected apps…
+        </p>
+      ) : apps.isError ? (
+        <p role="alert" className="error">
+          Could not load your connected apps: {apps.error.message}
+        </p>
+      ) : apps.data.length === 0 ? (
+        <div className="card">
+          <p>
+            <strong>No connected apps.</strong> In Claude, ChatGPT, Claude Code, VS Code or Cursor, add the MCP server URL shown above
+            and sign in when the browser asks: the app appears here.
+          </p>
+        </div>
+      ) : (
+        <ConnectedAppsTable apps={apps.data} onRevoke={setConfirming} />
+      )}
+      <RevokeAccessDialog
+        app={confirming}
+        onCancel={() => setConfirming(null)}
+        onConfirm={(app) => {
+          setConfirming(null);
+          revoke.mutate({ id: app.id });
+        }}
+      />
+    </section>
+  );
+}
+
+function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke(app: ConnectedApp): void }) {
+  const now = new Date();
+  return (
+    <div className={styles.tableWrapper}>
+      <table>
+        <caption className="visually-hidden">Apps connected to your account, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">App</th>
+            <th scope="col">Scopes</th>
+            <th scope="col">Connected</th>
+            <th scope="col">Last used</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {apps.map((app) => (
+            <tr key={app.id}>
+              <th scope="row" id={`app-${app.id}-name`} className={styles.rowName}>
+                {app.clientName}
+                <br />
+                <span className="muted">{app.clientHost ?? `unverified · returns to ${app.redirectHost}`}</span>
+              </th>
+              <td>{app.scopes.join(", ")}</td>
+              <td className={styles.nowrap}>
+                <time dateTime={app.createdAt.toISOString()} title={formatDateTime(app.createdAt)}>
+                  {formatDate(app.createdAt)}
+                </time>
+              </td>
+              <td className={styles.nowrap}>
+                {app.lastUsedAt ? (
+                  <time dateTime={app.lastUsedAt.toISOString()} title={formatDateTime(app.lastUsedAt)}>
+                    {formatRelative(app.lastUsedAt, now)}
+                  </time>
+                ) : (
+                  "Never"
+                )}
+              </td>
+              <td>
+                <button type="button" className="danger" aria-describedby={`app-${app.id}-name`} onClick={() => onRevoke(app)}>
+                  Revoke access
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A modal confirmation; it opens on Cancel, so one Enter never revokes. */
+function RevokeAccessDialog({ app, onConfirm, onCancel }: { app: ConnectedApp | null; onConfirm(app: ConnectedApp): void; onCancel(): void }) {
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (!dialog) return;
+    if (app && !dialog.open) dialog.showModal();
+    if (!app && dialog.open) dialog.close();
+  }, [app]);
+
+  return (
+    <dialog ref={dialogRef} aria-labelledby="revoke-app-heading" aria-describedby="revoke-app-description" onClose={onCancel}>
+      {app && (
+        <>
+          <h2 id="revoke-app-heading">Revoke access for “{app.clientName}”?</h2>
+          <p id="revoke-app-description">
+            {app.clientName} loses access with its very next request, on every device where you connected it this way. To use it again,
+            connect it again.
+          </p>
+          <p className="actions">
+            <button type="button" className="danger" onClick={() => onConfirm(app)}>
+              Revoke access
+            </button>
+            <button type="button" autoFocus onClick={onCancel} aria-label={`Cancel: keep ${app.clientName} connected`}>
+              Cancel
+            </button>
+          </p>
+        </>
+      )}
+    </dialog>
+  );
+}

@@ -1,0 +1,241 @@
+import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { expect, test, type Page } from "@playwright/test";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";
+import { signUp } from "./helpers";
+
+// An MCP client signing in through the browser: the SDK's own auth() runs on the test's side, the person answers
+// the consent page in Chromium, and the client's loopback redirect URI is a tiny HTTP server of the test's own.
+// Then the grant shows under Connected apps, where revoking it cuts the client off.
+
+/** The client's loopback callback: records every request it gets, and can serve a page that frames another. */
+class LoopbackCallback {
+  private server: Server | undefined;
+  private readonly received: URL[] = [];
+  private readonly waiters: ((url: URL) => void)[] = [];
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((request, response) => {
+      const url = new URL(request.url ?? "/", `http://127.0.0.1:${this.port}`);
+      if (url.pathname === "/frame") {
+        // A page on another port of the same site (localhost), trying to frame the URL it is given.
+        const src = url.searchParams.get("src") ?? "";
+        response.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+        response.end(`<!doctype html><title>Framing page</title><iframe title="framed" src="${src.replaceAll('"', "&quot;")}"></iframe>`);
+        return;
+      }
+      response.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" }).end("Back in the app. You may close this window.");
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(url);
+      else this.received.push(url);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  get redirectUri(): string {
+    return `http://127.0.0.1:${this.port}/callback`;
+  }
+
+  /** The next request to the callback, within a bounded time. */
+  next(timeoutMs = 15_000): Promise<URL> {
+    const already = this.received.shift();
+    if (already) return Promise.resolve(already);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no request reached the callback within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push((url) => {
+        clearTimeout(timer);
+        resolve(url);
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+  }
+}
+
+const callback = new LoopbackCallback();
+let counter = 0;
+
+test.beforeAll(async () => {
+  await callback.start();
+});
+
+test.afterAll(async () => {
+  await callback.stop();
+});
+
+function uniqueClientName(): string {
+  counter += 1;
+  return `E2E Assistant ${Date.now().toString(36)}-${counter}`;
+}
+
+/** A new SDK client that has discovered, registered (DCR) and been sent to the authorization URL. */
+async function startSignIn(mcpUrl: URL, clientName: string): Promise<{ provider: InMemoryOAuthProvider; authorizationUrl: URL }> {
+  const provider = new InMemoryOAuthProvider(callback.redirectUri, clientMetadata(callback.redirectUri, { client_name: clientName }));
+  expect(await auth(provider, { serverUrl: mcpUrl })).toBe("REDIRECT");
+  const authorizationUrl = provider.authorizationUrl;
+  if (!authorizationUrl) throw new Error("auth() gave no authorization URL");
+  expect(authorizationUrl.searchParams.get("client_id")).toMatch(/^dcr_/);
+  expect(authorizationUrl.searchParams.get("resource")).toBe(mcpUrl.href);
+  return { provider, authorizationUrl };
+}
+
+function scopeCheckbox(page: Page, scope: string) {
+  // Labelled with the scope itself, followed by what it allows.
+  return page.getByRole("checkbox", { name: new RegExp(`^${scope.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s|$)`) });
+}
+
+function connectedApps(page: Page) {
+  return page.getByRole("region", { name: "Connected apps" });
+}
+
+function appRow(page: Page, clientName: string) {
+  return connectedApps(page).getByRole("row").filter({ has: page.getByRole("rowheader", { name: clientName }) });
+}
+
+async function rawMcpCall(mcpUrl: URL, accessToken: string): Promise<Response> {
+  return fetch(mcpUrl, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${accessToken}`, Accept: "application/json, text/event-stream", "Content-Type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    signal: AbortSignal.timeout(15_000),
+  });
+}
+
+test("an MCP client signs in through the consent page with fewer scopes, works, and is cut off by Revoke access", async ({ page, baseURL }) => {
+  const base = baseURL ?? "";
+  const mcpUrl = new URL("/api/mcp", base);
+  const user = await signUp(page);
+  const clientName = uniqueClientName();
+  const { provider, authorizationUrl } = await startSignIn(mcpUrl, clientName);
+
+  const consent = await page.goto(authorizationUrl.href);
+  expect(consent?.status()).toBe(200);
+  await expect(page.getByRole("heading", { name: `Authorize ${clientName}`, level: 1 })).toBeVisible();
+  await expect(page.getByText("Unverified: the application chose this name itself.")).toBeVisible();
+  await expect(page.getByText(`127.0.0.1:${callback.port}`)).toBeVisible();
+  await expect(page.getByText(user.email)).toBeVisible();
+  await expect(scopeCheckbox(page, "read:data")).toBeChecked();
+  await expect(scopeCheckbox(page, "write:bookings")).toBeChecked();
+  await scopeCheckbox(page, "write:bookings").uncheck();
+  await page.getByRole("button", { name: "Allow", exact: true }).click();
+
+  const back = await callback.next();
+  expect(`${back.origin}${back.pathname}`).toBe(callback.redirectUri);
+  expect(back.searchParams.get("iss")).toBe(base);
+  expect(back.searchParams.get("error")).toBeNull();
+  const code = back.searchParams.get("code");
+  expect(code).toBeTruthy();
+  await expect(page.getByText("Back in the app.")).toBeVisible();
+
+  expect(await auth(provider, { serverUrl: mcpUrl, authorizationCode: code ?? "" })).toBe("AUTHORIZED");
+  const accessToken = provider.savedTokens?.access_token ?? "";
+  expect(accessToken).toMatch(/^mcpo_/);
+  expect(provider.savedTokens?.scope).toBe("read:data");
+
+  // The client works, with only what the person left checked.
+  const client = new Client({ name: "e2e-oauth-client", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }));
+  try {
+    const whoami = (await client.callTool({ name: "whoami", arguments: {} })) as CallToolResult;
+    expect(whoami.isError).toBeFalsy();
+    expect(whoami.structuredContent).toMatchObject({ user: { email: user.email }, token: { name: clientName, scopes: ["read:data"] } });
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(["bookings_list", "hospitals_get", "hospitals_search", "whoami"]);
+
+    // The dashboard lists the connection.
+    await page.goto("/dashboard/tokens");
+    await expect(page.getByRole("heading", { name: "Connected apps", level: 2 })).toBeVisible();
+    const row = appRow(page, clientName);
+    await expect(row).toHaveCount(1);
+    await expect(row.getByRole("rowheader")).toContainText(`unverified · returns to 127.0.0.1:${callback.port}`);
+    await expect(row.getByRole("cell").first()).toHaveText("read:data");
+
+    // The dialog opens on Cancel: one Enter keeps the app connected.
+    await row.getByRole("button", { name: "Revoke access" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog).toBeVisible();
+    await expect(dialog).toContainText(`Revoke access for “${clientName}”?`);
+    const cancel = dialog.getByRole("button", { name: /^Cancel/ });
+    await expect(cancel).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expect(dialog).toBeHidden();
+    await expect(appRow(page, clientName)).toHaveCount(1);
+    expect((await rawMcpCall(mcpUrl, accessToken)).status).toBe(200);
+    await page.reload();
+    await expect(appRow(page, clientName)).toHaveCount(1);
+
+    // Confirming revokes: the row goes, and the client's very next call is refused.
+    await appRow(page, clientName).getByRole("button", { name: "Revoke access" }).click();
+    await expect(page.getByRole("dialog")).toBeVisible();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke access", exact: true }).click();
+    await expect(page.getByRole("dialog")).toBeHidden();
+    await expect(appRow(page, clientName)).toHaveCount(0);
+    await expect(connectedApps(page).getByText("No connected apps.")).toBeVisible();
+
+    const refused = await rawMcpCall(mcpUrl, accessToken);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    // Through the SDK too: its refresh token went with the grant, so it cannot quietly get a new access token.
+    await expect(client.callTool({ name: "whoami", arguments: {} })).rejects.toThrow();
+    await page.reload();
+    await expect(appRow(page, clientName)).toHaveCount(0);
+  } finally {
+    await client.close();
+  }
+});
+
+test("Deny sends the client back with error=access_denied and iss, and no code", async ({ page, baseURL }) => {
+  const base = baseURL ?? "";
+  await signUp(page);
+  const clientName = uniqueClientName();
+  const { authorizationUrl } = await startSignIn(new URL("/api/mcp", base), clientName);
+
+  await page.goto(authorizationUrl.href);
+  await expect(page.getByRole("heading", { name: `Authorize ${clientName}`, level: 1 })).toBeVisible();
+  await page.getByRole("button", { name: "Deny", exact: true }).click();
+
+  const back = await callback.next();
+  expect(`${back.origin}${back.pathname}`).toBe(callback.redirectUri);
+  expect(back.searchParams.get("error")).toBe("access_denied");
+  expect(back.searchParams.get("iss")).toBe(base);
+  expect(back.searchParams.get("code")).toBeNull();
+
+  await page.goto("/dashboard/tokens");
+  await expect(page.getByRole("heading", { name: "Connected apps", level: 2 })).toBeVisible();
+  await expect(appRow(page, clientName)).toHaveCount(0);
+});
+
+test("the consent page cannot be framed, not even by a page of the same site", async ({ page, baseURL }) => {
+  await signUp(page);
+  const clientName = uniqueClientName();
+  const { authorizationUrl } = await startSignIn(new URL("/api/mcp", baseURL ?? ""), clientName);
+
+  const response = await page.request.get(authorizationUrl.href, { maxRedirects: 0 });
+  expect(response.status()).toBe(200);
+  expect(await response.text()).toContain(`Authorize ${clientName}`);
+  const headers = response.headers();
+  expect(headers["x-frame-options"]).toBe("DENY");
+  expect(headers["content-security-policy"]).toMatch(/frame-ancestors 'none'/);
+
+  // localhost on another port is the same site, so the session cookie would go along: the headers alone stop it.
+  const refusals: string[] = [];
+  page.on("console", (message) => {
+    if (/frame/i.test(message.text())) refusals.push(message.text());
+  });
+  const framedResponse = page.waitForResponse((candidate) => candidate.url() === authorizationUrl.href);
+  await page.goto(`http://localhost:${callback.port}/frame?src=${encodeURIComponent(authorizationUrl.href)}`);
+  expect((await framedResponse).status()).toBe(200);
+  await expect.poll(() => refusals.join("\n")).toMatch(/frame-ancestors 'none'|X-Frame-Options/);
+  const frame = page.frameLocator("iframe");
+  await expect(frame.getByRole("heading", { name: `Authorize ${clientName}` })).toHaveCount(0);
+  await expect(frame.getByRole("button", { name: "Allow" })).toHaveCount(0);
+});

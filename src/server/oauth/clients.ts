@@ -1,0 +1,242 @@
+import { timingSafeEqual } from "node:crypto";
+import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "~/server/db/client";
+import { oauthClients } from "~/server/db/schema";
+import { hashToken, randomBase62 } from "~/server/tokens/token";
+import { parseClientIdUrl, resolveClientMetadataDocument, type ResolveOptions } from "./client-metadata-document";
+import { redirectUriKind } from "./redirect-uri";
+
+// OAuth clients: Client ID Metadata Documents first (a client_id that is an https URL), dynamic client
+// registration (RFC 7591) as the fallback. DESIGN: OAuth 2.1 for MCP clients.
+
+export type ClientAuthMethod = "none" | "client_secret_post" | "client_secret_basic";
+
+export interface OAuthClient {
+  clientId: string;
+  /** The name the client gives itself: self-asserted, so the consent page leads with `verifiedHost`. */
+  name: string;
+  /** The host that vouches for the client: the client_id URL's host for CIMD; null for DCR (unverified). */
+  verifiedHost: string | null;
+  redirectUris: string[];
+  authMethod: ClientAuthMethod;
+  grantTypes: string[];
+  secretHash: string | null;
+}
+
+export type ClientLookup = { ok: true; client: OAuthClient } | { ok: false; description: string };
+
+const DCR_CLIENT_ID_PATTERN = /^dcr_[0-9A-Za-z]{32}$/;
+
+/** Finds the client a request names, fetching its metadata document when client_id is a URL. */
+export async function findClient(db: Database, clientId: string, options?: ResolveOptions): Promise<ClientLookup> {
+  if (parseClientIdUrl(clientId)) {
+    const resolved = await resolveClientMetadataDocument(clientId, options);
+    if (!resolved.ok) return { ok: false, description: resolved.description };
+    const { client } = resolved;
+    return {
+      ok: true,
+      client: {
+        clientId: client.clientId,
+        name: client.clientName,
+        verifiedHost: client.host,
+        redirectUris: client.redirectUris,
+        authMethod: "none",
+        grantTypes: client.grantTypes,
+        secretHash: null,
+      },
+    };
+  }
+  if (!DCR_CLIENT_ID_PATTERN.test(clientId)) {
+    return { ok: false, description: "The application's client_id is not one Carestral knows. Ask its developer to register it again." };
+  }
+  const [row] = await db.select().from(oauthClients).where(eq(oauthClients.id, clientId)).limit(1);
+  if (!row) {
+    return { ok: false, description: "This application's registration is unknown or has expired. Remove the server in the application and add it again." };
+  }
+  return {
+    ok: true,
+    client: {
+      clientId: row.id,
+      name: row.name,
+      verifiedHost: null,
+      redirectUris: row.redirectUris,
+      authMethod: row.tokenEndpointAuthMethod as ClientAuthMethod,
+      grantTypes: row.grantTypes,
+      secretHash: row.secretHash,
+    },
+  };
+}
+
+/** Records that a client exchanged a code: registrations never used expire (see registerClient). */
+export async function markClientUsed(db: Database, clientId: string): Promise<void> {
+  if (!DCR_CLIENT_ID_PATTERN.test(clientId)) return;
+  await db.update(oauthClients).set({ lastUsedAt: sql`now()` }).where(eq(oauthClients.id, clientId));
+}
+
+// ---- Dynamic client registration (RFC 7591) ----
+
+const SUPPORTED_GRANT_TYPES = ["authorization_code", "refresh_token"];
+const UNUSED_CLIENT_LIFETIME = "1 day";
+
+const optionalUrl = z.string().max(2048).refine((value) => URL.canParse(value), "must be an absolute URL").optional();
+
+const registrationSchema = z.object({
+  redirect_uris: z
+    .array(z.string().max(2048), { error: "redirect_uris is required: a list of the URIs to send the user back to" })
+    .min(1, "redirect_uris must list at least one URI")
+    .max(10, "redirect_uris may list at most 10 URIs"),
+  // RFC 7591 §2: client_secret_basic when absent.
+  token_endpoint_auth_method: z
+    .enum(["none", "client_secret_post", "client_secret_basic"], {
+      error: "token_endpoint_auth_method must be none, client_secret_post or client_secret_basic",
+    })
+    .default("client_secret_basic"),
+  grant_types: z.array(z.string().max(200)).max(10).default(["authorization_code"]),
+  response_types: z.array(z.string().max(50)).max(5).default(["code"]),
+  client_name: z.string().trim().min(1).max(100).optional(),
+  client_uri: optionalUrl,
+  logo_uri: optionalUrl,
+  tos_uri: optionalUrl,
+  policy_uri: optionalUrl,
+  scope: z.string().max(500).optional(),
+  contacts: z.array(z.string().max(200)).max(5).optional(),
+  application_type: z.enum(["web", "native"]).optional(),
+  software_id: z.string().max(200).optional(),
+  software_version: z.string().max(100).optional(),
+});
+
+const ECHOED_FIELDS = ["client_uri", "logo_uri", "tos_uri", "policy_uri", "scope", "contacts", "application_type", "software_id", "software_version"] as const;
+
+export type Registration =
+  | { ok: true; response: Record<string, unknown> }
+  | { ok: false; error: "invalid_redirect_uri" | "invalid_client_metadata"; description: string };
+
+/**
+ * Registers a client and answers as RFC 7591 §3.2.1 says: the client_id, a secret for confidential clients
+ * (stored only as a hash), and the metadata as registered. Absent fields are omitted, never null: Claude
+ * Code's parser rejects a null. Never-used registrations older than a day are swept here.
+ */
+export async function registerClient(db: Database, body: unknown): Promise<Registration> {
+  const parsed = registrationSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join(".") || "body";
+    const error = field.startsWith("redirect_uris") ? "invalid_redirect_uri" : "invalid_client_metadata";
+    return { ok: false, error, description: `${field}: ${issue?.message ?? "invalid"}` };
+  }
+  const metadata = parsed.data;
+  const badUri = metadata.redirect_uris.find((uri) => redirectUriKind(uri) === null);
+  if (badUri !== undefined) {
+    return {
+      ok: false,
+      error: "invalid_redirect_uri",
+      description: `Redirect URI "${badUri.slice(0, 200)}" is not allowed: use https, http on localhost/127.0.0.1/[::1], or a private-use scheme such as myapp://, with no fragment.`,
+    };
+  }
+  if (!metadata.response_types.includes("code")) {
+    return { ok: false, error: "invalid_client_metadata", description: 'response_types must include "code".' };
+  }
+  // Grant types we do not offer (jwt-bearer, device code…) are dropped from the registration rather than refused:
+  // clients list what they can do, and refusing the whole registration would lock them out.
+  const grantTypes = SUPPORTED_GRANT_TYPES.filter((type) => metadata.grant_types.includes(type));
+  if (!grantTypes.includes("authorization_code")) {
+    return { ok: false, error: "invalid_client_metadata", description: 'grant_types must include "authorization_code".' };
+  }
+
+  const clientId = `dcr_${randomBase62(32)}`;
+  const confidential = metadata.token_endpoint_auth_method !== "none";
+  const secret = confidential ? `mcps_${randomBase62(43)}` : null;
+  const name = metadata.client_name ?? new URL(metadata.redirect_uris[0] ?? "about:blank").host ?? "MCP client";
+  const echoed = Object.fromEntries(ECHOED_FIELDS.filter((field) => metadata[field] !== undefined).map((field) => [field, metadata[field]]));
+
+  const [row] = await db
+    .insert(oauthClients)
+    .values({
+      id: clientId,
+      name: name || "MCP client",
+      redirectUris: metadata.redirect_uris,
+      tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
+      grantTypes,
+      secretHash: secret === null ? null : hashToken(secret),
+      metadata: echoed,
+    })
+    .returning({ createdAt: oauthClients.createdAt });
+  await sweepUnusedClients(db);
+
+  return {
+    ok: true,
+    response: {
+      client_id: clientId,
+      client_id_issued_at: Math.floor((row?.createdAt ?? new Date()).getTime() / 1000),
+      ...(secret === null ? {} : { client_secret: secret, client_secret_expires_at: 0 }),
+      redirect_uris: metadata.redirect_uris,
+      token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+      grant_types: grantTypes,
+      response_types: ["code"],
+      ...(metadata.client_name === undefined ? {} : { client_name: metadata.client_name }),
+      ...echoed,
+    },
+  };
+}
+
+/** Deletes, in a bounded batch, registrations that never exchanged a code within a day. */
+async function sweepUnusedClients(db: Database): Promise<void> {
+  const stale = db
+    .select({ id: oauthClients.id })
+    .from(oauthClients)
+    .where(and(isNull(oauthClients.lastUsedAt), lt(oauthClients.createdAt, sql`now() - ${UNUSED_CLIENT_LIFETIME}::interval`)))
+    .limit(100);
+  await db.delete(oauthClients).where(inArray(oauthClients.id, stale));
+}
+
+// ---- Client authentication at the token and revocation endpoints (RFC 6749 §2.3) ----
+
+export type ClientAuthentication = { ok: true; client: OAuthClient } | { ok: false; status: 400 | 401; error: "invalid_client" | "invalid_request"; description: string };
+
+/**
+ * Identifies and authenticates the client of a token or revocation request: HTTP Basic, or client_id (and
+ * client_secret) in the form. A public client proves itself with PKCE instead; a confidential one needs its secret.
+ */
+export async function authenticateClient(db: Database, headers: Headers, form: URLSearchParams, options?: ResolveOptions): Promise<ClientAuthentication> {
+  const basic = readBasicCredentials(headers.get("authorization"));
+  if (basic === "malformed") return invalidClient("The Authorization header is not valid HTTP Basic credentials.");
+  const clientId = basic?.clientId ?? form.get("client_id");
+  const secret = basic?.secret ?? form.get("client_secret");
+  if (!clientId) return { ok: false, status: 400, error: "invalid_request", description: "client_id is required." };
+  if (basic && form.get("client_id") !== null && form.get("client_id") !== basic.clientId) {
+    return invalidClient("client_id in the body differs from the one in the Authorization header.");
+  }
+
+  const lookup = await findClient(db, clientId, options);
+  // 401 invalid_client makes Claude and the MCP SDK register again, which is what a lost registration needs.
+  if (!lookup.ok) return invalidClient(lookup.description);
+  const { client } = lookup;
+  if (client.secretHash !== null) {
+    if (!secret || !sameHash(hashToken(secret), client.secretHash)) return invalidClient("The client secret is missing or wrong.");
+  }
+  return { ok: true, client };
+}
+
+function invalidClient(description: string): ClientAuthentication {
+  return { ok: false, status: 401, error: "invalid_client", description };
+}
+
+function readBasicCredentials(authorization: string | null): { clientId: string; secret: string } | null | "malformed" {
+  if (!authorization) return null;
+  const match = /^Basic[ \t]+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
+  if (!match?.[1]) return /^Basic\b/i.test(authorization) ? "malformed" : null;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return "malformed";
+  try {
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined.
+    return { clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, " ")), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, " ")) };
+  } catch {
+    return "malformed";
+  }
+}
+
+function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}

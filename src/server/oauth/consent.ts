@@ -1,0 +1,23 @@
+import "server-only";
+import { getDb, withDatabaseDeadline } from "~/server/db";
+import { validateAuthorizationRequest, type AuthorizationValidation } from "./authorization";
+
+// The consent page and its form answer share this: the same parameters, validated the same way, twice.
+
+/** The fields the consent form sends back besides the authorization request's own parameters. */
+export const CONSENT_FIELDS = { decision: "decision", granted: "granted" } as const;
+export const CONSENT_ERROR_PARAM = "consent_error";
+
+export const AUTHORIZATION_PARAMETERS = ["client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "scope", "state", "resource"] as const;
+
+/** Only the authorization request's own parameters, in a stable order, for a form or a link back to the page. */
+export function authorizationParameters(source: URLSearchParams): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const name of AUTHORIZATION_PARAMETERS) for (const value of source.getAll(name)) params.append(name, value);
+  return params;
+}
+
+export function validateAuthorization(params: URLSearchParams): Promise<AuthorizationValidation> {
+  // Up to 5 s of it may be fetching a client metadata document.
+  return withDatabaseDeadline((async () => validateAuthorizationRequest(await getDb(), params))(), 8000);
+}

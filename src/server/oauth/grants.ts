@@ -1,0 +1,77 @@
+import { and, desc, eq, isNull, max, sql } from "drizzle-orm";
+import type { Database } from "~/server/db/client";
+import { apiTokens, oauthGrants } from "~/server/db/schema";
+import { isTokenScope, type TokenScope } from "~/server/tokens/scopes";
+
+// Grants: one per connected app (user × client × redirect URI). What the dashboard lists as "Connected apps",
+// and what "Revoke access" ends, with every token issued under it.
+
+type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+export interface ConnectedApp {
+  id: string;
+  clientName: string;
+  /** The host that vouches for the client (CIMD); null when the name is self-asserted (DCR). */
+  clientHost: string | null;
+  redirectHost: string;
+  scopes: TokenScope[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The user's active grants, newest first, with the last time any of their tokens was used. */
+export async function listConnectedApps(db: Database, userId: string): Promise<ConnectedApp[]> {
+  if (!UUID_PATTERN.test(userId)) return [];
+  const rows = await db
+    .select({
+      id: oauthGrants.id,
+      clientName: oauthGrants.clientName,
+      clientHost: oauthGrants.clientHost,
+      redirectUri: oauthGrants.redirectUri,
+      scopes: oauthGrants.scopes,
+      createdAt: oauthGrants.createdAt,
+      lastUsedAt: max(apiTokens.lastUsedAt),
+    })
+    .from(oauthGrants)
+    .leftJoin(apiTokens, eq(apiTokens.grantId, oauthGrants.id))
+    .where(and(eq(oauthGrants.userId, userId), isNull(oauthGrants.revokedAt)))
+    .groupBy(oauthGrants.id)
+    .orderBy(desc(oauthGrants.createdAt), desc(oauthGrants.id));
+  return rows.map(({ redirectUri, scopes, ...row }) => ({ ...row, redirectHost: redirectHost(redirectUri), scopes: scopes.filter(isTokenScope) }));
+}
+
+function redirectHost(uri: string): string {
+  const url = new URL(uri);
+  return url.protocol === "https:" || url.protocol === "http:" ? url.host : `${url.protocol}//${url.host}`;
+}
+
+/**
+ * Ends one of the user's connections: the grant and every token issued under it, at once, so the app's very
+ * next request is refused. Returns false when there is no such active grant among the user's.
+ */
+export async function revokeConnectedApp(db: Database, userId: string, grantId: string): Promise<boolean> {
+  if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(grantId)) return false;
+  return db.transaction(async (tx) => {
+    const [grant] = await tx
+      .select({ id: oauthGrants.id })
+      .from(oauthGrants)
+      .where(and(eq(oauthGrants.id, grantId), eq(oauthGrants.userId, userId), isNull(oauthGrants.revokedAt)))
+      .for("update");
+    if (!grant) return false;
+    await revokeGrantTokens(tx, grant.id, { revokeGrant: true });
+    return true;
+  });
+}
+
+/** Revokes every live token of a grant, and the grant itself when asked. */
+export async function revokeGrantTokens(db: Executor, grantId: string, options: { revokeGrant: boolean }): Promise<void> {
+  if (options.revokeGrant) {
+    await db.update(oauthGrants).set({ revokedAt: sql`coalesce(${oauthGrants.revokedAt}, now())` }).where(eq(oauthGrants.id, grantId));
+  }
+  await db
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()`, revokedReason: "revoked" })
+    .where(and(eq(apiTokens.grantId, grantId), isNull(apiTokens.revokedAt)));
+}

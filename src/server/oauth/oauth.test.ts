@@ -1,0 +1,229 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "~/server/db/client";
+import { apiTokens, oauthClients, oauthGrants, users } from "~/server/db/schema";
+import { listTokens, settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service";
+import { generateTokenString, hashToken, isWellFormedToken, tokenPrefix, wellFormedTokenKind } from "~/server/tokens/token";
+import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { pkcePair } from "~/test/oauth";
+import { approveAuthorization, checkResource, parseRequestedScopes, type AuthorizationRequest } from "./authorization";
+import { registerClient, type OAuthClient } from "./clients";
+import { listConnectedApps, revokeConnectedApp } from "./grants";
+import { mcpResourceUrl, REFRESH_GRACE_SECONDS } from "./metadata";
+import { isValidCodeChallenge, verifyCodeVerifier } from "./pkce";
+import { redirectUriKind, redirectUriMatches } from "./redirect-uri";
+import { exchangeAuthorizationCode, refreshAccessToken } from "./token-endpoint";
+
+describe("redirect URIs", () => {
+  it("match exactly, except loopback, which ignores the port (RFC 8252 §7.3)", () => {
+    expect(redirectUriMatches(["https://app.example/cb"], "https://app.example/cb")).toBe(true);
+    expect(redirectUriMatches(["https://app.example/cb"], "https://app.example/cb/")).toBe(false);
+    expect(redirectUriMatches(["https://app.example/cb"], "https://app.example:8443/cb")).toBe(false);
+    expect(redirectUriMatches(["http://localhost/callback"], "http://localhost:51234/callback")).toBe(true);
+    expect(redirectUriMatches(["http://127.0.0.1:33418/"], "http://127.0.0.1:50000/")).toBe(true);
+    expect(redirectUriMatches(["http://[::1]/cb"], "http://[::1]:4000/cb")).toBe(true);
+    // localhost never stands for 127.0.0.1, and the path and query still count.
+    expect(redirectUriMatches(["http://localhost/callback"], "http://127.0.0.1:5000/callback")).toBe(false);
+    expect(redirectUriMatches(["http://localhost/callback"], "http://localhost:5000/other")).toBe(false);
+    expect(redirectUriMatches(["http://localhost/callback?a=1"], "http://localhost:5000/callback?a=2")).toBe(false);
+    expect(redirectUriMatches(["http://localhost/callback"], "http://localhost.evil.example:5000/callback")).toBe(false);
+    expect(redirectUriMatches(["cursor://anysphere.cursor-mcp/oauth/callback"], "cursor://anysphere.cursor-mcp/oauth/callback")).toBe(true);
+  });
+
+  it("may be https, loopback http or a private-use scheme; never a fragment, credentials or a dangerous scheme", () => {
+    expect(redirectUriKind("https://claude.ai/api/mcp/auth_callback")).toBe("https");
+    expect(redirectUriKind("http://localhost:8787/callback")).toBe("loopback");
+    expect(redirectUriKind("cursor://anysphere.cursor-mcp/oauth/callback")).toBe("private-use");
+    for (const bad of ["http://app.example/cb", "https://app.example/cb#x", "https://user:pw@app.example/cb", "javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "not a url"]) {
+      expect(redirectUriKind(bad), bad).toBeNull();
+    }
+  });
+});
+
+describe("PKCE, scopes, resource", () => {
+  it("verifies S256 only, with RFC 7636 verifier rules", () => {
+    const { verifier, challenge } = pkcePair();
+    expect(isValidCodeChallenge(challenge)).toBe(true);
+    expect(verifyCodeVerifier(verifier, challenge)).toBe(true);
+    expect(verifyCodeVerifier(pkcePair().verifier, challenge)).toBe(false);
+    expect(verifyCodeVerifier("short", challenge)).toBe(false);
+    expect(isValidCodeChallenge(verifier.slice(0, 10))).toBe(false);
+  });
+
+  it("splits scopes on any whitespace, ignores offline_access, defaults to all, refuses unknown ones", () => {
+    expect(parseRequestedScopes(" offline_access\tread:data ")).toEqual({ ok: true, scopes: ["read:data"] });
+    expect(parseRequestedScopes(null)).toEqual({ ok: true, scopes: ["read:data", "write:bookings"] });
+    expect(parseRequestedScopes("offline_access")).toEqual({ ok: true, scopes: ["read:data", "write:bookings"] });
+    expect(parseRequestedScopes("read:data admin")).toEqual({ ok: false, unknown: "admin" });
+  });
+
+  it("accepts our MCP URL as the resource (case-insensitive host, trailing slash), nothing else", () => {
+    const canonical = mcpResourceUrl();
+    expect(checkResource([])).toBe(canonical);
+    expect(checkResource([`${canonical}/`])).toBe(canonical);
+    expect(checkResource([canonical.replace("localhost", "LOCALHOST")])).toBe(canonical);
+    expect(checkResource(["https://other.example/api/mcp"])).toBeNull();
+    expect(checkResource([canonical, canonical])).toBeNull();
+    expect(checkResource([`${canonical}?x=1`])).toBeNull();
+  });
+
+  it("gives OAuth tokens their own prefixes with the same checksum", () => {
+    const access = generateTokenString("oauth_access");
+    const refresh = generateTokenString("oauth_refresh");
+    expect(access).toMatch(/^mcpo_[0-9A-Za-z]{49}$/);
+    expect(refresh).toMatch(/^mcpr_[0-9A-Za-z]{49}$/);
+    expect(wellFormedTokenKind(access)).toBe("oauth_access");
+    expect(wellFormedTokenKind(refresh)).toBe("oauth_refresh");
+    expect(isWellFormedToken(`${access.slice(0, -1)}${access.endsWith("0") ? "1" : "0"}`)).toBe(false);
+    expect(tokenPrefix(access)).toBe(access.slice(0, 13));
+  });
+});
+
+describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let userCount = 0;
+  beforeAll(async () => {
+    testDb = await createTestDatabase(engine);
+    db = testDb.db;
+  });
+  afterEach(() => settleLastUsedWrites());
+  afterAll(() => testDb?.close());
+
+  async function createUser() {
+    userCount += 1;
+    const [user] = await db
+      .insert(users)
+      .values({ email: `oauth${userCount}@example.com`, firstname: "Grace", surname: "Hopper", passwordHash: "x" })
+      .returning({ id: users.id });
+    if (!user) throw new Error("no user");
+    return user.id;
+  }
+
+  const client: OAuthClient = {
+    clientId: "https://client.example/metadata.json",
+    name: "Example client",
+    verifiedHost: "client.example",
+    redirectUris: ["http://localhost/callback"],
+    authMethod: "none",
+    grantTypes: ["authorization_code", "refresh_token"],
+    secretHash: null,
+  };
+
+  async function connect(userId: string, scopes: ("read:data" | "write:bookings")[] = ["read:data", "write:bookings"]) {
+    const { verifier, challenge } = pkcePair();
+    const request: AuthorizationRequest = { client, redirectUri: "http://localhost:4000/callback", state: null, codeChallenge: challenge, scopes, resource: mcpResourceUrl() };
+    const location = new URL(await approveAuthorization(db, userId, request, scopes));
+    const code = location.searchParams.get("code") ?? "";
+    const result = await exchangeAuthorizationCode(db, client, new URLSearchParams({ code, code_verifier: verifier, redirect_uri: request.redirectUri }));
+    if (!result.ok) throw new Error(result.description);
+    return { tokens: result.body, code, verifier, redirectUri: request.redirectUri };
+  }
+
+  const refresh = (token: string) => refreshAccessToken(db, client, new URLSearchParams({ refresh_token: token }));
+  const bearer = (token: string) => verifyBearerToken(db, `Bearer ${token}`, mcpResourceUrl());
+
+  it("issues hashed, scoped, resource-bound rows that /api/mcp verification accepts; refresh tokens are refused there", async () => {
+    const userId = await createUser();
+    const { tokens } = await connect(userId);
+    const [row] = await db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hashToken(tokens.access_token)));
+    expect(row).toMatchObject({ kind: "oauth_access", resource: mcpResourceUrl(), name: "Example client", scopes: ["read:data", "write:bookings"] });
+    expect(row?.grantId).toBeTruthy();
+    const verified = await bearer(tokens.access_token);
+    expect(verified.ok && verified.authInfo.extra).toMatchObject({ tokenKind: "oauth_access", grantId: row?.grantId });
+    expect(await bearer(tokens.refresh_token ?? "")).toMatchObject({ ok: false, reason: "refresh_token" });
+    // Personal token listings never show OAuth rows.
+    expect(await listTokens(db, userId)).toEqual([]);
+  });
+
+  it("refuses a token issued for another resource (audience binding)", async () => {
+    const userId = await createUser();
+    const { tokens } = await connect(userId);
+    await db.update(apiTokens).set({ resource: "https://other.example/api/mcp" }).where(eq(apiTokens.tokenHash, hashToken(tokens.access_token)));
+    expect(await bearer(tokens.access_token)).toMatchObject({ ok: false, reason: "wrong_resource" });
+  });
+
+  it("refuses an expired code, and a replayed code revokes what the first exchange issued", async () => {
+    const userId = await createUser();
+    const first = await connect(userId);
+    const replay = await exchangeAuthorizationCode(db, client, new URLSearchParams({ code: first.code, code_verifier: first.verifier, redirect_uri: first.redirectUri }));
+    expect(replay).toMatchObject({ ok: false, error: "invalid_grant" });
+    expect(await bearer(first.tokens.access_token)).toMatchObject({ ok: false, reason: "revoked" });
+  });
+
+  it("rotates refresh tokens, forgives a replay within the grace window, and revokes the grant on a replay after it", async () => {
+    const userId = await createUser();
+    const { tokens } = await connect(userId);
+    const rotated = await refresh(tokens.refresh_token ?? "");
+    if (!rotated.ok) throw new Error(rotated.description);
+    // The old access token stays valid until it expires; the old refresh token is rotated.
+    expect((await bearer(rotated.body.access_token)).ok).toBe(true);
+    const parallel = await refresh(tokens.refresh_token ?? "");
+    expect(parallel.ok).toBe(true);
+
+    // Past the grace window, the same replay means theft: everything of the grant is revoked.
+    await db
+      .update(apiTokens)
+      .set({ revokedAt: sql`now() - make_interval(secs => ${REFRESH_GRACE_SECONDS + 5})` })
+      .where(eq(apiTokens.tokenHash, hashToken(tokens.refresh_token ?? "")));
+    expect(await refresh(tokens.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
+    expect(await bearer(rotated.body.access_token)).toMatchObject({ ok: false, reason: "revoked" });
+    expect(await refresh(rotated.body.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
+    expect(await listConnectedApps(db, userId)).toEqual([]);
+  });
+
+  it("caps the pairs minted from one rotated refresh token within the grace window", async () => {
+    const userId = await createUser();
+    const { tokens } = await connect(userId);
+    const results = [];
+    for (let i = 0; i < 8; i++) results.push(await refresh(tokens.refresh_token ?? ""));
+    expect(results.slice(0, 6).every((result) => result.ok)).toBe(true);
+    expect(results[6]).toMatchObject({ ok: false, error: "invalid_grant" });
+  });
+
+  it("narrows scopes on refresh when asked, never widens them", async () => {
+    const userId = await createUser();
+    const { tokens } = await connect(userId, ["read:data"]);
+    expect(await refreshAccessToken(db, client, new URLSearchParams({ refresh_token: tokens.refresh_token ?? "", scope: "read:data write:bookings" }))).toMatchObject({
+      ok: false,
+      error: "invalid_scope",
+    });
+  });
+
+  it("lists one connected app per user × client × redirect URI, and revoking it ends every token at once", async () => {
+    const userId = await createUser();
+    const stranger = await createUser();
+    const a = await connect(userId);
+    const b = await connect(userId);
+    const apps = await listConnectedApps(db, userId);
+    expect(apps).toHaveLength(1);
+    expect(apps[0]).toMatchObject({ clientName: "Example client", clientHost: "client.example", redirectHost: "localhost:4000" });
+    const grantId = apps[0]?.id ?? "";
+    expect(await revokeConnectedApp(db, stranger, grantId)).toBe(false);
+    expect(await revokeConnectedApp(db, userId, grantId)).toBe(true);
+    for (const token of [a.tokens.access_token, b.tokens.access_token]) expect(await bearer(token)).toMatchObject({ ok: false, reason: "revoked" });
+    expect(await refresh(b.tokens.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
+    expect(await revokeConnectedApp(db, userId, grantId)).toBe(false);
+    const [grant] = await db.select({ revokedAt: oauthGrants.revokedAt }).from(oauthGrants).where(eq(oauthGrants.id, grantId));
+    expect(grant?.revokedAt).toBeInstanceOf(Date);
+  });
+
+  it("registers DCR clients with a hashed secret, omitting absent fields, and sweeps never-used registrations", async () => {
+    const registered = await registerClient(db, { redirect_uris: ["https://claude.ai/api/mcp/auth_callback"], token_endpoint_auth_method: "client_secret_post", client_name: "Claude" });
+    if (!registered.ok) throw new Error(registered.description);
+    const secret = String(registered.response.client_secret);
+    expect(Object.values(registered.response)).not.toContain(null);
+    expect(registered.response).not.toHaveProperty("client_uri");
+    const [row] = await db.select().from(oauthClients).where(eq(oauthClients.id, String(registered.response.client_id)));
+    expect(row?.secretHash).toBe(hashToken(secret));
+    expect(JSON.stringify(row)).not.toContain(secret);
+
+    await db.update(oauthClients).set({ createdAt: sql`now() - interval '2 days'` }).where(eq(oauthClients.id, String(registered.response.client_id)));
+    await registerClient(db, { redirect_uris: ["http://localhost/cb"], token_endpoint_auth_method: "none" });
+    expect(await db.select().from(oauthClients).where(eq(oauthClients.id, String(registered.response.client_id)))).toEqual([]);
+
+    expect(await registerClient(db, { redirect_uris: [] })).toMatchObject({ ok: false, error: "invalid_redirect_uri" });
+    expect(await registerClient(db, { redirect_uris: ["http://localhost/cb"], token_endpoint_auth_method: "private_key_jwt" })).toMatchObject({ ok: false, error: "invalid_client_metadata" });
+    expect(await registerClient(db, { redirect_uris: ["http://localhost/cb"], grant_types: ["client_credentials"] })).toMatchObject({ ok: false, error: "invalid_client_metadata" });
+  });
+});

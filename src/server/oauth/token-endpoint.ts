@@ -1,0 +1,209 @@
+import { and, count, eq, isNull, sql } from "drizzle-orm";
+import type { Database } from "~/server/db/client";
+import { apiTokens, oauthCodes, oauthGrants } from "~/server/db/schema";
+import { isTokenScope, type TokenScope } from "~/server/tokens/scopes";
+import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind } from "~/server/tokens/token";
+import { checkResource, parseRequestedScopes } from "./authorization";
+import { markClientUsed, type OAuthClient } from "./clients";
+import { ACCESS_TOKEN_TTL_SECONDS, MAX_GRACE_REPLAYS, REFRESH_GRACE_SECONDS, REFRESH_TOKEN_TTL_DAYS } from "./metadata";
+import { verifyCodeVerifier } from "./pkce";
+import { revokeGrantTokens } from "./grants";
+
+// The token endpoint's grants (OAuth 2.1 §4.1.3 and §4.3) and revocation (RFC 7009). Access and refresh tokens
+// are rows of api_tokens, hashed like personal tokens, so /api/mcp verifies them the same way.
+
+export type TokenErrorCode = "invalid_request" | "invalid_grant" | "invalid_scope" | "invalid_target" | "unauthorized_client" | "unsupported_grant_type";
+
+export type TokenResult =
+  | { ok: true; body: { access_token: string; token_type: "Bearer"; expires_in: number; scope: string; refresh_token?: string } }
+  | { ok: false; error: TokenErrorCode; description: string };
+
+type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+function failure(error: TokenErrorCode, description: string): TokenResult {
+  return { ok: false, error, description };
+}
+
+/** grant_type=authorization_code: a single-use code, its PKCE verifier, and the exact redirect URI it was sent to. */
+export async function exchangeAuthorizationCode(db: Database, client: OAuthClient, form: URLSearchParams): Promise<TokenResult> {
+  const code = form.get("code");
+  const verifier = form.get("code_verifier");
+  const redirectUri = form.get("redirect_uri");
+  if (!code) return failure("invalid_request", "code is required.");
+  if (!verifier) return failure("invalid_request", "code_verifier is required (PKCE).");
+  if (!redirectUri) return failure("invalid_request", "redirect_uri is required.");
+
+  const result = await db.transaction(async (tx): Promise<TokenResult> => {
+    // Claimed atomically: of two concurrent exchanges, one sees used_at already set.
+    const [row] = await tx
+      .select({
+        grantId: oauthCodes.grantId,
+        clientId: oauthCodes.clientId,
+        redirectUri: oauthCodes.redirectUri,
+        codeChallenge: oauthCodes.codeChallenge,
+        scopes: oauthCodes.scopes,
+        resource: oauthCodes.resource,
+        used: sql<boolean>`(${oauthCodes.usedAt} is not null)`,
+        expired: sql<boolean>`(${oauthCodes.expiresAt} <= now())`,
+      })
+      .from(oauthCodes)
+      .where(eq(oauthCodes.codeHash, hashToken(code)))
+      .for("update");
+    if (!row) return failure("invalid_grant", "The authorization code is unknown.");
+    if (row.used) {
+      // OAuth 2.1 §4.1.3: a code used twice was stolen or replayed; what it issued is revoked.
+      await revokeGrantTokens(tx, row.grantId, { revokeGrant: true });
+      return failure("invalid_grant", "The authorization code was already used. Sign in again.");
+    }
+    await tx.update(oauthCodes).set({ usedAt: sql`now()` }).where(eq(oauthCodes.codeHash, hashToken(code)));
+    if (row.expired) return failure("invalid_grant", "The authorization code has expired. Sign in again.");
+    if (row.clientId !== client.clientId) return failure("invalid_grant", "The authorization code was issued to another client.");
+    if (row.redirectUri !== redirectUri) return failure("invalid_grant", "redirect_uri differs from the one the code was sent to.");
+    if (!verifyCodeVerifier(verifier, row.codeChallenge)) return failure("invalid_grant", "code_verifier does not match the code_challenge (PKCE).");
+    const resource = checkResource(form.getAll("resource"));
+    if (resource === null || resource !== row.resource) return failure("invalid_target", "resource differs from the one the code was issued for.");
+
+    const [grant] = await tx
+      .select({ userId: oauthGrants.userId, clientName: oauthGrants.clientName, revoked: sql<boolean>`(${oauthGrants.revokedAt} is not null)` })
+      .from(oauthGrants)
+      .where(eq(oauthGrants.id, row.grantId));
+    if (!grant || grant.revoked) return failure("invalid_grant", "This connection was revoked. Sign in again.");
+    return issueTokens(tx, client, { grantId: row.grantId, ...grant, scopes: row.scopes.filter(isTokenScope), resource, rotatedFromId: null });
+  });
+  if (result.ok) await markClientUsed(db, client.clientId);
+  return result;
+}
+
+/**
+ * grant_type=refresh_token, rotated on every use (OAuth 2.1 §4.3.1). A rotated token presented again within
+ * REFRESH_GRACE_SECONDS is a client refreshing in parallel: it gets another pair (at most MAX_GRACE_REPLAYS)
+ * and nothing is revoked. Presented later, it was stolen: the whole grant is revoked (OAuth 2.1 §6.1).
+ */
+export async function refreshAccessToken(db: Database, client: OAuthClient, form: URLSearchParams): Promise<TokenResult> {
+  const refreshToken = form.get("refresh_token");
+  if (!refreshToken) return failure("invalid_request", "refresh_token is required.");
+  if (wellFormedTokenKind(refreshToken) !== "oauth_refresh") return failure("invalid_grant", "The refresh token is not valid.");
+
+  return db.transaction(async (tx): Promise<TokenResult> => {
+    const [row] = await tx
+      .select({
+        id: apiTokens.id,
+        grantId: apiTokens.grantId,
+        scopes: apiTokens.scopes,
+        resource: apiTokens.resource,
+        revokedReason: apiTokens.revokedReason,
+        active: sql<boolean>`(${apiTokens.revokedAt} is null)`,
+        withinGrace: sql<boolean>`(${apiTokens.revokedAt} > now() - make_interval(secs => ${REFRESH_GRACE_SECONDS}))`,
+        expired: sql<boolean>`(${apiTokens.expiresAt} <= now())`,
+        userId: oauthGrants.userId,
+        clientId: oauthGrants.clientId,
+        clientName: oauthGrants.clientName,
+        grantRevoked: sql<boolean>`(${oauthGrants.revokedAt} is not null)`,
+      })
+      .from(apiTokens)
+      .innerJoin(oauthGrants, eq(apiTokens.grantId, oauthGrants.id))
+      .where(and(eq(apiTokens.tokenHash, hashToken(refreshToken)), eq(apiTokens.kind, "oauth_refresh")))
+      .for("update", { of: apiTokens });
+    if (!row?.grantId) return failure("invalid_grant", "The refresh token is not valid.");
+    if (row.clientId !== client.clientId) return failure("invalid_grant", "The refresh token was issued to another client.");
+    if (row.grantRevoked) return failure("invalid_grant", "This connection was revoked. Sign in again.");
+    if (row.expired) return failure("invalid_grant", "The refresh token has expired. Sign in again.");
+
+    const resource = checkResource(form.getAll("resource"));
+    if (resource === null || resource !== row.resource) return failure("invalid_target", "resource differs from the one the token was issued for.");
+    const granted = row.scopes.filter(isTokenScope);
+    let scopes = granted;
+    if (form.get("scope") !== null) {
+      const requested = parseRequestedScopes(form.get("scope"));
+      if (!requested.ok || requested.scopes.some((scope) => !granted.includes(scope))) {
+        return failure("invalid_scope", "A refresh can only keep or narrow the scopes granted.");
+      }
+      scopes = requested.scopes;
+    }
+    const grant = { grantId: row.grantId, userId: row.userId, clientName: row.clientName, scopes, resource };
+
+    if (row.active) {
+      await tx.update(apiTokens).set({ revokedAt: sql`now()`, revokedReason: "rotated" }).where(eq(apiTokens.id, row.id));
+      return issueTokens(tx, client, { ...grant, rotatedFromId: row.id });
+    }
+    if (row.revokedReason === "rotated" && row.withinGrace) {
+      const [siblings] = await tx.select({ count: count() }).from(apiTokens).where(eq(apiTokens.rotatedFromId, row.id));
+      if ((siblings?.count ?? 0) < 1 + MAX_GRACE_REPLAYS) return issueTokens(tx, client, { ...grant, rotatedFromId: row.id });
+    }
+    await revokeGrantTokens(tx, row.grantId, { revokeGrant: true });
+    return failure("invalid_grant", "The refresh token was already used. This connection has been ended for safety: sign in again.");
+  });
+}
+
+interface IssueInput {
+  grantId: string;
+  userId: string;
+  clientName: string;
+  scopes: TokenScope[];
+  resource: string;
+  rotatedFromId: string | null;
+}
+
+async function issueTokens(tx: Transaction, client: OAuthClient, input: IssueInput): Promise<TokenResult> {
+  const accessToken = generateTokenString("oauth_access");
+  const withRefresh = client.grantTypes.includes("refresh_token");
+  const refreshToken = withRefresh ? generateTokenString("oauth_refresh") : null;
+  const common = { userId: input.userId, name: input.clientName, scopes: input.scopes, grantId: input.grantId, resource: input.resource };
+  await tx.insert(apiTokens).values([
+    {
+      ...common,
+      kind: "oauth_access" as const,
+      tokenHash: hashToken(accessToken),
+      tokenPrefix: tokenPrefix(accessToken),
+      expiresAt: sql`now() + make_interval(secs => ${ACCESS_TOKEN_TTL_SECONDS})`,
+    },
+    ...(refreshToken === null
+      ? []
+      : [
+          {
+            ...common,
+            kind: "oauth_refresh" as const,
+            tokenHash: hashToken(refreshToken),
+            tokenPrefix: tokenPrefix(refreshToken),
+            expiresAt: sql`now() + make_interval(days => ${REFRESH_TOKEN_TTL_DAYS})`,
+            rotatedFromId: input.rotatedFromId,
+          },
+        ]),
+  ]);
+  return {
+    ok: true,
+    body: {
+      access_token: accessToken,
+      token_type: "Bearer",
+      expires_in: ACCESS_TOKEN_TTL_SECONDS,
+      scope: input.scopes.join(" "),
+      ...(refreshToken === null ? {} : { refresh_token: refreshToken }),
+    },
+  };
+}
+
+/**
+ * RFC 7009: revokes an access or refresh token the client holds. A refresh token ends the whole connection
+ * (§2.1: the access tokens of the same grant go too). Unknown tokens, other clients' tokens and personal tokens
+ * are left alone, and the answer is the same, so the endpoint reveals nothing.
+ */
+export async function revokeClientToken(db: Database, client: OAuthClient, token: string): Promise<void> {
+  const kind = wellFormedTokenKind(token);
+  if (kind !== "oauth_access" && kind !== "oauth_refresh") return;
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ id: apiTokens.id, grantId: apiTokens.grantId, clientId: oauthGrants.clientId })
+      .from(apiTokens)
+      .innerJoin(oauthGrants, eq(apiTokens.grantId, oauthGrants.id))
+      .where(eq(apiTokens.tokenHash, hashToken(token)));
+    if (!row?.grantId || row.clientId !== client.clientId) return;
+    if (kind === "oauth_refresh") {
+      await revokeGrantTokens(tx, row.grantId, { revokeGrant: true });
+    } else {
+      await tx
+        .update(apiTokens)
+        .set({ revokedAt: sql`now()`, revokedReason: "revoked" })
+        .where(and(eq(apiTokens.id, row.id), isNull(apiTokens.revokedAt)));
+    }
+  });
+}
