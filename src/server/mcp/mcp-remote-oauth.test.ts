@@ -64,6 +64,8 @@ async function startBridge(mcpUrl: string, options: { header?: string; env?: Rec
   let bridgeLog = "";
   transport.stderr?.on("data", (chunk: Buffer) => (bridgeLog += chunk.toString()));
   const client = new Client({ name: "claude-desktop-stand-in", version: "1.0.0" });
+  let exited = false;
+  client.onclose = () => (exited = true);
   const connected = client.connect(transport);
   // Observed through `await` later; keep an early rejection from counting as unhandled meanwhile.
   connected.catch(() => undefined);
@@ -78,7 +80,7 @@ async function startBridge(mcpUrl: string, options: { header?: string; env?: Rec
       while (Date.now() < deadline) {
         const first = existsSync(openedFile) ? readFileSync(openedFile, "utf8").split("\n").find(Boolean) : undefined;
         if (first) return new URL(first);
-        if (transport.pid === null && bridgeLog !== "") throw new Error("mcp-remote exited before opening a browser");
+        if (exited) throw new Error("mcp-remote exited before opening a browser");
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       throw new Error(`mcp-remote opened no browser within ${timeoutMs} ms`);

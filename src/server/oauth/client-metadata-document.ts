@@ -178,27 +178,29 @@ export async function resolveClientMetadataDocument(
       error: "invalid_client_id",
       reason: "malformed_client_id",
       description:
-        "The app identified itself with a client_id that is not a valid metadata document address: it must be an https URL on the standard port, with a path, and without a fragment, credentials or dot segments.",
+        "The app identified itself with a client_id that is not a valid metadata document address: it must be " +
+        "an https URL on the standard port, with a path, and without a fragment, credentials or dot segments.",
     };
   }
 
   const now = options.now ?? Date.now;
   const cache = options.cache ?? processCache;
   const cached = cache.getDocument(clientId, now());
-  if (cached) return { ok: true, client: { ...cached, source: "cache" } };
+  if (cached) return { ok: true, client: withSource(cached, "cache") };
 
-  const outcome: FetchOutcome = cache.getFailure(clientId, now()) ?? (await cache.shareFetch(clientId, async () => {
-    const fetched = await fetchClientMetadataDocument(clientId, url, options);
-    cache.store(clientId, fetched, now());
-    return fetched;
-  }));
-
-  if (outcome.ok) return { ok: true, client: { ...outcome.client, source: "fetched" } };
+  const outcome: FetchOutcome =
+    cache.getFailure(clientId, now()) ??
+    (await cache.shareFetch(clientId, async () => {
+      const fetched = await fetchClientMetadataDocument(clientId, url, options);
+      cache.store(clientId, fetched, now());
+      return fetched;
+    }));
+  if (outcome.ok) return { ok: true, client: withSource(outcome.client, "fetched") };
 
   const { failure } = outcome;
   if (failure.beforeAnyAnswer) {
     const pinned = pinnedClient(clientId);
-    if (pinned) return { ok: true, client: { ...pinned, source: "pinned" } };
+    if (pinned) return { ok: true, client: withSource(pinned, "pinned") };
   }
   return { ok: false, error: failure.error, reason: failure.reason, description: failure.description };
 }
@@ -541,6 +543,11 @@ function cacheLifetimeMs(header: string | string[] | undefined): number {
     }
   }
   return DEFAULT_CACHE_MS;
+}
+
+/** A copy, so a caller editing its client cannot change the cached one. */
+function withSource(client: ValidatedClient, source: ClientMetadataDocumentClient["source"]): ClientMetadataDocumentClient {
+  return { ...client, redirectUris: [...client.redirectUris], grantTypes: [...client.grantTypes], source };
 }
 
 function pinnedClient(clientId: string): ValidatedClient | null {

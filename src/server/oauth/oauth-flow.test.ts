@@ -4,7 +4,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { createServer, type Server } from "node:http";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callTool, connectMcpClient, INITIALIZE, postMcp } from "~/server/mcp/test-client";
+import { callTool, connectMcpClient, futureSlot, INITIALIZE, postMcp } from "~/server/mcp/test-client";
 import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
 import { answerConsent, authorizationUrl, clientMetadata, InMemoryOAuthProvider, pkcePair, postForm, registerClient } from "~/test/oauth";
@@ -122,6 +122,10 @@ describe("OAuth for MCP clients, over HTTP", () => {
       const client = await mcpClientFor(provider);
       const whoami = await callTool(client, "whoami");
       expect(whoami.structuredContent).toMatchObject({ user: { email: person.email }, token: { name: "SDK client", scopes: ["read:data", "write:bookings"] } });
+      // A booking made through the connection shows the app's name where bookings show a token's name.
+      const booked = await callTool(client, "bookings_create", { hospital_id: "paris-necker", specialty: "pediatrie", starts_at: futureSlot(20) });
+      const { id } = (booked.structuredContent as { booking: { id: string; token_name: string } }).booking;
+      expect((await person.client.bookings.list.query()).find((booking) => booking.id === id)).toMatchObject({ tokenName: "SDK client" });
       await client.close();
 
       const apps = await person.client.connectedApps.list.query();
