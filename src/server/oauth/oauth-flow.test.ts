@@ -226,6 +226,27 @@ describe("OAuth for MCP clients, over HTTP", () => {
       expect(denied.searchParams.get("code")).toBeNull();
     });
 
+    it("refuses a consent answer posted from another site (the app's Origin rule), and never frames the page", async () => {
+      const registered = await registerClient(server.url, { redirect_uris: ["http://127.0.0.1/cb"], token_endpoint_auth_method: "none" });
+      const url = authorizationUrl(server.url, { client_id: registered.client_id, redirect_uri: "http://127.0.0.1/cb", response_type: "code", code_challenge: pkcePair().challenge, code_challenge_method: "S256" });
+      const page = await fetch(url, { headers: { cookie: person.jar.header() ?? "" } });
+      expect(page.headers.get("x-frame-options")).toBe("DENY");
+      expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      const form = new URLSearchParams(url.searchParams);
+      form.set("decision", "allow");
+      form.append("granted", "read:data");
+      for (const origin of ["https://evil.example", undefined]) {
+        const response = await fetch(`${server.url}/oauth/authorize/decision`, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded", cookie: person.jar.header() ?? "", ...(origin ? { Origin: origin } : {}) },
+          body: form,
+          redirect: "manual",
+        });
+        expect(response.status).toBe(403);
+        expect(response.headers.get("location")).toBeNull();
+      }
+    });
+
     it("sends a signed-out visitor to sign in and back to the consent page", async () => {
       const registered = await registerClient(server.url, { redirect_uris: ["http://127.0.0.1/cb"], token_endpoint_auth_method: "none" });
       const url = authorizationUrl(server.url, { client_id: registered.client_id, redirect_uri: "http://127.0.0.1/cb", response_type: "code", code_challenge: pkcePair().challenge, code_challenge_method: "S256" });
@@ -311,6 +332,22 @@ describe("OAuth for MCP clients, over HTTP", () => {
             : await postForm(`${server.url}/oauth/token`, form2, { Authorization: `Basic ${Buffer.from(`${registered.client_id}:${secret}`).toString("base64")}` });
         expect(response.status).toBe(200);
       }
+    });
+
+    it("lets browser-based clients call it cross-origin (CORS), past the app's Origin rule", async () => {
+      const preflight = await fetch(`${server.url}/oauth/token`, { method: "OPTIONS", headers: { Origin: "http://localhost:6274", "Access-Control-Request-Method": "POST" } });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+      const token = await postForm(`${server.url}/oauth/token`, { grant_type: "authorization_code", client_id: "dcr_00000000000000000000000000000000", code: "x", code_verifier: "y", redirect_uri: "http://127.0.0.1/cb" }, { Origin: "http://localhost:6274" });
+      expect(token.status).toBe(401);
+      expect(token.headers.get("access-control-allow-origin")).toBe("*");
+      expect(await token.json()).toMatchObject({ error: "invalid_client" });
+      const register = await fetch(`${server.url}/oauth/register`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Origin: "http://localhost:6274" },
+        body: JSON.stringify({ redirect_uris: ["http://localhost:6274/oauth/callback"], token_endpoint_auth_method: "none" }),
+      });
+      expect(register.status).toBe(201);
     });
 
     it("refuses malformed requests with RFC 6749 errors, never a 500", async () => {

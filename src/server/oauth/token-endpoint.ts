@@ -98,6 +98,7 @@ export async function refreshAccessToken(db: Database, client: OAuthClient, form
         userId: oauthGrants.userId,
         clientId: oauthGrants.clientId,
         clientName: oauthGrants.clientName,
+        grantScopes: oauthGrants.scopes,
         grantRevoked: sql<boolean>`(${oauthGrants.revokedAt} is not null)`,
       })
       .from(apiTokens)
@@ -111,7 +112,8 @@ export async function refreshAccessToken(db: Database, client: OAuthClient, form
 
     const resource = checkResource(form.getAll("resource"));
     if (resource === null || resource !== row.resource) return failure("invalid_target", "resource differs from the one the token was issued for.");
-    const granted = row.scopes.filter(isTokenScope);
+    // Never more than the grant allows now: connecting again with fewer scopes narrows the older refresh tokens too.
+    const granted = row.scopes.filter((scope) => isTokenScope(scope) && row.grantScopes.includes(scope)) as TokenScope[];
     let scopes = granted;
     if (form.get("scope") !== null) {
       const requested = parseRequestedScopes(form.get("scope"));
