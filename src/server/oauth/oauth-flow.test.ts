@@ -220,6 +220,14 @@ describe("OAuth for MCP clients, over HTTP", () => {
       await expectErrorRedirect({ ...base, code_challenge: challenge, code_challenge_method: "S256", resource: "https://other.example/api/mcp" }, "invalid_target");
       await expectErrorRedirect({ ...base, code_challenge: challenge, code_challenge_method: "S256", scope: "admin" }, "invalid_scope");
 
+      // A private-use scheme (Cursor's) gets its errors the same way.
+      const cursor = await registerClient(server.url, { redirect_uris: ["cursor://anysphere.cursor-mcp/oauth/callback"], token_endpoint_auth_method: "none" });
+      const cursorError = await fetch(authorizationUrl(server.url, { client_id: cursor.client_id, redirect_uri: "cursor://anysphere.cursor-mcp/oauth/callback", response_type: "code" }), {
+        headers: { cookie: person.jar.header() ?? "" },
+        redirect: "manual",
+      });
+      expect(cursorError.headers.get("location")).toMatch(/^cursor:\/\/anysphere\.cursor-mcp\/oauth\/callback\?error=invalid_request&.*iss=/);
+
       const denied = await answerConsent(server.url, person.jar, authorizationUrl(server.url, { ...base, code_challenge: challenge, code_challenge_method: "S256" }), { decision: "deny" });
       expect(denied.searchParams.get("error")).toBe("access_denied");
       expect(denied.searchParams.get("iss")).toBe(server.url);
