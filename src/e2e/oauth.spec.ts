@@ -29,6 +29,11 @@ class LoopbackCallback {
         response.end(`<!doctype html><title>Framing page</title><iframe title="framed" src="${src.replaceAll('"', "&quot;")}"></iframe>`);
         return;
       }
+      if (url.pathname !== "/callback") {
+        // e.g. the browser's /favicon.ico after landing here: not a callback.
+        response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("not found");
+        return;
+      }
       response.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" }).end("Back in the app. You may close this window.");
       const waiter = this.waiters.shift();
       if (waiter) waiter(url);
@@ -110,6 +115,19 @@ async function rawMcpCall(mcpUrl: URL, accessToken: string): Promise<Response> {
   });
 }
 
+/** Signs the client in through the consent page in the browser, leaving only `granted` checked; returns its tokens. */
+async function connectThroughConsent(page: Page, mcpUrl: URL, clientName: string, granted: string[]): Promise<InMemoryOAuthProvider> {
+  const { provider, authorizationUrl } = await startSignIn(mcpUrl, clientName);
+  await page.goto(authorizationUrl.href);
+  await expect(page.getByRole("heading", { name: `Authorize ${clientName}`, level: 1 })).toBeVisible();
+  for (const scope of ["read:data", "write:bookings"]) await scopeCheckbox(page, scope).setChecked(granted.includes(scope));
+  await page.getByRole("button", { name: "Allow", exact: true }).click();
+  const code = (await callback.next()).searchParams.get("code");
+  if (!code) throw new Error("the callback got no code");
+  expect(await auth(provider, { serverUrl: mcpUrl, authorizationCode: code })).toBe("AUTHORIZED");
+  return provider;
+}
+
 test("an MCP client signs in through the consent page with fewer scopes, works, and is cut off by Revoke access", async ({ page, baseURL }) => {
   const base = baseURL ?? "";
   const mcpUrl = new URL("/api/mcp", base);
@@ -123,6 +141,7 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
   await expect(page.getByText("Unverified: the application chose this name itself.")).toBeVisible();
   await expect(page.getByText(`127.0.0.1:${callback.port}`)).toBeVisible();
   await expect(page.getByText(user.email)).toBeVisible();
+  await expect(page.getByRole("checkbox")).toHaveCount(2);
   await expect(scopeCheckbox(page, "read:data")).toBeChecked();
   await expect(scopeCheckbox(page, "write:bookings")).toBeChecked();
   await scopeCheckbox(page, "write:bookings").uncheck();
@@ -159,25 +178,20 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
     await expect(row.getByRole("rowheader")).toContainText(`unverified · returns to 127.0.0.1:${callback.port}`);
     await expect(row.getByRole("cell").first()).toHaveText("read:data");
 
-    // The dialog opens on Cancel: one Enter keeps the app connected.
+    // Cancel keeps it.
     await row.getByRole("button", { name: "Revoke access" }).click();
     const dialog = page.getByRole("dialog");
-    await expect(dialog).toBeVisible();
     await expect(dialog).toContainText(`Revoke access for “${clientName}”?`);
-    const cancel = dialog.getByRole("button", { name: /^Cancel/ });
-    await expect(cancel).toBeFocused();
-    await page.keyboard.press("Enter");
+    await dialog.getByRole("button", { name: /^Cancel/ }).click();
     await expect(dialog).toBeHidden();
     await expect(appRow(page, clientName)).toHaveCount(1);
     expect((await rawMcpCall(mcpUrl, accessToken)).status).toBe(200);
-    await page.reload();
-    await expect(appRow(page, clientName)).toHaveCount(1);
 
     // Confirming revokes: the row goes, and the client's very next call is refused.
     await appRow(page, clientName).getByRole("button", { name: "Revoke access" }).click();
-    await expect(page.getByRole("dialog")).toBeVisible();
-    await page.getByRole("dialog").getByRole("button", { name: "Revoke access", exact: true }).click();
-    await expect(page.getByRole("dialog")).toBeHidden();
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole("button", { name: "Revoke access", exact: true }).click();
+    await expect(dialog).toBeHidden();
     await expect(appRow(page, clientName)).toHaveCount(0);
     await expect(connectedApps(page).getByText("No connected apps.")).toBeVisible();
 
@@ -191,6 +205,32 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
   } finally {
     await client.close();
   }
+});
+
+test("the Revoke access dialog opens on Cancel: one Enter keeps the app connected", async ({ page, baseURL }) => {
+  const mcpUrl = new URL("/api/mcp", baseURL ?? "");
+  await signUp(page);
+  const clientName = uniqueClientName();
+  const provider = await connectThroughConsent(page, mcpUrl, clientName, ["read:data", "write:bookings"]);
+  const accessToken = provider.savedTokens?.access_token ?? "";
+
+  await page.goto("/dashboard/tokens");
+  const revokeRequests: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("connectedApps.revoke")) revokeRequests.push(request.url());
+  });
+  await appRow(page, clientName).getByRole("button", { name: "Revoke access" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toContainText(`Revoke access for “${clientName}”?`);
+  await expect.soft(dialog.getByRole("button", { name: /^Cancel/ })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(dialog).toBeHidden();
+  await page.waitForLoadState("networkidle");
+  expect(revokeRequests, "one Enter sent a revoke request").toEqual([]);
+  await expect(appRow(page, clientName)).toHaveCount(1);
+  expect((await rawMcpCall(mcpUrl, accessToken)).status).toBe(200);
+  await page.reload();
+  await expect(appRow(page, clientName)).toHaveCount(1);
 });
 
 test("Deny sends the client back with error=access_denied and iss, and no code", async ({ page, baseURL }) => {
@@ -239,3 +279,4 @@ test("the consent page cannot be framed, not even by a page of the same site", a
   await expect(frame.getByRole("heading", { name: `Authorize ${clientName}` })).toHaveCount(0);
   await expect(frame.getByRole("button", { name: "Allow" })).toHaveCount(0);
 });
+

@@ -133,10 +133,15 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
 /** A modal confirmation; it opens on Cancel, so one Enter never revokes. */
 function RevokeAccessDialog({ app, onConfirm, onCancel }: { app: ConnectedApp | null; onConfirm(app: ConnectedApp): void; onCancel(): void }) {
   const dialogRef = useRef<HTMLDialogElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const dialog = dialogRef.current;
     if (!dialog) return;
-    if (app && !dialog.open) dialog.showModal();
+    if (app && !dialog.open) {
+      dialog.showModal();
+      // showModal() focuses the first button (the destructive one): React's autoFocus ran before the dialog opened.
+      cancelRef.current?.focus();
+    }
     if (!app && dialog.open) dialog.close();
   }, [app]);
 
@@ -153,7 +158,7 @@ function RevokeAccessDialog({ app, onConfirm, onCancel }: { app: ConnectedApp | 
             <button type="button" className="danger" onClick={() => onConfirm(app)}>
               Revoke access
             </button>
-            <button type="button" autoFocus onClick={onCancel} aria-label={`Cancel: keep ${app.clientName} connected`}>
+            <button type="button" ref={cancelRef} onClick={onCancel} aria-label={`Cancel: keep ${app.clientName} connected`}>
               Cancel
             </button>
           </p>
