@@ -4,7 +4,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { env } from "~/env";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
 import { TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
-import { verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
+import { refuseWithoutLookup, verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
 import { mcpResourceUrl, resourceMetadataUrl } from "~/server/oauth/metadata";
 import { buildMcpServer } from "./create-server";
 import { callerFromAuthInfo } from "./caller";
@@ -26,7 +26,7 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
 
   if (declaresBodyOver(request, MAX_REQUEST_BODY_BYTES)) return payloadTooLarge();
 
-  let db: Database;
+  let db: Database | undefined;
   let verification: BearerVerification;
   try {
     ({ db, verification } = await withDatabaseDeadline(authenticate(request)));
@@ -70,9 +70,13 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   return serveMcpRequest(request, verification.authInfo, db, message);
 }
 
-async function authenticate(request: Request): Promise<{ db: Database; verification: BearerVerification }> {
+async function authenticate(request: Request): Promise<{ db: Database | undefined; verification: BearerVerification }> {
+  const authorization = request.headers.get("authorization");
+  // A request without a usable token is refused before the database is even opened.
+  const early = refuseWithoutLookup(authorization);
+  if (early) return { db: undefined, verification: early };
   const db = await getDb();
-  return { db, verification: await verifyBearerToken(db, request.headers.get("authorization"), mcpResourceUrl()) };
+  return { db, verification: await verifyBearerToken(db, authorization, mcpResourceUrl()) };
 }
 
 const NOT_JSON = Symbol("not JSON");

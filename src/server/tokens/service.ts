@@ -4,7 +4,7 @@ import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import { generateTokenInputSchema, MAX_ACTIVE_TOKENS } from "./schemas";
 import { isTokenScope, type TokenScope } from "./scopes";
-import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind } from "./token";
+import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind, type TokenKind } from "./token";
 
 // The token service: the one place that reads and writes `api_tokens`. DESIGN: Tokens.
 // Every time comparison uses the database clock (now()), so instances with skewed clocks agree.
@@ -202,12 +202,9 @@ export async function revokeToken(db: Database, userId: string, tokenId: string)
  * issued for another resource than `resource` is refused (RFC 8707, MCP authorization "Token Audience Binding").
  */
 export async function verifyBearerToken(db: Database, authorization: string | null, resource?: string): Promise<BearerVerification> {
-  const token = readBearerToken(authorization);
-  if (token === null) return refusal("missing");
-  const kind = wellFormedTokenKind(token);
-  if (kind === null) return refusal("malformed");
-  // Refused by its prefix alone: a refresh token is only ever sent to the token endpoint.
-  if (kind === "oauth_refresh") return refusal("refresh_token");
+  const parsed = parseBearer(authorization);
+  if (!parsed.ok) return parsed.refusal;
+  const { token, kind } = parsed;
 
   const [row] = await verificationQuery(db).execute({ tokenHash: hashToken(token) });
   if (!row || row.kind !== kind) return refusal("unknown");
@@ -236,6 +233,24 @@ export async function verifyBearerToken(db: Database, authorization: string | nu
       },
     },
   };
+}
+
+/**
+ * The refusals that need no database: no token, a malformed or mistyped one, a refresh token (refused by its
+ * prefix alone: it is only ever sent to the token endpoint). Null when the token must be looked up.
+ */
+export function refuseWithoutLookup(authorization: string | null): BearerVerification | null {
+  const parsed = parseBearer(authorization);
+  return parsed.ok ? null : parsed.refusal;
+}
+
+function parseBearer(authorization: string | null): { ok: true; token: string; kind: TokenKind } | { ok: false; refusal: BearerVerification } {
+  const token = readBearerToken(authorization);
+  if (token === null) return { ok: false, refusal: refusal("missing") };
+  const kind = wellFormedTokenKind(token);
+  if (kind === null) return { ok: false, refusal: refusal("malformed") };
+  if (kind === "oauth_refresh") return { ok: false, refusal: refusal("refresh_token") };
+  return { ok: true, token, kind };
 }
 
 function buildVerificationQuery(db: Database) {
