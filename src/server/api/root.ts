@@ -1,3 +1,4 @@
+import { accountRouter } from "./routers/account";
 import { authRouter } from "./routers/auth";
 import { bookingsRouter } from "./routers/bookings";
 import { healthRouter } from "./routers/health";
@@ -6,6 +7,7 @@ import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
+  account: accountRouter,
   auth: authRouter,
   bookings: bookingsRouter,
   health: healthRouter,
