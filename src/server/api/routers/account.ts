@@ -1,6 +1,5 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { exportAccountData } from "~/server/account/export";
 import { isEmailVerified, resetPasswordWithLink, sendPasswordResetLink, sendVerificationLink, verifyEmailWithLink } from "~/server/account/email-flows";
 import { changePassword, deleteAccount, updateName } from "~/server/account/profile";
 import { currentPasswordSchema, emailSchema, firstnameSchema, newPasswordSchema, surnameSchema } from "~/server/auth/accounts";
@@ -119,8 +118,6 @@ export const accountRouter = createTRPCRouter({
     await invalidateUserSessions(ctx.db, ctx.user.id, ctx.session.id);
     return { signedOut: true as const };
   }),
-
-  export: protectedProcedure.query(({ ctx }) => exportAccountData(ctx.db, ctx.user.id)),
 
   deleteAccount: protectedProcedure.input(z.object({ password: currentPasswordSchema })).mutation(async ({ ctx, input }) => {
     await enforceAttemptLimit(ctx, "password", ctx.user.email);
