@@ -295,9 +295,6 @@ describe("account self-service over HTTP, with mail", () => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toContain('error="invalid_token"');
     expect(await otherDevice.client.auth.me.query()).toBeNull();
-    await expect(createHttpClient(server.url).auth.signIn.mutate({ email: person.email, password: person.password })).rejects.toThrow(
-      "Wrong email or password.",
-    );
 
     if (databaseUrl) {
       const dump = await dumpAllTables(databaseUrl);
@@ -305,6 +302,10 @@ describe("account self-service over HTTP, with mail", () => {
         expect(dump).not.toContain(identifying);
       }
     }
+    // (Checked after the dump: a sign-in attempt counts against its email for a minute, whoever makes it.)
+    await expect(createHttpClient(server.url).auth.signIn.mutate({ email: person.email, password: person.password })).rejects.toThrow(
+      "Wrong email or password.",
+    );
   });
 
   it("never writes a password, a link token, a session token or an API token to the server log", () => {
