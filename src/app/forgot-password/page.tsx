@@ -1,12 +1,15 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { connection } from "next/server";
 import { ForgotPasswordForm } from "~/components/account/forgot-password-form";
 import styles from "~/components/auth/auth.module.css";
 import { isMailAvailable } from "~/server/email/mailer";
 
 export const metadata: Metadata = { title: "Forgot password" };
 
-export default function ForgotPasswordPage() {
+export default async function ForgotPasswordPage() {
+  // Whether mail can be sent is the running server's configuration, not the build's: render per request.
+  await connection();
   return (
     <main className="page narrow">
       <h1>Forgot password</h1>

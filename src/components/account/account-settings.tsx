@@ -189,6 +189,7 @@ function DeleteSection() {
   const navigate = useSessionChangeNavigation();
   const [open, setOpen] = useState(false);
   const dialogRef = useRef<HTMLDialogElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
   const remove = api.account.deleteAccount.useMutation({ onSuccess: () => navigate("/") });
   const fieldErrors: FieldErrors = remove.error?.data?.zodError?.fieldErrors;
   const wrongPassword = remove.error?.data?.code === "FORBIDDEN" ? remove.error.message : undefined;
@@ -196,7 +197,12 @@ function DeleteSection() {
   useEffect(() => {
     const dialog = dialogRef.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // Start on the safe choice. (React handles autoFocus itself, before the dialog is open, so
+      // showModal() would otherwise pick the first field.)
+      cancelRef.current?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
 
@@ -245,8 +251,7 @@ function DeleteSection() {
               <button type="submit" className="danger" disabled={remove.isPending || remove.isSuccess}>
                 Delete my account
               </button>
-              {/* showModal() focuses the autoFocus element: start on the safe choice. */}
-              <button type="button" autoFocus onClick={close}>
+              <button type="button" ref={cancelRef} onClick={close}>
                 Cancel
               </button>
             </p>
