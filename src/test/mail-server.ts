@@ -29,6 +29,8 @@ export async function startMailServer(port = 0): Promise<TestMailServer> {
     disabledCommands: ["STARTTLS", "AUTH"],
     authOptional: true,
     logger: false,
+    // The app keeps pooled connections open; close() should not wait the default 30 s for them.
+    closeTimeout: 500,
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((mail) => {
