@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { defineConfig, devices } from "@playwright/test";
+import { mailCatcherPorts } from "./src/e2e/mail";
 
 // No browser can be downloaded on our machines: use Debian's Chromium when it is there.
 function findChromium(): string | undefined {
@@ -14,6 +15,8 @@ function findChromium(): string | undefined {
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://localhost:${port}`;
 const e2eDataDir = ".data/e2e";
+// The app sends account mail to a real SMTP server (src/test/mail-catcher.ts); specs read it over HTTP.
+const mailCatcher = { smtpPort: mailCatcherPorts.smtp, httpPort: mailCatcherPorts.http };
 
 export default defineConfig({
   testDir: "src/e2e",
@@ -33,21 +36,30 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
-  webServer: {
-    // The production build from `npm run build:test`, on a fresh PGlite folder every run.
-    command: `rm -rf ${e2eDataDir} && exec node node_modules/next/dist/bin/next start -p ${port}`,
-    url: `${baseURL}/api/health`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    env: {
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      NEXT_DIST_DIR: ".next-test",
-      APP_URL: baseURL,
-      PGLITE_DIR: e2eDataDir,
-      DATABASE_URL: "",
-      // Every spec signs people up from 127.0.0.1; the limit itself is tested in auth.http.test.ts.
-      AUTH_RATE_LIMIT_PER_MINUTE: "1000",
+  webServer: [
+    {
+      command: `exec node --import tsx src/test/mail-catcher.ts ${mailCatcher.smtpPort} ${mailCatcher.httpPort}`,
+      url: `http://127.0.0.1:${mailCatcher.httpPort}/messages`,
+      reuseExistingServer: false,
+      timeout: 30_000,
     },
-  },
+    {
+      // The production build from `npm run build:test`, on a fresh PGlite folder every run.
+      command: `rm -rf ${e2eDataDir} && exec node node_modules/next/dist/bin/next start -p ${port}`,
+      url: `${baseURL}/api/health`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      env: {
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        NEXT_DIST_DIR: ".next-test",
+        APP_URL: baseURL,
+        PGLITE_DIR: e2eDataDir,
+        DATABASE_URL: "",
+        // Every spec signs people up from 127.0.0.1; the limit itself is tested in auth.http.test.ts.
+        AUTH_RATE_LIMIT_PER_MINUTE: "1000",
+        SMTP_URL: `smtp://127.0.0.1:${mailCatcher.smtpPort}`,
+      },
+    },
+  ],
 });

@@ -32,4 +32,10 @@ describe("configuration", () => {
   it("rejects a PORT out of range", () => {
     expect(() => parseEnv({ PORT: "70000" })).toThrow(/PORT/);
   });
+
+  it("accepts smtp:// and smtps:// for SMTP_URL and nothing else", () => {
+    expect(parseEnv({}).SMTP_URL).toBeUndefined();
+    expect(parseEnv({ SMTP_URL: "smtps://user:pass@mail.example:465" }).SMTP_URL).toBe("smtps://user:pass@mail.example:465");
+    expect(() => parseEnv({ SMTP_URL: "http://mail.example" })).toThrow(/SMTP_URL/);
+  });
 });

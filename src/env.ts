@@ -15,6 +15,11 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   // Sign-in and sign-up attempts allowed per minute, per client IP and per email.
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  // Where account mail goes (smtp://user:pass@host:587, smtps://… for implicit TLS). Unset: printed to the
+  // server log in development, unavailable in production (src/server/email/mailer.ts).
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+  // The From of account mail; default no-reply@ the APP_URL host.
+  MAIL_FROM: z.string().min(3).optional(),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -155,14 +155,14 @@ export async function withPostgres<T>(url: string, work: (sql: postgres.Sql) => 
   }
 }
 
-// What a refused request must not change. api_tokens.last_used_at is left out: a successful call may
-// bump it, and that is bookkeeping, not data. auth_rate_limits counts attempts by design.
+// What a refused request must not change. api_tokens.last_used_at and sessions.last_seen_at are left out:
+// a successful call may bump them, and that is bookkeeping, not data. auth_rate_limits counts attempts by design.
 const SNAPSHOT_QUERIES = {
   users: `select md5(coalesce(string_agg(t::text, '|' order by t.id), '')) as digest, count(*)::int as rows from users t`,
   api_tokens: `select md5(coalesce(string_agg((t.id, t.user_id, t.name, t.token_hash, t.token_prefix, t.scopes, t.created_at, t.expires_at, t.revoked_at)::text, '|' order by t.id), '')) as digest, count(*)::int as rows from api_tokens t`,
   bookings: `select md5(coalesce(string_agg(t::text, '|' order by t.id), '')) as digest, count(*)::int as rows from bookings t`,
   hospitals: `select md5(coalesce(string_agg(t::text, '|' order by t.id), '')) as digest, count(*)::int as rows from hospitals t`,
-  sessions: `select md5(coalesce(string_agg(t::text, '|' order by t.id), '')) as digest, count(*)::int as rows from sessions t`,
+  sessions: `select md5(coalesce(string_agg((t.id, t.user_id, t.expires_at, t.created_at, t.user_agent)::text, '|' order by t.id), '')) as digest, count(*)::int as rows from sessions t`,
 } as const;
 
 export type TableSnapshot = Record<keyof typeof SNAPSHOT_QUERIES, { digest: string; rows: number }>;

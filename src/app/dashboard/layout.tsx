@@ -2,6 +2,7 @@ import Link from "next/link";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { VerifyEmailBanner } from "~/components/account/verify-email-banner";
 import { SignOutButton } from "~/components/auth/sign-out-button";
 import styles from "~/components/auth/auth.module.css";
 import { getCurrentSession } from "~/server/auth/current-session";
@@ -23,6 +24,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </Link>
           <Link href="/dashboard/tokens">API tokens</Link>
           <Link href="/dashboard/bookings">Bookings</Link>
+          <Link href="/settings">Settings</Link>
         </nav>
         <div className={styles.account}>
           <span>
@@ -32,6 +34,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           <SignOutButton />
         </div>
       </header>
+      <VerifyEmailBanner user={user} />
       {children}
     </>
   );

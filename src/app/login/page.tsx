@@ -17,6 +17,9 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <h1>Sign in</h1>
       <SignInForm next={next} />
       <p className={styles.switch}>
+        <Link href="/forgot-password">Forgot password?</Link>
+      </p>
+      <p className={styles.switch}>
         New to Carestral? <Link href={signUpHref}>Create an account</Link>
       </p>
     </main>

@@ -1,3 +1,4 @@
+import { accountRouter } from "./routers/account";
 import { authRouter } from "./routers/auth";
 import { bookingsRouter } from "./routers/bookings";
 import { connectedAppsRouter } from "./routers/connected-apps";
@@ -7,6 +8,7 @@ import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
+  account: accountRouter,
   auth: authRouter,
   bookings: bookingsRouter,
   connectedApps: connectedAppsRouter,

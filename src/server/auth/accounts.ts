@@ -22,24 +22,36 @@ const nameSchema = (label: string) =>
     .min(1, { error: `Enter your ${label}.` })
     .max(100, { error: `Your ${label} can have at most 100 characters.` });
 
+export const firstnameSchema = nameSchema("first name");
+export const surnameSchema = nameSchema("surname");
+
+/**
+ * The rules for a password someone chooses: at sign-up, at reset, on /settings. The one place they live,
+ * so every form enforces the same ones.
+ */
+export const newPasswordSchema = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, { error: `Use at least ${PASSWORD_MIN_LENGTH} characters.` })
+  .max(PASSWORD_MAX_LENGTH, { error: `Use at most ${PASSWORD_MAX_LENGTH} characters.` });
+
+/** A password typed to prove who you are: no minimum, a short one is simply a wrong one. */
+export const currentPasswordSchema = z
+  .string()
+  .min(1, { error: "Enter your password." })
+  .max(PASSWORD_MAX_LENGTH, { error: `Use at most ${PASSWORD_MAX_LENGTH} characters.` });
+
 export const signUpInputSchema = z.object({
   email: emailSchema,
-  firstname: nameSchema("first name"),
-  surname: nameSchema("surname"),
-  password: z
-    .string()
-    .min(PASSWORD_MIN_LENGTH, { error: `Use at least ${PASSWORD_MIN_LENGTH} characters.` })
-    .max(PASSWORD_MAX_LENGTH, { error: `Use at most ${PASSWORD_MAX_LENGTH} characters.` }),
+  firstname: firstnameSchema,
+  surname: surnameSchema,
+  password: newPasswordSchema,
 });
 export type SignUpInput = z.infer<typeof signUpInputSchema>;
 
 export const signInInputSchema = z.object({
   email: emailSchema,
   // No minimum here: a short password is simply a wrong one, and must not be told apart.
-  password: z
-    .string()
-    .min(1, { error: "Enter your password." })
-    .max(PASSWORD_MAX_LENGTH, { error: `Use at most ${PASSWORD_MAX_LENGTH} characters.` }),
+  password: currentPasswordSchema,
 });
 export type SignInInput = z.infer<typeof signInInputSchema>;
 

@@ -67,16 +67,29 @@ export function authAttemptRule(limit: number): RateLimitRule {
 }
 
 /**
- * Counts a sign-in or sign-up attempt against the caller's IP and the email it names. Every attempt
+ * What an attempt tries: sign in, sign up, ask for or use a reset link, or prove the current password
+ * (change it, delete the account). Each kind has its own counters.
+ */
+export const AUTH_ATTEMPT_KINDS = ["signin", "signup", "reset", "password"] as const;
+export type AuthAttemptKind = (typeof AUTH_ATTEMPT_KINDS)[number];
+
+/** The counter keys that hold an email; deleting an account deletes them too. */
+export function rateLimitKeysForEmail(email: string): string[] {
+  return AUTH_ATTEMPT_KINDS.map((kind) => `${kind}:email:${email}`);
+}
+
+/**
+ * Counts an attempt against the caller's IP and the email it names (none when unknown, e.g. a reset link). Every attempt
  * counts, successful ones included: simpler, and ten a minute is far above what a person needs.
  */
 export async function consumeAuthAttempt(
   db: Database,
-  attempt: { kind: "signin" | "signup"; ip: string; email: string },
+  attempt: { kind: AuthAttemptKind; ip: string; email: string | null },
   rule: RateLimitRule,
   now: Date = new Date(),
 ): Promise<RateLimitResult> {
-  const keys = [`${attempt.kind}:ip:${attempt.ip}`, `${attempt.kind}:email:${attempt.email}`];
+  const keys = [`${attempt.kind}:ip:${attempt.ip}`];
+  if (attempt.email !== null) keys.push(`${attempt.kind}:email:${attempt.email}`);
   // Stale counters are harmless (they restart at 1) but would pile up; sweep now and then, without making
   // this attempt wait for it or fail with it.
   if (Math.random() < 0.01) {

@@ -1,6 +1,6 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
-import { eq } from "drizzle-orm";
+import { and, desc, eq, ne } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
 import { sessions, users } from "~/server/db/schema";
 
@@ -12,6 +12,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const SESSION_DURATION_MS = 30 * DAY_MS;
 /** A session is extended when fewer than this many milliseconds remain. */
 export const SESSION_RENEW_THRESHOLD_MS = 15 * DAY_MS;
+/** `last_seen_at` is written at most this often per session, so reading a page does not always write. */
+export const SESSION_LAST_SEEN_RESOLUTION_MS = 60_000;
+/** Longer user agents are cut: the column is for telling devices apart, not for storing what a client sends. */
+const USER_AGENT_MAX_LENGTH = 512;
 
 export interface SessionUser {
   id: string;
@@ -39,13 +43,14 @@ export function sessionIdFromToken(token: string): string {
   return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
 }
 
-export async function createSession(db: Database, token: string, userId: string): Promise<Session> {
+export async function createSession(db: Database, token: string, userId: string, userAgent: string | null = null): Promise<Session> {
+  const now = Date.now();
   const session: Session = {
     id: sessionIdFromToken(token),
     userId,
-    expiresAt: new Date(Date.now() + SESSION_DURATION_MS),
+    expiresAt: new Date(now + SESSION_DURATION_MS),
   };
-  await db.insert(sessions).values(session);
+  await db.insert(sessions).values({ ...session, lastSeenAt: new Date(now), userAgent: userAgent?.slice(0, USER_AGENT_MAX_LENGTH) || null });
   return session;
 }
 
@@ -54,6 +59,7 @@ export async function validateSessionToken(db: Database, token: string): Promise
   const [row] = await db
     .select({
       session: { id: sessions.id, userId: sessions.userId, expiresAt: sessions.expiresAt },
+      lastSeenAt: sessions.lastSeenAt,
       user: { id: users.id, email: users.email, firstname: users.firstname, surname: users.surname },
     })
     .from(sessions)
@@ -61,21 +67,66 @@ export async function validateSessionToken(db: Database, token: string): Promise
     .where(eq(sessions.id, sessionId));
   if (!row) return { session: null, user: null };
 
-  const { session, user } = row;
+  const { session, user, lastSeenAt } = row;
   const now = Date.now();
   if (now >= session.expiresAt.getTime()) {
     await db.delete(sessions).where(eq(sessions.id, session.id));
     return { session: null, user: null };
   }
-  if (now >= session.expiresAt.getTime() - SESSION_RENEW_THRESHOLD_MS) {
-    session.expiresAt = new Date(now + SESSION_DURATION_MS);
-    await db.update(sessions).set({ expiresAt: session.expiresAt }).where(eq(sessions.id, session.id));
+  const renew = now >= session.expiresAt.getTime() - SESSION_RENEW_THRESHOLD_MS;
+  const seen = now >= lastSeenAt.getTime() + SESSION_LAST_SEEN_RESOLUTION_MS;
+  if (renew || seen) {
+    if (renew) session.expiresAt = new Date(now + SESSION_DURATION_MS);
+    await db
+      .update(sessions)
+      .set({ expiresAt: session.expiresAt, lastSeenAt: new Date(now) })
+      .where(eq(sessions.id, session.id));
   }
   return { session, user };
 }
 
 export async function invalidateSession(db: Database, sessionId: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.id, sessionId));
+}
+
+/** Ends one of the user's sessions; another person's session id matches nothing. */
+export async function invalidateUserSession(db: Database, userId: string, sessionId: string): Promise<boolean> {
+  const deleted = await db
+    .delete(sessions)
+    .where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId)))
+    .returning({ id: sessions.id });
+  return deleted.length > 0;
+}
+
+/** Ends every session of the user, or every one but `exceptSessionId` (the one making the request). */
+export async function invalidateUserSessions(db: Database, userId: string, exceptSessionId?: string): Promise<void> {
+  await db
+    .delete(sessions)
+    .where(exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId));
+}
+
+export interface SessionSummary {
+  id: string;
+  userAgent: string | null;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+}
+
+/** The user's live sessions, most recently seen first. */
+export async function listUserSessions(db: Database, userId: string, now: Date = new Date()): Promise<SessionSummary[]> {
+  const rows = await db
+    .select({
+      id: sessions.id,
+      userAgent: sessions.userAgent,
+      createdAt: sessions.createdAt,
+      lastSeenAt: sessions.lastSeenAt,
+      expiresAt: sessions.expiresAt,
+    })
+    .from(sessions)
+    .where(eq(sessions.userId, userId))
+    .orderBy(desc(sessions.lastSeenAt));
+  return rows.filter((row) => row.expiresAt > now);
 }
 
 /** Reads one cookie from a Cookie header without a parser dependency. */

@@ -12,6 +12,8 @@ export const users = pgTable("users", {
   surname: text("surname").notNull(),
   passwordHash: text("password_hash").notNull(),
   createdAt: createdAt(),
+  // Null until the person follows the link mailed at sign-up.
+  emailVerifiedAt: timestamptz("email_verified_at"),
 });
 
 export const sessions = pgTable(
@@ -24,8 +26,29 @@ export const sessions = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     expiresAt: timestamptz("expires_at").notNull(),
     createdAt: createdAt(),
+    // Shown on /settings so people can tell their sessions apart; capped in length when stored.
+    userAgent: text("user_agent"),
+    lastSeenAt: timestamptz("last_seen_at").notNull().defaultNow(),
   },
   (table) => [index("sessions_user_id_idx").on(table.userId)],
+);
+
+export const emailLinkPurpose = pgEnum("email_link_purpose", ["password_reset", "email_verification"]);
+
+// Single-use links sent by email (password reset, email verification). Like sessions, the row id is
+// the SHA-256 of the secret in the link, so a leaked table holds no usable link.
+export const emailLinks = pgTable(
+  "email_links",
+  {
+    id: text("id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: emailLinkPurpose("purpose").notNull(),
+    expiresAt: timestamptz("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("email_links_user_id_idx").on(table.userId)],
 );
 
 // Fixed-window counters for sign-in and sign-up attempts, shared by every instance.

@@ -1,9 +1,12 @@
 import { TRPCError } from "@trpc/server";
 import { env } from "~/env";
+import { sendVerificationLink } from "~/server/account/email-flows";
+import { describeError } from "~/server/describe-error";
+import { isMailAvailable } from "~/server/email/mailer";
 import { authenticateUser, createUser, signInInputSchema, signUpInputSchema } from "~/server/auth/accounts";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { expiredSessionCookie, sessionCookie } from "~/server/auth/cookie";
-import { authAttemptRule, consumeAuthAttempt } from "~/server/auth/rate-limit";
+import { authAttemptRule, consumeAuthAttempt, type AuthAttemptKind } from "~/server/auth/rate-limit";
 import { createSession, generateSessionToken, invalidateSession, type SessionUser } from "~/server/auth/session";
 import type { TRPCContext } from "~/server/api/trpc";
 import { createTRPCRouter, publicProcedure } from "~/server/api/trpc";
@@ -11,7 +14,8 @@ import { createTRPCRouter, publicProcedure } from "~/server/api/trpc";
 export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. Sign in instead?";
 export const WRONG_CREDENTIALS_MESSAGE = "Wrong email or password.";
 
-async function enforceAttemptLimit(ctx: TRPCContext, kind: "signin" | "signup", email: string): Promise<void> {
+/** Counts an attempt of `kind` against the caller's IP and `email` (null when the request names none); 429 past the limit. */
+export async function enforceAttemptLimit(ctx: TRPCContext, kind: AuthAttemptKind, email: string | null): Promise<void> {
   const result = await consumeAuthAttempt(
     ctx.db,
     { kind, ip: clientIpFromHeaders(ctx.headers), email },
@@ -29,7 +33,7 @@ async function enforceAttemptLimit(ctx: TRPCContext, kind: "signin" | "signup", 
 async function startSession(ctx: TRPCContext, user: SessionUser): Promise<void> {
   if (ctx.session) await invalidateSession(ctx.db, ctx.session.id);
   const token = generateSessionToken();
-  const session = await createSession(ctx.db, token, user.id);
+  const session = await createSession(ctx.db, token, user.id, ctx.headers.get("user-agent"));
   ctx.resHeaders?.append("Set-Cookie", sessionCookie(token, session.expiresAt));
 }
 
@@ -39,6 +43,13 @@ export const authRouter = createTRPCRouter({
     const result = await createUser(ctx.db, input);
     if (!result.ok) throw new TRPCError({ code: "CONFLICT", message: EMAIL_TAKEN_MESSAGE });
     await startSession(ctx, result.user);
+    // Off the response path: sign-up lands on the dashboard at once, and a slow or failing mail server
+    // only delays the mail (the dashboard offers Resend).
+    if (isMailAvailable()) {
+      sendVerificationLink(ctx.db, result.user).catch((error: unknown) => {
+        console.error(`Sending the verification email failed: ${describeError(error)}`);
+      });
+    }
     return result.user;
   }),
 

@@ -1,0 +1,31 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { connection } from "next/server";
+import { ForgotPasswordForm } from "~/components/account/forgot-password-form";
+import styles from "~/components/auth/auth.module.css";
+import { isMailAvailable } from "~/server/email/mailer";
+
+export const metadata: Metadata = { title: "Forgot password" };
+
+export default async function ForgotPasswordPage() {
+  // Whether mail can be sent is the running server's configuration, not the build's: render per request.
+  await connection();
+  return (
+    <main className="page narrow">
+      <h1>Forgot password</h1>
+      {isMailAvailable() ? (
+        <>
+          <p>Enter the email of your account. We will send you a link to choose a new password.</p>
+          <ForgotPasswordForm />
+        </>
+      ) : (
+        <p className="warning" role="alert">
+          Password reset by email is unavailable: this server is not set up to send email. Ask its administrator.
+        </p>
+      )}
+      <p className={styles.switch}>
+        Remembered it? <Link href="/login">Sign in</Link>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,263 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { FormField } from "~/components/auth/form-field";
+import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
+import { formatDateTime, formatRelative } from "~/components/tokens/format";
+import { api } from "~/trpc/react";
+import styles from "./account.module.css";
+
+type FieldErrors = Partial<Record<string, string[]>> | undefined;
+
+export function AccountSettings({ user, passwordHint }: { user: { firstname: string; surname: string; email: string }; passwordHint: string }) {
+  return (
+    <>
+      <NameSection firstname={user.firstname} surname={user.surname} email={user.email} />
+      <PasswordSection passwordHint={passwordHint} />
+      <SessionsSection />
+      <ExportSection />
+      <DeleteSection />
+    </>
+  );
+}
+
+function NameSection({ firstname, surname, email }: { firstname: string; surname: string; email: string }) {
+  const router = useRouter();
+  const update = api.account.updateName.useMutation({ onSuccess: () => router.refresh() });
+  const fieldErrors: FieldErrors = update.error?.data?.zodError?.fieldErrors;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    update.mutate({ firstname: String(form.get("firstname") ?? ""), surname: String(form.get("surname") ?? "") });
+  }
+
+  return (
+    <section className={`card ${styles.section}`} aria-labelledby="name-heading">
+      <h2 id="name-heading">Name</h2>
+      <p className="muted">
+        Email: <strong>{email}</strong>
+      </p>
+      <form className="stack" onSubmit={onSubmit} noValidate aria-busy={update.isPending}>
+        <FormField id="firstname" label="First name" type="text" autoComplete="given-name" required defaultValue={firstname} error={fieldErrors?.firstname?.[0]} />
+        <FormField id="surname" label="Surname" type="text" autoComplete="family-name" required defaultValue={surname} error={fieldErrors?.surname?.[0]} />
+        {update.error && !fieldErrors && (
+          <p className="form-error" role="alert">
+            {update.error.message}
+          </p>
+        )}
+        <p className="actions">
+          <button type="submit" className="primary" disabled={update.isPending}>
+            Save name
+          </button>
+          <span role="status">{update.isSuccess && !update.isPending ? "Saved." : ""}</span>
+        </p>
+      </form>
+    </section>
+  );
+}
+
+function PasswordSection({ passwordHint }: { passwordHint: string }) {
+  const utils = api.useUtils();
+  const formRef = useRef<HTMLFormElement>(null);
+  const change = api.account.changePassword.useMutation({
+    onSuccess: async () => {
+      formRef.current?.reset();
+      await utils.account.sessions.invalidate();
+    },
+  });
+  const fieldErrors: FieldErrors = change.error?.data?.zodError?.fieldErrors;
+  const wrongCurrent = change.error?.data?.code === "FORBIDDEN" ? change.error.message : undefined;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    change.mutate({ currentPassword: String(form.get("current-password") ?? ""), newPassword: String(form.get("new-password") ?? "") });
+  }
+
+  return (
+    <section className={`card ${styles.section}`} aria-labelledby="password-heading">
+      <h2 id="password-heading">Password</h2>
+      <form ref={formRef} className="stack" onSubmit={onSubmit} noValidate aria-busy={change.isPending}>
+        <FormField
+          id="current-password"
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={wrongCurrent ?? fieldErrors?.currentPassword?.[0]}
+        />
+        <FormField
+          id="new-password"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          hint={passwordHint}
+          error={fieldErrors?.newPassword?.[0]}
+        />
+        {change.error && !fieldErrors && !wrongCurrent && (
+          <p className="form-error" role="alert">
+            {change.error.message}
+          </p>
+        )}
+        <p className="actions">
+          <button type="submit" className="primary" disabled={change.isPending}>
+            Change password
+          </button>
+          <span role="status">{change.isSuccess ? "Password changed. Your other sessions are signed out." : ""}</span>
+        </p>
+      </form>
+    </section>
+  );
+}
+
+function SessionsSection() {
+  const utils = api.useUtils();
+  const navigate = useSessionChangeNavigation();
+  const sessions = api.account.sessions.useQuery();
+  const signOutOne = api.account.signOutSession.useMutation({
+    onSuccess: async (result) => {
+      if (result.current) navigate("/");
+      else await utils.account.sessions.invalidate();
+    },
+  });
+  const signOutOthers = api.account.signOutOtherSessions.useMutation({ onSuccess: () => utils.account.sessions.invalidate() });
+  const error = sessions.error ?? signOutOne.error ?? signOutOthers.error;
+  const others = sessions.data?.filter((session) => !session.current).length ?? 0;
+
+  return (
+    <section className={`card ${styles.section}`} aria-labelledby="sessions-heading">
+      <h2 id="sessions-heading">Sessions</h2>
+      <p className="muted">Where your account is signed in. Sign out anything you do not recognise.</p>
+      {sessions.isPending && <p role="status">Loading sessions…</p>}
+      {error && (
+        <p className="form-error" role="alert">
+          {error.message}
+        </p>
+      )}
+      {sessions.data && (
+        <ul className={styles.sessions} aria-labelledby="sessions-heading">
+          {sessions.data.map((session) => (
+            <li key={session.id} className={styles.session}>
+              <div id={`session-${session.id}`}>
+                <strong>{session.device}</strong>
+                {session.current && <span className={styles.current}> · This device</span>}
+                <br />
+                <span className="muted">
+                  Last seen <time dateTime={session.lastSeenAt.toISOString()} title={formatDateTime(session.lastSeenAt)}>{formatRelative(session.lastSeenAt)}</time>
+                  {" · "}signed in {formatDateTime(session.createdAt)}
+                </span>
+              </div>
+              <button
+                type="button"
+                aria-describedby={`session-${session.id}`}
+                onClick={() => signOutOne.mutate({ id: session.id })}
+                disabled={signOutOne.isPending}
+              >
+                Sign out
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="actions">
+        <button type="button" onClick={() => signOutOthers.mutate()} disabled={signOutOthers.isPending || others === 0}>
+          Sign out everywhere else
+        </button>
+      </p>
+    </section>
+  );
+}
+
+function ExportSection() {
+  return (
+    <section className={`card ${styles.section}`} aria-labelledby="export-heading">
+      <h2 id="export-heading">Your data</h2>
+      <p>A JSON file with your profile, sessions, tokens (never their secret) and bookings.</p>
+      <p>
+        <a className="button" href="/api/account/export" download>
+          Export my data
+        </a>
+      </p>
+    </section>
+  );
+}
+
+function DeleteSection() {
+  const navigate = useSessionChangeNavigation();
+  const [open, setOpen] = useState(false);
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const remove = api.account.deleteAccount.useMutation({ onSuccess: () => navigate("/") });
+  const fieldErrors: FieldErrors = remove.error?.data?.zodError?.fieldErrors;
+  const wrongPassword = remove.error?.data?.code === "FORBIDDEN" ? remove.error.message : undefined;
+
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (!dialog) return;
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // Start on the safe choice. (React handles autoFocus itself, before the dialog is open, so
+      // showModal() would otherwise pick the first field.)
+      cancelRef.current?.focus();
+    }
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+
+  function close() {
+    setOpen(false);
+    remove.reset();
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    remove.mutate({ password: String(form.get("delete-password") ?? "") });
+  }
+
+  return (
+    <section className={`card ${styles.section} ${styles.danger}`} aria-labelledby="delete-heading">
+      <h2 id="delete-heading">Delete account</h2>
+      <p>
+        Deletes your account, your tokens and your bookings for good. Every token stops working at once. Export your data first if you
+        want to keep it.
+      </p>
+      <p>
+        <button type="button" className="danger" onClick={() => setOpen(true)}>
+          Delete account
+        </button>
+      </p>
+      <dialog ref={dialogRef} aria-labelledby="delete-dialog-heading" aria-describedby="delete-dialog-description" onClose={close}>
+        {open && (
+          <form className="stack" onSubmit={onSubmit} noValidate aria-busy={remove.isPending}>
+            <h2 id="delete-dialog-heading">Delete your account?</h2>
+            <p id="delete-dialog-description">This cannot be undone. Enter your password to confirm.</p>
+            <FormField
+              id="delete-password"
+              label="Password"
+              type="password"
+              autoComplete="current-password"
+              required
+              error={wrongPassword ?? fieldErrors?.password?.[0]}
+            />
+            {remove.error && !fieldErrors && !wrongPassword && (
+              <p className="form-error" role="alert">
+                {remove.error.message}
+              </p>
+            )}
+            <p className="actions">
+              <button type="submit" className="danger" disabled={remove.isPending || remove.isSuccess}>
+                Delete my account
+              </button>
+              <button type="button" ref={cancelRef} onClick={close}>
+                Cancel
+              </button>
+            </p>
+          </form>
+        )}
+      </dialog>
+    </section>
+  );
+}

@@ -1,0 +1,37 @@
+"use client";
+
+import type { FormEvent } from "react";
+import { FormField } from "~/components/auth/form-field";
+import { api } from "~/trpc/react";
+
+export function ForgotPasswordForm() {
+  const request = api.account.requestPasswordReset.useMutation();
+  const fieldErrors: Partial<Record<string, string[]>> | undefined = request.error?.data?.zodError?.fieldErrors;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    request.mutate({ email: String(form.get("email") ?? "") });
+  }
+
+  if (request.isSuccess) {
+    return (
+      <p className="card" role="status">
+        {request.data.message}
+      </p>
+    );
+  }
+  return (
+    <form className="stack" onSubmit={onSubmit} noValidate aria-busy={request.isPending}>
+      <FormField id="email" label="Email" type="email" autoComplete="email" required error={fieldErrors?.email?.[0]} />
+      {request.error && !fieldErrors && (
+        <p className="form-error" role="alert">
+          {request.error.message}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={request.isPending}>
+        Send reset link
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,23 @@
+"use client";
+
+import { api } from "~/trpc/react";
+
+export function ResendVerificationButton() {
+  const resend = api.account.resendVerification.useMutation();
+  return (
+    <>
+      <button type="button" onClick={() => resend.mutate()} disabled={resend.isPending}>
+        Resend
+      </button>
+      <span role="status">
+        {resend.data?.sent && "Sent. Check your inbox."}
+        {resend.data?.alreadyVerified && "Your email is already confirmed."}
+      </span>
+      {resend.error && (
+        <span className="form-error" role="alert">
+          {resend.error.message}
+        </span>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,51 @@
+"use client";
+
+import Link from "next/link";
+import type { FormEvent } from "react";
+import { FormField } from "~/components/auth/form-field";
+import { api } from "~/trpc/react";
+
+export function ResetPasswordForm({ token, passwordHint }: { token: string; passwordHint: string }) {
+  const reset = api.account.resetPassword.useMutation();
+  const fieldErrors: Partial<Record<string, string[]>> | undefined = reset.error?.data?.zodError?.fieldErrors;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    reset.mutate({ token, password: String(form.get("password") ?? "") });
+  }
+
+  if (reset.isSuccess) {
+    return (
+      <div role="status">
+        <p>Your password is changed, and every session of your account is signed out.</p>
+        <p>
+          <Link className="button primary" href="/login">
+            Sign in
+          </Link>
+        </p>
+      </div>
+    );
+  }
+  return (
+    <form className="stack" onSubmit={onSubmit} noValidate aria-busy={reset.isPending}>
+      <FormField
+        id="password"
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        required
+        hint={passwordHint}
+        error={fieldErrors?.password?.[0]}
+      />
+      {reset.error && !fieldErrors?.password && (
+        <p className="form-error" role="alert">
+          {reset.error.message}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={reset.isPending}>
+        Set new password
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,101 @@
+import { expect, test, type Page } from "@playwright/test";
+import { signIn, signOut, signUp } from "./helpers";
+import { linkFromMail } from "./mail";
+
+async function expectNoSidewaysScroll(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+}
+
+test("forgot password: the mailed link sets a new password, then sign in with it", async ({ page }) => {
+  const user = await signUp(page);
+  await signOut(page);
+
+  await page.goto("/login");
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await expect(page.getByRole("heading", { name: "Forgot password" })).toBeVisible();
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByRole("status")).toContainText("If an account uses this email");
+
+  const link = await linkFromMail(user.email, "Reset your Carestral password");
+  await page.goto(link);
+  await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+  await page.getByLabel("New password").fill("short");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByLabel("New password")).toHaveAccessibleDescription(/Use at least 10 characters\./);
+
+  const newPassword = `reset-${Date.now()}-password`;
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("status")).toContainText("Your password is changed");
+  await page.getByRole("link", { name: "Sign in" }).click();
+
+  // The old password no longer works; the new one does.
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Wrong" })).toHaveText("Wrong email or password.");
+  await signIn(page, { email: user.email, password: newPassword });
+
+  // The link worked once.
+  await page.goto(link);
+  await expect(page.getByRole("alert").filter({ hasText: "reset link" })).toContainText("This reset link is invalid");
+});
+
+test("the dashboard asks to verify the email until the mailed link is used", async ({ page }) => {
+  const user = await signUp(page);
+  const banner = page.getByRole("complementary", { name: "Email verification" });
+  await expect(banner).toContainText("Please confirm your email");
+  await banner.getByRole("button", { name: "Resend" }).click();
+  await expect(banner.getByRole("status")).toHaveText("Sent. Check your inbox.");
+
+  await page.goto(await linkFromMail(user.email, "Confirm your email"));
+  await page.getByRole("button", { name: "Verify email" }).click();
+  await expect(page.getByRole("status")).toContainText("Your email is confirmed");
+  await page.getByRole("link", { name: "Go to dashboard" }).click();
+  await expect(page.getByRole("heading", { name: "API tokens" })).toBeVisible();
+  await expect(banner).toHaveCount(0);
+});
+
+test("settings: change the name, see this session, and delete the account with the password", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const user = await signUp(page);
+  await page.getByRole("banner").getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByRole("heading", { name: "Account", level: 1 })).toBeVisible();
+  await expectNoSidewaysScroll(page);
+
+  await page.getByLabel("First name").fill("Grace");
+  await page.getByRole("button", { name: "Save name" }).click();
+  await expect(page.getByRole("banner")).toContainText("Grace Lovelace");
+
+  const sessions = page.getByRole("list", { name: "Sessions" });
+  await expect(sessions.getByRole("listitem")).toHaveCount(1);
+  await expect(sessions.getByRole("listitem")).toContainText("This device");
+  await expect(page.getByRole("button", { name: "Sign out everywhere else" })).toBeDisabled();
+  await expect(page.getByRole("link", { name: "Export my data" })).toHaveAttribute("href", "/api/account/export");
+
+  await page.getByRole("button", { name: "Delete account" }).click();
+  const dialog = page.getByRole("dialog", { name: "Delete your account?" });
+  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await dialog.getByLabel("Password").fill("not my password at all");
+  await dialog.getByRole("button", { name: "Delete my account" }).click();
+  await expect(dialog.getByLabel("Password")).toHaveAccessibleDescription("That is not your current password.");
+  await dialog.getByLabel("Password").fill(user.password);
+  await dialog.getByRole("button", { name: "Delete my account" }).click();
+  await expect(page).toHaveURL(/\/$/);
+
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Wrong" })).toHaveText("Wrong email or password.");
+});
+
+test("account pages fit a 390 px phone", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of ["/login", "/forgot-password", "/reset-password?token=nothing", "/verify-email?token=nothing"]) {
+    await page.goto(path);
+    await expectNoSidewaysScroll(page);
+  }
+});

@@ -1,0 +1,164 @@
+import { sql, type SQL } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createUser } from "~/server/auth/accounts";
+import { consumeEmailLinkToken, createEmailLinkToken, isEmailLinkTokenValid } from "~/server/auth/email-links";
+import { consumeAuthAttempt, authAttemptRule } from "~/server/auth/rate-limit";
+import { createSession, generateSessionToken, validateSessionToken } from "~/server/auth/session";
+import type { Database } from "~/server/db/client";
+import { generateToken, settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service";
+import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { resetPasswordWithLink, verifyEmailWithLink } from "./email-flows";
+import { exportAccountData } from "./export";
+import { changePassword, deleteAccount } from "./profile";
+
+let counter = 0;
+
+async function newUser(db: Database, overrides: { firstname?: string; surname?: string } = {}) {
+  counter += 1;
+  const password = `password-${counter}-${crypto.randomUUID()}`;
+  const result = await createUser(db, {
+    email: `account-${counter}-${Date.now()}@example.test`,
+    firstname: overrides.firstname ?? "Ada",
+    surname: overrides.surname ?? `Tester${counter}`,
+    password,
+  });
+  if (!result.ok) throw new Error("email taken");
+  return { ...result.user, password };
+}
+
+async function signedIn(db: Database, userId: string, userAgent: string | null = null) {
+  const token = generateSessionToken();
+  const session = await createSession(db, token, userId, userAgent);
+  return { token, session };
+}
+
+/** Rows of a raw query: postgres-js returns an array, PGlite an object holding one. */
+async function rowsOf<T>(db: Database, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+}
+
+/** Every row of every table as JSON text: what a dump of the database would show. */
+async function dumpEveryTable(db: Database): Promise<string> {
+  const tables = await rowsOf<{ table_name: string }>(
+    db,
+    sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`,
+  );
+  const parts: string[] = [];
+  for (const { table_name: table } of tables) {
+    const rows = await rowsOf<{ row: string }>(db, sql.raw(`select row_to_json(t)::text as row from "${table}" t`));
+    for (const { row } of rows) parts.push(`${table}: ${row}`);
+  }
+  return parts.join("\n");
+}
+
+describe.each(engines)("account self-service on %s", (engine) => {
+  let testDb: TestDatabase;
+  let db: Database;
+  beforeAll(async () => {
+    testDb = await createTestDatabase(engine);
+    db = testDb.db;
+  });
+  afterEach(() => settleLastUsedWrites());
+  afterAll(() => testDb?.close());
+
+  describe("mailed links", () => {
+    it("work once, for their own purpose, until they expire; a tampered one matches nothing", async () => {
+      const user = await newUser(db);
+      const now = new Date();
+      const token = await createEmailLinkToken(db, user.id, "password_reset", now);
+      const tamperedToken = `${token.slice(0, -1)}${token.endsWith("a") ? "b" : "a"}`;
+      expect(await consumeEmailLinkToken(db, tamperedToken, "password_reset", now)).toBeNull();
+      expect(await consumeEmailLinkToken(db, token, "email_verification", now)).toBeNull();
+      expect(await consumeEmailLinkToken(db, "not a token at all", "password_reset", now)).toBeNull();
+
+      const justBeforeExpiry = new Date(now.getTime() + 30 * 60_000 - 1);
+      expect(await isEmailLinkTokenValid(db, token, "password_reset", justBeforeExpiry)).toBe(true);
+      expect(await isEmailLinkTokenValid(db, token, "password_reset", new Date(now.getTime() + 30 * 60_000))).toBe(false);
+      expect(await consumeEmailLinkToken(db, token, "password_reset", new Date(now.getTime() + 30 * 60_000))).toBeNull();
+
+      expect(await consumeEmailLinkToken(db, token, "password_reset", justBeforeExpiry)).toBe(user.id);
+      expect(await consumeEmailLinkToken(db, token, "password_reset", justBeforeExpiry)).toBeNull();
+    });
+
+    it("are stored only as a hash", async () => {
+      const user = await newUser(db);
+      const token = await createEmailLinkToken(db, user.id, "email_verification");
+      expect(await dumpEveryTable(db)).not.toContain(token);
+    });
+
+    it("let only one of two concurrent uses through", async () => {
+      const user = await newUser(db);
+      const token = await createEmailLinkToken(db, user.id, "password_reset");
+      const results = await Promise.all([1, 2, 3].map(() => consumeEmailLinkToken(db, token, "password_reset")));
+      expect(results.filter(Boolean)).toEqual([user.id]);
+    });
+
+    it("reset the password once, end every session and every other reset link, and verify the email", async () => {
+      const user = await newUser(db);
+      const first = await signedIn(db, user.id);
+      const second = await signedIn(db, user.id);
+      const older = await createEmailLinkToken(db, user.id, "password_reset");
+      const token = await createEmailLinkToken(db, user.id, "password_reset");
+      expect(await resetPasswordWithLink(db, token, "a fresh new password")).toBe(true);
+      expect((await validateSessionToken(db, first.token)).session).toBeNull();
+      expect((await validateSessionToken(db, second.token)).session).toBeNull();
+      expect(await resetPasswordWithLink(db, token, "another password")).toBe(false);
+      expect(await resetPasswordWithLink(db, older, "another password")).toBe(false);
+      expect((await exportAccountData(db, user.id)).profile?.emailVerifiedAt).toBeInstanceOf(Date);
+    });
+
+    it("verify the email once", async () => {
+      const user = await newUser(db);
+      const token = await createEmailLinkToken(db, user.id, "email_verification");
+      expect(await verifyEmailWithLink(db, token)).toBe(true);
+      expect(await verifyEmailWithLink(db, token)).toBe(false);
+    });
+  });
+
+  it("changing the password keeps this session and ends the others", async () => {
+    const user = await newUser(db);
+    const current = await signedIn(db, user.id);
+    const other = await signedIn(db, user.id);
+    const params = { userId: user.id, currentSessionId: current.session.id, newPassword: "the new password" };
+    expect(await changePassword(db, { ...params, currentPassword: "wrong password" })).toBe(false);
+    expect((await validateSessionToken(db, other.token)).session).not.toBeNull();
+    expect(await changePassword(db, { ...params, currentPassword: user.password })).toBe(true);
+    expect((await validateSessionToken(db, current.token)).session).not.toBeNull();
+    expect((await validateSessionToken(db, other.token)).session).toBeNull();
+  });
+
+  it("exports the person's data without any hash or secret", async () => {
+    const user = await newUser(db, { firstname: "Exa", surname: "Portman" });
+    const session = await signedIn(db, user.id, "curl/8.5.0");
+    const token = await generateToken(db, user.id, { name: "Export me", scopes: ["read:data"], expiresInDays: 30 });
+    const exported = await exportAccountData(db, user.id);
+    expect(exported.profile).toMatchObject({ email: user.email, firstname: "Exa", surname: "Portman" });
+    expect(exported.tokens).toEqual([expect.objectContaining({ name: "Export me", scopes: ["read:data"], status: "active" })]);
+    expect(exported.sessions).toEqual([expect.objectContaining({ device: "curl", userAgent: "curl/8.5.0" })]);
+    expect(exported.bookings).toEqual([]);
+    const json = JSON.stringify(exported);
+    for (const secret of [token.token, user.password, session.token, session.session.id]) expect(json).not.toContain(secret);
+    expect(json).not.toMatch(/hash|argon2/i);
+  });
+
+  it("deleting the account needs the password, stops every token at once and leaves no row that names the person", async () => {
+    const user = await newUser(db, { firstname: "Delphine", surname: "Effacee" });
+    const bystander = await newUser(db);
+    await signedIn(db, user.id, "Mozilla/5.0 (X11; Linux x86_64) Firefox/131.0");
+    const token = await generateToken(db, user.id, { name: "Delphine's laptop", scopes: ["read:data"], expiresInDays: null });
+    await createEmailLinkToken(db, user.id, "password_reset");
+    await consumeAuthAttempt(db, { kind: "signin", ip: "192.0.2.1", email: user.email }, authAttemptRule(10));
+    await consumeAuthAttempt(db, { kind: "password", ip: "192.0.2.1", email: user.email }, authAttemptRule(10));
+    expect((await verifyBearerToken(db, `Bearer ${token.token}`)).ok).toBe(true);
+
+    expect(await deleteAccount(db, user.id, "not the password")).toBe(false);
+    expect(await deleteAccount(db, user.id, user.password)).toBe(true);
+
+    const verification = await verifyBearerToken(db, `Bearer ${token.token}`);
+    expect(verification).toMatchObject({ ok: false, reason: "unknown" });
+    const dump = await dumpEveryTable(db);
+    expect(dump).toContain(bystander.email);
+    for (const identifying of [user.email, user.id, "Delphine", "Effacee"]) expect(dump).not.toContain(identifying);
+  });
+});

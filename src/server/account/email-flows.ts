@@ -1,0 +1,73 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { env } from "~/env";
+import { createEmailLinkToken, consumeEmailLinkToken, deleteEmailLinks, EMAIL_VERIFICATION_LINK_HOURS, PASSWORD_RESET_LINK_MINUTES } from "~/server/auth/email-links";
+import { hashPassword } from "~/server/auth/password";
+import { invalidateUserSessions } from "~/server/auth/session";
+import type { Database } from "~/server/db/client";
+import { users } from "~/server/db/schema";
+import { MailUnavailableError, isMailAvailable, sendMail } from "~/server/email/mailer";
+import { emailVerificationMail, passwordResetMail } from "~/server/email/templates";
+
+// Account flows that go through a mailed link: forgotten password and email verification.
+
+export const RESET_PASSWORD_PATH = "/reset-password";
+export const VERIFY_EMAIL_PATH = "/verify-email";
+
+function linkTo(path: string, token: string): string {
+  return `${env.APP_URL}${path}?token=${token}`;
+}
+
+/**
+ * Mails a reset link if an account has this email; does nothing otherwise. Callers answer the same
+ * either way and run this off the response path, so neither the answer nor its timing tells whether
+ * the account exists.
+ */
+export async function sendPasswordResetLink(db: Database, email: string): Promise<void> {
+  if (!isMailAvailable()) throw new MailUnavailableError();
+  const [user] = await db.select({ id: users.id, email: users.email, firstname: users.firstname }).from(users).where(eq(users.email, email));
+  if (!user) return;
+  const token = await createEmailLinkToken(db, user.id, "password_reset");
+  await sendMail(
+    passwordResetMail({ to: user.email, firstname: user.firstname, link: linkTo(RESET_PASSWORD_PATH, token), validMinutes: PASSWORD_RESET_LINK_MINUTES }),
+  );
+}
+
+/**
+ * Sets a new password with a reset link's secret, once. Every session of the account ends, and so does
+ * every other reset link. Following the link proved the mailbox is theirs, so the email counts as verified.
+ */
+export async function resetPasswordWithLink(db: Database, token: string, newPassword: string): Promise<boolean> {
+  const userId = await consumeEmailLinkToken(db, token, "password_reset");
+  if (!userId) return false;
+  const passwordHash = await hashPassword(newPassword);
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
+    await tx.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+    await deleteEmailLinks(tx, userId, "password_reset");
+    await invalidateUserSessions(tx, userId);
+  });
+  return true;
+}
+
+/** Mails a fresh verification link, ending the ones sent before. */
+export async function sendVerificationLink(db: Database, user: { id: string; email: string; firstname: string }): Promise<void> {
+  if (!isMailAvailable()) throw new MailUnavailableError();
+  await deleteEmailLinks(db, user.id, "email_verification");
+  const token = await createEmailLinkToken(db, user.id, "email_verification");
+  await sendMail(
+    emailVerificationMail({ to: user.email, firstname: user.firstname, link: linkTo(VERIFY_EMAIL_PATH, token), validHours: EMAIL_VERIFICATION_LINK_HOURS }),
+  );
+}
+
+/** Marks the email of the link's account as verified, once per link. */
+export async function verifyEmailWithLink(db: Database, token: string): Promise<boolean> {
+  const userId = await consumeEmailLinkToken(db, token, "email_verification");
+  if (!userId) return false;
+  await db.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+  return true;
+}
+
+export async function isEmailVerified(db: Database, userId: string): Promise<boolean> {
+  const [row] = await db.select({ verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, userId));
+  return Boolean(row?.verifiedAt);
+}

@@ -1,0 +1,55 @@
+import { eq, inArray } from "drizzle-orm";
+import { deleteEmailLinks } from "~/server/auth/email-links";
+import { hashPassword, verifyPassword } from "~/server/auth/password";
+import { rateLimitKeysForEmail } from "~/server/auth/rate-limit";
+import { invalidateUserSessions, type SessionUser } from "~/server/auth/session";
+import type { Database } from "~/server/db/client";
+import { authRateLimits, users } from "~/server/db/schema";
+
+// What someone changes about their own account on /settings.
+
+export async function updateName(db: Database, userId: string, name: { firstname: string; surname: string }): Promise<SessionUser | null> {
+  const [user] = await db
+    .update(users)
+    .set(name)
+    .where(eq(users.id, userId))
+    .returning({ id: users.id, email: users.email, firstname: users.firstname, surname: users.surname });
+  return user ?? null;
+}
+
+async function isCurrentPassword(db: Database, userId: string, password: string): Promise<boolean> {
+  const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
+  return row ? verifyPassword(row.passwordHash, password) : false;
+}
+
+/**
+ * Replaces the password when `currentPassword` is right. Every other session ends (whoever else was
+ * signed in is out), the one making the change stays; outstanding reset links stop working.
+ */
+export async function changePassword(
+  db: Database,
+  params: { userId: string; currentSessionId: string; currentPassword: string; newPassword: string },
+): Promise<boolean> {
+  if (!(await isCurrentPassword(db, params.userId, params.currentPassword))) return false;
+  const passwordHash = await hashPassword(params.newPassword);
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, params.userId));
+    await deleteEmailLinks(tx, params.userId, "password_reset");
+    await invalidateUserSessions(tx, params.userId, params.currentSessionId);
+  });
+  return true;
+}
+
+/**
+ * Deletes the account when `password` is right. The user row goes, and with it (ON DELETE CASCADE) every
+ * session, token, booking and mailed link, so each token fails its very next request; the rate-limit
+ * counters keyed by the email go too. Nothing left in the database names the person.
+ */
+export async function deleteAccount(db: Database, userId: string, password: string): Promise<boolean> {
+  if (!(await isCurrentPassword(db, userId, password))) return false;
+  await db.transaction(async (tx) => {
+    const [user] = await tx.delete(users).where(eq(users.id, userId)).returning({ email: users.email });
+    if (user) await tx.delete(authRateLimits).where(inArray(authRateLimits.key, rateLimitKeysForEmail(user.email)));
+  });
+  return true;
+}

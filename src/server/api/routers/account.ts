@@ -1,0 +1,130 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { isEmailVerified, resetPasswordWithLink, sendPasswordResetLink, sendVerificationLink, verifyEmailWithLink } from "~/server/account/email-flows";
+import { changePassword, deleteAccount, updateName } from "~/server/account/profile";
+import { currentPasswordSchema, emailSchema, firstnameSchema, newPasswordSchema, surnameSchema } from "~/server/auth/accounts";
+import { expiredSessionCookie } from "~/server/auth/cookie";
+import { describeDevice } from "~/server/auth/device";
+import { invalidateUserSession, invalidateUserSessions, listUserSessions } from "~/server/auth/session";
+import { describeError } from "~/server/describe-error";
+import { isMailAvailable } from "~/server/email/mailer";
+import { createTRPCRouter, protectedProcedure, publicProcedure } from "~/server/api/trpc";
+import { enforceAttemptLimit } from "./auth";
+
+export const MAIL_UNAVAILABLE_MESSAGE = "This server cannot send email, so this is unavailable. Ask its administrator to configure SMTP_URL.";
+export const RESET_REQUESTED_MESSAGE = "If an account uses this email, a link to reset its password is on its way. It works once, within 30 minutes.";
+export const RESET_LINK_INVALID_MESSAGE = "This reset link is invalid, already used or expired. Ask for a new one.";
+export const VERIFY_LINK_INVALID_MESSAGE = "This verification link is invalid, already used or expired. Sign in and use Resend for a new one.";
+export const WRONG_PASSWORD_MESSAGE = "That is not your current password.";
+
+// Mailed secrets are 32 base32 characters; anything much longer is not one, and is refused before any work.
+const linkTokenSchema = z.string().min(1, { error: "This link is incomplete." }).max(100, { error: "This link is invalid." });
+
+function requireMail(): void {
+  if (!isMailAvailable()) throw new TRPCError({ code: "PRECONDITION_FAILED", message: MAIL_UNAVAILABLE_MESSAGE });
+}
+
+export const accountRouter = createTRPCRouter({
+  /** Same answer whether or not the email has an account; the mail, if any, is sent after the response. */
+  requestPasswordReset: publicProcedure.input(z.object({ email: emailSchema })).mutation(async ({ ctx, input }) => {
+    await enforceAttemptLimit(ctx, "reset", input.email);
+    requireMail();
+    sendPasswordResetLink(ctx.db, input.email).catch((error: unknown) => {
+      console.error(`Sending a password reset email failed: ${describeError(error)}`);
+    });
+    return { message: RESET_REQUESTED_MESSAGE };
+  }),
+
+  resetPassword: publicProcedure
+    .input(z.object({ token: linkTokenSchema, password: newPasswordSchema }))
+    .mutation(async ({ ctx, input }) => {
+      await enforceAttemptLimit(ctx, "reset", null);
+      if (!(await resetPasswordWithLink(ctx.db, input.token, input.password))) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: RESET_LINK_INVALID_MESSAGE });
+      }
+      // Every session of the account has ended, the caller's included if it had one.
+      ctx.resHeaders?.append("Set-Cookie", expiredSessionCookie());
+      return { reset: true as const };
+    }),
+
+  verifyEmail: publicProcedure.input(z.object({ token: linkTokenSchema })).mutation(async ({ ctx, input }) => {
+    if (!(await verifyEmailWithLink(ctx.db, input.token))) {
+      throw new TRPCError({ code: "BAD_REQUEST", message: VERIFY_LINK_INVALID_MESSAGE });
+    }
+    return { verified: true as const };
+  }),
+
+  emailStatus: protectedProcedure.query(async ({ ctx }) => ({
+    verified: await isEmailVerified(ctx.db, ctx.user.id),
+    mailAvailable: isMailAvailable(),
+  })),
+
+  resendVerification: protectedProcedure.mutation(async ({ ctx }) => {
+    await enforceAttemptLimit(ctx, "reset", ctx.user.email);
+    requireMail();
+    if (await isEmailVerified(ctx.db, ctx.user.id)) return { sent: false as const, alreadyVerified: true as const };
+    try {
+      await sendVerificationLink(ctx.db, ctx.user);
+    } catch (error) {
+      console.error(`Sending the verification email failed: ${describeError(error)}`);
+      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The email could not be sent. Try again in a few minutes." });
+    }
+    return { sent: true as const, alreadyVerified: false as const };
+  }),
+
+  updateName: protectedProcedure
+    .input(z.object({ firstname: firstnameSchema, surname: surnameSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const user = await updateName(ctx.db, ctx.user.id, input);
+      if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "This account no longer exists." });
+      return user;
+    }),
+
+  changePassword: protectedProcedure
+    .input(z.object({ currentPassword: currentPasswordSchema, newPassword: newPasswordSchema }))
+    .mutation(async ({ ctx, input }) => {
+      await enforceAttemptLimit(ctx, "password", ctx.user.email);
+      const changed = await changePassword(ctx.db, {
+        userId: ctx.user.id,
+        currentSessionId: ctx.session.id,
+        currentPassword: input.currentPassword,
+        newPassword: input.newPassword,
+      });
+      if (!changed) throw new TRPCError({ code: "FORBIDDEN", message: WRONG_PASSWORD_MESSAGE });
+      return { changed: true as const };
+    }),
+
+  sessions: protectedProcedure.query(async ({ ctx }) => {
+    const sessions = await listUserSessions(ctx.db, ctx.user.id);
+    return sessions.map((session) => ({
+      id: session.id,
+      device: describeDevice(session.userAgent),
+      createdAt: session.createdAt,
+      lastSeenAt: session.lastSeenAt,
+      current: session.id === ctx.session.id,
+    }));
+  }),
+
+  signOutSession: protectedProcedure.input(z.object({ id: z.string().max(128) })).mutation(async ({ ctx, input }) => {
+    if (!(await invalidateUserSession(ctx.db, ctx.user.id, input.id))) {
+      throw new TRPCError({ code: "NOT_FOUND", message: "This session has already ended." });
+    }
+    const current = input.id === ctx.session.id;
+    if (current) ctx.resHeaders?.append("Set-Cookie", expiredSessionCookie());
+    return { signedOut: true as const, current };
+  }),
+
+  signOutOtherSessions: protectedProcedure.mutation(async ({ ctx }) => {
+    await invalidateUserSessions(ctx.db, ctx.user.id, ctx.session.id);
+    return { signedOut: true as const };
+  }),
+
+  deleteAccount: protectedProcedure.input(z.object({ password: currentPasswordSchema })).mutation(async ({ ctx, input }) => {
+    await enforceAttemptLimit(ctx, "password", ctx.user.email);
+    if (!(await deleteAccount(ctx.db, ctx.user.id, input.password))) {
+      throw new TRPCError({ code: "FORBIDDEN", message: WRONG_PASSWORD_MESSAGE });
+    }
+    ctx.resHeaders?.append("Set-Cookie", expiredSessionCookie());
+    return { deleted: true as const };
+  }),
+});

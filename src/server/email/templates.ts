@@ -1,0 +1,52 @@
+import type { MailMessage } from "./mailer";
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+/** One short message in plain text and simple HTML: a greeting, a few lines, one link, a sign-off. */
+function composeMail(params: { to: string; firstname: string; subject: string; lines: string[]; action: string; link: string; after: string[] }): MailMessage {
+  const { to, firstname, subject, lines, action, link, after } = params;
+  const text = [`Hello ${firstname},`, "", ...lines, "", `${action}: ${link}`, "", ...after, "", "— Carestral", ""].join("\n");
+  const paragraphs = (items: string[]) => items.map((line) => `<p>${escapeHtml(line)}</p>`).join("\n");
+  const html = `<!doctype html>
+<html><body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1b1f24">
+<p>Hello ${escapeHtml(firstname)},</p>
+${paragraphs(lines)}
+<p><a href="${escapeHtml(link)}">${escapeHtml(action)}</a></p>
+<p style="color: #5b6470">Or paste this address into your browser: ${escapeHtml(link)}</p>
+${paragraphs(after)}
+<p>— Carestral</p>
+</body></html>`;
+  return { to, subject, text, html };
+}
+
+export function passwordResetMail(params: { to: string; firstname: string; link: string; validMinutes: number }): MailMessage {
+  return composeMail({
+    to: params.to,
+    firstname: params.firstname,
+    subject: "Reset your Carestral password",
+    lines: ["Someone, hopefully you, asked to reset the password of your Carestral account."],
+    action: "Choose a new password",
+    link: params.link,
+    after: [
+      `The link works once, within ${params.validMinutes} minutes. Setting a new password signs you out everywhere.`,
+      "If you did not ask for this, ignore this email: your password stays as it is.",
+    ],
+  });
+}
+
+export function emailVerificationMail(params: { to: string; firstname: string; link: string; validHours: number }): MailMessage {
+  return composeMail({
+    to: params.to,
+    firstname: params.firstname,
+    subject: "Confirm your email for Carestral",
+    lines: ["Welcome to Carestral. Please confirm that this email address is yours, so we can reach you about your account."],
+    action: "Confirm my email",
+    link: params.link,
+    after: [
+      `The link works once, within ${params.validHours} hours.`,
+      "If you did not create a Carestral account, ignore this email.",
+    ],
+  });
+}
