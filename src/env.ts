@@ -15,6 +15,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   // Sign-in and sign-up attempts allowed per minute, per client IP and per email.
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  // How long the per-call MCP activity trail is kept; older rows are purged in the background.
+  ACTIVITY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 export type Env = z.infer<typeof schema>;

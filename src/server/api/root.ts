@@ -1,3 +1,4 @@
+import { activityRouter } from "./routers/activity";
 import { authRouter } from "./routers/auth";
 import { bookingsRouter } from "./routers/bookings";
 import { healthRouter } from "./routers/health";
@@ -6,6 +7,7 @@ import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
+  activity: activityRouter,
   auth: authRouter,
   bookings: bookingsRouter,
   health: healthRouter,

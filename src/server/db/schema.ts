@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => timestamptz("created_at").notNull().defaultNow();
@@ -51,6 +51,8 @@ export const apiTokens = pgTable(
     expiresAt: timestamptz("expires_at"),
     revokedAt: timestamptz("revoked_at"),
     lastUsedAt: timestamptz("last_used_at"),
+    // Optional, set by the owner on the token's page: what the token is for.
+    description: text("description"),
   },
   (table) => [
     uniqueIndex("api_tokens_token_hash_idx").on(table.tokenHash),
@@ -101,5 +103,36 @@ export const bookings = pgTable(
     uniqueIndex("bookings_user_slot_confirmed_idx")
       .on(table.userId, table.startsAt)
       .where(sql`${table.status} = 'confirmed'`),
+  ],
+);
+
+export const mcpActivityOutcome = pgEnum("mcp_activity_outcome", ["ok", "tool_error", "scope_refused", "rate_limited", "server_error"]);
+
+// One row per authenticated MCP request message (a tool call or a method such as tools/list). Never the
+// arguments: they may hold medical notes; `summary` says what a person needs to recognise the call.
+export const mcpActivity = pgTable(
+  "mcp_activity",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    // When the call arrived (the server's clock; rows are written in batches shortly after).
+    at: timestamptz("at").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // Personal and OAuth access tokens alike are rows of api_tokens, which are never deleted (revocation keeps them).
+    tokenId: uuid("token_id")
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: "cascade" }),
+    // The tool name for tools/call, else the JSON-RPC method.
+    tool: text("tool").notNull(),
+    outcome: mcpActivityOutcome("outcome").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    clientIp: text("client_ip"),
+    userAgent: text("user_agent"),
+    summary: text("summary"),
+  },
+  (table) => [
+    index("mcp_activity_token_id_at_idx").on(table.tokenId, table.at.desc(), table.id.desc()),
+    index("mcp_activity_user_id_at_idx").on(table.userId, table.at.desc(), table.id.desc()),
   ],
 );

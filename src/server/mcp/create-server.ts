@@ -2,6 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Database } from "~/server/db/client";
+import type { McpCallTrail } from "./activity";
 import { callerFromAuthInfo } from "./caller";
 import { listPermittedToolsOnly, type ToolContext } from "./scoped-tools";
 import { registerAccountTools } from "./tools/account";
@@ -18,12 +19,12 @@ const INSTRUCTIONS =
 const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
 /** A server for one request: stateless HTTP needs a fresh one each time, bound to the caller's token. */
-export function createMcpServer(auth: AuthInfo, db: Database): McpServer {
+export function createMcpServer(auth: AuthInfo, db: Database, trail?: McpCallTrail | null): McpServer {
   const server = new McpServer(
     { name: "carestral", title: "Carestral", version: "1.0.0" },
     { instructions: INSTRUCTIONS, jsonSchemaValidator },
   );
-  const ctx: ToolContext = { db, caller: callerFromAuthInfo(auth), permittedTools: [] };
+  const ctx: ToolContext = { db, caller: callerFromAuthInfo(auth), permittedTools: [], trail: trail ?? undefined };
   registerAccountTools(server, ctx);
   registerHospitalTools(server, ctx);
   registerBookingTools(server, ctx);

@@ -5,6 +5,7 @@ import { env } from "~/env";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
 import { TOKEN_SCOPES } from "~/server/tokens/scopes";
 import { verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
+import { beginMcpActivity, countAuthRefusal } from "./activity";
 import { createMcpServer } from "./create-server";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
@@ -60,6 +61,7 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   }
 
   if (!verification.ok) {
+    countAuthRefusal(verification.reason);
     // RFC 6750 §3 and RFC 9728 §5.1. The description is fixed text per reason, never the token.
     const challenge = `Bearer error="invalid_token", error_description="${verification.description}", resource_metadata="${resourceMetadataUrl()}"`;
     return jsonRpcError(401, -32001, verification.description, { "WWW-Authenticate": challenge });
@@ -108,14 +110,22 @@ function parseJson(bytes: Uint8Array): unknown {
  * JSON-RPC message when the caller has already read the body; otherwise the transport reads it.
  */
 export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?: Database, parsedBody?: unknown): Promise<Response> {
-  const server = createMcpServer(authInfo, db ?? (await getDb()));
+  const database = db ?? (await getDb());
+  // The activity trail: one row per call, written off the response path (./activity.ts).
+  const activity = beginMcpActivity(request, authInfo, database, parsedBody);
+  const server = createMcpServer(authInfo, database, activity);
   // Stateless (no session id) with JSON answers: any instance can serve any request, and the
   // response is complete when handleRequest resolves, so the server can be closed right after.
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  activity?.observe(transport);
   await server.connect(transport);
+  let status = 500;
   try {
-    return await transport.handleRequest(request, { authInfo, parsedBody });
+    const response = await transport.handleRequest(request, { authInfo, parsedBody });
+    status = response.status;
+    return response;
   } finally {
+    activity?.finish(status);
     await server.close();
   }
 }
