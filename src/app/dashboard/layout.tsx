@@ -23,6 +23,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </Link>
           <Link href="/dashboard/tokens">API tokens</Link>
           <Link href="/dashboard/bookings">Bookings</Link>
+          <Link href="/dashboard/activity">Activity</Link>
         </nav>
         <div className={styles.account}>
           <span>

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { mcpActivityOutcome } from "~/server/db/schema";
 
-// Input rules for reading the activity trail, shared by the tRPC router and the CSV export.
+// Input rules for reading the activity trail, shared by the tRPC router, the CSV export and the pages
+// (client components import this file: zod only, no database code).
 
-export const ACTIVITY_OUTCOMES = mcpActivityOutcome.enumValues;
+/** How a call ended. The database enum mcp_activity_outcome is built from this list. */
+export const ACTIVITY_OUTCOMES = ["ok", "tool_error", "scope_refused", "rate_limited", "server_error"] as const;
 export type ActivityOutcome = (typeof ACTIVITY_OUTCOMES)[number];
 export const activityOutcomeSchema = z.enum(ACTIVITY_OUTCOMES);
 

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { ACTIVITY_OUTCOMES } from "../activity/schemas";
 import { bigint, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -106,7 +107,7 @@ export const bookings = pgTable(
   ],
 );
 
-export const mcpActivityOutcome = pgEnum("mcp_activity_outcome", ["ok", "tool_error", "scope_refused", "rate_limited", "server_error"]);
+export const mcpActivityOutcome = pgEnum("mcp_activity_outcome", ACTIVITY_OUTCOMES);
 
 // One row per authenticated MCP request message (a tool call or a method such as tools/list). Never the
 // arguments: they may hold medical notes; `summary` says what a person needs to recognise the call.
