@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { ACTIVITY_OUTCOMES, ACTIVITY_TOOLS, OUTCOME_LABELS, type ActivityCursor, type ActivityOutcome } from "~/server/activity/schemas";
 import { api, type RouterOutputs } from "~/trpc/react";
 import { formatDateTime, formatRelative } from "../tokens/format";
@@ -36,14 +36,16 @@ export function ActivityLog({ tokenId, showToken }: { tokenId?: string; showToke
   });
 
   const resetPages = () => setCursors([]);
+  const ids = useId();
 
   return (
     <section aria-labelledby="activity-heading">
       <h2 id="activity-heading">Activity</h2>
       <div className={styles.filters}>
-        <label>
-          Outcome
+        <div>
+          <label htmlFor={`${ids}-outcome`}>Outcome</label>
           <select
+            id={`${ids}-outcome`}
             value={outcome}
             onChange={(event) => {
               setOutcome(event.target.value as ActivityOutcome | "");
@@ -57,10 +59,11 @@ export function ActivityLog({ tokenId, showToken }: { tokenId?: string; showToke
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          Tool
+        </div>
+        <div>
+          <label htmlFor={`${ids}-tool`}>Tool</label>
           <select
+            id={`${ids}-tool`}
             value={tool}
             onChange={(event) => {
               setTool(event.target.value);
@@ -74,7 +77,7 @@ export function ActivityLog({ tokenId, showToken }: { tokenId?: string; showToke
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <button type="button" onClick={() => void activity.refetch()} disabled={activity.isFetching}>
           Refresh
         </button>
