@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
 import { apiTokens, mcpActivity } from "~/server/db/schema";
 import { ACTIVITY_PAGE_SIZE, type ActivityCursor, type ActivityOutcome } from "./schemas";
@@ -79,7 +79,8 @@ export async function listActivity(
         options.outcome ? eq(mcpActivity.outcome, options.outcome) : undefined,
         options.tool ? eq(mcpActivity.tool, options.tool) : undefined,
         // Keyset pagination: stable while new calls arrive, and as fast on page 1 000 as on page 1.
-        cursor ? or(lt(mcpActivity.at, cursor.at), and(eq(mcpActivity.at, cursor.at), lt(mcpActivity.id, cursor.id))) : undefined,
+        // A row comparison, which the (…, at, id) index can seek to.
+        cursor ? sql`(${mcpActivity.at}, ${mcpActivity.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::bigint)` : undefined,
       ),
     )
     .orderBy(desc(mcpActivity.at), desc(mcpActivity.id))
@@ -139,7 +140,7 @@ export async function* exportActivity(
           condition,
           gte(mcpActivity.at, period.from),
           lt(mcpActivity.at, period.to),
-          after ? or(sql`${mcpActivity.at} > ${after.at}`, and(eq(mcpActivity.at, after.at), sql`${mcpActivity.id} > ${after.id}`)) : undefined,
+          after ? sql`(${mcpActivity.at}, ${mcpActivity.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::bigint)` : undefined,
         ),
       )
       .orderBy(mcpActivity.at, mcpActivity.id)

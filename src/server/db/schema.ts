@@ -133,7 +133,9 @@ export const mcpActivity = pgTable(
     summary: text("summary"),
   },
   (table) => [
-    index("mcp_activity_token_id_at_idx").on(table.tokenId, table.at.desc(), table.id.desc()),
-    index("mcp_activity_user_id_at_idx").on(table.userId, table.at.desc(), table.id.desc()),
+    // Read backwards for "newest first" (at desc, id desc). Not declared DESC: drizzle-kit would write
+    // DESC NULLS LAST, which an ORDER BY … DESC (nulls first) cannot use.
+    index("mcp_activity_token_id_at_idx").on(table.tokenId, table.at, table.id),
+    index("mcp_activity_user_id_at_idx").on(table.userId, table.at, table.id),
   ],
 );
