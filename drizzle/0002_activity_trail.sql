@@ -14,6 +14,5 @@ CREATE TABLE "mcp_activity" (
 --> statement-breakpoint
 ALTER TABLE "api_tokens" ADD COLUMN "description" text;--> statement-breakpoint
 ALTER TABLE "mcp_activity" ADD CONSTRAINT "mcp_activity_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "mcp_activity" ADD CONSTRAINT "mcp_activity_token_id_api_tokens_id_fk" FOREIGN KEY ("token_id") REFERENCES "public"."api_tokens"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "mcp_activity_token_id_at_idx" ON "mcp_activity" USING btree ("token_id","at","id");--> statement-breakpoint
 CREATE INDEX "mcp_activity_user_id_at_idx" ON "mcp_activity" USING btree ("user_id","at","id");

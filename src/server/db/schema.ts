@@ -120,10 +120,10 @@ export const mcpActivity = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    // Personal and OAuth access tokens alike are rows of api_tokens, which are never deleted (revocation keeps them).
-    tokenId: uuid("token_id")
-      .notNull()
-      .references(() => apiTokens.id, { onDelete: "cascade" }),
+    // A row of api_tokens (personal and OAuth access tokens alike). No foreign key on purpose: token rows are
+    // never deleted (revocation keeps them; deleting a person cascades through user_id), and each key
+    // checked costs the hot insert a lookup and a row lock.
+    tokenId: uuid("token_id").notNull(),
     // The tool name for tools/call, else the JSON-RPC method.
     tool: text("tool").notNull(),
     outcome: mcpActivityOutcome("outcome").notNull(),
