@@ -20,6 +20,8 @@ const schema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
   // The From of account mail; default no-reply@ the APP_URL host.
   MAIL_FROM: z.string().min(3).optional(),
+  // How long the per-call MCP activity trail is kept; older rows are purged in the background.
+  ACTIVITY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -1,4 +1,5 @@
-// Runs once when a server instance starts: open the database and apply pending migrations.
+// Runs once when a server instance starts: open the database and apply pending migrations; start the
+// activity trail's retention purge and make sure its buffer is written on shutdown.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { getDb } = await import("~/server/db");
@@ -8,4 +9,6 @@ export async function register(): Promise<void> {
     // Keep serving: /api/health reports the outage and the next request tries again.
     console.error("Database not ready at start:", error instanceof Error ? error.message : error);
   }
+  const { startActivityTrail } = await import("~/server/mcp/activity-lifecycle");
+  startActivityTrail();
 }

@@ -24,6 +24,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </Link>
           <Link href="/dashboard/tokens">API tokens</Link>
           <Link href="/dashboard/bookings">Bookings</Link>
+          <Link href="/dashboard/activity">Activity</Link>
           <Link href="/settings">Settings</Link>
         </nav>
         <div className={styles.account}>

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useEffect, useState } from "react";
 import type { RouterOutputs } from "~/trpc/react";
 import { displayPrefix, formatDate, formatDateTime, formatRelative } from "./format";
@@ -51,7 +52,7 @@ export function TokenTable({ tokens, onRevoke }: { tokens: TokenRow[]; onRevoke(
           {tokens.map((token) => (
             <tr key={token.id}>
               <th scope="row" id={`token-${token.id}-name`} className={styles.rowName}>
-                {token.name}
+                <Link href={`/dashboard/tokens/${token.id}`}>{token.name}</Link>
               </th>
               <td>
                 <code className={styles.nowrap}>{displayPrefix(token.prefix)}</code>

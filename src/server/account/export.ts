@@ -4,6 +4,7 @@ import { listUserSessions } from "~/server/auth/session";
 import { listBookings } from "~/server/bookings/queries";
 import type { Database } from "~/server/db/client";
 import { users } from "~/server/db/schema";
+import { exportActivity, type ActivityEntry } from "~/server/activity/queries";
 import { listConnectedApps } from "~/server/oauth/grants";
 import { listTokens } from "~/server/tokens/service";
 
@@ -37,11 +38,19 @@ async function exportSessions(db: Database, userId: string) {
   }));
 }
 
+/** The whole trail the person still has (ACTIVITY_RETENTION_DAYS), oldest first. */
+async function exportAllActivity(db: Database, userId: string) {
+  const entries: ActivityEntry[] = [];
+  for await (const page of exportActivity(db, { userId }, { from: new Date(0), to: new Date(Date.now() + 60_000) })) entries.push(...page);
+  return entries;
+}
+
 const sections = {
   profile: exportProfile,
   sessions: exportSessions,
   tokens: listTokens,
   connectedApps: listConnectedApps,
+  activity: exportAllActivity,
   bookings: (db: Database, userId: string) => listBookings(db, userId),
 } satisfies Record<string, (db: Database, userId: string) => Promise<unknown>>;
 

@@ -1,4 +1,5 @@
 import { accountRouter } from "./routers/account";
+import { activityRouter } from "./routers/activity";
 import { authRouter } from "./routers/auth";
 import { bookingsRouter } from "./routers/bookings";
 import { connectedAppsRouter } from "./routers/connected-apps";
@@ -9,6 +10,7 @@ import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
   account: accountRouter,
+  activity: activityRouter,
   auth: authRouter,
   bookings: bookingsRouter,
   connectedApps: connectedAppsRouter,

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { ACTIVITY_OUTCOMES } from "../activity/schemas";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => timestamptz("created_at").notNull().defaultNow();
@@ -146,6 +147,8 @@ export const apiTokens = pgTable(
     revokedReason: text("revoked_reason"),
     // Refresh tokens: the refresh token this one replaced.
     rotatedFromId: uuid("rotated_from_id"),
+    // Optional, set by the owner on the token's page: what the token is for.
+    description: text("description"),
   },
   (table) => [
     uniqueIndex("api_tokens_token_hash_idx").on(table.tokenHash),
@@ -198,5 +201,38 @@ export const bookings = pgTable(
     uniqueIndex("bookings_user_slot_confirmed_idx")
       .on(table.userId, table.startsAt)
       .where(sql`${table.status} = 'confirmed'`),
+  ],
+);
+
+export const mcpActivityOutcome = pgEnum("mcp_activity_outcome", ACTIVITY_OUTCOMES);
+
+// One row per authenticated MCP request message (a tool call or a method such as tools/list). Never the
+// arguments: they may hold medical notes; `summary` says what a person needs to recognise the call.
+export const mcpActivity = pgTable(
+  "mcp_activity",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    // When the call arrived (the server's clock; rows are written in batches shortly after).
+    at: timestamptz("at").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // A row of api_tokens (personal and OAuth access tokens alike). No foreign key on purpose: token rows are
+    // never deleted (revocation keeps them; deleting a person cascades through user_id), and each key
+    // checked costs the hot insert a lookup and a row lock.
+    tokenId: uuid("token_id").notNull(),
+    // The tool name for tools/call, else the JSON-RPC method.
+    tool: text("tool").notNull(),
+    outcome: mcpActivityOutcome("outcome").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    clientIp: text("client_ip"),
+    userAgent: text("user_agent"),
+    summary: text("summary"),
+  },
+  (table) => [
+    // Read backwards for "newest first" (at desc, id desc). Not declared DESC: drizzle-kit would write
+    // DESC NULLS LAST, which an ORDER BY … DESC (nulls first) cannot use.
+    index("mcp_activity_token_id_at_idx").on(table.tokenId, table.at, table.id),
+    index("mcp_activity_user_id_at_idx").on(table.userId, table.at, table.id),
   ],
 );

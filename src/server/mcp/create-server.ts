@@ -3,6 +3,7 @@ import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Database } from "~/server/db/client";
 import type { TokenScope } from "~/server/tokens/scopes";
+import type { McpCallTrail } from "./activity";
 import { callerFromAuthInfo } from "./caller";
 import { listPermittedToolsOnly, type ToolContext } from "./scoped-tools";
 import { registerAccountTools } from "./tools/account";
@@ -19,17 +20,21 @@ const INSTRUCTIONS =
 const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
 /** A server for one request: stateless HTTP needs a fresh one each time, bound to the caller's token. */
-export function createMcpServer(auth: AuthInfo, db: Database): McpServer {
-  return buildMcpServer(auth, db).server;
+export function createMcpServer(auth: AuthInfo, db: Database, trail?: McpCallTrail | null): McpServer {
+  return buildMcpServer(auth, db, trail).server;
 }
 
 /** createMcpServer, and for each tool outside the token's scopes the scope it lacks (for HTTP's 403 step-up). */
-export function buildMcpServer(auth: AuthInfo, db: Database): { server: McpServer; missingScopeOf: (tool: string) => TokenScope | undefined } {
+export function buildMcpServer(
+  auth: AuthInfo,
+  db: Database,
+  trail?: McpCallTrail | null,
+): { server: McpServer; missingScopeOf: (tool: string) => TokenScope | undefined } {
   const server = new McpServer(
     { name: "carestral", title: "Carestral", version: "1.0.0" },
     { instructions: INSTRUCTIONS, jsonSchemaValidator },
   );
-  const ctx: ToolContext = { db, caller: callerFromAuthInfo(auth), permittedTools: [], missingScopes: new Map() };
+  const ctx: ToolContext = { db, caller: callerFromAuthInfo(auth), permittedTools: [], missingScopes: new Map(), trail: trail ?? undefined };
   registerAccountTools(server, ctx);
   registerHospitalTools(server, ctx);
   registerBookingTools(server, ctx);

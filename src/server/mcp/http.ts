@@ -6,6 +6,7 @@ import { getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } fro
 import { TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
 import { refuseWithoutLookup, verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
 import { mcpResourceUrl, resourceMetadataUrl } from "~/server/oauth/metadata";
+import { beginMcpActivity, countAuthRefusal } from "./activity";
 import { buildMcpServer } from "./create-server";
 import { callerFromAuthInfo } from "./caller";
 import { describeError } from "~/server/describe-error";
@@ -39,6 +40,7 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   }
 
   if (!verification.ok) {
+    countAuthRefusal(verification.reason);
     // RFC 6750 §3 and RFC 9728 §5.1. The description is fixed text per reason, never the token. `scope` tells an
     // OAuth client what to ask for (MCP authorization, "Scope Selection Strategy").
     const challenge =
@@ -94,19 +96,28 @@ function parseJson(bytes: Uint8Array): unknown {
  * JSON-RPC message when the caller has already read the body; otherwise the transport reads it.
  */
 export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?: Database, parsedBody?: unknown): Promise<Response> {
-  const { server, missingScopeOf } = buildMcpServer(authInfo, db ?? (await getDb()));
+  const database = db ?? (await getDb());
+  // The activity trail: one row per call, written off the response path (./activity.ts).
+  const activity = beginMcpActivity(request, authInfo, database, parsedBody);
+  const { server, missingScopeOf } = buildMcpServer(authInfo, database, activity);
   const stepUp = insufficientScope(authInfo, parsedBody, missingScopeOf);
   if (stepUp) {
+    activity?.finishAs("scope_refused");
     await server.close();
     return stepUp;
   }
   // Stateless (no session id) with JSON answers: any instance can serve any request, and the
   // response is complete when handleRequest resolves, so the server can be closed right after.
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  activity?.observe(transport);
   await server.connect(transport);
+  let status = 500;
   try {
-    return await transport.handleRequest(request, { authInfo, parsedBody });
+    const response = await transport.handleRequest(request, { authInfo, parsedBody });
+    status = response.status;
+    return response;
   } finally {
+    activity?.finish(status);
     await server.close();
   }
 }

@@ -7,6 +7,8 @@ import { withDatabaseDeadline } from "~/server/db/deadline";
 import { describeError } from "~/server/describe-error";
 import { DomainError } from "~/server/hospitals/errors";
 import type { TokenScope } from "~/server/tokens/scopes";
+import type { ActivityOutcome } from "~/server/activity/schemas";
+import type { McpCallTrail } from "./activity";
 import type { McpCaller } from "./caller";
 
 export interface ToolContext {
@@ -16,6 +18,8 @@ export interface ToolContext {
   permittedTools: Tool[];
   /** Filled by registerScopedTool: the tools this request's token may not call, and the scope each needs. */
   missingScopes: Map<string, TokenScope>;
+  /** The activity trail of this request, when it is on. */
+  trail?: McpCallTrail;
 }
 
 // Shared annotations. None of our tools reaches outside Carestral, hence openWorldHint: false.
@@ -35,6 +39,11 @@ export interface ScopedTool<Input extends z.ZodObject, Output extends z.ZodObjec
   annotations: ToolAnnotations;
   /** Arguments arrive validated by the SDK against inputSchema. Throw DomainError for what the caller can fix. */
   run(args: z.output<Input>, ctx: ToolContext): Promise<z.input<Output>>;
+  /**
+   * A few words for the activity trail that let a person recognise the call (a hospital and specialty, a
+   * city). Never an argument a person typed freely, such as a note. `output` is null when the call failed.
+   */
+  summarize?(args: z.output<Input>, output: z.input<Output> | null): string | null;
 }
 
 /**
@@ -52,9 +61,10 @@ export function registerScopedTool<Input extends z.ZodObject, Output extends z.Z
     ctx.missingScopes.set(tool.name, tool.scope);
     // Any arguments: the SDK validates them before the callback runs, and the caller must hear about the
     // missing scope, not about an argument of a tool it cannot use.
-    server.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: anyArguments }, () =>
-      missingScopeResult(tool.name, tool.scope),
-    );
+    server.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: anyArguments }, (_args, extra) => {
+      ctx.trail?.noteToolCall(extra.requestId, { outcome: "scope_refused", summary: null });
+      return missingScopeResult(tool.name, tool.scope);
+    });
     return;
   }
   // Registered through the erased z.ZodObject: the SDK's conditional callback type cannot see through a generic.
@@ -66,13 +76,18 @@ export function registerScopedTool<Input extends z.ZodObject, Output extends z.Z
     outputSchema: tool.outputSchema,
     annotations: tool.annotations,
   };
-  const callback: ToolCallback<z.ZodObject> = async (args): Promise<CallToolResult> => {
+  const callback: ToolCallback<z.ZodObject> = async (rawArgs, extra): Promise<CallToolResult> => {
+    // The SDK has already parsed args with tool.inputSchema.
+    const args = rawArgs as z.output<Input>;
+    const note = (outcome: ActivityOutcome, output: z.input<Output> | null) =>
+      ctx.trail?.noteToolCall(extra.requestId, { outcome, summary: summaryOf(tool, args, output) });
     try {
-      // The SDK has already parsed args with tool.inputSchema.
-      const result = await withDatabaseDeadline(tool.run(args as z.output<Input>, ctx));
+      const result = await withDatabaseDeadline(tool.run(args, ctx));
       const structured: Record<string, unknown> = tool.outputSchema.parse(result);
+      note("ok", result);
       return { structuredContent: structured, content: [{ type: "text", text: JSON.stringify(structured, null, 2) }] };
     } catch (error) {
+      note(error instanceof DomainError ? "tool_error" : "server_error", null);
       return failureResult(tool.name, error);
     }
   };
@@ -87,6 +102,19 @@ export function registerScopedTool<Input extends z.ZodObject, Output extends z.Z
 }
 
 const anyArguments = z.object({}).loose();
+
+function summaryOf<Input extends z.ZodObject, Output extends z.ZodObject>(
+  tool: ScopedTool<Input, Output>,
+  args: z.output<Input>,
+  output: z.input<Output> | null,
+): string | null {
+  try {
+    return tool.summarize?.(args, output) ?? null;
+  } catch {
+    // A summary is a courtesy: it never turns a call into a failure.
+    return null;
+  }
+}
 
 /**
  * McpServer lists every registered tool. Replace its tools/list with one that shows only the tools the

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { freeText } from "~/server/text";
 import { tokenScopeSchema, type TokenScope } from "./scopes";
 
 // Input rules for tokens, shared by the tRPC router and the token service. DESIGN: Tokens.
@@ -43,3 +44,10 @@ export const generateTokenInputSchema = z.object({
 export type GenerateTokenInput = z.infer<typeof generateTokenInputSchema>;
 
 export const tokenIdSchema = z.uuid({ error: "Not a valid token id." });
+
+export const TOKEN_DESCRIPTION_MAX_LENGTH = 500;
+
+/** Optional; blank clears it. */
+export const tokenDescriptionSchema = freeText()
+  .max(TOKEN_DESCRIPTION_MAX_LENGTH, `Use at most ${TOKEN_DESCRIPTION_MAX_LENGTH} characters.`)
+  .transform((text) => (text === "" ? null : text));

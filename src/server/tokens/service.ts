@@ -327,3 +327,76 @@ function recordTokenUse(db: Database, tokenId: string): void {
 export async function settleLastUsedWrites(): Promise<void> {
   await Promise.all(pendingLastUsedWrites);
 }
+
+export interface TokenDetails extends TokenSummary {
+  description: string | null;
+  /** The lifetime it was created with, in days; null = never expires. Regenerate keeps it. */
+  expiresInDays: number | null;
+}
+
+// expires_at was set to created_at + N days in the statement that created the row (one now()), so the
+// difference is exactly the lifetime chosen.
+const lifetimeDays = sql<number | null>`(extract(epoch from (${apiTokens.expiresAt} - ${apiTokens.createdAt})) / 86400)::int`;
+
+/** One of the user's tokens with its description, or null when there is none or it is someone else's. */
+export async function getToken(db: Database, userId: string, tokenId: string): Promise<TokenDetails | null> {
+  if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(tokenId)) return null;
+  const [row] = await db
+    .select({ ...summaryColumns, description: apiTokens.description, expiresInDays: lifetimeDays })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal));
+  return row ? { ...toSummary(row), description: row.description, expiresInDays: row.expiresInDays } : null;
+}
+
+/** Sets (or clears, with null) a token's description. Null when there is no such token among the user's. */
+export async function setTokenDescription(db: Database, userId: string, tokenId: string, description: string | null): Promise<TokenDetails | null> {
+  if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(tokenId)) return null;
+  const [row] = await db
+    .update(apiTokens)
+    .set({ description })
+    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal))
+    .returning({ id: apiTokens.id });
+  return row ? getToken(db, userId, tokenId) : null;
+}
+
+/**
+ * GitHub's "Regenerate token": a new secret with the same name, scopes, description and lifetime (counted
+ * from now), and the old token revoked in the same transaction, so exactly one of them works at any time.
+ * Null when there is no such token among the user's; a TokenError when it is no longer active.
+ */
+export async function regenerateToken(db: Database, userId: string, tokenId: string): Promise<GeneratedToken | null> {
+  if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(tokenId)) return null;
+  const token = generateTokenString();
+  const row = await db.transaction(async (tx) => {
+    const [old] = await tx
+      .select({ name: apiTokens.name, scopes: apiTokens.scopes, description: apiTokens.description, expiresInDays: lifetimeDays, active: sql<boolean>`${isActive}` })
+      .from(apiTokens)
+      .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal))
+      .for("update");
+    if (!old) return null;
+    if (!old.active) throw new TokenError("invalid_input", "Only an active token can be regenerated. Create a new token instead.");
+    await tx.update(apiTokens).set({ revokedAt: sql`now()` }).where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal));
+    const [inserted] = await tx
+      .insert(apiTokens)
+      .values({
+        userId,
+        name: old.name,
+        description: old.description,
+        tokenHash: hashToken(token),
+        tokenPrefix: tokenPrefix(token),
+        scopes: old.scopes,
+        expiresAt: old.expiresInDays === null ? null : sql`now() + make_interval(days => ${old.expiresInDays})`,
+      })
+      .returning({
+        id: apiTokens.id,
+        name: apiTokens.name,
+        prefix: apiTokens.tokenPrefix,
+        scopes: apiTokens.scopes,
+        expiresAt: apiTokens.expiresAt,
+        createdAt: apiTokens.createdAt,
+      });
+    if (!inserted) throw new Error("Inserting the token returned no row");
+    return inserted;
+  });
+  return row ? { token, ...row, scopes: knownScopes(row.scopes) } : null;
+}

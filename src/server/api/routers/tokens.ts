@@ -1,7 +1,16 @@
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { z } from "zod";
-import { generateTokenInputSchema, tokenIdSchema } from "~/server/tokens/schemas";
-import { generateToken, listTokens, revokeToken, TokenError, type TokenErrorCode } from "~/server/tokens/service";
+import { generateTokenInputSchema, tokenDescriptionSchema, tokenIdSchema } from "~/server/tokens/schemas";
+import {
+  generateToken,
+  getToken,
+  listTokens,
+  regenerateToken,
+  revokeToken,
+  setTokenDescription,
+  TokenError,
+  type TokenErrorCode,
+} from "~/server/tokens/service";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 // Personal access tokens for the dashboard. DESIGN: tRPC. Thin: validate, call the service, map refusals.
@@ -19,6 +28,10 @@ function toTRPCError(error: unknown): unknown {
   // ZodRealError because it is an Error: tRPC would replace a plain ZodError (not an Error in zod 4).
   const cause = error.field ? new z.ZodRealError([{ code: "custom", path: [error.field], message: error.message, input: undefined }]) : error;
   return new TRPCError({ code: ERROR_CODES[error.code], message: error.message, cause });
+}
+
+function tokenNotFound(): TRPCError {
+  return new TRPCError({ code: "NOT_FOUND", message: "No such token among yours. Refresh the list and try again." });
 }
 
 export const tokensRouter = createTRPCRouter({
@@ -46,7 +59,41 @@ export const tokensRouter = createTRPCRouter({
   revoke: protectedProcedure.input(z.object({ id: tokenIdSchema })).mutation(async ({ ctx, input }) => {
     const revoked = await revokeToken(ctx.db, ctx.user.id, input.id);
     // Someone else's token is "not found" too, so ids reveal nothing about other people's tokens.
-    if (!revoked) throw new TRPCError({ code: "NOT_FOUND", message: "No such token among yours. Refresh the list and try again." });
+    if (!revoked) throw tokenNotFound();
     return revoked;
+  }),
+
+  /** One token's settings and description (its page). */
+  get: protectedProcedure.input(z.object({ id: tokenIdSchema })).query(async ({ ctx, input }) => {
+    const token = await getToken(ctx.db, ctx.user.id, input.id);
+    if (!token) throw tokenNotFound();
+    return token;
+  }),
+
+  setDescription: protectedProcedure
+    .input(z.object({ id: tokenIdSchema, description: tokenDescriptionSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const token = await setTokenDescription(ctx.db, ctx.user.id, input.id, input.description);
+      if (!token) throw tokenNotFound();
+      return token;
+    }),
+
+  /** A new secret for the same settings; the old one is revoked in the same transaction. Plaintext shown once. */
+  regenerate: protectedProcedure.input(z.object({ id: tokenIdSchema })).mutation(async ({ ctx, input }) => {
+    try {
+      const created = await regenerateToken(ctx.db, ctx.user.id, input.id);
+      if (!created) throw tokenNotFound();
+      return {
+        token: created.token,
+        id: created.id,
+        prefix: created.prefix,
+        name: created.name,
+        scopes: created.scopes,
+        expiresAt: created.expiresAt,
+        createdAt: created.createdAt,
+      };
+    } catch (error) {
+      throw toTRPCError(error);
+    }
   }),
 });

@@ -13,6 +13,7 @@ import {
   type Booking,
 } from "~/server/bookings/queries";
 import { hospitalIdSchema } from "~/server/hospitals/queries";
+import { clip } from "./hospitals";
 import { CREATES, DESTRUCTIVE_IDEMPOTENT, READ_ONLY, registerScopedTool, type ToolContext } from "../scoped-tools";
 
 const bookingOutput = z.object({
@@ -42,6 +43,10 @@ function toBookingOutput(booking: Booking): z.input<typeof bookingOutput> {
   };
 }
 
+function bookingSummary(booking: z.input<typeof bookingOutput>): string {
+  return `${booking.hospital.name}, ${booking.specialty}, ${booking.starts_at.slice(0, 16).replace("T", " ")} UTC`;
+}
+
 export function registerBookingTools(server: McpServer, ctx: ToolContext): void {
   registerScopedTool(server, ctx, {
     name: "bookings_list",
@@ -57,6 +62,10 @@ export function registerBookingTools(server: McpServer, ctx: ToolContext): void 
     async run(args, { db, caller }) {
       const bookings = await listBookings(db, caller.user.id, { status: args.status });
       return { bookings: bookings.map(toBookingOutput) };
+    },
+    summarize(args, output) {
+      const which = args.status ? `${args.status} bookings` : "all bookings";
+      return output ? `${which}: ${output.bookings.length} found` : which;
     },
   });
 
@@ -86,6 +95,8 @@ export function registerBookingTools(server: McpServer, ctx: ToolContext): void 
       );
       return { booking: toBookingOutput(booking) };
     },
+    // The hospital and specialty; never the note, which may be medical.
+    summarize: (args, output) => (output ? bookingSummary(output.booking) : `${args.hospital_id}, ${clip(args.specialty)}`),
   });
 
   registerScopedTool(server, ctx, {
@@ -101,5 +112,6 @@ export function registerBookingTools(server: McpServer, ctx: ToolContext): void 
     async run(args, { db, caller }) {
       return { booking: toBookingOutput(await cancelBooking(db, caller.user.id, args.booking_id)) };
     },
+    summarize: (args, output) => (output ? bookingSummary(output.booking) : `booking ${args.booking_id}`),
   });
 }

@@ -46,6 +46,12 @@ export function registerHospitalTools(server: McpServer, ctx: ToolContext): void
       const page = await searchHospitals(db, args);
       return { hospitals: page.hospitals.map(toHospitalOutput), next_cursor: page.nextCursor };
     },
+    summarize(args, output) {
+      // City and specialty, not the free-text query.
+      const parts = [args.city && `city ${clip(args.city)}`, args.specialty && `specialty ${clip(args.specialty)}`, args.query && "by name or address"];
+      const criteria = parts.filter(Boolean).join(", ") || "all hospitals";
+      return output ? `${criteria}: ${output.hospitals.length} found` : criteria;
+    },
   });
 
   registerScopedTool(server, ctx, {
@@ -61,5 +67,12 @@ export function registerHospitalTools(server: McpServer, ctx: ToolContext): void
     async run(args, { db }) {
       return { hospital: toHospitalOutput(await getHospital(db, args.hospital_id)) };
     },
+    summarize: (args, output) => output?.hospital.name ?? args.hospital_id,
   });
+}
+
+/** A search word as the trail shows it: short, on one line. */
+export function clip(text: string, max = 40): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

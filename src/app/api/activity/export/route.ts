@@ -1,0 +1,67 @@
+import { exportActivity } from "~/server/activity/queries";
+import { activityCsvRow, CSV_HEADER, csvRow, exportPeriodSchema } from "~/server/activity/csv";
+import { readCookie, SESSION_COOKIE_NAME, validateSessionToken } from "~/server/auth/session";
+import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
+import { describeError } from "~/server/describe-error";
+import { tokenIdSchema } from "~/server/tokens/schemas";
+import { getToken } from "~/server/tokens/service";
+
+export const dynamic = "force-dynamic";
+
+/** GET /api/activity/export?from=YYYY-MM-DD&to=YYYY-MM-DD[&token=<id>]: the signed-in person's calls as CSV. */
+export async function GET(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const period = exportPeriodSchema.safeParse({ from: url.searchParams.get("from"), to: url.searchParams.get("to") });
+  if (!period.success) return plain(400, period.error.issues[0]?.message ?? "Give a period: from and to, as YYYY-MM-DD.");
+  const tokenParam = url.searchParams.get("token");
+  const tokenId = tokenParam ? tokenIdSchema.safeParse(tokenParam) : null;
+  if (tokenId && !tokenId.success) return plain(404, "No such token among yours.");
+
+  const sessionToken = readCookie(request.headers.get("cookie"), SESSION_COOKIE_NAME);
+  if (!sessionToken) return plain(401, "Sign in to download your activity.");
+  try {
+    const db = await withDatabaseDeadline(getDb());
+    const { user } = await withDatabaseDeadline(validateSessionToken(db, sessionToken));
+    if (!user) return plain(401, "Sign in to download your activity.");
+    if (tokenId && !(await withDatabaseDeadline(getToken(db, user.id, tokenId.data)))) return plain(404, "No such token among yours.");
+    const owner = tokenId ? { userId: user.id, tokenIds: [tokenId.data] } : { userId: user.id };
+
+    const pages = exportActivity(db, owner, period.data);
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(csvRow(CSV_HEADER)));
+      },
+      async pull(controller) {
+        try {
+          const next = await withDatabaseDeadline(pages.next());
+          if (next.done) controller.close();
+          else controller.enqueue(encoder.encode(next.value.map(activityCsvRow).join("")));
+        } catch (error) {
+          console.error(`Activity export failed: ${describeError(error)}`);
+          controller.error(new Error("export failed"));
+        }
+      },
+      async cancel() {
+        await pages.return(undefined);
+      },
+    });
+    const from = url.searchParams.get("from") ?? "";
+    const to = url.searchParams.get("to") ?? "";
+    return new Response(body, {
+      headers: {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": `attachment; filename="carestral-activity-${from}-to-${to}.csv"`,
+        "Cache-Control": "no-store",
+      },
+    });
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) return plain(503, "The database is unavailable. Try again shortly.", { "Retry-After": "5" });
+    console.error(`Activity export failed: ${describeError(error)}`);
+    return plain(500, "Something went wrong on our side. Try again in a moment.");
+  }
+}
+
+function plain(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(`${message}\n`, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", ...headers } });
+}

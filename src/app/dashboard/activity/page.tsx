@@ -1,0 +1,32 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ActivityChart } from "~/components/activity/activity-chart";
+import { ActivityLog } from "~/components/activity/activity-log";
+import { ExportForm } from "~/components/activity/export-form";
+import { env } from "~/env";
+import { dailyActivity } from "~/server/activity/queries";
+import { getCurrentSession } from "~/server/auth/current-session";
+import { getDb, withDatabaseDeadline } from "~/server/db";
+
+export const metadata: Metadata = { title: "Activity" };
+
+export default async function ActivityPage() {
+  const { user } = await getCurrentSession();
+  const db = await withDatabaseDeadline(getDb());
+  const days = user ? await withDatabaseDeadline(dailyActivity(db, { userId: user.id })) : [];
+  return (
+    <main className="page">
+      <h1>Activity</h1>
+      <p className="lead">
+        Every call your assistants made with your <Link href="/dashboard/tokens">API tokens</Link>: which tool, how it ended, from
+        where. Arguments are not kept (they may hold medical notes); each call shows a few words to recognise it by. Calls are kept{" "}
+        {env.ACTIVITY_RETENTION_DAYS} days.
+      </p>
+      <h2>Calls per day</h2>
+      <ActivityChart days={days} label="Calls with all your tokens" />
+      <ActivityLog showToken />
+      <h2>Download</h2>
+      <ExportForm />
+    </main>
+  );
+}

@@ -1,0 +1,39 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ActivityChart } from "~/components/activity/activity-chart";
+import { ActivityLog } from "~/components/activity/activity-log";
+import { ExportForm } from "~/components/activity/export-form";
+import { TokenDetails } from "~/components/tokens/token-details";
+import { env } from "~/env";
+import { dailyActivity } from "~/server/activity/queries";
+import { getCurrentSession } from "~/server/auth/current-session";
+import { getDb, withDatabaseDeadline } from "~/server/db";
+import { getToken } from "~/server/tokens/service";
+
+export const metadata: Metadata = { title: "Token" };
+
+// The layout has checked the session. Another person's token, or a made-up id, is a 404 like any unknown page.
+export default async function TokenPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const { user } = await getCurrentSession();
+  if (!user) notFound();
+  const db = await withDatabaseDeadline(getDb());
+  const token = await withDatabaseDeadline(getToken(db, user.id, id));
+  if (!token) notFound();
+  const days = await withDatabaseDeadline(dailyActivity(db, { userId: user.id, tokenIds: [token.id] }));
+  return (
+    <main className="page">
+      <p>
+        <Link href="/dashboard/tokens">← API tokens</Link>
+      </p>
+      <h1>{token.name}</h1>
+      <TokenDetails tokenId={token.id} appUrl={env.APP_URL} />
+      <h2>Calls per day</h2>
+      <ActivityChart days={days} label={`Calls with “${token.name}”`} />
+      <ActivityLog tokenId={token.id} showToken={false} />
+      <h2>Download</h2>
+      <ExportForm tokenId={token.id} />
+    </main>
+  );
+}

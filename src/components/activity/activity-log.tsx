@@ -1,0 +1,173 @@
+"use client";
+
+import { useEffect, useId, useState } from "react";
+import { ACTIVITY_OUTCOMES, ACTIVITY_TOOLS, OUTCOME_LABELS, type ActivityCursor, type ActivityOutcome } from "~/server/activity/schemas";
+import { api, type RouterOutputs } from "~/trpc/react";
+import { formatDateTime, formatRelative } from "../tokens/format";
+import styles from "./activity.module.css";
+
+type ActivityEntry = RouterOutputs["activity"]["list"]["entries"][number];
+
+function useNow(intervalMs: number): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+/**
+ * The trail of one token (tokenId) or of all the person's tokens, newest first, a page at a time, filtered
+ * by outcome and tool. Pages follow a cursor, so new calls arriving do not shift what "older" means.
+ */
+export function ActivityLog({ tokenId, showToken }: { tokenId?: string; showToken: boolean }) {
+  const now = useNow(30_000);
+  const [outcome, setOutcome] = useState<ActivityOutcome | "">("");
+  const [tool, setTool] = useState("");
+  // The cursors of the pages before the current one: "Newer" pops, "Older" pushes.
+  const [cursors, setCursors] = useState<ActivityCursor[]>([]);
+  const cursor = cursors.at(-1);
+  const activity = api.activity.list.useQuery({
+    tokenId,
+    outcome: outcome || undefined,
+    tool: tool || undefined,
+    cursor,
+  });
+
+  const resetPages = () => setCursors([]);
+  const ids = useId();
+
+  return (
+    <section aria-labelledby="activity-heading">
+      <h2 id="activity-heading">Activity</h2>
+      <div className={styles.filters}>
+        <div>
+          <label htmlFor={`${ids}-outcome`}>Outcome</label>
+          <select
+            id={`${ids}-outcome`}
+            value={outcome}
+            onChange={(event) => {
+              setOutcome(event.target.value as ActivityOutcome | "");
+              resetPages();
+            }}
+          >
+            <option value="">All outcomes</option>
+            {ACTIVITY_OUTCOMES.map((value) => (
+              <option key={value} value={value}>
+                {OUTCOME_LABELS[value]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor={`${ids}-tool`}>Tool</label>
+          <select
+            id={`${ids}-tool`}
+            value={tool}
+            onChange={(event) => {
+              setTool(event.target.value);
+              resetPages();
+            }}
+          >
+            <option value="">All tools and methods</option>
+            {ACTIVITY_TOOLS.map((value) => (
+              <option key={value} value={value}>
+                {value}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="button" onClick={() => void activity.refetch()} disabled={activity.isFetching}>
+          Refresh
+        </button>
+      </div>
+
+      {activity.isPending ? (
+        <p role="status">Loading activity…</p>
+      ) : activity.isError ? (
+        <div role="alert" className="card">
+          <p className="error">Could not load the activity: {activity.error.message}</p>
+          <button type="button" onClick={() => void activity.refetch()}>
+            Retry
+          </button>
+        </div>
+      ) : activity.data.entries.length === 0 ? (
+        <p className="card">{outcome || tool ? "No calls match these filters." : "No calls yet. Calls an assistant makes with this token show here within a second."}</p>
+      ) : (
+        <ActivityTable entries={activity.data.entries} now={now} showToken={showToken} />
+      )}
+
+      <p className="actions">
+        {cursors.length > 0 && (
+          <button type="button" onClick={() => setCursors((stack) => stack.slice(0, -1))}>
+            Newer calls
+          </button>
+        )}
+        {activity.data?.nextCursor && (
+          <button
+            type="button"
+            onClick={() => {
+              const next = activity.data?.nextCursor;
+              if (next) setCursors((stack) => [...stack, next]);
+            }}
+          >
+            Older calls
+          </button>
+        )}
+      </p>
+    </section>
+  );
+}
+
+function ActivityTable({ entries, now, showToken }: { entries: ActivityEntry[]; now: Date; showToken: boolean }) {
+  return (
+    <div className={styles.tableWrapper}>
+      <table>
+        <caption className="visually-hidden">MCP calls, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            {showToken && <th scope="col">Token</th>}
+            <th scope="col">Tool</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Details</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Client</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((entry) => (
+            <tr key={entry.id}>
+              <td className={styles.nowrap}>
+                <time dateTime={entry.at.toISOString()} title={formatDateTime(entry.at)}>
+                  {formatRelative(entry.at, now)}
+                </time>
+              </td>
+              {showToken && (
+                <td>
+                  <a href={`/dashboard/tokens/${entry.tokenId}`}>{entry.tokenName}</a>
+                </td>
+              )}
+              <td>
+                <code>{entry.tool}</code>
+              </td>
+              <td className={entry.outcome === "ok" ? styles.outcome_ok : styles.outcome_problem}>{OUTCOME_LABELS[entry.outcome]}</td>
+              <td>{entry.summary ?? <span className="muted">—</span>}</td>
+              <td className={styles.nowrap}>{entry.durationMs} ms</td>
+              <td className={styles.client}>
+                {entry.clientIp ?? "unknown address"}
+                {entry.userAgent && (
+                  <>
+                    <br />
+                    {entry.userAgent}
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

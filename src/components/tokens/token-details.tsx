@@ -1,0 +1,191 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
+import { api, type RouterOutputs } from "~/trpc/react";
+import type { GeneratedToken } from "./create-token-form";
+import { displayPrefix, formatDate, formatDateTime, formatRelative } from "./format";
+import { NewTokenPanel } from "./new-token-panel";
+import styles from "../activity/activity.module.css";
+
+type TokenDetailsData = RouterOutputs["tokens"]["get"];
+
+const STATUS_LABELS: Record<TokenDetailsData["status"], string> = { active: "Active", expired: "Expired", revoked: "Revoked" };
+
+/** A token's settings, its Description, and Regenerate. */
+export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: string }) {
+  const router = useRouter();
+  const token = api.tokens.get.useQuery({ id: tokenId });
+  const [regenerated, setRegenerated] = useState<GeneratedToken | null>(null);
+
+  if (regenerated) {
+    return (
+      <NewTokenPanel
+        created={regenerated}
+        appUrl={appUrl}
+        onDone={() => {
+          setRegenerated(null);
+          router.push(`/dashboard/tokens/${regenerated.id}`);
+        }}
+      />
+    );
+  }
+  if (token.isPending) return <p role="status">Loading the token…</p>;
+  if (token.isError) {
+    return (
+      <p role="alert" className="error">
+        Could not load the token: {token.error.message}
+      </p>
+    );
+  }
+  const data = token.data;
+  return (
+    <>
+      <section className="card" aria-labelledby="settings-heading">
+        <h2 id="settings-heading">Settings</h2>
+        <dl className={styles.settings}>
+          <dt>Status</dt>
+          <dd>
+            <span className={`status ${data.status}`}>{STATUS_LABELS[data.status]}</span>
+            {data.revokedAt && <span className="muted"> since {formatDateTime(data.revokedAt)}</span>}
+          </dd>
+          <dt>Prefix</dt>
+          <dd>
+            <code>{displayPrefix(data.prefix)}</code>
+          </dd>
+          <dt>Scopes</dt>
+          <dd>{data.scopes.join(", ")}</dd>
+          <dt>Created</dt>
+          <dd>{formatDateTime(data.createdAt)}</dd>
+          <dt>Expires</dt>
+          <dd>
+            {data.expiresAt ? formatDate(data.expiresAt) : "Never"}
+            {data.expiresInDays !== null && <span className="muted"> ({data.expiresInDays}-day lifetime)</span>}
+          </dd>
+          <dt>Last used</dt>
+          <dd>{data.lastUsedAt ? <time dateTime={data.lastUsedAt.toISOString()}>{formatRelative(data.lastUsedAt)}</time> : "Never"}</dd>
+        </dl>
+      </section>
+      <DescriptionForm tokenId={tokenId} description={data.description} />
+      {data.status === "active" && <RegenerateSection token={data} onRegenerated={setRegenerated} />}
+      {data.status !== "active" && (
+        <p className="muted">
+          This token no longer works. <Link href="/dashboard/tokens">Create a new token</Link> if an assistant still needs access.
+        </p>
+      )}
+    </>
+  );
+}
+
+function DescriptionForm({ tokenId, description }: { tokenId: string; description: string | null }) {
+  const utils = api.useUtils();
+  const [value, setValue] = useState(description ?? "");
+  const [saved, setSaved] = useState(false);
+  const save = api.tokens.setDescription.useMutation({
+    onSuccess(token) {
+      utils.tokens.get.setData({ id: tokenId }, token);
+      setSaved(true);
+    },
+  });
+  const fieldErrors: Partial<Record<string, string[]>> | undefined = save.error?.data?.zodError?.fieldErrors;
+  const fieldError = fieldErrors?.description?.[0];
+  return (
+    <form
+      className="card stack"
+      onSubmit={(event) => {
+        event.preventDefault();
+        setSaved(false);
+        save.mutate({ id: tokenId, description: value });
+      }}
+    >
+      <label>
+        Description
+        <textarea
+          value={value}
+          rows={2}
+          maxLength={500}
+          aria-invalid={fieldError ? true : undefined}
+          aria-describedby="description-hint"
+          onChange={(event) => {
+            setValue(event.target.value);
+            setSaved(false);
+          }}
+        />
+      </label>
+      <p id="description-hint" className="muted">
+        Optional: what this token is for, e.g. “Claude Desktop on my laptop”.
+      </p>
+      {fieldError && <p className="field-error">{fieldError}</p>}
+      {save.error && !fieldError && (
+        <p className="form-error" role="alert">
+          Could not save: {save.error.message}
+        </p>
+      )}
+      <p className="actions">
+        <button type="submit" disabled={save.isPending}>
+          Save description
+        </button>
+        <span role="status">{saved ? "Saved" : ""}</span>
+      </p>
+    </form>
+  );
+}
+
+function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; onRegenerated(created: GeneratedToken): void }) {
+  const utils = api.useUtils();
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const [confirming, setConfirming] = useState(false);
+  const regenerate = api.tokens.regenerate.useMutation({
+    onSuccess(created) {
+      void utils.tokens.invalidate();
+      onRegenerated(created);
+    },
+  });
+
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (!dialog) return;
+    if (confirming && !dialog.open) dialog.showModal();
+    if (!confirming && dialog.open) dialog.close();
+  }, [confirming]);
+
+  return (
+    <section className="card" aria-labelledby="regenerate-heading">
+      <h2 id="regenerate-heading">Regenerate</h2>
+      <p>
+        Makes a new secret with the same name, scopes, description and lifetime, and revokes this one at the same moment.
+        Use it if the token may have leaked; then paste the new one into your assistant.
+      </p>
+      {regenerate.error && (
+        <p className="form-error" role="alert">
+          Could not regenerate: {regenerate.error.message}
+        </p>
+      )}
+      <button type="button" onClick={() => setConfirming(true)} disabled={regenerate.isPending}>
+        Regenerate
+      </button>
+      <dialog ref={dialogRef} aria-labelledby="regenerate-dialog-heading" onClose={() => setConfirming(false)}>
+        <h2 id="regenerate-dialog-heading">Regenerate “{token.name}”?</h2>
+        <p>
+          <code>{displayPrefix(token.prefix)}</code> stops working at once. You will see the new token once.
+        </p>
+        <p className="actions">
+          <button
+            type="button"
+            className="danger"
+            onClick={() => {
+              setConfirming(false);
+              regenerate.mutate({ id: token.id });
+            }}
+          >
+            Regenerate token
+          </button>
+          <button type="button" autoFocus onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </p>
+      </dialog>
+    </section>
+  );
+}

@@ -1,0 +1,104 @@
+import { readFileSync } from "node:fs";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { expect, test } from "@playwright/test";
+import { signUp } from "./helpers";
+
+const NOTE = "Bring the cardiology letter from Dr Martin";
+
+test("calls an assistant makes show on the token's page, in the activity and in the CSV, without their arguments", async ({ page, baseURL }) => {
+  await signUp(page);
+  await page.getByLabel("Token name").fill("Trail assistant");
+  await page.getByRole("checkbox", { name: "read:data", exact: true }).setChecked(true);
+  await page.getByRole("checkbox", { name: "write:bookings", exact: true }).setChecked(true);
+  await page.getByRole("button", { name: "Generate token" }).click();
+  const token = (await page.getByLabel("New token").textContent()) ?? "";
+  await page.getByRole("button", { name: "Done" }).click();
+
+  const assistant = new Client({ name: "e2e-trail", version: "1.0.0" });
+  await assistant.connect(
+    new StreamableHTTPClientTransport(new URL("/api/mcp", baseURL), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+  );
+  const search = await assistant.callTool({ name: "hospitals_search", arguments: { city: "lyon", specialty: "cardiologie", limit: 1 } });
+  const [hospital] = (search.structuredContent as { hospitals: { id: string; name: string }[] }).hospitals;
+  if (!hospital) throw new Error("no hospital in Lyon");
+  const startsAt = new Date(Date.now() + 10 * 24 * 60 * 60 * 1000);
+  startsAt.setUTCHours(9, 0, 0, 0);
+  const created = await assistant.callTool({
+    name: "bookings_create",
+    arguments: { hospital_id: hospital.id, specialty: "cardiologie", starts_at: startsAt.toISOString(), note: NOTE },
+  });
+  expect(created.isError).toBeFalsy();
+  const failed = await assistant.callTool({ name: "hospitals_get", arguments: { hospital_id: "no-such-hospital" } });
+  expect(failed.isError).toBe(true);
+  await assistant.close();
+
+  // The token's name in the list leads to its page.
+  await page.getByRole("link", { name: "Trail assistant" }).click();
+  await expect(page).toHaveURL(/\/dashboard\/tokens\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { name: "Trail assistant", level: 1 })).toBeVisible();
+  const activity = page.getByRole("region", { name: "Activity" });
+  // Written within a flush interval; Refresh re-reads.
+  await expect(async () => {
+    await activity.getByRole("button", { name: "Refresh" }).click();
+    await expect(activity.getByRole("row").filter({ hasText: "bookings_create" })).toHaveCount(1, { timeout: 1000 });
+  }).toPass({ timeout: 10_000 });
+  const booking = activity.getByRole("row").filter({ hasText: "bookings_create" });
+  await expect(booking).toContainText(hospital.name);
+  await expect(booking).toContainText("Cardiologie");
+  await expect(booking).toContainText("OK");
+  await expect(booking).toContainText(/just now|minute/);
+  await expect(activity.getByRole("row").filter({ hasText: "hospitals_search" })).toContainText("city lyon, specialty cardiologie");
+  await expect(page.getByText(NOTE)).toHaveCount(0);
+  await expect(page.getByRole("img", { name: /Calls with “Trail assistant”: \d+ calls in 30 days/ })).toBeVisible();
+
+  // Filters: only the failed call.
+  await activity.getByLabel("Outcome").selectOption("tool_error");
+  await expect(activity.getByRole("row")).toHaveCount(2);
+  await expect(activity.getByRole("row").nth(1)).toContainText("hospitals_get");
+  await activity.getByLabel("Outcome").selectOption("");
+  await activity.getByLabel("Tool").selectOption("initialize");
+  await expect(activity.getByRole("row").nth(1)).toContainText("initialize");
+
+  // Description and the whole trail across tokens.
+  await page.getByLabel("Description").fill("The e2e assistant");
+  await page.getByRole("button", { name: "Save description" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+
+  await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Activity" }).click();
+  await expect(page.getByRole("heading", { name: "Activity", level: 1 })).toBeVisible();
+  const all = page.getByRole("region", { name: "Activity" });
+  await expect(all.getByRole("row").filter({ hasText: "bookings_create" })).toContainText("Trail assistant");
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
+  const csv = readFileSync((await download.path()) ?? "", "utf8");
+  const lines = csv.trim().split("\r\n");
+  expect(lines[0]).toBe("time_utc,token,token_id,tool,outcome,duration_ms,client_ip,user_agent,summary");
+  expect(lines.some((line) => line.includes("bookings_create") && line.includes(hospital.name) && line.includes(",ok,"))).toBe(true);
+  expect(lines.some((line) => line.includes("hospitals_get") && line.includes(",tool_error,"))).toBe(true);
+  expect(csv).not.toContain("cardiology letter");
+
+  // Regenerate: a new secret shown once, the old one refused.
+  await page.goto("/dashboard/tokens");
+  await page.getByRole("link", { name: "Trail assistant" }).click();
+  await page.getByRole("button", { name: "Regenerate", exact: true }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Regenerate token" }).click();
+  const fresh = (await page.getByLabel("New token").textContent()) ?? "";
+  expect(fresh).toMatch(/^mcp_/);
+  expect(fresh).not.toBe(token);
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByRole("heading", { name: "Trail assistant", level: 1 })).toBeVisible();
+  await expect(page.getByLabel("Description")).toHaveValue("The e2e assistant");
+  const refused = await fetch(new URL("/api/mcp", baseURL), {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+  });
+  expect(refused.status).toBe(401);
+});
+
+test("another person's token page is not found", async ({ page }) => {
+  await signUp(page);
+  const response = await page.goto("/dashboard/tokens/00000000-0000-4000-8000-000000000000");
+  expect(response?.status()).toBe(404);
+});

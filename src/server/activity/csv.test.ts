@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { activityCsvRow, csvRow, exportPeriodSchema } from "./csv";
+
+describe("activity CSV", () => {
+  it("quotes commas, quotes and line breaks, and leaves plain fields bare", () => {
+    expect(csvRow(["a", 1, null, 'say "hi", twice', "two\nlines"])).toBe('a,1,,"say ""hi"", twice","two\nlines"\r\n');
+  });
+
+  it("defuses cells a spreadsheet would run as a formula", () => {
+    expect(csvRow(["=HYPERLINK(\"http://evil\")", "+1", "-2", "@SUM(A1)"])).toBe(`"'=HYPERLINK(""http://evil"")",'+1,'-2,'@SUM(A1)\r\n`);
+  });
+
+  it("writes one call as a row, time in UTC ISO 8601", () => {
+    const line = activityCsvRow({
+      id: 1,
+      at: new Date("2026-11-20T10:00:00.000Z"),
+      tokenId: "t-1",
+      tokenName: "Claude, laptop",
+      tool: "bookings_create",
+      outcome: "ok",
+      durationMs: 12,
+      clientIp: "203.0.113.7",
+      userAgent: null,
+      summary: "Hôpital Test, Cardiologie",
+    });
+    expect(line).toBe('2026-11-20T10:00:00.000Z,"Claude, laptop",t-1,bookings_create,ok,12,203.0.113.7,,"Hôpital Test, Cardiologie"\r\n');
+  });
+
+  it("reads a period of whole UTC days, both included, and refuses reversed or overlong ones", () => {
+    expect(exportPeriodSchema.parse({ from: "2026-11-01", to: "2026-11-01" })).toEqual({
+      from: new Date("2026-11-01T00:00:00Z"),
+      to: new Date("2026-11-02T00:00:00Z"),
+    });
+    expect(exportPeriodSchema.safeParse({ from: "2026-11-02", to: "2026-11-01" }).success).toBe(false);
+    expect(exportPeriodSchema.safeParse({ from: "2020-01-01", to: "2026-11-01" }).success).toBe(false);
+    expect(exportPeriodSchema.safeParse({ from: "yesterday", to: "2026-11-01" }).success).toBe(false);
+    expect(exportPeriodSchema.safeParse({ from: null, to: null }).success).toBe(false);
+  });
+});

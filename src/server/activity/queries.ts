@@ -1,0 +1,177 @@
+import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import type { Database } from "~/server/db/client";
+import { apiTokens, mcpActivity } from "~/server/db/schema";
+import { ACTIVITY_PAGE_SIZE, type ActivityCursor, type ActivityOutcome } from "./schemas";
+
+// Reading the trail. Every query takes an ActivityOwner: always a user, optionally narrowed to some of
+// their tokens (one token's page, or every token of one connected app), so the same functions serve the
+// token page, the activity page and an app page.
+
+export interface ActivityOwner {
+  userId: string;
+  /** Only these tokens (all of them the user's); omitted = every token of the user. */
+  tokenIds?: string[];
+}
+
+export interface ActivityEntry {
+  id: number;
+  at: Date;
+  tokenId: string;
+  tokenName: string;
+  tool: string;
+  outcome: ActivityOutcome;
+  durationMs: number;
+  clientIp: string | null;
+  userAgent: string | null;
+  summary: string | null;
+}
+
+export interface ActivityPage {
+  entries: ActivityEntry[];
+  /** Pass back as `cursor` for the next (older) page; null when this is the last. */
+  nextCursor: ActivityCursor | null;
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const entryColumns = {
+  id: mcpActivity.id,
+  at: mcpActivity.at,
+  tokenId: mcpActivity.tokenId,
+  tokenName: apiTokens.name,
+  tool: mcpActivity.tool,
+  outcome: mcpActivity.outcome,
+  durationMs: mcpActivity.durationMs,
+  clientIp: mcpActivity.clientIp,
+  userAgent: mcpActivity.userAgent,
+  summary: mcpActivity.summary,
+};
+
+/** The where clause of an owner, or null when it cannot match anything (bad ids, an empty token list). */
+function ownerCondition(owner: ActivityOwner): SQL | null {
+  if (!UUID_PATTERN.test(owner.userId)) return null;
+  const byUser = eq(mcpActivity.userId, owner.userId);
+  if (owner.tokenIds === undefined) return byUser;
+  const tokenIds = owner.tokenIds.filter((id) => UUID_PATTERN.test(id));
+  if (tokenIds.length === 0) return null;
+  // One token: the (token_id, at) index answers the page alone.
+  const byToken = tokenIds.length === 1 ? eq(mcpActivity.tokenId, tokenIds[0] ?? "") : inArray(mcpActivity.tokenId, tokenIds);
+  return and(byUser, byToken) ?? null;
+}
+
+/** Calls newest first, `limit` at a time, optionally of one outcome and one tool. */
+export async function listActivity(
+  db: Database,
+  owner: ActivityOwner,
+  options: { outcome?: ActivityOutcome; tool?: string; cursor?: ActivityCursor; limit?: number } = {},
+): Promise<ActivityPage> {
+  const condition = ownerCondition(owner);
+  if (!condition) return { entries: [], nextCursor: null };
+  const limit = options.limit ?? ACTIVITY_PAGE_SIZE;
+  const { cursor } = options;
+  const rows = await db
+    .select(entryColumns)
+    .from(mcpActivity)
+    .innerJoin(apiTokens, eq(apiTokens.id, mcpActivity.tokenId))
+    .where(
+      and(
+        condition,
+        options.outcome ? eq(mcpActivity.outcome, options.outcome) : undefined,
+        options.tool ? eq(mcpActivity.tool, options.tool) : undefined,
+        // Keyset pagination: stable while new calls arrive, and as fast on page 1 000 as on page 1.
+        // A row comparison, which the (…, at, id) index can seek to.
+        cursor ? sql`(${mcpActivity.at}, ${mcpActivity.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::bigint)` : undefined,
+      ),
+    )
+    .orderBy(desc(mcpActivity.at), desc(mcpActivity.id))
+    .limit(limit + 1);
+  const entries = rows.slice(0, limit);
+  const last = entries.at(-1);
+  return { entries, nextCursor: rows.length > limit && last ? { at: last.at, id: last.id } : null };
+}
+
+export interface DailyCount {
+  /** The UTC day, YYYY-MM-DD. */
+  day: string;
+  calls: number;
+}
+
+/** Calls per UTC day over the last `days` days (today included), oldest first, days without calls as 0. */
+export async function dailyActivity(db: Database, owner: ActivityOwner, days = 30): Promise<DailyCount[]> {
+  const condition = ownerCondition(owner);
+  const counts = new Map<string, number>();
+  if (condition) {
+    const day = sql<string>`to_char(${mcpActivity.at} at time zone 'UTC', 'YYYY-MM-DD')`;
+    const rows = await db
+      .select({ day, calls: sql<number>`count(*)::int` })
+      .from(mcpActivity)
+      .where(and(condition, gte(mcpActivity.at, sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' - make_interval(days => ${days - 1})`)))
+      .groupBy(day);
+    for (const row of rows) counts.set(row.day, Number(row.calls));
+  }
+  const today = new Date();
+  return Array.from({ length: days }, (_, index) => {
+    const date = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (days - 1 - index)));
+    const key = date.toISOString().slice(0, 10);
+    return { day: key, calls: counts.get(key) ?? 0 };
+  });
+}
+
+/**
+ * Every call in [from, to), oldest first, in pages of `pageSize`, for the CSV export: a large period is
+ * streamed page by page instead of being held in memory.
+ */
+export async function* exportActivity(
+  db: Database,
+  owner: ActivityOwner,
+  period: { from: Date; to: Date },
+  pageSize = 2000,
+): AsyncGenerator<ActivityEntry[]> {
+  const condition = ownerCondition(owner);
+  if (!condition) return;
+  let after: ActivityCursor | null = null;
+  for (;;) {
+    const rows: ActivityEntry[] = await db
+      .select(entryColumns)
+      .from(mcpActivity)
+      .innerJoin(apiTokens, eq(apiTokens.id, mcpActivity.tokenId))
+      .where(
+        and(
+          condition,
+          gte(mcpActivity.at, period.from),
+          lt(mcpActivity.at, period.to),
+          after ? sql`(${mcpActivity.at}, ${mcpActivity.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::bigint)` : undefined,
+        ),
+      )
+      .orderBy(mcpActivity.at, mcpActivity.id)
+      .limit(pageSize);
+    if (rows.length > 0) yield rows;
+    const last = rows.at(-1);
+    if (rows.length < pageSize || !last) return;
+    after = { at: last.at, id: last.id };
+  }
+}
+
+/**
+ * Deletes up to `batchSize` calls older than `retentionDays`, oldest ids first; returns how many. Safe
+ * with several instances at once: each batch locks its rows and skips rows another instance holds.
+ * Ids grow with time, so walking the primary key finds the old rows first without a scan of the table.
+ */
+export async function purgeActivityBatch(db: Database, retentionDays: number, batchSize: number): Promise<number> {
+  const deleted = await db.execute(sql`
+    delete from ${mcpActivity} where ${mcpActivity.id} in (
+      select ${mcpActivity.id} from ${mcpActivity}
+      where ${mcpActivity.at} < now() - make_interval(days => ${retentionDays})
+      order by ${mcpActivity.id}
+      limit ${batchSize}
+      for update skip locked
+    ) returning 1`);
+  return rowCount(deleted);
+}
+
+function rowCount(result: unknown): number {
+  // postgres-js returns the rows as an array; PGlite returns { rows }.
+  if (Array.isArray(result)) return result.length;
+  const rows = (result as { rows?: unknown[] }).rows;
+  return rows?.length ?? 0;
+}

@@ -1,0 +1,142 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "~/server/db/client";
+import { withDatabaseDeadline } from "~/server/db/deadline";
+import { describeError } from "~/server/describe-error";
+import { mcpActivity } from "~/server/db/schema";
+import type { ActivityOutcome } from "./schemas";
+
+/** One MCP call as the trail stores it. Never the call's arguments. */
+export interface ActivityRecord {
+  at: Date;
+  userId: string;
+  tokenId: string;
+  tool: string;
+  outcome: ActivityOutcome;
+  durationMs: number;
+  clientIp: string | null;
+  userAgent: string | null;
+  summary: string | null;
+}
+
+export interface ActivityRecorderOptions {
+  /** A batch is written at least this often while calls arrive. */
+  flushIntervalMs?: number;
+  /** A batch is written at once when this many calls are waiting; also the most rows per INSERT. */
+  maxBatchRows?: number;
+  /** Past this many waiting calls (the database is slow or gone), new ones are dropped and counted. */
+  maxBufferedRows?: number;
+  /** Writes one batch; the default inserts into mcp_activity within the database deadline. */
+  write?: (db: Database, rows: ActivityRecord[]) => Promise<void>;
+}
+
+export const ACTIVITY_FLUSH_INTERVAL_MS = 250;
+const MAX_BATCH_ROWS = 500;
+const MAX_BUFFERED_ROWS = 20_000;
+
+/**
+ * One INSERT for the whole batch, its rows sent as a single JSON parameter: building a multi-row VALUES
+ * list through the query builder costs more CPU per row than the MCP call it records.
+ */
+async function insertActivity(db: Database, rows: ActivityRecord[]): Promise<void> {
+  const json = JSON.stringify(
+    rows.map((row) => ({
+      at: row.at.toISOString(),
+      user_id: row.userId,
+      token_id: row.tokenId,
+      tool: row.tool,
+      outcome: row.outcome,
+      duration_ms: row.durationMs,
+      client_ip: row.clientIp,
+      user_agent: row.userAgent,
+      summary: row.summary,
+    })),
+  );
+  await withDatabaseDeadline(
+    db.execute(sql`
+      insert into ${mcpActivity} (at, user_id, token_id, tool, outcome, duration_ms, client_ip, user_agent, summary)
+      select at, user_id, token_id, tool, outcome::mcp_activity_outcome, duration_ms, client_ip, user_agent, summary
+      from json_to_recordset(${json}::json) as r(at timestamptz, user_id uuid, token_id uuid, tool text, outcome text,
+        duration_ms integer, client_ip text, user_agent text, summary text)`),
+  );
+}
+
+/**
+ * The trail's writer. record() only pushes onto an in-process buffer, so an MCP answer never waits on the
+ * trail; a timer (or a full batch) writes the buffer in one INSERT. A failed write drops that batch (logged
+ * with its size, never its content): a database that stops loses at most what one flush interval held,
+ * and calls keep being answered. Rows wait per database, so tests and the benchmark can use their own.
+ */
+export class ActivityRecorder {
+  /** Off: record() does nothing (the benchmark compares both). */
+  enabled = true;
+  private buffered: { db: Database; row: ActivityRecord }[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private dropped = 0;
+  private readonly flushIntervalMs: number;
+  private readonly maxBatchRows: number;
+  private readonly maxBufferedRows: number;
+  private readonly write: (db: Database, rows: ActivityRecord[]) => Promise<void>;
+
+  constructor(options: ActivityRecorderOptions = {}) {
+    this.flushIntervalMs = options.flushIntervalMs ?? ACTIVITY_FLUSH_INTERVAL_MS;
+    this.maxBatchRows = options.maxBatchRows ?? MAX_BATCH_ROWS;
+    this.maxBufferedRows = options.maxBufferedRows ?? MAX_BUFFERED_ROWS;
+    this.write = options.write ?? insertActivity;
+  }
+
+  record(db: Database, row: ActivityRecord): void {
+    if (!this.enabled) return;
+    if (this.buffered.length >= this.maxBufferedRows) {
+      this.dropped++;
+      return;
+    }
+    this.buffered.push({ db, row });
+    if (this.buffered.length >= this.maxBatchRows) {
+      void this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.flushIntervalMs);
+      // A pending flush must not keep a process (a test, a script) alive; shutdown flushes explicitly.
+      this.timer.unref?.();
+    }
+  }
+
+  /** Calls recorded but not yet written. */
+  get pendingCount(): number {
+    return this.buffered.length;
+  }
+
+  /** Writes everything recorded so far. Never rejects; resolves once those rows are written or dropped. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const taken = this.buffered;
+    this.buffered = [];
+    // One flush at a time, in order: a slow database gets one INSERT at a time from us, not a pile.
+    this.flushing = this.flushing.then(() => this.writeAll(taken));
+    return this.flushing;
+  }
+
+  private async writeAll(taken: { db: Database; row: ActivityRecord }[]): Promise<void> {
+    if (this.dropped > 0) {
+      console.error(`Activity trail: ${this.dropped} calls were not recorded because the database fell behind.`);
+      this.dropped = 0;
+    }
+    const byDatabase = new Map<Database, ActivityRecord[]>();
+    for (const { db, row } of taken) {
+      const rows = byDatabase.get(db);
+      if (rows) rows.push(row);
+      else byDatabase.set(db, [row]);
+    }
+    for (const [db, rows] of byDatabase) {
+      for (let start = 0; start < rows.length; start += this.maxBatchRows) {
+        const batch = rows.slice(start, start + this.maxBatchRows);
+        try {
+          await this.write(db, batch);
+        } catch (error) {
+          console.error(`Activity trail: could not record ${batch.length} calls: ${describeError(error)}`);
+        }
+      }
+    }
+  }
+}

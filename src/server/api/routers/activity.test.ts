@@ -1,0 +1,103 @@
+import { TRPCError } from "@trpc/server";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCaller } from "~/server/api/root";
+import { createInnerTRPCContext } from "~/server/api/trpc";
+import type { SessionUser } from "~/server/auth/session";
+import type { Database } from "~/server/db/client";
+import { apiTokens, mcpActivity, users } from "~/server/db/schema";
+import { settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service";
+import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+
+let userCount = 0;
+
+async function createUser(db: Database): Promise<SessionUser> {
+  userCount += 1;
+  const [user] = await db
+    .insert(users)
+    .values({ email: `activity${userCount}-${Date.now()}@example.com`, firstname: "Grace", surname: `Trail${userCount}`, passwordHash: "not-a-real-hash" })
+    .returning({ id: users.id, email: users.email, firstname: users.firstname, surname: users.surname });
+  if (!user) throw new Error("no user inserted");
+  return user;
+}
+
+async function expectCode(promise: Promise<unknown>, code: TRPCError["code"]): Promise<void> {
+  const error = await promise.then(
+    () => new Error("expected the call to fail"),
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(TRPCError);
+  expect((error as TRPCError).code).toBe(code);
+}
+
+describe.each(engines)("activity and token page procedures on %s", (engine) => {
+  let testDb: TestDatabase;
+  let db: Database;
+  beforeAll(async () => {
+    testDb = await createTestDatabase(engine);
+    db = testDb.db;
+  });
+  afterAll(async () => {
+    await settleLastUsedWrites();
+    await testDb?.close();
+  });
+
+  function callerFor(user: SessionUser) {
+    return createCaller(
+      createInnerTRPCContext({ db, user, session: { id: `session-of-${user.id}`, userId: user.id, expiresAt: new Date(Date.now() + 60_000) } }),
+    );
+  }
+
+  it("shows a person their own token's activity and chart, and NOT_FOUND for another person's token", async () => {
+    const owner = await createUser(db);
+    const stranger = await createUser(db);
+    const token = await callerFor(owner).tokens.generate({ name: "Laptop", scopes: ["read:data"], expiresInDays: 30 });
+    await db.insert(mcpActivity).values({ at: new Date(), userId: owner.id, tokenId: token.id, tool: "whoami", outcome: "ok", durationMs: 3 });
+
+    const page = await callerFor(owner).activity.list({ tokenId: token.id });
+    expect(page.entries).toMatchObject([{ tool: "whoami", outcome: "ok", tokenName: "Laptop" }]);
+    const days = await callerFor(owner).activity.daily({ tokenId: token.id });
+    expect(days).toHaveLength(30);
+    expect(days.at(-1)?.calls).toBe(1);
+    expect((await callerFor(owner).activity.list({})).entries).toHaveLength(1);
+
+    await expectCode(callerFor(stranger).activity.list({ tokenId: token.id }), "NOT_FOUND");
+    await expectCode(callerFor(stranger).activity.daily({ tokenId: token.id }), "NOT_FOUND");
+    await expectCode(callerFor(stranger).tokens.get({ id: token.id }), "NOT_FOUND");
+    await expectCode(callerFor(stranger).tokens.regenerate({ id: token.id }), "NOT_FOUND");
+    await expectCode(callerFor(stranger).tokens.setDescription({ id: token.id, description: "mine now" }), "NOT_FOUND");
+    expect((await callerFor(stranger).activity.list({})).entries).toEqual([]);
+  });
+
+  it("saves and clears a description", async () => {
+    const owner = await createUser(db);
+    const token = await callerFor(owner).tokens.generate({ name: "Desk", scopes: ["read:data"], expiresInDays: 7 });
+    expect((await callerFor(owner).tokens.get({ id: token.id })).description).toBeNull();
+    expect((await callerFor(owner).tokens.setDescription({ id: token.id, description: "  Claude Desktop at home " })).description).toBe("Claude Desktop at home");
+    expect((await callerFor(owner).tokens.setDescription({ id: token.id, description: "" })).description).toBeNull();
+    await expectCode(callerFor(owner).tokens.setDescription({ id: token.id, description: "x".repeat(501) }), "BAD_REQUEST");
+  });
+
+  it("regenerates: a new secret with the same name, scopes and lifetime; the old one revoked at once", async () => {
+    const owner = await createUser(db);
+    const caller = callerFor(owner);
+    const old = await caller.tokens.generate({ name: "Cursor", scopes: ["read:data", "write:bookings"], expiresInDays: 60 });
+    await caller.tokens.setDescription({ id: old.id, description: "work laptop" });
+    const fresh = await caller.tokens.regenerate({ id: old.id });
+    expect(fresh.token).toMatch(/^mcp_/);
+    expect(fresh.token).not.toBe(old.token);
+    expect(fresh).toMatchObject({ name: "Cursor", scopes: ["read:data", "write:bookings"] });
+    expect(fresh.expiresAt && fresh.expiresAt.getTime() - fresh.createdAt.getTime()).toBe(60 * 24 * 60 * 60 * 1000);
+    const details = await caller.tokens.get({ id: fresh.id });
+    expect(details).toMatchObject({ description: "work laptop", expiresInDays: 60, status: "active" });
+    expect((await caller.tokens.get({ id: old.id })).status).toBe("revoked");
+    expect((await verifyBearerToken(db, `Bearer ${old.token}`)).ok).toBe(false);
+    expect((await verifyBearerToken(db, `Bearer ${fresh.token}`)).ok).toBe(true);
+    // The old row stays, for the trail.
+    expect(await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.id, old.id))).toHaveLength(1);
+    // A revoked token cannot be regenerated; a never-expiring one stays never-expiring.
+    await expectCode(caller.tokens.regenerate({ id: old.id }), "BAD_REQUEST");
+    const forever = await caller.tokens.generate({ name: "Forever", scopes: ["read:data"], expiresInDays: null });
+    expect((await caller.tokens.regenerate({ id: forever.id })).expiresAt).toBeNull();
+  });
+});

@@ -1,0 +1,225 @@
+import { randomUUID } from "node:crypto";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { purgeOldActivity } from "~/server/activity/retention";
+import { listActivity } from "~/server/activity/queries";
+import type { Database } from "~/server/db/client";
+import { apiTokens, mcpActivity, users } from "~/server/db/schema";
+import type { TokenScope } from "~/server/tokens/scopes";
+import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { activityRecorder, authRefusalCounts, countAuthRefusal, recordRateLimitedMcpCall } from "./activity";
+import { serveMcpRequest } from "./http";
+import { futureSlot } from "./test-client";
+
+// The trail as /api/mcp fills it: the real handler in process (serveMcpRequest, given a verified
+// AuthInfo), the real recorder, a real database.
+
+const SECRET_NOTE = "Private note: insulin 14 units, HbA1c 9.1";
+
+async function insertPerson(db: Database): Promise<{ userId: string; email: string }> {
+  const email = `${randomUUID()}@example.test`;
+  const [user] = await db.insert(users).values({ email, firstname: "Ada", surname: "Lovelace", passwordHash: "not-a-real-hash" }).returning({ id: users.id });
+  if (!user) throw new Error("no user");
+  return { userId: user.id, email };
+}
+
+async function authFor(db: Database, person: { userId: string; email: string }, scopes: TokenScope[]): Promise<AuthInfo> {
+  const [token] = await db
+    .insert(apiTokens)
+    .values({ userId: person.userId, name: "Trail test", tokenHash: randomUUID(), tokenPrefix: "mcp_test0000", scopes })
+    .returning({ id: apiTokens.id });
+  if (!token) throw new Error("no token");
+  return {
+    token: "mcp_not_a_real_token",
+    clientId: token.id,
+    scopes,
+    extra: { userId: person.userId, email: person.email, firstname: "Ada", surname: "Lovelace", tokenId: token.id, tokenName: "Trail test" },
+  };
+}
+
+function mcpRequest(body: unknown): Request {
+  return new Request("http://127.0.0.1:3000/api/mcp", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "user-agent": "claude-code/2.0 (trail test)",
+      "x-forwarded-for": "203.0.113.9",
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+let nextId = 1;
+function toolCall(name: string, args: Record<string, unknown> = {}) {
+  return { jsonrpc: "2.0", id: nextId++, method: "tools/call", params: { name, arguments: args } };
+}
+
+describe.each(engines)("MCP activity trail on %s", (engine) => {
+  let test: TestDatabase;
+  let db: Database;
+  let full: AuthInfo;
+  let readOnly: AuthInfo;
+
+  beforeAll(async () => {
+    test = await createTestDatabase(engine);
+    db = test.db;
+    const person = await insertPerson(db);
+    full = await authFor(db, person, ["read:data", "write:bookings"]);
+    readOnly = await authFor(db, person, ["read:data"]);
+  });
+  afterAll(async () => {
+    await activityRecorder.flush();
+    await test?.close();
+  });
+
+  async function call(auth: AuthInfo, body: unknown) {
+    const response = await serveMcpRequest(mcpRequest(body), auth, db, body);
+    const text = await response.text();
+    return { status: response.status, text };
+  }
+
+  async function rowsOf(auth: AuthInfo) {
+    await activityRecorder.flush();
+    const tokenId = String(auth.clientId);
+    return db.select().from(mcpActivity).where(eq(mcpActivity.tokenId, tokenId)).orderBy(mcpActivity.id);
+  }
+
+  it("records a successful tool call once, with who, what, when, how long and from where", async () => {
+    const before = new Date();
+    await call(full, toolCall("whoami"));
+    const [row, ...rest] = await rowsOf(full);
+    expect(rest).toEqual([]);
+    expect(row).toMatchObject({
+      tokenId: full.clientId,
+      userId: (full.extra as { userId: string }).userId,
+      tool: "whoami",
+      outcome: "ok",
+      clientIp: "203.0.113.9",
+      userAgent: "claude-code/2.0 (trail test)",
+      summary: null,
+    });
+    expect(row?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(row?.at.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
+  });
+
+  it("records each outcome: ok with a summary, tool error, scope refusal, server error, rate limited", async () => {
+    const before = (await rowsOf(readOnly)).length;
+    await call(readOnly, toolCall("hospitals_search", { city: "paris", specialty: "cardiologie", limit: 2 }));
+    await call(readOnly, toolCall("hospitals_get", { hospital_id: "no-such-hospital" }));
+    await call(readOnly, toolCall("bookings_create", { hospital_id: "x", specialty: "y", starts_at: futureSlot(3) }));
+    // A broken query (not a refusal the caller can fix) is a server error.
+    await db.execute(sql`alter table bookings rename to bookings_elsewhere`);
+    try {
+      await call(readOnly, toolCall("bookings_list"));
+    } finally {
+      await db.execute(sql`alter table bookings_elsewhere rename to bookings`);
+    }
+    const limited = toolCall("hospitals_get", { hospital_id: "paris-pitie-salpetriere" });
+    recordRateLimitedMcpCall(mcpRequest(limited), readOnly, db, limited);
+
+    const rows = (await rowsOf(readOnly)).slice(before);
+    expect(rows.map((row) => [row.tool, row.outcome])).toEqual([
+      ["hospitals_search", "ok"],
+      ["hospitals_get", "tool_error"],
+      ["bookings_create", "scope_refused"],
+      ["bookings_list", "server_error"],
+      ["hospitals_get", "rate_limited"],
+    ]);
+    expect(rows[0]?.summary).toMatch(/^city paris, specialty cardiologie: 2 found$/);
+    expect(rows[1]?.summary).toBe("no-such-hospital");
+  });
+
+  it("records methods and unknown tools too, each call of a batch once, and no notification", async () => {
+    const before = (await rowsOf(readOnly)).length;
+    const initialize = {
+      jsonrpc: "2.0",
+      id: "init-1",
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "test", version: "1" } },
+    };
+    await call(readOnly, initialize);
+    await call(readOnly, { jsonrpc: "2.0", method: "notifications/initialized" });
+    await call(readOnly, { jsonrpc: "2.0", id: nextId++, method: "tools/list" });
+    await call(readOnly, toolCall("no_such_tool"));
+    await call(readOnly, [toolCall("whoami"), toolCall("hospitals_get", { hospital_id: "paris-pitie-salpetriere" })]);
+    const rows = (await rowsOf(readOnly)).slice(before);
+    expect(rows.map((row) => [row.tool, row.outcome])).toEqual([
+      ["initialize", "ok"],
+      ["tools/list", "ok"],
+      ["no_such_tool", "tool_error"],
+      ["whoami", "ok"],
+      ["hospitals_get", "ok"],
+    ]);
+    expect(rows.at(-1)?.summary).toMatch(/Pitié/);
+  });
+
+  it("keeps the hospital and specialty of a booking, never its note", async () => {
+    const search = await call(full, toolCall("hospitals_search", { city: "lyon", specialty: "cardiologie", limit: 1 }));
+    const hospital = (JSON.parse(search.text) as { result: { structuredContent: { hospitals: { id: string; name: string }[] } } }).result
+      .structuredContent.hospitals[0];
+    if (!hospital) throw new Error("no hospital in Lyon");
+    const created = await call(full, toolCall("bookings_create", { hospital_id: hospital.id, specialty: "cardiologie", starts_at: futureSlot(5), note: SECRET_NOTE }));
+    expect(created.text).toContain(SECRET_NOTE);
+    // A failing booking with the note too: the failure summary must not carry it either.
+    await call(full, toolCall("bookings_create", { hospital_id: hospital.id, specialty: "cardiologie", starts_at: "2001-01-01T10:00:00Z", note: SECRET_NOTE }));
+
+    const rows = await rowsOf(full);
+    const booking = rows.filter((row) => row.tool === "bookings_create");
+    expect(booking.map((row) => row.outcome)).toEqual(["ok", "tool_error"]);
+    expect(booking[0]?.summary).toContain(hospital.name);
+    expect(booking[0]?.summary).toContain("Cardiologie");
+    const everything = await db.execute(sql`select coalesce(string_agg(row_to_json(a)::text, ' '), '') as dump from mcp_activity a`);
+    const dump = JSON.stringify(everything);
+    expect(dump).not.toContain("insulin");
+    expect(dump).not.toContain("HbA1c");
+  });
+
+  it("lists a token's calls newest first, filtered and paginated, and only the owner's", async () => {
+    const owner = { userId: String((readOnly.extra as { userId: string }).userId), tokenIds: [String(readOnly.clientId)] };
+    const first = await listActivity(db, owner, { limit: 2 });
+    expect(first.entries).toHaveLength(2);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await listActivity(db, owner, { limit: 2, cursor: first.nextCursor ?? undefined });
+    expect(second.entries[0]?.id).toBeLessThan(first.entries[1]?.id ?? 0);
+    const all = await listActivity(db, owner, { limit: 100 });
+    const times = all.entries.map((entry) => entry.at.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const refused = await listActivity(db, owner, { outcome: "scope_refused" });
+    expect(refused.entries.map((entry) => entry.tool)).toEqual(["bookings_create"]);
+    const byTool = await listActivity(db, owner, { tool: "whoami" });
+    expect(byTool.entries.every((entry) => entry.tool === "whoami")).toBe(true);
+    const stranger = await insertPerson(db);
+    expect((await listActivity(db, { userId: stranger.userId, tokenIds: owner.tokenIds })).entries).toEqual([]);
+  });
+
+  it("purges only calls older than the retention, in bounded batches", async () => {
+    const person = await insertPerson(db);
+    const auth = await authFor(db, person, ["read:data"]);
+    const base = { userId: person.userId, tokenId: String(auth.clientId), tool: "whoami", outcome: "ok" as const, durationMs: 1 };
+    const day = 24 * 60 * 60 * 1000;
+    await db.insert(mcpActivity).values([
+      ...Array.from({ length: 5 }, () => ({ ...base, at: new Date(Date.now() - 91 * day) })),
+      { ...base, at: new Date(Date.now() - 89 * day) },
+      { ...base, at: new Date() },
+    ]);
+    const countLeft = async () => (await db.select({ id: mcpActivity.id }).from(mcpActivity).where(eq(mcpActivity.tokenId, base.tokenId))).length;
+    // Two batches of two: bounded, so one old row is left for the next run.
+    expect(await purgeOldActivity(db, 90, { batchSize: 2, maxBatches: 2 })).toBe(4);
+    expect(await countLeft()).toBe(3);
+    expect(await purgeOldActivity(db, 90, { batchSize: 2, maxBatches: 2 })).toBe(1);
+    expect(await countLeft()).toBe(2);
+    expect(await purgeOldActivity(db, 90)).toBe(0);
+  });
+});
+
+describe("401 refusals", () => {
+  it("are counted per reason in memory, not stored", () => {
+    const before = authRefusalCounts().unknown ?? 0;
+    countAuthRefusal("unknown");
+    countAuthRefusal("unknown");
+    expect(authRefusalCounts().unknown).toBe(before + 2);
+    vi.clearAllTimers();
+  });
+});
