@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Database } from "~/server/db/client";
 import { lineOfText } from "~/server/text";
 import { users } from "~/server/db/schema";
-import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyAgainstDummyHash, verifyPassword } from "./password";
+import { hashPassword, passwordWeakness, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyAgainstDummyHash, verifyPassword } from "./password";
 import type { SessionUser } from "./session";
 
 // Emails are compared trimmed and lower-case; the unique index on users.email does the rest.
@@ -29,7 +29,11 @@ export const signUpInputSchema = z.object({
   password: z
     .string()
     .min(PASSWORD_MIN_LENGTH, { error: `Use at least ${PASSWORD_MIN_LENGTH} characters.` })
-    .max(PASSWORD_MAX_LENGTH, { error: `Use at most ${PASSWORD_MAX_LENGTH} characters.` }),
+    .max(PASSWORD_MAX_LENGTH, { error: `Use at most ${PASSWORD_MAX_LENGTH} characters.` })
+    .superRefine((password, ctx) => {
+      const weakness = passwordWeakness(password);
+      if (weakness) ctx.addIssue({ code: "custom", message: weakness });
+    }),
 });
 export type SignUpInput = z.infer<typeof signUpInputSchema>;
 

@@ -39,15 +39,14 @@ export async function consumeRateLimit(
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
 }
 
-/** Counts one attempt against every key; refused if any key is over its limit, with the longest wait. */
+/** Counts one attempt against every key under its own rule; refused if any is over, with the longest wait. */
 export async function consumeRateLimits(
   db: Database,
-  keys: string[],
-  rule: RateLimitRule,
+  limits: { key: string; rule: RateLimitRule }[],
   now: Date = new Date(),
 ): Promise<RateLimitResult> {
   let longestWait = 0;
-  for (const key of keys) {
+  for (const { key, rule } of limits) {
     const result = await consumeRateLimit(db, key, rule, now);
     if (!result.allowed) longestWait = Math.max(longestWait, result.retryAfterSeconds);
   }
@@ -61,14 +60,19 @@ export async function deleteExpiredRateLimits(db: Database, windowMs: number, no
     .where(sql`${authRateLimits.windowStartedAt} <= ${now.toISOString()}::timestamptz - ${`${windowMs} milliseconds`}::interval`);
 }
 
-/** Sign-in and sign-up attempts allowed per minute, per IP and per email (AUTH_RATE_LIMIT_PER_MINUTE). */
+/** Sign-in and sign-up attempts allowed per minute, per client and per (email, client) (AUTH_RATE_LIMIT_PER_MINUTE). */
 export function authAttemptRule(limit: number): RateLimitRule {
   return { limit, windowMs: 60_000 };
 }
 
+/** How many times the per-client limit one email may take per minute from all clients together. */
+export const EMAIL_CEILING_FACTOR = 10;
+
 /**
- * Counts a sign-in or sign-up attempt against the caller's IP and the email it names. Every attempt
- * counts, successful ones included: simpler, and ten a minute is far above what a person needs.
+ * Counts a sign-in or sign-up attempt. The tight limit is keyed on the client and on (email, client), so
+ * somebody guessing from elsewhere cannot lock the owner out; a per-email ceiling ten times higher still
+ * stops guessing spread over many addresses. An unknown client (no socket address) has no per-client key.
+ * Every attempt counts, successful ones included: simpler, and far above what a person needs.
  */
 export async function consumeAuthAttempt(
   db: Database,
@@ -76,7 +80,12 @@ export async function consumeAuthAttempt(
   rule: RateLimitRule,
   now: Date = new Date(),
 ): Promise<RateLimitResult> {
-  const keys = [`${attempt.kind}:ip:${attempt.ip}`, `${attempt.kind}:email:${attempt.email}`];
+  const { kind, ip, email } = attempt;
+  const limits = [
+    { key: `${kind}:email-ip:${email}|${ip}`, rule },
+    { key: `${kind}:email:${email}`, rule: { ...rule, limit: rule.limit * EMAIL_CEILING_FACTOR } },
+  ];
+  if (ip !== "unknown") limits.push({ key: `${kind}:ip:${ip}`, rule });
   // Stale counters are harmless (they restart at 1) but would pile up; sweep now and then, without making
   // this attempt wait for it or fail with it.
   if (Math.random() < 0.01) {
@@ -84,5 +93,5 @@ export async function consumeAuthAttempt(
       console.error(`Sweeping expired rate limits failed: ${describeError(error)}`);
     });
   }
-  return consumeRateLimits(db, keys, rule, now);
+  return consumeRateLimits(db, limits, now);
 }

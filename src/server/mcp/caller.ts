@@ -15,6 +15,8 @@ const authExtraSchema = z.object({
   surname: z.string(),
   tokenId: z.string(),
   tokenName: z.string(),
+  /** The stored expiry to the millisecond (AuthInfo.expiresAt is whole seconds); absent = never. */
+  tokenExpiresAt: z.iso.datetime().optional(),
 });
 
 /** Reads the AuthInfo that verifyBearerToken builds (DESIGN: Tokens, verification). */
@@ -26,7 +28,11 @@ export function callerFromAuthInfo(auth: AuthInfo): McpCaller {
       id: extra.tokenId,
       name: extra.tokenName,
       scopes: auth.scopes.filter(isTokenScope),
-      expiresAt: auth.expiresAt === undefined ? null : new Date(auth.expiresAt * 1000),
+      expiresAt: extra.tokenExpiresAt
+        ? new Date(extra.tokenExpiresAt)
+        : auth.expiresAt === undefined
+          ? null
+          : new Date(auth.expiresAt * 1000),
     },
   };
 }

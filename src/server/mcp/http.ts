@@ -2,12 +2,13 @@ import "server-only";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { env } from "~/env";
-import { getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
+import { getAuthDb, getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
 import { TOKEN_SCOPES } from "~/server/tokens/scopes";
 import { verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
 import { createMcpServer } from "./create-server";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
+import { McpCallLimiter } from "./call-limits";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 
 export const MCP_PATH = "/api/mcp";
@@ -38,6 +39,14 @@ export function protectedResourceMetadata() {
  * an unauthenticated request never builds a server or parses JSON-RPC.
  */
 export async function handleMcpRequest(request: Request): Promise<Response> {
+  const response = await answerMcpRequest(request);
+  // A tool result may carry personal data: no cache may keep it.
+  response.headers.set("Cache-Control", "no-store");
+  response.headers.set("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
+async function answerMcpRequest(request: Request): Promise<Response> {
   // DNS rebinding: a page on another site must not drive a client's local or internal endpoint (MCP
   // transport spec, "Security Warning"). Non-browser clients send no Origin.
   const origin = request.headers.get("origin");
@@ -65,6 +74,18 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     return jsonRpcError(401, -32001, verification.description, { "WWW-Authenticate": challenge });
   }
 
+  const admission = callLimiter().admit(verification.authInfo.clientId, callerUserId(verification.authInfo));
+  if (!admission.ok) {
+    return jsonRpcError(429, -32000, admission.message, { "Retry-After": String(admission.retryAfterSeconds) });
+  }
+  try {
+    return await serveAuthenticated(request, verification.authInfo, db);
+  } finally {
+    admission.release();
+  }
+}
+
+async function serveAuthenticated(request: Request, authInfo: AuthInfo, db: Database): Promise<Response> {
   // Only an authenticated caller gets its body read (and held, up to the limit).
   let body: Awaited<ReturnType<typeof readBodyWithinLimit>>;
   try {
@@ -78,19 +99,39 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   if (message === NOT_JSON) {
     // Let the transport give its own answer (406, 415 or a -32700 parse error) from the raw body.
     const raw = new Request(request.url, { method: "POST", headers: request.headers, body: body.length > 0 ? body : null });
-    return serveMcpRequest(raw, verification.authInfo, db);
+    return serveMcpRequest(raw, authInfo, db);
   }
-  // JSON-RPC 2.0 §6: an empty batch is an Invalid Request (the transport would accept it with a 202).
-  if (Array.isArray(message) && message.length === 0) {
-    return jsonRpcError(400, -32600, "Invalid Request: the batch is empty. Send a JSON-RPC request object.");
+  // One message per request: a batch would carry any number of tool calls past the per-call limits.
+  if (Array.isArray(message)) {
+    return jsonRpcError(
+      400,
+      -32600,
+      "JSON-RPC batches are not supported: MCP protocol version 2025-06-18 removed them. Send one JSON-RPC message per HTTP request.",
+    );
   }
   // Parsed once, here; the transport then leaves the already-read request stream alone.
-  return serveMcpRequest(request, verification.authInfo, db, message);
+  return serveMcpRequest(request, authInfo, db, message);
 }
 
+/** Verifies on the authentication pool; tools get the main one. */
 async function authenticate(request: Request): Promise<{ db: Database; verification: BearerVerification }> {
-  const db = await getDb();
-  return { db, verification: await verifyBearerToken(db, request.headers.get("authorization")) };
+  const [db, authDb] = await Promise.all([getDb(), getAuthDb()]);
+  return { db, verification: await verifyBearerToken(authDb, request.headers.get("authorization")) };
+}
+
+const globalForLimits = globalThis as unknown as { carestralMcpLimiter?: McpCallLimiter };
+
+function callLimiter(): McpCallLimiter {
+  globalForLimits.carestralMcpLimiter ??= new McpCallLimiter({
+    perMinute: env.MCP_RATE_LIMIT_PER_MINUTE,
+    concurrency: env.MCP_CONCURRENCY_PER_USER,
+  });
+  return globalForLimits.carestralMcpLimiter;
+}
+
+function callerUserId(authInfo: AuthInfo): string {
+  const userId = authInfo.extra?.userId;
+  return typeof userId === "string" ? userId : authInfo.clientId;
 }
 
 const NOT_JSON = Symbol("not JSON");

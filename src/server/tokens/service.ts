@@ -220,6 +220,7 @@ export async function verifyBearerToken(db: Database, authorization: string | nu
         surname: row.user.surname,
         tokenId: row.id,
         tokenName: row.name,
+        tokenExpiresAt: row.expiresAt?.toISOString(),
       },
     },
   };

@@ -1,5 +1,4 @@
-import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeHexLowerCase } from "@oslojs/encoding";
+import { sha256Hex } from "~/server/hash";
 
 // Personal access token format (DESIGN: Tokens), pure so it can be tested and reused anywhere:
 //
@@ -43,7 +42,7 @@ export function isWellFormedToken(token: string): boolean {
 
 /** SHA-256 (lower-case hex) of the whole token: the only form in which a token is stored. */
 export function hashToken(token: string): string {
-  return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
+  return sha256Hex(token);
 }
 
 /** What the dashboard shows to tell tokens apart: "mcp_" + the first 8 random characters. */

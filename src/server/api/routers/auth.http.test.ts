@@ -4,7 +4,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SESSION_COOKIE_NAME } from "~/server/auth/session";
+import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { createEmptyPostgresDatabase, engines, type Engine } from "~/test/db";
 import { startServer, type TestServer } from "~/test/server";
 import { CookieJar, createHttpClient, signUpOverHttp } from "~/test/trpc-http";
