@@ -9,18 +9,22 @@ import next from "next";
 const SOCKET_ADDRESS_HEADER = "x-carestral-socket-address";
 const port = Number(process.env.PORT || 3000);
 const hostname = process.env.HOST || undefined;
+// src/env.ts validates it too; the default is what a reverse proxy's own timeouts should stay under.
+const requestTimeoutMs = Number(process.env.REQUEST_TIMEOUT_MS || 30_000);
 
 const app = next({ dev: false, hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();
 
-const server = createServer((request, response) => {
+// Deadlines are checked every connectionsCheckingInterval: keep that well under the request timeout.
+const server = createServer({ connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs / 2) }, (request, response) => {
   request.headers[SOCKET_ADDRESS_HEADER] = request.socket.remoteAddress ?? "";
   void handle(request, response);
 });
-// Headers within 10 s, the whole request (body included) within 30 s; then Node answers 408 and closes.
-server.headersTimeout = 10_000;
-server.requestTimeout = 30_000;
+// Headers within 10 s, the whole request (body included) within REQUEST_TIMEOUT_MS; then Node answers 408
+// and closes the connection.
+server.headersTimeout = Math.min(10_000, requestTimeoutMs);
+server.requestTimeout = requestTimeoutMs;
 server.keepAliveTimeout = 5_000;
 server.listen(port, hostname, () => {
   console.log(`Carestral listening on http://${hostname ?? "0.0.0.0"}:${port}`);

@@ -35,6 +35,10 @@ const schema = z.object({
   DATABASE_AUTH_POOL_MAX: z.coerce.number().int().min(1).max(100).default(3),
   // Server-side statement_timeout: PostgreSQL stops a query nobody waits for any more.
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  // server.mjs: the whole request, body included, must arrive within this (slow clients get 408).
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  // server.mjs: the address to listen on; unset = every interface.
+  HOST: z.string().min(1).optional(),
   // MCP calls per minute per token, and MCP calls in flight at once per person (per instance).
   MCP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   MCP_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).default(4),

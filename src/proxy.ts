@@ -16,6 +16,11 @@ const OAUTH_CLIENT_PATHS = new Set(["/oauth/token", "/oauth/register", "/oauth/r
 
 export function proxy(request: NextRequest): NextResponse {
   const { pathname, search } = request.nextUrl;
+  // Next.js fails with a 500 decoding a dynamic segment such as /api/trpc/[trpc] that is not valid
+  // percent-encoding; it is the client's mistake, so say so.
+  if (!isDecodable(pathname)) {
+    return withSecurityHeaders(NextResponse.json({ error: "The URL path is not valid percent-encoding." }, { status: 400 }));
+  }
   const cookie = readSessionCookie(request.headers.get("cookie"));
 
   // A second session cookie was planted (e.g. by a same-site page, with Path=/api/trpc): whichever we
@@ -63,6 +68,15 @@ export function proxy(request: NextRequest): NextResponse {
 function withSecurityHeaders(response: NextResponse): NextResponse {
   for (const [name, value] of Object.entries(baseSecurityHeaders())) response.headers.set(name, value);
   return response;
+}
+
+function isDecodable(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isUnder(pathname: string, prefix: string): boolean {
