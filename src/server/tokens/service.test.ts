@@ -88,6 +88,7 @@ describe.each(engines)("token service on %s", (engine) => {
           surname: user.surname,
           tokenId: created.id,
           tokenName: "Claude Desktop",
+          tokenExpiresAt: created.expiresAt?.toISOString(),
         },
       },
     });
