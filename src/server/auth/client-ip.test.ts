@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { TrustedProxies } from "~/env";
 import { clientIpFromHeaders, normalizeIp, SOCKET_ADDRESS_HEADER } from "./client-ip";
 
 const none = { kind: "none" } as const;
@@ -27,7 +28,7 @@ describe("clientIpFromHeaders", () => {
   });
 
   it("skips trusted networks from the right", () => {
-    const cidrs = { kind: "cidrs", cidrs: ["10.0.0.0/8", "127.0.0.1"] } as const;
+    const cidrs: TrustedProxies = { kind: "cidrs", cidrs: ["10.0.0.0/8", "127.0.0.1"] };
     expect(clientIpFromHeaders(headers("127.0.0.1", "6.6.6.6, 198.51.100.7, 10.1.2.3"), cidrs)).toBe("198.51.100.7");
     // Not from a trusted proxy: the header is not believed.
     expect(clientIpFromHeaders(headers("192.0.2.50", "198.51.100.7"), cidrs)).toBe("192.0.2.50");
