@@ -23,7 +23,7 @@ export const hospitalIdSchema = lineOfText()
 export const SEARCH_LIMIT_DEFAULT = 20;
 export const SEARCH_LIMIT_MAX = 100;
 /** Each word is one more pattern match over every hospital: a long query would be costly work for nothing. */
-export const SEARCH_MAX_WORDS = 8;
+export const SEARCH_MAX_WORDS = 10;
 
 /** Arguments of a hospital search; shared by the hospitals_search tool and the tRPC router. */
 export const searchHospitalsShape = {

@@ -11,7 +11,13 @@ export interface CallLimits {
   concurrency: number;
 }
 
-export type CallAdmission = { ok: true; release: () => void } | { ok: false; retryAfterSeconds: number; message: string };
+export interface CallRefusal {
+  ok: false;
+  retryAfterSeconds: number;
+  message: string;
+}
+
+export type CallAdmission = { ok: true; release: () => void } | CallRefusal;
 
 interface Bucket {
   tokens: number;
@@ -34,14 +40,18 @@ export class McpCallLimiter {
     return Math.max(10, Math.ceil(this.limits.perMinute / 6));
   }
 
-  admit(tokenId: string, userId: string): CallAdmission {
+  /**
+   * Takes one call from the token's bucket. Keyed by a hash of the presented credentials, so it runs
+   * before verification: a flood of refused calls costs no database round trip.
+   */
+  takeCall(tokenKey: string): CallRefusal | null {
     const now = this.now();
     const ratePerMs = this.limits.perMinute / 60_000;
-    let bucket = this.buckets.get(tokenId);
+    let bucket = this.buckets.get(tokenKey);
     if (!bucket) {
       if (this.buckets.size >= MAX_TRACKED) this.sweep(now, ratePerMs);
       bucket = { tokens: this.capacity, updatedAt: now };
-      this.buckets.set(tokenId, bucket);
+      this.buckets.set(tokenKey, bucket);
     } else {
       bucket.tokens = Math.min(this.capacity, bucket.tokens + (now - bucket.updatedAt) * ratePerMs);
       bucket.updatedAt = now;
@@ -54,7 +64,12 @@ export class McpCallLimiter {
         message: `Too many calls with this token: at most ${this.limits.perMinute} a minute. Retry after ${retryAfterSeconds} s.`,
       };
     }
+    bucket.tokens -= 1;
+    return null;
+  }
 
+  /** Counts a call in flight for the person until `release()`; refused past the concurrency cap. */
+  enter(userId: string): CallAdmission {
     const running = this.inFlight.get(userId) ?? 0;
     if (running >= this.limits.concurrency) {
       return {
@@ -63,7 +78,6 @@ export class McpCallLimiter {
         message: `Too many calls in flight for this account: at most ${this.limits.concurrency} at once. Wait for one to finish.`,
       };
     }
-    bucket.tokens -= 1;
     this.inFlight.set(userId, running + 1);
     let released = false;
     return {
@@ -83,5 +97,7 @@ export class McpCallLimiter {
     for (const [key, bucket] of this.buckets) {
       if (bucket.tokens + (now - bucket.updatedAt) * ratePerMs >= this.capacity) this.buckets.delete(key);
     }
+    // Thousands of credentials all busy within the last seconds: forget them all rather than grow.
+    if (this.buckets.size >= MAX_TRACKED) this.buckets.clear();
   }
 }

@@ -8,6 +8,7 @@ import { verifyBearerToken, type BearerVerification } from "~/server/tokens/serv
 import { createMcpServer } from "./create-server";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
+import { sha256Hex } from "~/server/hash";
 import { McpCallLimiter } from "./call-limits";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 
@@ -56,7 +57,13 @@ async function answerMcpRequest(request: Request): Promise<Response> {
 
   if (declaresBodyOver(request, MAX_REQUEST_BODY_BYTES)) return payloadTooLarge();
 
-  let db: Database;
+  // The per-token rate comes before verification, keyed by a hash of the credentials: a flood of calls
+  // past the limit then costs no database round trip on the authentication pool.
+  const authorization = request.headers.get("authorization");
+  const refusal = authorization ? callLimiter().takeCall(sha256Hex(authorization)) : null;
+  if (refusal) return jsonRpcError(429, -32000, refusal.message, { "Retry-After": String(refusal.retryAfterSeconds) });
+
+  let db: Database | null;
   let verification: BearerVerification;
   try {
     ({ db, verification } = await withDatabaseDeadline(authenticate(request)));
@@ -74,7 +81,8 @@ async function answerMcpRequest(request: Request): Promise<Response> {
     return jsonRpcError(401, -32001, verification.description, { "WWW-Authenticate": challenge });
   }
 
-  const admission = callLimiter().admit(verification.authInfo.clientId, callerUserId(verification.authInfo));
+  if (!db) throw new Error("an authenticated request has no database");
+  const admission = callLimiter().enter(callerUserId(verification.authInfo));
   if (!admission.ok) {
     return jsonRpcError(429, -32000, admission.message, { "Retry-After": String(admission.retryAfterSeconds) });
   }
@@ -113,10 +121,10 @@ async function serveAuthenticated(request: Request, authInfo: AuthInfo, db: Data
   return serveMcpRequest(request, authInfo, db, message);
 }
 
-/** Verifies on the authentication pool; tools get the main one. */
-async function authenticate(request: Request): Promise<{ db: Database; verification: BearerVerification }> {
-  const [db, authDb] = await Promise.all([getDb(), getAuthDb()]);
-  return { db, verification: await verifyBearerToken(authDb, request.headers.get("authorization")) };
+/** Verifies on the authentication pool; tools get the main one. Opens neither for a missing or malformed token. */
+async function authenticate(request: Request): Promise<{ db: Database | null; verification: BearerVerification }> {
+  const verification = await verifyBearerToken(getAuthDb, request.headers.get("authorization"));
+  return { db: verification.ok ? await getDb() : null, verification };
 }
 
 const globalForLimits = globalThis as unknown as { carestralMcpLimiter?: McpCallLimiter };

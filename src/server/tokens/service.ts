@@ -194,11 +194,16 @@ export async function revokeToken(db: Database, userId: string, tokenId: string)
  * the owner. No cache, so a revocation applies to the very next request on every instance. Database
  * errors propagate: the caller answers 503.
  */
-export async function verifyBearerToken(db: Database, authorization: string | null): Promise<BearerVerification> {
+export async function verifyBearerToken(
+  database: Database | (() => Promise<Database>),
+  authorization: string | null,
+): Promise<BearerVerification> {
   const token = readBearerToken(authorization);
   if (token === null) return refusal("missing");
   if (!isWellFormedToken(token)) return refusal("malformed");
 
+  // Given as a function, the database is opened only for a token worth looking up.
+  const db = typeof database === "function" ? await database() : database;
   const [row] = await verificationQuery(db).execute({ tokenHash: hashToken(token) });
   if (!row) return refusal("unknown");
   if (row.revoked) return refusal("revoked");
