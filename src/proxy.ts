@@ -27,7 +27,10 @@ export function proxy(request: NextRequest): NextResponse {
   // picked, some part of the app would act for another account than the page shows.
   if (cookie.kind === "several") {
     const refused = withSecurityHeaders(NextResponse.json({ error: TWO_SESSION_COOKIES_MESSAGE }, { status: 400 }));
-    refused.headers.append("Set-Cookie", expiredSessionCookie());
+    // A planted cookie has a narrower Path than ours (Path=/), so that the browser sends it first: clear
+    // the session cookie at every narrower path of this URL, and never ours, which would leave the
+    // planted one alone in charge.
+    for (const path of narrowerPaths(pathname)) refused.headers.append("Set-Cookie", expiredSessionCookie(path));
     return refused;
   }
 
@@ -68,6 +71,17 @@ export function proxy(request: NextRequest): NextResponse {
 function withSecurityHeaders(response: NextResponse): NextResponse {
   for (const [name, value] of Object.entries(baseSecurityHeaders())) response.headers.set(name, value);
   return response;
+}
+
+/** "/api/trpc/x" → "/api", "/api/", "/api/trpc", "/api/trpc/", "/api/trpc/x" (a few levels at most). */
+function narrowerPaths(pathname: string): string[] {
+  const segments = pathname.split("/").filter(Boolean).slice(0, 4);
+  const paths: string[] = [];
+  for (let depth = 1; depth <= segments.length; depth++) {
+    const path = `/${segments.slice(0, depth).join("/")}`;
+    paths.push(path, `${path}/`);
+  }
+  return paths.filter((path) => /^[\x21-\x3a\x3c-\x7e]+$/.test(path));
 }
 
 function isDecodable(pathname: string): boolean {

@@ -36,24 +36,35 @@ test("another origin of the same site can neither frame the dashboard nor plant 
   evilPage =
     `<script>document.cookie = "carestral_session=${attackerSession}; Path=/api/trpc";</script>` +
     `<iframe id="dashboard" src="${baseURL}/dashboard/tokens" width="800" height="600"></iframe>`;
-  await page.goto(evilUrl);
+  const evilResponse = await page.goto(evilUrl);
+  expect(evilResponse?.status()).toBe(200);
+  await expect(page.locator("#dashboard")).toBeAttached();
+  const sessions = (await page.context().cookies(`${baseURL}/api/trpc/tokens.generate`)).filter((cookie) => cookie.name === "carestral_session");
+  expect(sessions.map((cookie) => cookie.path).sort()).toEqual(["/", "/api/trpc"]);
 
   // frame-ancestors 'none': Chromium refuses to show the dashboard inside the other page.
   await page.waitForTimeout(1500);
   await expect(page.frameLocator("#dashboard").getByRole("heading", { name: "API tokens" })).toHaveCount(0);
 
-  // Back on the app, the browser now sends two session cookies to /api/trpc: the request is refused.
-  await page.goto("/dashboard/tokens");
-  const generated = await page.evaluate(async () => {
-    const response = await fetch("/api/trpc/tokens.generate", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ json: { name: "planted", scopes: ["read:data"], expiresInDays: 30 } }),
+  // Back on the app (a page that makes no tRPC call of its own), the browser now sends two session
+  // cookies to /api/trpc: the request is refused, and the planted cookie cleared, not ours.
+  await page.goto("/api/health");
+  const generate = () =>
+    page.evaluate(async () => {
+      const response = await fetch("/api/trpc/tokens.generate", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ json: { name: "planted", scopes: ["read:data"], expiresInDays: 30 } }),
+      });
+      return { status: response.status, text: await response.text() };
     });
-    return { status: response.status, text: await response.text() };
-  });
-  expect(generated.status).toBe(400);
-  expect(generated.text).toMatch(/two session cookies/i);
+  const refused = await generate();
+  expect(refused.status).toBe(400);
+  expect(refused.text).toMatch(/two session cookies/i);
+  const remaining = (await page.context().cookies(`${baseURL}/api/trpc/tokens.generate`)).filter((cookie) => cookie.name === "carestral_session");
+  expect(remaining.map((cookie) => cookie.path)).toEqual(["/"]);
+  // The next try is the victim's own, in the victim's own account.
+  expect((await generate()).status).toBe(200);
 
   // Nothing landed in the attacker's account.
   await attackerPage.reload();

@@ -58,7 +58,8 @@ export function refreshedSessionCookie(token: string): string {
   return serialize(token, Math.floor(SESSION_DURATION_MS / 1000));
 }
 
-/** Set-Cookie value that deletes the cookie (at Path=/ unless told another path). */
+/** Set-Cookie value that deletes the cookie (at Path=/ unless told another path, given without ";"). */
 export function expiredSessionCookie(path = "/"): string {
+  if (!/^\/[\x21-\x3a\x3c-\x7e]*$/.test(path)) throw new Error("not a cookie path");
   return serialize("", 0, path);
 }

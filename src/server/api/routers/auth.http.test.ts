@@ -154,7 +154,7 @@ describe.each(engines)("auth over HTTP on %s", (engine) => {
     expect(await page.text()).toContain("Go to dashboard");
     const me = await fetch(`${url}/api/trpc/auth.me`, { headers: { cookie: `${SESSION_COOKIE_NAME}=${token}` } });
     expect(me.headers.getSetCookie()).toEqual([
-      expect.stringMatching(new RegExp(`^${SESSION_COOKIE_NAME}=${token}; HttpOnly; SameSite=Lax; Path=/; Max-Age=(2591999|2592000)$`)),
+      expect.stringMatching(new RegExp(`^${SESSION_COOKIE_NAME}=${token}; HttpOnly; SameSite=Lax; Path=/; Max-Age=259\\d{4}$`)),
     ]);
   });
 
