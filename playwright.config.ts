@@ -45,7 +45,7 @@ export default defineConfig({
     },
     {
       // The production build from `npm run build:test`, on a fresh PGlite folder every run.
-      command: `rm -rf ${e2eDataDir} && exec node node_modules/next/dist/bin/next start -p ${port}`,
+      command: `rm -rf ${e2eDataDir} && exec node server.mjs`,
       url: `${baseURL}/api/health`,
       reuseExistingServer: false,
       timeout: 120_000,
@@ -53,6 +53,7 @@ export default defineConfig({
         NODE_ENV: "production",
         NEXT_TELEMETRY_DISABLED: "1",
         NEXT_DIST_DIR: ".next-test",
+        PORT: String(port),
         APP_URL: baseURL,
         PGLITE_DIR: e2eDataDir,
         DATABASE_URL: "",

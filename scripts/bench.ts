@@ -19,10 +19,13 @@ const whoamiBody = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call",
 
 // The app's modules read configuration when first imported; set it before importing them.
 const scratch = await createScratchDatabase("bench_inproc");
-Object.assign(process.env, { DATABASE_URL: scratch.url, APP_URL: "http://127.0.0.1:3999", NODE_ENV: "production" });
+Object.assign(process.env, { DATABASE_URL: scratch.url, APP_URL: "http://127.0.0.1:3999", NODE_ENV: "production", MCP_RATE_LIMIT_PER_MINUTE: "100000000", MCP_CONCURRENCY_PER_USER: "10000" });
 
 const { openDatabase } = await import("../src/server/db/client");
 const { users } = await import("../src/server/db/schema");
+// The benchmark measures throughput with one token over many connections: lift the per-token limits.
+const UNLIMITED_MCP = { MCP_RATE_LIMIT_PER_MINUTE: "100000000", MCP_CONCURRENCY_PER_USER: "10000" };
+
 const { generateToken, verifyBearerToken, settleLastUsedWrites } = await import("../src/server/tokens/service");
 
 interface Figures {
@@ -309,7 +312,7 @@ async function benchMcpHttp(): Promise<Figures> {
   const { startServer } = await import("../src/test/server");
   const { signUpOverHttp } = await import("../src/test/trpc-http");
   const database = await createScratchDatabase("bench_http");
-  const server = await startServer({ databaseUrl: database.url });
+  const server = await startServer({ databaseUrl: database.url, env: UNLIMITED_MCP });
   try {
     const { client } = await signUpOverHttp(server.url);
     const { token } = await client.tokens.generate.mutate({ name: "load", scopes: ["read:data"], expiresInDays: 30 });
@@ -345,8 +348,8 @@ async function benchRevocation(): Promise<Figures> {
   const { startServer } = await import("../src/test/server");
   const { signUpOverHttp } = await import("../src/test/trpc-http");
   const database = await createScratchDatabase("bench_revoke");
-  const serverA = await startServer({ databaseUrl: database.url });
-  const serverB = await startServer({ databaseUrl: database.url });
+  const serverA = await startServer({ databaseUrl: database.url, env: UNLIMITED_MCP });
+  const serverB = await startServer({ databaseUrl: database.url, env: UNLIMITED_MCP });
   try {
     const { client } = await signUpOverHttp(serverA.url);
     const rounds = quick ? 5 : 20;

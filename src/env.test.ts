@@ -38,4 +38,18 @@ describe("configuration", () => {
     expect(parseEnv({ SMTP_URL: "smtps://user:pass@mail.example:465" }).SMTP_URL).toBe("smtps://user:pass@mail.example:465");
     expect(() => parseEnv({ SMTP_URL: "http://mail.example" })).toThrow(/SMTP_URL/);
   });
+
+  it("reads TRUSTED_PROXIES as a hop count or CIDRs, and none by default", () => {
+    expect(parseEnv({}).TRUSTED_PROXIES).toEqual({ kind: "none" });
+    expect(parseEnv({ TRUSTED_PROXIES: "1" }).TRUSTED_PROXIES).toEqual({ kind: "hops", hops: 1 });
+    expect(parseEnv({ TRUSTED_PROXIES: "10.0.0.0/8, ::1" }).TRUSTED_PROXIES).toEqual({ kind: "cidrs", cidrs: ["10.0.0.0/8", "::1"] });
+    for (const value of ["10.0.0.0/33", "proxy.internal", "99"]) {
+      expect(() => parseEnv({ TRUSTED_PROXIES: value })).toThrow(/TRUSTED_PROXIES/);
+    }
+  });
+
+  it("sizes the database pools", () => {
+    expect(parseEnv({})).toMatchObject({ DATABASE_POOL_MAX: 10, DATABASE_AUTH_POOL_MAX: 3, DATABASE_STATEMENT_TIMEOUT_MS: 5000 });
+    expect(() => parseEnv({ DATABASE_AUTH_POOL_MAX: "0" })).toThrow(/DATABASE_AUTH_POOL_MAX/);
+  });
 });

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 // The one reader of process.env. Importing this module validates the whole configuration and fails
@@ -22,9 +23,57 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).optional(),
   // How long the per-call MCP activity trail is kept; older rows are purged in the background.
   ACTIVITY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  // Proxies whose X-Forwarded-For is believed: a hop count ("1") or comma-separated CIDRs/addresses.
+  // Unset: the header is ignored and the client is the socket address (server.mjs passes it on).
+  TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const parsed = parseTrustedProxies(value);
+      if (typeof parsed === "string") {
+        ctx.addIssue({ code: "custom", message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  // PostgreSQL connections for everything but authentication, and a small pool of their own for token
+  // verification, session lookups and revocation, so that busy tool queries cannot starve them.
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_AUTH_POOL_MAX: z.coerce.number().int().min(1).max(100).default(3),
+  // Server-side statement_timeout: PostgreSQL stops a query nobody waits for any more.
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  // server.mjs: the whole request, body included, must arrive within this (slow clients get 408).
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  // server.mjs: the address to listen on; unset = every interface.
+  HOST: z.string().min(1).optional(),
+  // MCP calls per minute per token, and MCP calls in flight at once per person (per instance).
+  MCP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  MCP_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).default(4),
 });
 
 export type Env = z.infer<typeof schema>;
+
+export type TrustedProxies = { kind: "none" } | { kind: "hops"; hops: number } | { kind: "cidrs"; cidrs: string[] };
+
+/** "" / unset → none; "2" → two hops; "10.0.0.0/8, 127.0.0.1" → those networks. A string is an error. */
+function parseTrustedProxies(value: string | undefined): TrustedProxies | string {
+  const trimmed = value?.trim() ?? "";
+  if (trimmed === "" || trimmed === "0") return { kind: "none" };
+  if (/^\d+$/.test(trimmed)) {
+    const hops = Number(trimmed);
+    return hops <= 10 ? { kind: "hops", hops } : "a hop count is at most 10";
+  }
+  const cidrs = trimmed.split(",").map((part) => part.trim()).filter(Boolean);
+  for (const cidr of cidrs) {
+    const [address = "", bits, extra] = cidr.split("/");
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+      return `'${cidr}' is neither a hop count nor an IP address or CIDR (e.g. 1, or 10.0.0.0/8,::1)`;
+    }
+  }
+  return { kind: "cidrs", cidrs };
+}
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
   // An empty variable means "unset", as in shells and .env files.

@@ -1,49 +1,112 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { refreshedSessionCookie } from "~/server/auth/cookie";
+import { env } from "~/env";
+import { expiredSessionCookie, readSessionCookie } from "~/server/auth/cookie";
 import { PATHNAME_HEADER } from "~/server/auth/redirect";
+import { TWO_SESSION_COOKIES_MESSAGE } from "~/server/auth/messages";
 import { isAppOrigin } from "~/server/http/origin";
-import { SESSION_COOKIE_NAME } from "~/server/auth/session";
+import { redirectUriKind } from "~/server/oauth/redirect-uri";
+import { baseSecurityHeaders, contentSecurityPolicy, generateNonce } from "~/server/http/security-headers";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-// OAuth endpoints that clients call directly, cross-origin from browser-based ones: they take no cookie, and
-// authenticate the client (and the code, refresh token or registration) themselves.
-const OAUTH_CLIENT_ENDPOINTS = new Set(["/oauth/token", "/oauth/register", "/oauth/revoke"]);
+
+/**
+ * OAuth client endpoints: called by AI clients' own HTTP stacks, without Origin or from another origin by
+ * design (RFC 6749 §3.2, RFC 7591, RFC 7009). They take no session cookie, so the CSRF rule is not theirs.
+ */
+const OAUTH_CLIENT_PATHS = new Set(["/oauth/token", "/oauth/register", "/oauth/revoke"]);
 
 export function proxy(request: NextRequest): NextResponse {
   const { pathname, search } = request.nextUrl;
-  const token = request.cookies.get(SESSION_COOKIE_NAME)?.value;
-  // Always ours, whatever the client sent under that name.
-  const headers = new Headers(request.headers);
-  headers.set(PATHNAME_HEADER, `${pathname}${search}`);
+  // Next.js fails with a 500 decoding a dynamic segment such as /api/trpc/[trpc] that is not valid
+  // percent-encoding; it is the client's mistake, so say so.
+  if (!isDecodable(pathname)) {
+    return withSecurityHeaders(NextResponse.json({ error: "The URL path is not valid percent-encoding." }, { status: 400 }));
+  }
+  const cookie = readSessionCookie(request.headers.get("cookie"));
 
-  if (OAUTH_CLIENT_ENDPOINTS.has(pathname)) return NextResponse.next();
-
-  if (!SAFE_METHODS.has(request.method)) {
-    const origin = request.headers.get("origin");
-    // CSRF: a cookie-carrying state change must come from our own pages (browsers send Origin on
-    // every non-GET fetch and form post). A foreign Origin is refused even without a cookie, so another
-    // site cannot sign a visitor into an account of its choosing (login CSRF).
-    if (origin === null ? Boolean(token) : !isAppOrigin(origin)) {
-      return NextResponse.json({ error: "Cross-origin request refused: Origin must be this site." }, { status: 403 });
-    }
-    return NextResponse.next({ request: { headers } });
+  // A second session cookie was planted (e.g. by a same-site page, with Path=/api/trpc): whichever we
+  // picked, some part of the app would act for another account than the page shows.
+  if (cookie.kind === "several") {
+    const refused = withSecurityHeaders(NextResponse.json({ error: TWO_SESSION_COOKIES_MESSAGE }, { status: 400 }));
+    // A planted cookie has a narrower Path than ours (Path=/), so that the browser sends it first: clear
+    // the session cookie at every narrower path of this URL, and never ours, which would leave the
+    // planted one alone in charge.
+    for (const path of narrowerPaths(pathname)) refused.headers.append("Set-Cookie", expiredSessionCookie(path));
+    return refused;
   }
 
-  if (isUnder(pathname, "/dashboard") && !token) {
+  if (!SAFE_METHODS.has(request.method) && !OAUTH_CLIENT_PATHS.has(pathname)) {
+    // CSRF: every state change must come from our own pages, cookie or not (browsers send Origin on every
+    // non-GET fetch and form post). Without a cookie this still stops login CSRF.
+    const origin = request.headers.get("origin");
+    if (origin === null || !isAppOrigin(origin)) {
+      return withSecurityHeaders(
+        NextResponse.json({ error: "Cross-origin request refused: Origin must be this site." }, { status: 403 }),
+      );
+    }
+  }
+
+  const hasSession = cookie.kind === "one";
+  if (SAFE_METHODS.has(request.method) && isUnder(pathname, "/dashboard") && !hasSession) {
     const login = new URL("/login", request.url);
     login.searchParams.set("next", `${pathname}${search}`);
-    return NextResponse.redirect(login);
+    return withSecurityHeaders(NextResponse.redirect(login));
   }
 
-  const response = NextResponse.next({ request: { headers } });
-  // The consent page must never be framed: a framing page could trick a click on Allow (clickjacking).
-  if (isUnder(pathname, "/oauth/authorize")) {
-    response.headers.set("Content-Security-Policy", "frame-ancestors 'none'");
-    response.headers.set("X-Frame-Options", "DENY");
+  const headers = new Headers(request.headers);
+  // Always ours, whatever the client sent under that name.
+  headers.set(PATHNAME_HEADER, `${pathname}${search}`);
+  const isApi = isUnder(pathname, "/api");
+  let csp: string | undefined;
+  if (!isApi) {
+    // Next.js reads the nonce from the request's CSP header and puts it on the scripts it renders.
+    csp = contentSecurityPolicy({
+      nonce: generateNonce(),
+      development: env.NODE_ENV === "development",
+      formActionSources: consentRedirectSources(pathname, request.nextUrl.searchParams),
+    });
+    headers.set("Content-Security-Policy", csp);
   }
-  // The session row slides forward when used; keep the browser's cookie alive alongside it (Lucia guide).
-  if (token && request.method === "GET") response.headers.append("Set-Cookie", refreshedSessionCookie(token));
+  const response = withSecurityHeaders(NextResponse.next({ request: { headers } }));
+  if (csp) response.headers.set("Content-Security-Policy", csp);
+  // The cookie is refreshed (or cleared when dead) only where its session is validated: tRPC's context.
   return response;
+}
+
+/**
+ * The OAuth consent form's answer redirects to the client's redirect URI, and Chrome applies form-action to
+ * that redirect. The page itself refuses (and renders no form for) a redirect URI the client did not
+ * register, so allowing the requested one here widens nothing an attacker could use.
+ */
+function consentRedirectSources(pathname: string, params: URLSearchParams): string[] {
+  if (pathname !== "/oauth/authorize") return [];
+  const redirectUri = params.get("redirect_uri");
+  return redirectUri !== null && redirectUriKind(redirectUri) !== null ? [redirectUri] : [];
+}
+
+function withSecurityHeaders(response: NextResponse): NextResponse {
+  for (const [name, value] of Object.entries(baseSecurityHeaders())) response.headers.set(name, value);
+  return response;
+}
+
+/** "/api/trpc/x" → "/api", "/api/", "/api/trpc", "/api/trpc/", "/api/trpc/x" (a few levels at most). */
+function narrowerPaths(pathname: string): string[] {
+  const segments = pathname.split("/").filter(Boolean).slice(0, 4);
+  const paths: string[] = [];
+  for (let depth = 1; depth <= segments.length; depth++) {
+    const path = `/${segments.slice(0, depth).join("/")}`;
+    paths.push(path, `${path}/`);
+  }
+  return paths.filter((path) => /^[\x21-\x3a\x3c-\x7e]+$/.test(path));
+}
+
+function isDecodable(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isUnder(pathname: string, prefix: string): boolean {

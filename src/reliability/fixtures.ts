@@ -5,8 +5,11 @@ import type { SignedUpClient } from "~/test/trpc-http";
 // Shared pieces of the reliability suite: MCP over raw HTTP, readable-refusal checks, and database
 // snapshots and dumps taken from outside the server (the suite runs the server on PostgreSQL for that).
 
-/** Server env for suites that sign many people up from 127.0.0.1: the auth rate limit is tested elsewhere. */
-export const SERVER_ENV = { AUTH_RATE_LIMIT_PER_MINUTE: "1000" };
+/**
+ * Server env for suites that sign many people up from 127.0.0.1 and fire hundreds of MCP calls with one
+ * token: the auth and MCP limits are tested on their own (hardening.test.ts).
+ */
+export const SERVER_ENV = { AUTH_RATE_LIMIT_PER_MINUTE: "1000", MCP_RATE_LIMIT_PER_MINUTE: "1000000", MCP_CONCURRENCY_PER_USER: "1000" };
 
 /** No single request to a healthy test server may take longer than this: a slower answer is a hang. */
 export const REQUEST_BOUND_MS = 10_000;
@@ -119,12 +122,7 @@ function htmlText(html: string): string | undefined {
   return heading || title || undefined;
 }
 
-/** An ISO time `days` from now on the hour, in UTC: a valid future booking slot. */
-export function futureSlot(days: number, hour = 10): string {
-  const date = new Date(Date.now() + days * 24 * 60 * 60 * 1000);
-  date.setUTCHours(hour, 0, 0, 0);
-  return date.toISOString();
-}
+export { futureSlot } from "~/test/slots";
 
 /** Generates a token over tRPC and returns its plaintext and id. */
 export async function createToken(

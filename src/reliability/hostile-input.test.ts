@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SESSION_COOKIE_NAME } from "~/server/auth/session";
+import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { tokenChecksum } from "~/server/tokens/token";
 import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
@@ -354,7 +354,8 @@ const mcpCases: HostileCase[] = [
   { name: "mcp: injection in hospitals_search city", send: () => aliceTool("hospitals_search", { city: INJECTION }), expect: findsNoHospital },
   { name: "mcp: injection in hospitals_search specialty", send: () => aliceTool("hospitals_search", { specialty: INJECTION }), expect: findsNoHospital },
   { name: "mcp: LIKE wildcards in query match literally", send: () => aliceTool("hospitals_search", { query: "%_%" }), expect: findsNoHospital },
-  { name: "mcp: unicode, emoji and RTL override in query", send: () => aliceTool("hospitals_search", { query: UNICODE }), expect: findsNoHospital },
+  // Issue 10: bidi overrides and other invisible characters are refused in every typed text.
+  { name: "mcp: unicode, emoji and RTL override in query", send: () => aliceTool("hospitals_search", { query: UNICODE }), expect: "tool-refusal" },
   { name: "mcp: NUL byte in query", send: () => aliceTool("hospitals_search", { query: "Paris\u0000" }), expect: searchHandlesOddText },
   { name: "mcp: lone surrogate in city", send: () => aliceTool("hospitals_search", { city: "Par\ud800is" }), expect: searchHandlesOddText },
   { name: "mcp: injection in cursor", send: () => aliceTool("hospitals_search", { cursor: INJECTION }), expect: "tool-refusal" },

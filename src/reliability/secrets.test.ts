@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SESSION_COOKIE_NAME } from "~/server/auth/session";
+import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { TOKEN_DISPLAY_LENGTH, TOKEN_PREFIX } from "~/server/tokens/token";
 import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";

@@ -32,7 +32,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `next start` on the test build (npm run build:test) and waits until it answers. */
+/** Starts the production server (server.mjs) on the test build (npm run build:test) and waits until it answers. */
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
   if (!existsSync(path.join(testDistDir, "BUILD_ID"))) {
     throw new Error(`No production build in ${testDistDir}/: run \`npm run build:test\` first (npm test does).`);
@@ -51,9 +51,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { PGLITE_DIR: options.pgliteDir ?? ownPglite }),
     ...options.env,
   };
-  // Run next's own bin with node, so the PID we stop is the server's.
-  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
-    env,
+  // The production entry point (npm start), run with node so the PID we stop is the server's.
+  const child = spawn(process.execPath, ["server.mjs"], {
+    env: { HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

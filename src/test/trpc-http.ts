@@ -1,7 +1,7 @@
 import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
 import superjson from "superjson";
 import type { AppRouter } from "~/server/api/root";
-import { SESSION_COOKIE_NAME } from "~/server/auth/session";
+import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 
 /** The cookies a browser would keep for one site: what Set-Cookie stored, sent back as Cookie. */
 export class CookieJar {

@@ -1,10 +1,10 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { deleteEmailLinks } from "~/server/auth/email-links";
 import { hashPassword, verifyPassword } from "~/server/auth/password";
-import { rateLimitKeysForEmail } from "~/server/auth/rate-limit";
+import { deleteRateLimitsForEmail } from "~/server/auth/rate-limit";
 import { invalidateUserSessions, type SessionUser } from "~/server/auth/session";
 import type { Database } from "~/server/db/client";
-import { authRateLimits, users } from "~/server/db/schema";
+import { users } from "~/server/db/schema";
 
 // What someone changes about their own account on /settings.
 
@@ -49,7 +49,7 @@ export async function deleteAccount(db: Database, userId: string, password: stri
   if (!(await isCurrentPassword(db, userId, password))) return false;
   await db.transaction(async (tx) => {
     const [user] = await tx.delete(users).where(eq(users.id, userId)).returning({ email: users.email });
-    if (user) await tx.delete(authRateLimits).where(inArray(authRateLimits.key, rateLimitKeysForEmail(user.email)));
+    if (user) await deleteRateLimitsForEmail(tx, user.email);
   });
   return true;
 }

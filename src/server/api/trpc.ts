@@ -2,13 +2,17 @@ import "server-only";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
-import { readCookie, SESSION_COOKIE_NAME, validateSessionToken, type Session, type SessionUser } from "~/server/auth/session";
-import { DomainError } from "~/server/hospitals/errors";
-import { getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
+import { TWO_SESSION_COOKIES_MESSAGE } from "~/server/auth/messages";
+import { expiredSessionCookie, readSessionCookie, sessionCookie } from "~/server/auth/cookie";
+import { validateSessionToken, type Session, type SessionUser } from "~/server/auth/session";
+import { DomainError } from "~/server/domain-error";
+import { getAuthDb, getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
 import { DATABASE_DEADLINE_MS } from "~/server/db/deadline";
 
 export interface TRPCContext {
   db: Database;
+  /** The authentication pool (session lookups, revocation): never starved by tool queries. */
+  authDb: Database;
   session: Session | null;
   user: SessionUser | null;
   headers: Headers;
@@ -19,6 +23,7 @@ export interface TRPCContext {
 /** Request-free context: tests build it directly with their own database and user. */
 export function createInnerTRPCContext(opts: {
   db: Database;
+  authDb?: Database;
   session?: Session | null;
   user?: SessionUser | null;
   headers?: Headers;
@@ -26,6 +31,7 @@ export function createInnerTRPCContext(opts: {
 }): TRPCContext {
   return {
     db: opts.db,
+    authDb: opts.authDb ?? opts.db,
     session: opts.session ?? null,
     user: opts.user ?? null,
     headers: opts.headers ?? new Headers(),
@@ -35,17 +41,27 @@ export function createInnerTRPCContext(opts: {
 
 export async function createTRPCContext(opts: { headers: Headers; resHeaders?: Headers }): Promise<TRPCContext> {
   let db: Database;
+  let authDb: Database;
   try {
-    db = await withDatabaseDeadline(getDb());
+    [db, authDb] = await withDatabaseDeadline(Promise.all([getDb(), getAuthDb()]));
   } catch (error) {
     throw databaseUnavailable(error);
   }
-  const token = readCookie(opts.headers.get("cookie"), SESSION_COOKIE_NAME);
-  const { session, user } = token
-    ? await withDatabaseDeadline(validateSessionToken(db, token)).catch(rethrowUnavailable)
-    : { session: null, user: null };
-  return createInnerTRPCContext({ db, session, user, headers: opts.headers, resHeaders: opts.resHeaders ?? null });
+  const cookie = readSessionCookie(opts.headers.get("cookie"));
+  // proxy.ts refuses these first; kept here so that no other way in can pick one of two sessions.
+  if (cookie.kind === "several") throw new TRPCError({ code: "BAD_REQUEST", message: TWO_SESSION_COOKIES_MESSAGE });
+  const { session, user } =
+    cookie.kind === "one" && cookie.token
+      ? await withDatabaseDeadline(validateSessionToken(authDb, cookie.token)).catch(rethrowUnavailable)
+      : { session: null, user: null };
+  if (cookie.kind === "one") {
+    // The session row slides forward when used; the cookie follows it (Lucia guide). Only a token that
+    // was just validated is written back, and a dead one is cleared.
+    opts.resHeaders?.append("Set-Cookie", session ? sessionCookie(cookie.token, session.expiresAt) : expiredSessionCookie());
+  }
+  return createInnerTRPCContext({ db, authDb, session, user, headers: opts.headers, resHeaders: opts.resHeaders ?? null });
 }
+
 
 function databaseUnavailable(cause: unknown): TRPCError {
   return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The database is unavailable. Try again shortly.", cause });

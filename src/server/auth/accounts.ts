@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Database } from "~/server/db/client";
 import { lineOfText } from "~/server/text";
 import { users } from "~/server/db/schema";
-import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyAgainstDummyHash, verifyPassword } from "./password";
+import { hashPassword, passwordWeakness, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyAgainstDummyHash, verifyPassword } from "./password";
 import type { SessionUser } from "./session";
 
 // Emails are compared trimmed and lower-case; the unique index on users.email does the rest.
@@ -32,7 +32,11 @@ export const surnameSchema = nameSchema("surname");
 export const newPasswordSchema = z
   .string()
   .min(PASSWORD_MIN_LENGTH, { error: `Use at least ${PASSWORD_MIN_LENGTH} characters.` })
-  .max(PASSWORD_MAX_LENGTH, { error: `Use at most ${PASSWORD_MAX_LENGTH} characters.` });
+  .max(PASSWORD_MAX_LENGTH, { error: `Use at most ${PASSWORD_MAX_LENGTH} characters.` })
+  .superRefine((password, ctx) => {
+    const weakness = passwordWeakness(password);
+    if (weakness) ctx.addIssue({ code: "custom", message: weakness });
+  });
 
 /** A password typed to prove who you are: no minimum, a short one is simply a wrong one. */
 export const currentPasswordSchema = z

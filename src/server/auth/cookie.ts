@@ -1,27 +1,71 @@
 import { env } from "~/env";
-import { SESSION_COOKIE_NAME, SESSION_DURATION_MS } from "./session";
+import { SESSION_DURATION_MS } from "./session";
 
 // Lax keeps the cookie on top-level navigations from other sites (links into the dashboard) but not on
 // their cross-site POSTs; the Origin check in proxy.ts covers the rest.
 const secure = env.APP_URL.startsWith("https:");
 
-function serialize(value: string, maxAgeSeconds: number): string {
-  const attributes = [`${SESSION_COOKIE_NAME}=${value}`, "HttpOnly", "SameSite=Lax", "Path=/", `Max-Age=${maxAgeSeconds}`];
+/**
+ * Under https the name carries the __Host- prefix: browsers then accept the cookie only with Secure,
+ * Path=/ and no Domain, so a sibling subdomain cannot plant one of its own (RFC 6265bis §4.1.3.2).
+ */
+export const SESSION_COOKIE_NAME = secure ? "__Host-carestral_session" : "carestral_session";
+
+/** What the Cookie header says about the session: the one place that reads it (proxy, tRPC, pages). */
+export type SessionCookie =
+  | { kind: "none" }
+  | { kind: "one"; token: string }
+  /** Two or more cookies by that name: one was planted (e.g. with a narrower Path); refuse the request. */
+  | { kind: "several" };
+
+/** Session tokens are 20 random bytes in lower-case base32 (session.ts). Anything else is not one of ours. */
+const SESSION_TOKEN_PATTERN = /^[a-z2-7]{32}$/;
+
+/**
+ * Reads the session cookie from a Cookie header. Names are compared after trimming spaces and tabs, as
+ * browsers and other parsers do, so "\tcarestral_session" counts too. Values are never percent-decoded,
+ * and one that is not a well-formed token counts as present but invalid (token: "").
+ */
+export function readSessionCookie(cookieHeader: string | null | undefined): SessionCookie {
+  if (!cookieHeader) return { kind: "none" };
+  let found: string | undefined;
+  for (const part of cookieHeader.split(";")) {
+    const separator = part.indexOf("=");
+    const name = (separator === -1 ? part : part.slice(0, separator)).replace(/^[ \t]+|[ \t]+$/g, "");
+    if (name !== SESSION_COOKIE_NAME) continue;
+    if (found !== undefined) return { kind: "several" };
+    found = separator === -1 ? "" : part.slice(separator + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+  }
+  if (found === undefined) return { kind: "none" };
+  return { kind: "one", token: SESSION_TOKEN_PATTERN.test(found) ? found : "" };
+}
+
+function serialize(value: string, maxAgeSeconds: number, path = "/"): string {
+  const attributes = [`${SESSION_COOKIE_NAME}=${value}`, "HttpOnly", "SameSite=Lax", `Path=${path}`, `Max-Age=${maxAgeSeconds}`];
   if (secure) attributes.push("Secure");
   return attributes.join("; ");
 }
 
-/** Set-Cookie value for a session token that lives until `expiresAt`. */
+/** Set-Cookie value for a session token that lives until `expiresAt`. Only ever given a token we made. */
+/** The session token of a request that carries exactly one well-formed session cookie; null otherwise. */
+export function sessionTokenFromCookieHeader(cookieHeader: string | null | undefined): string | null {
+  const cookie = readSessionCookie(cookieHeader);
+  return cookie.kind === "one" && cookie.token !== "" ? cookie.token : null;
+}
+
 export function sessionCookie(token: string, expiresAt: Date, now: number = Date.now()): string {
+  if (!SESSION_TOKEN_PATTERN.test(token)) throw new Error("not a session token");
   return serialize(token, Math.max(0, Math.floor((expiresAt.getTime() - now) / 1000)));
 }
 
 /** Set-Cookie value that renews the cookie's lifetime: the session row slides server side on use. */
 export function refreshedSessionCookie(token: string): string {
+  if (!SESSION_TOKEN_PATTERN.test(token)) throw new Error("not a session token");
   return serialize(token, Math.floor(SESSION_DURATION_MS / 1000));
 }
 
-/** Set-Cookie value that deletes the cookie. */
-export function expiredSessionCookie(): string {
-  return serialize("", 0);
+/** Set-Cookie value that deletes the cookie (at Path=/ unless told another path, given without ";"). */
+export function expiredSessionCookie(path = "/"): string {
+  if (!/^\/[\x21-\x3a\x3c-\x7e]*$/.test(path)) throw new Error("not a cookie path");
+  return serialize("", 0, path);
 }

@@ -1,16 +1,19 @@
 import "server-only";
-import { cookies } from "next/headers";
+import { headers } from "next/headers";
 import { cache } from "react";
 import { describeError } from "~/server/describe-error";
-import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
-import { SESSION_COOKIE_NAME, validateSessionToken, type SessionUser, type SessionValidationResult } from "./session";
+import { getAuthDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
+import { readSessionCookie } from "./cookie";
+import { validateSessionToken, type SessionUser, type SessionValidationResult } from "./session";
 
 /** The signed-in user for server components, validated once per request. */
 export const getCurrentSession = cache(async (): Promise<SessionValidationResult> => {
-  const token = (await cookies()).get(SESSION_COOKIE_NAME)?.value;
-  if (!token) return { session: null, user: null };
+  // The same parser as proxy.ts and tRPC (not Next's cookies(), which keeps the last of two duplicates).
+  const cookie = readSessionCookie((await headers()).get("cookie"));
+  if (cookie.kind !== "one" || !cookie.token) return { session: null, user: null };
+  const token = cookie.token;
   try {
-    return await withDatabaseDeadline((async () => validateSessionToken(await getDb(), token))());
+    return await withDatabaseDeadline((async () => validateSessionToken(await getAuthDb(), token))());
   } catch (error) {
     // Next.js logs a render error whole, and a failed query's message lists its parameters: here the
     // session id. Rethrow a description without the cause; keep the code so outages stay recognisable.

@@ -1,4 +1,5 @@
 import { hash, verify, type Options } from "@node-rs/argon2";
+import { dictionary } from "@zxcvbn-ts/language-common";
 
 // OWASP Password Storage Cheat Sheet, argon2id: m=19 MiB, t=2, p=1.
 const ARGON2_OPTIONS: Options = {
@@ -12,17 +13,80 @@ export const PASSWORD_MIN_LENGTH = 10;
 /** Long inputs cost argon2 time and memory; nobody types more than this. */
 export const PASSWORD_MAX_LENGTH = 256;
 
+// ---- which passwords we refuse ---------------------------------------------------------------------
+
+let commonPasswords: Set<string> | undefined;
+
+/**
+ * zxcvbn-ts's list of the ~50 000 most common passwords from breach corpora, lower-cased. Only those
+ * long enough to pass the length rule matter.
+ */
+function commonPasswordSet(): Set<string> {
+  commonPasswords ??= new Set(
+    dictionary["passwords-common"].filter((password) => password.length >= PASSWORD_MIN_LENGTH).map((password) => password.toLowerCase()),
+  );
+  return commonPasswords;
+}
+
+/** Why a new password is refused, in words for the person choosing it; null when it is acceptable. */
+export function passwordWeakness(password: string): string | null {
+  if (password.trim() === "") return "A password cannot be only spaces.";
+  if (/^(.)\1*$/su.test(password)) return "A password cannot be one character repeated.";
+  if (commonPasswordSet().has(password.toLowerCase())) {
+    return "This password is among the most common ones and easy to guess. Choose another.";
+  }
+  return null;
+}
+
+// ---- hashing, a few at a time ----------------------------------------------------------------------
+
+/** argon2 hashes computed at once; the rest wait in a short queue. Each takes 19 MiB and a core's time. */
+export const HASHING_CONCURRENCY = 2;
+/** Waiting hashes beyond which a sign-in or sign-up is told to come back (503 + Retry-After). */
+export const HASHING_QUEUE_MAX = 16;
+
+/** Thrown when too many password checks are already waiting; the caller answers 503 with Retry-After. */
+export class PasswordHashingBusyError extends Error {
+  override readonly name = "PasswordHashingBusyError";
+  readonly retryAfterSeconds = 2;
+  constructor() {
+    super("Too many sign-ins are being checked right now. Try again in a few seconds.");
+  }
+}
+
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function withHashingSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= HASHING_CONCURRENCY) {
+    if (waiting.length >= HASHING_QUEUE_MAX) throw new PasswordHashingBusyError();
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    running += 1;
+  }
+  try {
+    return await work();
+  } finally {
+    // Hand the slot straight to the next in line, or free it.
+    const next = waiting.shift();
+    if (next) next();
+    else running -= 1;
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS);
+  return withHashingSlot(() => hash(password, ARGON2_OPTIONS));
 }
 
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  try {
-    return await verify(passwordHash, password);
-  } catch {
-    // A malformed stored hash is a failed check, not a crash.
-    return false;
-  }
+  return withHashingSlot(async () => {
+    try {
+      return await verify(passwordHash, password);
+    } catch {
+      // A malformed stored hash is a failed check, not a crash.
+      return false;
+    }
+  });
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -32,6 +96,6 @@ let dummyHash: Promise<string> | undefined;
  * response timing must not tell which accounts exist.
  */
 export async function verifyAgainstDummyHash(password: string): Promise<void> {
-  dummyHash ??= hashPassword("carestral-dummy-password-for-timing");
+  dummyHash ??= hash("carestral-dummy-password-for-timing", ARGON2_OPTIONS);
   await verifyPassword(await dummyHash, password);
 }

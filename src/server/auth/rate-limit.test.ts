@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authRateLimits } from "~/server/db/schema";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
-import { consumeAuthAttempt, consumeRateLimit, deleteExpiredRateLimits } from "./rate-limit";
+import { consumeAuthAttempt, consumeRateLimit, deleteExpiredRateLimits, EMAIL_CEILING_FACTOR } from "./rate-limit";
 
 const rule = { limit: 3, windowMs: 60_000 };
 
@@ -39,18 +39,30 @@ describe.each(engines)("auth rate limits on %s", (engine) => {
     expect(row?.count).toBe(8);
   });
 
-  it("counts an attempt against both the IP and the email, refusing when either is spent", async () => {
+  it("keys the tight limit on (email, client): guesses from elsewhere do not lock the owner out", async () => {
     const now = new Date();
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const ip = `192.0.2.${attempt}`;
-      expect(await consumeAuthAttempt(testDb.db, { kind: "signin", ip, email: "target@example.test" }, rule, now)).toEqual({ allowed: true });
+    const email = "target@example.test";
+    for (let attempt = 0; attempt < rule.limit; attempt++) {
+      expect(await consumeAuthAttempt(testDb.db, { kind: "signin", ip: "192.0.2.66", email }, rule, now)).toEqual({ allowed: true });
     }
-    const refused = await consumeAuthAttempt(testDb.db, { kind: "signin", ip: "192.0.2.99", email: "target@example.test" }, rule, now);
-    expect(refused.allowed).toBe(false);
+    // The guesser is refused, for this email and for any other: the per-client limit.
+    expect((await consumeAuthAttempt(testDb.db, { kind: "signin", ip: "192.0.2.66", email }, rule, now)).allowed).toBe(false);
+    expect((await consumeAuthAttempt(testDb.db, { kind: "signin", ip: "192.0.2.66", email: "other@example.test" }, rule, now)).allowed).toBe(false);
+    // The owner, from their own address, still gets in.
+    expect(await consumeAuthAttempt(testDb.db, { kind: "signin", ip: "198.51.100.7", email }, rule, now)).toEqual({ allowed: true });
     // Sign-up counters are separate from sign-in ones.
-    expect(await consumeAuthAttempt(testDb.db, { kind: "signup", ip: "192.0.2.99", email: "target@example.test" }, rule, now)).toEqual({
-      allowed: true,
-    });
+    expect(await consumeAuthAttempt(testDb.db, { kind: "signup", ip: "192.0.2.66", email }, rule, now)).toEqual({ allowed: true });
+  });
+
+  it("keeps a per-email ceiling against guessing spread over many addresses", async () => {
+    const now = new Date();
+    const email = "spread@example.test";
+    const ceiling = rule.limit * EMAIL_CEILING_FACTOR;
+    for (let attempt = 0; attempt < ceiling; attempt++) {
+      const result = await consumeAuthAttempt(testDb.db, { kind: "signin", ip: `203.0.113.${attempt}`, email }, rule, now);
+      expect(result).toEqual({ allowed: true });
+    }
+    expect((await consumeAuthAttempt(testDb.db, { kind: "signin", ip: "198.51.100.8", email }, rule, now)).allowed).toBe(false);
   });
 
   it("sweeps counters whose window has ended and keeps live ones", async () => {

@@ -1,7 +1,9 @@
-import { sql } from "drizzle-orm";
+import { inArray, like, or, sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
 import { describeError } from "~/server/describe-error";
 import { authRateLimits } from "~/server/db/schema";
+
+type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface RateLimitRule {
   limit: number;
@@ -39,15 +41,14 @@ export async function consumeRateLimit(
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
 }
 
-/** Counts one attempt against every key; refused if any key is over its limit, with the longest wait. */
+/** Counts one attempt against every key under its own rule; refused if any is over, with the longest wait. */
 export async function consumeRateLimits(
   db: Database,
-  keys: string[],
-  rule: RateLimitRule,
+  limits: { key: string; rule: RateLimitRule }[],
   now: Date = new Date(),
 ): Promise<RateLimitResult> {
   let longestWait = 0;
-  for (const key of keys) {
+  for (const { key, rule } of limits) {
     const result = await consumeRateLimit(db, key, rule, now);
     if (!result.allowed) longestWait = Math.max(longestWait, result.retryAfterSeconds);
   }
@@ -61,10 +62,13 @@ export async function deleteExpiredRateLimits(db: Database, windowMs: number, no
     .where(sql`${authRateLimits.windowStartedAt} <= ${now.toISOString()}::timestamptz - ${`${windowMs} milliseconds`}::interval`);
 }
 
-/** Sign-in and sign-up attempts allowed per minute, per IP and per email (AUTH_RATE_LIMIT_PER_MINUTE). */
+/** Sign-in and sign-up attempts allowed per minute, per client and per (email, client) (AUTH_RATE_LIMIT_PER_MINUTE). */
 export function authAttemptRule(limit: number): RateLimitRule {
   return { limit, windowMs: 60_000 };
 }
+
+/** How many times the per-client limit one email may take per minute from all clients together. */
+export const EMAIL_CEILING_FACTOR = 10;
 
 /**
  * What an attempt tries: sign in, sign up, ask for or use a reset link, or prove the current password
@@ -73,14 +77,23 @@ export function authAttemptRule(limit: number): RateLimitRule {
 export const AUTH_ATTEMPT_KINDS = ["signin", "signup", "reset", "password"] as const;
 export type AuthAttemptKind = (typeof AUTH_ATTEMPT_KINDS)[number];
 
-/** The counter keys that hold an email; deleting an account deletes them too. */
-export function rateLimitKeysForEmail(email: string): string[] {
-  return AUTH_ATTEMPT_KINDS.map((kind) => `${kind}:email:${email}`);
+/** Deletes every counter whose key holds `email` (per email, and per email and client): account deletion. */
+export async function deleteRateLimitsForEmail(db: Executor, email: string): Promise<void> {
+  const perEmail = AUTH_ATTEMPT_KINDS.map((kind) => `${kind}:email:${email}`);
+  const perEmailAndClient = AUTH_ATTEMPT_KINDS.map((kind) => `${escapeLike(`${kind}:email-ip:${email}|`)}%`);
+  await db.delete(authRateLimits).where(or(inArray(authRateLimits.key, perEmail), ...perEmailAndClient.map((pattern) => like(authRateLimits.key, pattern))));
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 /**
- * Counts an attempt against the caller's IP and the email it names (none when unknown, e.g. a reset link). Every attempt
- * counts, successful ones included: simpler, and ten a minute is far above what a person needs.
+ * Counts an attempt of any kind. The tight limit is keyed on the client and on (email, client), so
+ * somebody guessing from elsewhere cannot lock the owner out; a per-email ceiling ten times higher still
+ * stops guessing spread over many addresses. No email (e.g. using a reset link) means only the client's
+ * key; an unknown client (no socket address) has no per-client key. Every attempt counts, successful ones
+ * included: simpler, and far above what a person needs.
  */
 export async function consumeAuthAttempt(
   db: Database,
@@ -88,8 +101,15 @@ export async function consumeAuthAttempt(
   rule: RateLimitRule,
   now: Date = new Date(),
 ): Promise<RateLimitResult> {
-  const keys = [`${attempt.kind}:ip:${attempt.ip}`];
-  if (attempt.email !== null) keys.push(`${attempt.kind}:email:${attempt.email}`);
+  const { kind, ip, email } = attempt;
+  const limits: { key: string; rule: RateLimitRule }[] = [];
+  if (email !== null) {
+    limits.push(
+      { key: `${kind}:email-ip:${email}|${ip}`, rule },
+      { key: `${kind}:email:${email}`, rule: { ...rule, limit: rule.limit * EMAIL_CEILING_FACTOR } },
+    );
+  }
+  if (ip !== "unknown") limits.push({ key: `${kind}:ip:${ip}`, rule });
   // Stale counters are harmless (they restart at 1) but would pile up; sweep now and then, without making
   // this attempt wait for it or fail with it.
   if (Math.random() < 0.01) {
@@ -97,5 +117,5 @@ export async function consumeAuthAttempt(
       console.error(`Sweeping expired rate limits failed: ${describeError(error)}`);
     });
   }
-  return consumeRateLimits(db, keys, rule, now);
+  return consumeRateLimits(db, limits, now);
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { clientIpFromHeaders } from "./client-ip";
 import { safeNextPath } from "./redirect";
 
 describe("safeNextPath", () => {
@@ -23,17 +22,5 @@ describe("safeNextPath", () => {
     "dashboard/tokens",
   ])("sends %j to the dashboard instead", (next) => {
     expect(safeNextPath(next)).toBe("/dashboard/tokens");
-  });
-});
-
-describe("clientIpFromHeaders", () => {
-  it("takes the address the nearest proxy appended to X-Forwarded-For", () => {
-    expect(clientIpFromHeaders(new Headers({ "x-forwarded-for": "203.0.113.9, 198.51.100.7" }))).toBe("198.51.100.7");
-    expect(clientIpFromHeaders(new Headers({ "x-forwarded-for": "::1" }))).toBe("::1");
-  });
-
-  it("falls back to X-Real-IP, then to a shared bucket", () => {
-    expect(clientIpFromHeaders(new Headers({ "x-real-ip": "198.51.100.8" }))).toBe("198.51.100.8");
-    expect(clientIpFromHeaders(new Headers())).toBe("unknown");
   });
 });

@@ -1,13 +1,12 @@
-import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
+import { encodeBase32LowerCaseNoPadding } from "@oslojs/encoding";
 import { and, desc, eq, ne } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
 import { sessions, users } from "~/server/db/schema";
+import { sha256Hex } from "~/server/hash";
 
 // Sessions as the Lucia guide teaches (lucia-auth.com/sessions/basic): a random token in the cookie,
 // its SHA-256 as the row id, so a leaked database cannot be replayed as cookies.
 
-export const SESSION_COOKIE_NAME = "carestral_session";
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const SESSION_DURATION_MS = 30 * DAY_MS;
 /** A session is extended when fewer than this many milliseconds remain. */
@@ -40,7 +39,7 @@ export function generateSessionToken(): string {
 }
 
 export function sessionIdFromToken(token: string): string {
-  return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
+  return sha256Hex(token);
 }
 
 export async function createSession(db: Database, token: string, userId: string, userAgent: string | null = null): Promise<Session> {
@@ -127,15 +126,4 @@ export async function listUserSessions(db: Database, userId: string, now: Date =
     .where(eq(sessions.userId, userId))
     .orderBy(desc(sessions.lastSeenAt));
   return rows.filter((row) => row.expiresAt > now);
-}
-
-/** Reads one cookie from a Cookie header without a parser dependency. */
-export function readCookie(cookieHeader: string | null, name: string): string | null {
-  if (!cookieHeader) return null;
-  for (const part of cookieHeader.split(";")) {
-    const separator = part.indexOf("=");
-    if (separator === -1) continue;
-    if (part.slice(0, separator).trim() === name) return part.slice(separator + 1).trim() || null;
-  }
-  return null;
 }

@@ -3,16 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
-import { cancelBooking, createBooking, listBookings } from "./queries";
+import { futureSlot } from "~/test/slots";
+import { cancelBooking, createBooking, createBookingInput, listBookings, MAX_FUTURE_BOOKINGS } from "./queries";
 
-const DAY = 24 * 60 * 60 * 1000;
-
-/** A whole-minute time `days` from now, distinct per call so tests do not collide. */
+/** A slot about `days` from now, distinct per call so tests do not collide. */
 let slot = 0;
 function futureTime(days = 3): string {
-  const time = new Date(Date.now() + days * DAY + ++slot * 60 * 60 * 1000);
-  time.setUTCSeconds(0, 0);
-  return time.toISOString();
+  slot += 1;
+  return futureSlot(days + Math.floor(slot / 24), slot % 24);
 }
 
 async function insertUser(db: Database): Promise<string> {
@@ -150,5 +148,49 @@ describe.each(engines)("bookings on %s", (engine) => {
     expect(cancelled.every((booking) => booking.status === "cancelled")).toBe(true);
     const times = all.map((booking) => booking.startsAt.getTime());
     expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  // Issue 10: bookings are appointments, on quarter-hour slots.
+  it("refuses a time off the quarter hour, naming the nearest slots", async () => {
+    const slot = futureTime();
+    const input = { hospitalId: "paris-tenon", specialty: "Urologie" };
+    for (const offset of [1, 1000, 7 * 60 * 1000]) {
+      const startsAt = new Date(Date.parse(slot) + offset).toISOString();
+      await expect(createBooking(test.db, userId, { ...input, startsAt }, { tokenId })).rejects.toMatchObject({
+        kind: "invalid",
+        message: expect.stringContaining(`${slot} and ${new Date(Date.parse(slot) + 15 * 60 * 1000).toISOString()}`),
+      });
+    }
+    // Milliseconds apart used to be three bookings; now only the slot itself is one.
+    await createBooking(test.db, userId, { ...input, startsAt: slot }, { tokenId });
+    expect((await listBookings(test.db, userId)).filter((booking) => booking.startsAt.toISOString() === slot)).toHaveLength(1);
+  });
+
+  it("caps a person's upcoming appointments", async () => {
+    const busy = await insertUser(test.db);
+    for (let index = 0; index < MAX_FUTURE_BOOKINGS; index++) {
+      await createBooking(test.db, busy, { hospitalId: "paris-tenon", specialty: "Urologie", startsAt: futureSlot(2 + index, 9) }, { tokenId: null });
+    }
+    await expect(
+      createBooking(test.db, busy, { hospitalId: "paris-tenon", specialty: "Urologie", startsAt: futureSlot(40, 9) }, { tokenId: null }),
+    ).rejects.toMatchObject({ kind: "conflict", message: expect.stringContaining(`${MAX_FUTURE_BOOKINGS} upcoming`) });
+  });
+
+  it("cannot cancel an appointment whose time has passed", async () => {
+    const earlier = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    const startsAt = new Date(Math.ceil(earlier.getTime() / (15 * 60 * 1000)) * 15 * 60 * 1000 + 15 * 60 * 1000).toISOString();
+    const past = await createBooking(test.db, userId, { hospitalId: "paris-tenon", specialty: "Urologie", startsAt }, { tokenId, now: earlier });
+    await expect(cancelBooking(test.db, userId, past.id)).rejects.toMatchObject({ kind: "invalid", message: expect.stringContaining("in the past") });
+    expect((await listBookings(test.db, userId)).find((booking) => booking.id === past.id)?.status).toBe("confirmed");
+  });
+
+  it("stores notes in NFC and refuses bidi overrides and invisible characters", async () => {
+    const input = { hospitalId: "paris-tenon", specialty: "Urologie" };
+    const booking = await createBooking(test.db, userId, { ...input, startsAt: futureTime(), note: createBookingInput.shape.note.parse("Cafe\u0301") }, { tokenId });
+    expect(booking.note).toBe("Café");
+    for (const note of ["pay \u202eevil", "zero\u200bwidth", "soft\u00adhyphen", "join\u200dme"]) {
+      expect(createBookingInput.shape.note.safeParse(note).success, JSON.stringify(note)).toBe(false);
+    }
+    expect(createBookingInput.shape.note.safeParse("Bring 👩‍💻 results\nline two").success).toBe(true);
   });
 });

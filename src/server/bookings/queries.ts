@@ -1,8 +1,8 @@
-import { and, asc, eq, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { isUniqueViolation, type Database } from "~/server/db/client";
-import { apiTokens, bookings, bookingStatus, hospitals } from "~/server/db/schema";
-import { DomainError } from "~/server/hospitals/errors";
+import { apiTokens, bookings, bookingStatus, hospitals, users } from "~/server/db/schema";
+import { DomainError } from "~/server/domain-error";
 import { freeText, lineOfText } from "~/server/text";
 import { findOfferedSpecialty, getHospital, hospitalIdSchema } from "~/server/hospitals/queries";
 
@@ -22,6 +22,11 @@ export interface Booking {
 }
 
 export const BOOKING_HORIZON_DAYS = 365;
+/** Appointments start on the quarter hour: 09:00, 09:15, 09:30 … (every real UTC offset keeps them there). */
+export const SLOT_MINUTES = 15;
+const SLOT_MS = SLOT_MINUTES * 60 * 1000;
+/** Confirmed appointments still to come that one person may hold. */
+export const MAX_FUTURE_BOOKINGS = 20;
 export const NOTE_MAX_LENGTH = 500;
 
 // Field schemas shared by the MCP tools and the tRPC router.
@@ -95,6 +100,16 @@ export async function createBooking(
     throw new DomainError("invalid", `Bookings open at most ${BOOKING_HORIZON_DAYS} days ahead. Choose a time before ${horizon.toISOString()}.`);
   }
 
+  if (startsAt.getTime() % SLOT_MS !== 0) {
+    const before = new Date(Math.floor(startsAt.getTime() / SLOT_MS) * SLOT_MS);
+    const after = new Date(before.getTime() + SLOT_MS);
+    throw new DomainError(
+      "invalid",
+      `Appointments start on the quarter hour (:00, :15, :30, :45, whole minutes). The nearest slots are ` +
+        `${before.toISOString()} and ${after.toISOString()}.`,
+    );
+  }
+
   const hospital = await getHospital(db, input.hospitalId);
   const specialty = findOfferedSpecialty(hospital, input.specialty);
   if (!specialty) {
@@ -106,19 +121,33 @@ export async function createBooking(
 
   let id: string;
   try {
-    const [inserted] = await db
-      .insert(bookings)
-      .values({
-        userId,
-        hospitalId: hospital.id,
-        specialty,
-        startsAt,
-        note: input.note || null,
-        createdByTokenId: options.tokenId,
-      })
-      .returning({ id: bookings.id });
-    if (!inserted) throw new Error("insert returned no row");
-    id = inserted.id;
+    id = await db.transaction(async (tx) => {
+      // One booking at a time per person, so the cap below sees every booking committed before it.
+      await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
+      const [upcoming] = await tx
+        .select({ count: count() })
+        .from(bookings)
+        .where(and(eq(bookings.userId, userId), eq(bookings.status, "confirmed"), gt(bookings.startsAt, now)));
+      if (upcoming && upcoming.count >= MAX_FUTURE_BOOKINGS) {
+        throw new DomainError(
+          "conflict",
+          `You already have ${MAX_FUTURE_BOOKINGS} upcoming appointments, the most allowed. Cancel one you no longer need first.`,
+        );
+      }
+      const [inserted] = await tx
+        .insert(bookings)
+        .values({
+          userId,
+          hospitalId: hospital.id,
+          specialty,
+          startsAt,
+          note: input.note || null,
+          createdByTokenId: options.tokenId,
+        })
+        .returning({ id: bookings.id });
+      if (!inserted) throw new Error("insert returned no row");
+      return inserted.id;
+    });
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new DomainError(
@@ -134,15 +163,26 @@ export async function createBooking(
   return booking;
 }
 
-/** Cancels the user's booking. Cancelling a cancelled booking returns it unchanged. */
-export async function cancelBooking(db: Database, userId: string, bookingId: string): Promise<Booking> {
-  await db
-    .update(bookings)
-    .set({ status: "cancelled", cancelledAt: new Date() })
-    .where(and(eq(bookings.id, bookingId), eq(bookings.userId, userId), eq(bookings.status, "confirmed")));
+/**
+ * Cancels the user's booking. Cancelling a cancelled booking returns it unchanged; an appointment whose
+ * time has come cannot be cancelled any more.
+ */
+export async function cancelBooking(db: Database, userId: string, bookingId: string, now: Date = new Date()): Promise<Booking> {
   const booking = await getBooking(db, userId, bookingId);
   // Another user's booking is "not found" too: its existence is not ours to reveal.
   if (!booking) throw new DomainError("not_found", `You have no booking with the id ${bookingId}. List your bookings to find its id.`);
-  return booking;
+  if (booking.status === "cancelled") return booking;
+  if (booking.startsAt.getTime() <= now.getTime()) {
+    throw new DomainError("invalid", `This appointment was at ${booking.startsAt.toISOString()}, in the past: it can no longer be cancelled.`);
+  }
+  await db
+    .update(bookings)
+    .set({ status: "cancelled", cancelledAt: now })
+    .where(and(eq(bookings.id, bookingId), eq(bookings.userId, userId), eq(bookings.status, "confirmed"), gt(bookings.startsAt, now)));
+  const cancelled = await getBooking(db, userId, bookingId);
+  if (!cancelled) throw new Error("a booking just cancelled was not found");
+  if (cancelled.status !== "cancelled") {
+    throw new DomainError("invalid", `This appointment was at ${cancelled.startsAt.toISOString()}, in the past: it can no longer be cancelled.`);
+  }
+  return cancelled;
 }
-

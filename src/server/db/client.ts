@@ -13,12 +13,26 @@ import * as schema from "./schema";
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type DatabaseConfig =
-  | { engine: "postgres"; url: string; maxConnections?: number }
+  | {
+      engine: "postgres";
+      url: string;
+      maxConnections?: number;
+      /** Connections of the separate authentication pool (see DatabaseHandle.authDb). */
+      authConnections?: number;
+      /** PostgreSQL's statement_timeout on every pooled connection; 0 or unset = the server's default. */
+      statementTimeoutMs?: number;
+    }
   /** `dataDir` undefined = in memory (tests). */
   | { engine: "pglite"; dataDir?: string };
 
 export interface DatabaseHandle {
   db: Database;
+  /**
+   * The same database over a small pool of its own, for token verification, session lookups and
+   * revocation: however many tool queries keep the main pool busy, these still get a connection.
+   * The same object as `db` on PGlite (one connection in one process).
+   */
+  authDb: Database;
   engine: DatabaseConfig["engine"];
   /** Applies pending migrations from `drizzle/`, serialised across instances by an advisory lock. */
   migrate(): Promise<void>;
@@ -31,11 +45,12 @@ export const migrationsFolder = path.join(process.cwd(), "drizzle");
 const MIGRATION_LOCK_KEY = 0x63617265;
 
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
-  if (config.engine === "postgres") return openPostgres(config.url, config.maxConnections ?? 10);
+  if (config.engine === "postgres") return openPostgres(config);
   return openPglite(config.dataDir);
 }
 
-function openPostgres(url: string, maxConnections: number): DatabaseHandle {
+function openPostgres(config: Extract<DatabaseConfig, { engine: "postgres" }>): DatabaseHandle {
+  const { url } = config;
   const options = {
     // Fail fast when the server is down, so callers can answer 503 instead of hanging.
     connect_timeout: 5,
@@ -43,9 +58,14 @@ function openPostgres(url: string, maxConnections: number): DatabaseHandle {
     // Migrations print NOTICEs ("schema already exists, skipping"); they are not news.
     onnotice: () => {},
   };
-  const client = postgres(url, { ...options, max: maxConnections });
+  // Server side, so that a query whose caller gave up (withDatabaseDeadline) does not hold its connection
+  // and PostgreSQL's CPU on. Not on the migration connection: it waits on an advisory lock.
+  const pooled = config.statementTimeoutMs ? { ...options, connection: { statement_timeout: config.statementTimeoutMs } } : options;
+  const client = postgres(url, { ...pooled, max: config.maxConnections ?? 10 });
+  const authClient = postgres(url, { ...pooled, max: config.authConnections ?? 3 });
   return {
     db: drizzlePostgres({ client, schema }),
+    authDb: drizzlePostgres({ client: authClient, schema }),
     engine: "postgres",
     async migrate() {
       // A session-level advisory lock belongs to one connection, so migrate over a dedicated one.
@@ -61,7 +81,9 @@ function openPostgres(url: string, maxConnections: number): DatabaseHandle {
         await lockClient.end({ timeout: 5 });
       }
     },
-    close: () => client.end({ timeout: 5 }),
+    close: async () => {
+      await Promise.all([client.end({ timeout: 5 }), authClient.end({ timeout: 5 })]);
+    },
   };
 }
 
@@ -72,6 +94,7 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
   const db = drizzlePglite({ client, schema });
   return {
     db,
+    authDb: db,
     engine: "pglite",
     async migrate() {
       // PGlite is one connection in one process, but it takes the same lock so both engines behave alike.
@@ -103,6 +126,7 @@ const UNAVAILABLE_CODES = new Set([
   "53300", // too_many_connections
   "3D000", // invalid_catalog_name: the database is gone
   "55000", // object_not_in_prerequisite_state: e.g. the database no longer allows connections
+  "57014", // query_canceled: statement_timeout ended a query that ran too long
   "DATABASE_TIMEOUT", // ./deadline.ts: no answer in time
   "DATABASE_UNAVAILABLE", // one of the above, rethrown without its cause (which may hold query parameters)
 ]);

@@ -13,7 +13,15 @@ const globalForDb = globalThis as unknown as { carestralDb?: Promise<DatabaseHan
 function openAppDatabase(): Promise<DatabaseHandle> {
   const opening = (async () => {
     const handle = await openDatabase(
-      env.DATABASE_URL ? { engine: "postgres", url: env.DATABASE_URL } : { engine: "pglite", dataDir: env.PGLITE_DIR },
+      env.DATABASE_URL
+        ? {
+            engine: "postgres",
+            url: env.DATABASE_URL,
+            maxConnections: env.DATABASE_POOL_MAX,
+            authConnections: env.DATABASE_AUTH_POOL_MAX,
+            statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+          }
+        : { engine: "pglite", dataDir: env.PGLITE_DIR },
     );
     try {
       await handle.migrate();
@@ -33,4 +41,13 @@ function openAppDatabase(): Promise<DatabaseHandle> {
 export async function getDb(): Promise<Database> {
   globalForDb.carestralDb ??= openAppDatabase();
   return (await globalForDb.carestralDb).db;
+}
+
+/**
+ * The app's database over the authentication pool: token verification, session lookups, revocation.
+ * Tool queries never run here, so a flood of them cannot keep anyone from signing in or revoking.
+ */
+export async function getAuthDb(): Promise<Database> {
+  globalForDb.carestralDb ??= openAppDatabase();
+  return (await globalForDb.carestralDb).authDb;
 }

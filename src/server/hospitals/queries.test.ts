@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
-import { DomainError } from "./errors";
+import { DomainError } from "~/server/domain-error";
 import { foldForMatching } from "./matching";
 import { findOfferedSpecialty, getHospital, searchHospitals } from "./queries";
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Database } from "~/server/db/client";
 import { hospitals } from "~/server/db/schema";
 import { lineOfText } from "~/server/text";
-import { DomainError } from "./errors";
+import { DomainError } from "~/server/domain-error";
 import { containsPattern, foldedSql, foldForMatching } from "./matching";
 
 export interface Hospital {
@@ -22,6 +22,8 @@ export const hospitalIdSchema = lineOfText()
 
 export const SEARCH_LIMIT_DEFAULT = 20;
 export const SEARCH_LIMIT_MAX = 100;
+/** Each word is one more pattern match over every hospital: a long query would be costly work for nothing. */
+export const SEARCH_MAX_WORDS = 10;
 
 /** Arguments of a hospital search; shared by the hospitals_search tool and the tRPC router. */
 export const searchHospitalsShape = {
@@ -31,7 +33,12 @@ export const searchHospitalsShape = {
     .max(100)
     .optional()
     .describe("Medical specialty in French, any case and accents, e.g. 'cardiologie', 'Pédiatrie', 'urgences'."),
-  query: lineOfText().min(1).max(200).optional().describe("Words to find in the hospital's name, city or address."),
+  query: lineOfText()
+    .min(1)
+    .max(200)
+    .refine((query) => query.split(/\s+/).length <= SEARCH_MAX_WORDS, `Search with at most ${SEARCH_MAX_WORDS} words.`)
+    .optional()
+    .describe(`Up to ${SEARCH_MAX_WORDS} words to find in the hospital's name, city or address.`),
   limit: z
     .number()
     .int()

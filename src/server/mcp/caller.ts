@@ -18,6 +18,8 @@ const authExtraSchema = z.object({
   tokenName: z.string(),
   tokenKind: z.enum(["personal", "oauth_access", "oauth_refresh"]).default("personal"),
   grantId: z.string().nullable().default(null),
+  /** The stored expiry to the millisecond (AuthInfo.expiresAt is whole seconds); absent = never. */
+  tokenExpiresAt: z.iso.datetime().optional(),
 });
 
 /** Reads the AuthInfo that verifyBearerToken builds (DESIGN: Tokens, verification). */
@@ -29,7 +31,11 @@ export function callerFromAuthInfo(auth: AuthInfo): McpCaller {
       id: extra.tokenId,
       name: extra.tokenName,
       scopes: auth.scopes.filter(isTokenScope),
-      expiresAt: auth.expiresAt === undefined ? null : new Date(auth.expiresAt * 1000),
+      expiresAt: extra.tokenExpiresAt
+        ? new Date(extra.tokenExpiresAt)
+        : auth.expiresAt === undefined
+          ? null
+          : new Date(auth.expiresAt * 1000),
       kind: extra.tokenKind,
       grantId: extra.grantId,
     },

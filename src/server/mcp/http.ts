@@ -2,15 +2,17 @@ import "server-only";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { env } from "~/env";
-import { getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
+import { getAuthDb, getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
 import { TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
-import { refuseWithoutLookup, verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
+import { verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
 import { mcpResourceUrl, resourceMetadataUrl } from "~/server/oauth/metadata";
-import { beginMcpActivity, countAuthRefusal } from "./activity";
+import { beginMcpActivity, countAuthRefusal, recordRateLimitedMcpCall } from "./activity";
 import { buildMcpServer } from "./create-server";
 import { callerFromAuthInfo } from "./caller";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
+import { sha256Hex } from "~/server/hash";
+import { McpCallLimiter } from "./call-limits";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 
 /**
@@ -18,6 +20,14 @@ import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, re
  * an unauthenticated request never builds a server or parses JSON-RPC.
  */
 export async function handleMcpRequest(request: Request): Promise<Response> {
+  const response = await answerMcpRequest(request);
+  // A tool result may carry personal data: no cache may keep it.
+  response.headers.set("Cache-Control", "no-store");
+  response.headers.set("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
+async function answerMcpRequest(request: Request): Promise<Response> {
   // DNS rebinding: a page on another site must not drive a client's local or internal endpoint (MCP
   // transport spec, "Security Warning"). Non-browser clients send no Origin.
   const origin = request.headers.get("origin");
@@ -27,7 +37,13 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
 
   if (declaresBodyOver(request, MAX_REQUEST_BODY_BYTES)) return payloadTooLarge();
 
-  let db: Database | undefined;
+  // The per-token rate comes before verification, keyed by a hash of the credentials: a flood of calls
+  // past the limit then costs no database round trip on the authentication pool.
+  const authorization = request.headers.get("authorization");
+  const refusal = authorization ? callLimiter().takeCall(sha256Hex(authorization)) : null;
+  if (refusal) return jsonRpcError(429, -32000, refusal.message, { "Retry-After": String(refusal.retryAfterSeconds) });
+
+  let db: Database | null;
   let verification: BearerVerification;
   try {
     ({ db, verification } = await withDatabaseDeadline(authenticate(request)));
@@ -49,6 +65,20 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     return jsonRpcError(401, -32001, verification.description, { "WWW-Authenticate": challenge });
   }
 
+  if (!db) throw new Error("an authenticated request has no database");
+  const admission = callLimiter().enter(callerUserId(verification.authInfo));
+  if (!admission.ok) {
+    recordRateLimitedMcpCall(request, verification.authInfo, db);
+    return jsonRpcError(429, -32000, admission.message, { "Retry-After": String(admission.retryAfterSeconds) });
+  }
+  try {
+    return await serveAuthenticated(request, verification.authInfo, db);
+  } finally {
+    admission.release();
+  }
+}
+
+async function serveAuthenticated(request: Request, authInfo: AuthInfo, db: Database): Promise<Response> {
   // Only an authenticated caller gets its body read (and held, up to the limit).
   let body: Awaited<ReturnType<typeof readBodyWithinLimit>>;
   try {
@@ -62,23 +92,39 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   if (message === NOT_JSON) {
     // Let the transport give its own answer (406, 415 or a -32700 parse error) from the raw body.
     const raw = new Request(request.url, { method: "POST", headers: request.headers, body: body.length > 0 ? body : null });
-    return serveMcpRequest(raw, verification.authInfo, db);
+    return serveMcpRequest(raw, authInfo, db);
   }
-  // JSON-RPC 2.0 §6: an empty batch is an Invalid Request (the transport would accept it with a 202).
-  if (Array.isArray(message) && message.length === 0) {
-    return jsonRpcError(400, -32600, "Invalid Request: the batch is empty. Send a JSON-RPC request object.");
+  // One message per request: a batch would carry any number of tool calls past the per-call limits.
+  if (Array.isArray(message)) {
+    return jsonRpcError(
+      400,
+      -32600,
+      "JSON-RPC batches are not supported: MCP protocol version 2025-06-18 removed them. Send one JSON-RPC message per HTTP request.",
+    );
   }
   // Parsed once, here; the transport then leaves the already-read request stream alone.
-  return serveMcpRequest(request, verification.authInfo, db, message);
+  return serveMcpRequest(request, authInfo, db, message);
 }
 
-async function authenticate(request: Request): Promise<{ db: Database | undefined; verification: BearerVerification }> {
-  const authorization = request.headers.get("authorization");
-  // A request without a usable token is refused before the database is even opened.
-  const early = refuseWithoutLookup(authorization);
-  if (early) return { db: undefined, verification: early };
-  const db = await getDb();
-  return { db, verification: await verifyBearerToken(db, authorization, mcpResourceUrl()) };
+/** Verifies on the authentication pool; tools get the main one. Opens neither for a missing or malformed token. */
+async function authenticate(request: Request): Promise<{ db: Database | null; verification: BearerVerification }> {
+  const verification = await verifyBearerToken(getAuthDb, request.headers.get("authorization"), mcpResourceUrl());
+  return { db: verification.ok ? await getDb() : null, verification };
+}
+
+const globalForLimits = globalThis as unknown as { carestralMcpLimiter?: McpCallLimiter };
+
+function callLimiter(): McpCallLimiter {
+  globalForLimits.carestralMcpLimiter ??= new McpCallLimiter({
+    perMinute: env.MCP_RATE_LIMIT_PER_MINUTE,
+    concurrency: env.MCP_CONCURRENCY_PER_USER,
+  });
+  return globalForLimits.carestralMcpLimiter;
+}
+
+function callerUserId(authInfo: AuthInfo): string {
+  const userId = authInfo.extra?.userId;
+  return typeof userId === "string" ? userId : authInfo.clientId;
 }
 
 const NOT_JSON = Symbol("not JSON");

@@ -5,7 +5,7 @@ import { env } from "~/env";
 import { isDatabaseUnavailable, type Database } from "~/server/db/client";
 import { withDatabaseDeadline } from "~/server/db/deadline";
 import { describeError } from "~/server/describe-error";
-import { DomainError } from "~/server/hospitals/errors";
+import { DomainError } from "~/server/domain-error";
 import type { TokenScope } from "~/server/tokens/scopes";
 import type { ActivityOutcome } from "~/server/activity/schemas";
 import type { McpCallTrail } from "./activity";

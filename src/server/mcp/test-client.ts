@@ -42,9 +42,4 @@ export const INITIALIZE = {
   params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "1" } },
 };
 
-/** Whole-hour UTC time `days` ahead, shifted by `hours` so tests can take distinct slots. */
-export function futureSlot(days: number, hours = 0): string {
-  const time = new Date(Date.now() + days * 24 * 60 * 60 * 1000 + hours * 60 * 60 * 1000);
-  time.setUTCMinutes(0, 0, 0);
-  return time.toISOString();
-}
+export { futureSlot } from "~/test/slots";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { freeText } from "~/server/text";
+import { freeText, isPrintableLine } from "~/server/text";
 import { tokenScopeSchema, type TokenScope } from "./scopes";
 
 // Input rules for tokens, shared by the tRPC router and the token service. DESIGN: Tokens.
@@ -13,18 +13,14 @@ export const DEFAULT_TOKEN_EXPIRY_DAYS: TokenExpiryDays = 30;
 export const MAX_ACTIVE_TOKENS = 50;
 export const TOKEN_NAME_MAX_LENGTH = 64;
 
-// Control characters, line/paragraph separators, unassigned, private-use and lone surrogates.
-const UNPRINTABLE = /[\p{Cc}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
-// Invisible format characters (bidi overrides can make a name read differently from what it is), except
-// the zero-width joiner that emoji sequences need.
-const INVISIBLE_FORMAT = /(?!\u200d)\p{Cf}/u;
-
 export const tokenNameSchema = z
   .string({ error: "Give the token a name." })
   .trim()
+  // NFC: "Café" typed with a composed or a decomposed é is one name (and one name taken).
+  .normalize("NFC")
   .min(1, "Give the token a name.")
   .refine((name) => [...name].length <= TOKEN_NAME_MAX_LENGTH, `Use at most ${TOKEN_NAME_MAX_LENGTH} characters.`)
-  .refine((name) => !UNPRINTABLE.test(name) && !INVISIBLE_FORMAT.test(name), "Use printable characters only.");
+  .refine(isPrintableLine, "Use printable characters only.");
 
 export const tokenScopesSchema = z
   .array(tokenScopeSchema, { error: "Choose at least one scope." })

@@ -90,6 +90,7 @@ describe.each(engines)("token service on %s", (engine) => {
           tokenName: "Claude Desktop",
           tokenKind: "personal",
           grantId: null,
+          tokenExpiresAt: created.expiresAt?.toISOString(),
         },
       },
     });

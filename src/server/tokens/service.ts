@@ -201,11 +201,17 @@ export async function revokeToken(db: Database, userId: string, tokenId: string)
  * Personal and OAuth access tokens authenticate alike. A refresh token never does, and an OAuth token
  * issued for another resource than `resource` is refused (RFC 8707, MCP authorization "Token Audience Binding").
  */
-export async function verifyBearerToken(db: Database, authorization: string | null, resource?: string): Promise<BearerVerification> {
+export async function verifyBearerToken(
+  database: Database | (() => Promise<Database>),
+  authorization: string | null,
+  resource?: string,
+): Promise<BearerVerification> {
   const parsed = parseBearer(authorization);
   if (!parsed.ok) return parsed.refusal;
   const { token, kind } = parsed;
 
+  // Given as a function, the database is opened only for a token worth looking up.
+  const db = typeof database === "function" ? await database() : database;
   const [row] = await verificationQuery(db).execute({ tokenHash: hashToken(token) });
   if (!row || row.kind !== kind) return refusal("unknown");
   if (row.revoked) return refusal("revoked");
@@ -230,6 +236,7 @@ export async function verifyBearerToken(db: Database, authorization: string | nu
         tokenName: row.name,
         tokenKind: row.kind,
         grantId: row.grantId,
+        tokenExpiresAt: row.expiresAt?.toISOString(),
       },
     },
   };
@@ -237,13 +244,8 @@ export async function verifyBearerToken(db: Database, authorization: string | nu
 
 /**
  * The refusals that need no database: no token, a malformed or mistyped one, a refresh token (refused by its
- * prefix alone: it is only ever sent to the token endpoint). Null when the token must be looked up.
+ * prefix alone: it is only ever sent to the token endpoint).
  */
-export function refuseWithoutLookup(authorization: string | null): BearerVerification | null {
-  const parsed = parseBearer(authorization);
-  return parsed.ok ? null : parsed.refusal;
-}
-
 function parseBearer(authorization: string | null): { ok: true; token: string; kind: TokenKind } | { ok: false; refusal: BearerVerification } {
   const token = readBearerToken(authorization);
   if (token === null) return { ok: false, refusal: refusal("missing") };

@@ -1,5 +1,4 @@
-import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeHexLowerCase } from "@oslojs/encoding";
+import { sha256Hex } from "~/server/hash";
 
 // Token format (DESIGN: Tokens), pure so it can be tested and reused anywhere:
 //
@@ -54,7 +53,7 @@ export function wellFormedTokenKind(token: string): TokenKind | null {
 
 /** SHA-256 (lower-case hex) of the whole token: the only form in which a token is stored. */
 export function hashToken(token: string): string {
-  return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
+  return sha256Hex(token);
 }
 
 /** What the dashboard shows to tell tokens apart: the prefix + the first 8 random characters. */

@@ -21,7 +21,8 @@ describe("a production server on embedded PGlite", () => {
     const home = await fetch(server.url);
     expect(home.status).toBe(200);
     expect(await home.text()).toContain("Carestral");
-  });
+    // Starting includes PGlite's first migrations, slow on a busy machine.
+  }, 90_000);
 
   it("answers the tRPC health procedure", async () => {
     if (!server) throw new Error("server not started");

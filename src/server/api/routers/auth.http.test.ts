@@ -4,7 +4,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SESSION_COOKIE_NAME } from "~/server/auth/session";
+import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { createEmptyPostgresDatabase, engines, type Engine } from "~/test/db";
 import { startServer, type TestServer } from "~/test/server";
 import { CookieJar, createHttpClient, signUpOverHttp } from "~/test/trpc-http";
@@ -20,10 +20,13 @@ interface ServerUnderTest {
   stopAndDump(): Promise<string>;
 }
 
+// The test plays the reverse proxy: from 127.0.0.1, its X-Forwarded-For names the client.
+const TRUST_LOCAL_PROXY = { TRUSTED_PROXIES: "127.0.0.1" };
+
 async function startServerOn(engine: Engine): Promise<ServerUnderTest> {
   if (engine === "postgres") {
     const database = await createEmptyPostgresDatabase();
-    const server = await startServer({ databaseUrl: database.url });
+    const server = await startServer({ databaseUrl: database.url, env: TRUST_LOCAL_PROXY });
     return {
       server,
       async stopAndDump() {
@@ -40,7 +43,7 @@ async function startServerOn(engine: Engine): Promise<ServerUnderTest> {
     };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "carestral-auth-http-"));
-  const server = await startServer({ pgliteDir: dir });
+  const server = await startServer({ pgliteDir: dir, env: TRUST_LOCAL_PROXY });
   return {
     server,
     async stopAndDump() {
@@ -143,12 +146,16 @@ describe.each(engines)("auth over HTTP on %s", (engine) => {
     expect(body).not.toContain("Cross-origin request refused");
   });
 
-  it("renews the cookie on a GET that carries it", async () => {
+  it("renews the cookie where its session is validated (tRPC), not on pages", async () => {
     const { token } = await signedUp();
-    const response = await fetch(`${url}/`, { headers: { cookie: `${SESSION_COOKIE_NAME}=${token}` } });
-    expect(response.status).toBe(200);
-    expect(response.headers.getSetCookie()).toEqual([`${SESSION_COOKIE_NAME}=${token}; HttpOnly; SameSite=Lax; Path=/; Max-Age=2592000`]);
-    expect(await response.text()).toContain("Go to dashboard");
+    const page = await fetch(`${url}/`, { headers: { cookie: `${SESSION_COOKIE_NAME}=${token}` } });
+    expect(page.status).toBe(200);
+    expect(page.headers.getSetCookie()).toEqual([]);
+    expect(await page.text()).toContain("Go to dashboard");
+    const me = await fetch(`${url}/api/trpc/auth.me`, { headers: { cookie: `${SESSION_COOKIE_NAME}=${token}` } });
+    expect(me.headers.getSetCookie()).toEqual([
+      expect.stringMatching(new RegExp(`^${SESSION_COOKIE_NAME}=${token}; HttpOnly; SameSite=Lax; Path=/; Max-Age=259\\d{4}$`)),
+    ]);
   });
 
   it("sends a signed-out visitor of the dashboard to /login, with the way back", async () => {

@@ -1,3 +1,4 @@
+import { futureSlot } from "~/test/slots";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SessionUser } from "~/server/auth/session";
@@ -38,7 +39,7 @@ describe.each(engines)("bookings and hospitals routers on %s", (engine) => {
   });
 
   it("lists and cancels the signed-in user's bookings only", async () => {
-    const startsAt = new Date(Date.now() + 2 * 24 * 60 * 60 * 1000).toISOString();
+    const startsAt = futureSlot(2);
     const booking = await createBooking(test.db, owner.id, { hospitalId: "paris-hegp", specialty: "Oncologie", startsAt }, { tokenId: null });
     const api = callerFor(test.db, owner);
 

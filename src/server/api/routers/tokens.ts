@@ -57,7 +57,8 @@ export const tokensRouter = createTRPCRouter({
   list: protectedProcedure.query(({ ctx }) => listTokens(ctx.db, ctx.user.id)),
 
   revoke: protectedProcedure.input(z.object({ id: tokenIdSchema })).mutation(async ({ ctx, input }) => {
-    const revoked = await revokeToken(ctx.db, ctx.user.id, input.id);
+    // On the authentication pool: revoking must work while tool calls keep the main pool busy.
+    const revoked = await revokeToken(ctx.authDb, ctx.user.id, input.id);
     // Someone else's token is "not found" too, so ids reveal nothing about other people's tokens.
     if (!revoked) throw tokenNotFound();
     return revoked;

@@ -1,12 +1,13 @@
 import { exportAccountData } from "~/server/account/export";
-import { readCookie, SESSION_COOKIE_NAME, validateSessionToken } from "~/server/auth/session";
+import { sessionTokenFromCookieHeader } from "~/server/auth/cookie";
+import { validateSessionToken } from "~/server/auth/session";
 import { describeError } from "~/server/describe-error";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
 
 // "Export my data": the signed-in person's data as a JSON download. A GET that changes nothing, so another
 // site linking here can at most make a visitor download their own data to their own machine.
 export async function GET(request: Request): Promise<Response> {
-  const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE_NAME);
+  const token = sessionTokenFromCookieHeader(request.headers.get("cookie"));
   if (!token) return Response.json({ error: "Sign in to export your data." }, { status: 401 });
   try {
     const data = await withDatabaseDeadline(

@@ -1,6 +1,7 @@
 import { exportActivity } from "~/server/activity/queries";
 import { activityCsvRow, CSV_HEADER, csvRow, exportPeriodSchema } from "~/server/activity/csv";
-import { readCookie, SESSION_COOKIE_NAME, validateSessionToken } from "~/server/auth/session";
+import { sessionTokenFromCookieHeader } from "~/server/auth/cookie";
+import { validateSessionToken } from "~/server/auth/session";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
 import { describeError } from "~/server/describe-error";
 import { tokenIdSchema } from "~/server/tokens/schemas";
@@ -17,7 +18,7 @@ export async function GET(request: Request): Promise<Response> {
   const tokenId = tokenParam ? tokenIdSchema.safeParse(tokenParam) : null;
   if (tokenId && !tokenId.success) return plain(404, "No such token among yours.");
 
-  const sessionToken = readCookie(request.headers.get("cookie"), SESSION_COOKIE_NAME);
+  const sessionToken = sessionTokenFromCookieHeader(request.headers.get("cookie"));
   if (!sessionToken) return plain(401, "Sign in to download your activity.");
   try {
     const db = await withDatabaseDeadline(getDb());

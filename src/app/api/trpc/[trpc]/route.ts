@@ -8,6 +8,17 @@ import { MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit 
 // The fetch adapter has no maxBodySize (the node-http one does): without this, a client could make the
 // server buffer and JSON-parse a body of any size. No dashboard call comes near a mebibyte.
 async function handler(req: Request): Promise<Response> {
+  const response = await answer(req);
+  // Answers carry personal data and, once, a token's plaintext: no cache may keep them.
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+async function answer(req: Request): Promise<Response> {
+  // tRPC decodes the procedure path and answers a malformed % sequence with a 500.
+  if (procedurePaths(req) === null) {
+    return Response.json({ error: { message: "The procedure path is not valid percent-encoding." } }, { status: 400 });
+  }
   const hasBody = req.body !== null;
   const body = await readBodyWithinLimit(req, MAX_REQUEST_BODY_BYTES);
   if (body === "too-large") return payloadTooLarge(req);
@@ -30,7 +41,7 @@ async function handler(req: Request): Promise<Response> {
 /** A 413 in tRPC's own error envelope, so the tRPC client shows its message like any other error. */
 function payloadTooLarge(req: Request): Response {
   const url = new URL(req.url);
-  const paths = decodeURIComponent(url.pathname.replace(/^\/api\/trpc\/?/, "")).split(",");
+  const paths = procedurePaths(req) ?? [];
   const errorFor = (path: string) => ({
     error: superjson.serialize({
       message: `The request body is larger than ${MAX_REQUEST_BODY_BYTES / 1024 / 1024} MiB, the most this API accepts.`,
@@ -43,6 +54,15 @@ function payloadTooLarge(req: Request): Response {
     status: 413,
     headers: PAYLOAD_TOO_LARGE_HEADERS,
   });
+}
+
+/** The procedure names of the URL (several when batched), or null when its path cannot be decoded. */
+function procedurePaths(req: Request): string[] | null {
+  try {
+    return decodeURIComponent(new URL(req.url).pathname.replace(/^\/api\/trpc\/?/, "")).split(",");
+  } catch {
+    return null;
+  }
 }
 
 export { handler as GET, handler as POST };

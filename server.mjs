@@ -1,0 +1,38 @@
+// Production server: `next start` plus what a route handler cannot get from Next.js itself.
+// - The socket's peer address, in a header the client cannot forge (src/server/auth/client-ip.ts): Next
+//   removed NextRequest.ip, and it fills X-Forwarded-For from the socket only when the client sent none.
+// - Deadlines on receiving a request (slow clients): Node's default lets a body trickle in for 300 s.
+// This file is the one bootstrap that reads process.env besides src/env.ts (which validates the same values).
+import { createServer } from "node:http";
+import next from "next";
+
+const SOCKET_ADDRESS_HEADER = "x-carestral-socket-address";
+const port = Number(process.env.PORT || 3000);
+const hostname = process.env.HOST || undefined;
+// src/env.ts validates it too; the default is what a reverse proxy's own timeouts should stay under.
+const requestTimeoutMs = Number(process.env.REQUEST_TIMEOUT_MS || 30_000);
+
+const app = next({ dev: false, hostname, port });
+const handle = app.getRequestHandler();
+await app.prepare();
+
+// Deadlines are checked every connectionsCheckingInterval: keep that well under the request timeout.
+const server = createServer({ connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs / 2) }, (request, response) => {
+  request.headers[SOCKET_ADDRESS_HEADER] = request.socket.remoteAddress ?? "";
+  void handle(request, response);
+});
+// Headers within 10 s, the whole request (body included) within REQUEST_TIMEOUT_MS; then Node answers 408
+// and closes the connection.
+server.headersTimeout = Math.min(10_000, requestTimeoutMs);
+server.requestTimeout = requestTimeoutMs;
+server.keepAliveTimeout = 5_000;
+server.listen(port, hostname, () => {
+  console.log(`Carestral listening on http://${hostname ?? "0.0.0.0"}:${port}`);
+});
+
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.once(signal, () => {
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5_000).unref();
+  });
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { McpCallLimiter } from "./call-limits";
+
+describe("MCP call limits", () => {
+  it("lets a burst through, then refuses with the wait until the next call is allowed", () => {
+    let now = 0;
+    const limiter = new McpCallLimiter({ perMinute: 60, concurrency: 100 }, () => now);
+    for (let i = 0; i < 10; i++) expect(limiter.takeCall("token-a")).toBeNull();
+    const refused = limiter.takeCall("token-a");
+    expect(refused).toMatchObject({ ok: false, retryAfterSeconds: 1 });
+    expect(refused?.message).toMatch(/at most 60 a minute/);
+    // Another token has its own bucket.
+    expect(limiter.takeCall("token-b")).toBeNull();
+    now += 1000;
+    expect(limiter.takeCall("token-a")).toBeNull();
+    expect(limiter.takeCall("token-a")).not.toBeNull();
+  });
+
+  it("caps the calls one person has in flight, across tokens, and frees a slot on release", () => {
+    const limiter = new McpCallLimiter({ perMinute: 6000, concurrency: 2 });
+    const first = limiter.enter("user-a");
+    const second = limiter.enter("user-a");
+    expect(first.ok && second.ok).toBe(true);
+    expect(limiter.enter("user-a")).toMatchObject({ ok: false, retryAfterSeconds: 1 });
+    expect(limiter.enter("user-b").ok).toBe(true);
+    if (first.ok) {
+      first.release();
+      first.release(); // twice is harmless
+    }
+    expect(limiter.enter("user-a").ok).toBe(true);
+    expect(limiter.enter("user-a").ok).toBe(false);
+  });
+});
