@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { env } from "~/env";
 import { refreshedSessionCookie } from "~/server/auth/cookie";
 import { PATHNAME_HEADER } from "~/server/auth/redirect";
 import { isAppOrigin } from "~/server/http/origin";
@@ -19,7 +20,12 @@ export function proxy(request: NextRequest): NextResponse {
     // every non-GET fetch and form post). A foreign Origin is refused even without a cookie, so another
     // site cannot sign a visitor into an account of its choosing (login CSRF).
     if (origin === null ? Boolean(token) : !isAppOrigin(origin)) {
-      return NextResponse.json({ error: "Cross-origin request refused: Origin must be this site." }, { status: 403 });
+      // Usually a page opened at another address than APP_URL (127.0.0.1, a LAN address, another port).
+      console.warn(`Refused ${request.method} ${pathname} from Origin ${origin ?? "(none)"}: APP_URL is ${env.APP_URL}.`);
+      return NextResponse.json(
+        { error: `Cross-origin request refused: Origin must be this site (${env.APP_URL}).` },
+        { status: 403 },
+      );
     }
     return NextResponse.next({ request: { headers } });
   }

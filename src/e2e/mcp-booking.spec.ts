@@ -1,10 +1,11 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test, type Page } from "@playwright/test";
-import { signUp } from "./helpers";
+import { openNewTokenForm, signUp } from "./helpers";
 
 /** Generates a token with both scopes on /dashboard/tokens and returns the plaintext shown once. */
 async function generateToken(page: Page, name: string): Promise<string> {
+  await openNewTokenForm(page);
   await page.getByLabel("Token name").fill(name);
   await page.getByRole("checkbox", { name: "read:data", exact: true }).setChecked(true);
   await page.getByRole("checkbox", { name: "write:bookings", exact: true }).setChecked(true);

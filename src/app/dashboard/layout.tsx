@@ -3,6 +3,7 @@ import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { SignOutButton } from "~/components/auth/sign-out-button";
+import { DashboardNavLinks } from "~/components/nav-links";
 import styles from "~/components/auth/auth.module.css";
 import { getCurrentSession } from "~/server/auth/current-session";
 import { PATHNAME_HEADER, safeNextPath } from "~/server/auth/redirect";
@@ -21,8 +22,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           <Link href="/" className={styles.brand}>
             Carestral
           </Link>
-          <Link href="/dashboard/tokens">API tokens</Link>
-          <Link href="/dashboard/bookings">Bookings</Link>
+          <DashboardNavLinks />
         </nav>
         <div className={styles.account}>
           <span>
