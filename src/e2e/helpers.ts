@@ -59,3 +59,10 @@ export async function openNewTokenForm(page: Page): Promise<void> {
   await page.getByRole("button", { name: "New token" }).click();
   await expect(page.getByLabel("Token name")).toBeFocused();
 }
+
+/** The plaintext in the one-time panel, once the panel is there. */
+export async function newTokenValue(page: Page): Promise<string> {
+  const group = page.getByRole("group", { name: "New token", exact: true });
+  await expect(group).toBeVisible();
+  return (await group.textContent()) ?? "";
+}

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { openNewTokenForm, signUp } from "./helpers";
+import { newTokenValue, openNewTokenForm, signUp } from "./helpers";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -18,7 +18,7 @@ async function generateToken(page: Page, name: string, options: { expiration?: s
   }
   if (options.expiration) await page.getByLabel("Expiration").selectOption(options.expiration);
   await page.getByRole("button", { name: "Generate token" }).click();
-  const token = (await page.getByLabel("New token").textContent()) ?? "";
+  const token = await newTokenValue(page);
   expect(token).toMatch(/^mcp_[0-9A-Za-z]{49}$/);
   return token;
 }
@@ -64,7 +64,7 @@ test("generate a token, copy it once, then revoke it through the dialog", async 
   expect((await callMcp(page, token)).status()).toBe(200);
 
   await page.getByRole("button", { name: "Done" }).click();
-  await expect(page.getByLabel("New token")).toHaveCount(0);
+  await expect(page.getByRole("group", { name: "New token", exact: true })).toHaveCount(0);
   expect(await page.content()).not.toContain(token);
 
   await page.reload();
