@@ -8,6 +8,8 @@ import { checkPage, expectNoSidewaysScroll, isPhone } from "./page-check";
 // checkPage runs axe (zero violations), checks that nothing scrolls sideways and writes a screenshot.
 
 test.use({ permissions: ["clipboard-read", "clipboard-write"] });
+// Long journeys with several axe runs and screenshots each, on a shared 2-core machine.
+test.describe.configure({ timeout: 120_000 });
 
 function tokenRow(page: Page, name: string) {
   return page.getByRole("row").filter({ has: page.getByRole("rowheader", { name, exact: true }) });
@@ -116,6 +118,7 @@ test("3 and 5. the list comes first, filters, counts, and a long name never push
 
   const longName = "A".repeat(20) + " " + "b".repeat(43); // 64 characters
   await generateToken(page, longName);
+  await expectNoSidewaysScroll(page, "new token panel with a 64-character name");
   await page.getByRole("button", { name: "Done" }).click();
   await generateToken(page, "Old laptop");
   await page.getByRole("button", { name: "Done" }).click();
