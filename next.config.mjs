@@ -1,8 +1,21 @@
+import os from "node:os";
+
+// `next dev` serves its scripts only to the hosts it trusts; a page opened on 127.0.0.1 or on the
+// "Network" address it prints would never hydrate. Trust this machine's own addresses.
+function localHosts() {
+  const addresses = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((entry) => entry && entry.family === "IPv4")
+    .map((entry) => entry.address);
+  return [...new Set(["localhost", "127.0.0.1", ...addresses])];
+}
+
 /** @type {import("next").NextConfig} */
 const nextConfig = {
   // PGlite ships WASM and data files that must be loaded from node_modules, not bundled.
   serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2"],
   poweredByHeader: false,
+  allowedDevOrigins: localHosts(),
   experimental: {
     // Next.js buffers request bodies that pass through proxy.ts (10 MB by default) and silently cuts them
     // at this size. Twice our 1 MiB API limit (src/server/http/body-limit.ts): a cut body, made of socket

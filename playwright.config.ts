@@ -35,7 +35,11 @@ export default defineConfig({
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  // Every spec runs at both widths the dashboard is built for (DESIGN: no page scrolls sideways at 390 px).
+  projects: [
+    { name: "desktop", use: { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 800 } } },
+    { name: "phone", use: { ...devices["Desktop Chrome"], viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },
+  ],
   webServer: [
     {
       command: `exec node --import tsx src/test/mail-catcher.ts ${mailCatcher.smtpPort} ${mailCatcher.httpPort}`,

@@ -10,6 +10,11 @@ describe("configuration", () => {
     expect(env.PORT).toBe(3000);
   });
 
+  it("derives the default APP_URL from PORT", () => {
+    expect(parseEnv({ PORT: "4200" }).APP_URL).toBe("http://localhost:4200");
+    expect(parseEnv({ PORT: "4200", APP_URL: "https://carestral.example" }).APP_URL).toBe("https://carestral.example");
+  });
+
   it("treats an empty variable as unset", () => {
     expect(parseEnv({ DATABASE_URL: "" }).DATABASE_URL).toBeUndefined();
   });

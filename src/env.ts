@@ -11,8 +11,8 @@ const schema = z.object({
   PGLITE_DIR: z.string().min(1).default(".data/pglite"),
   APP_URL: z
     .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-    .default("http://localhost:3000")
-    .transform((value) => new URL(value).origin),
+    .transform((value) => new URL(value).origin)
+    .optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   // Sign-in and sign-up attempts allowed per minute, per client IP and per email.
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
@@ -49,7 +49,10 @@ const schema = z.object({
   // MCP calls per minute per token, and MCP calls in flight at once per person (per instance).
   MCP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   MCP_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).default(4),
-});
+})
+  // Without APP_URL, the app is where `next dev`/`next start` listen: PORT=4200 means http://localhost:4200,
+  // or every sign-in would fail the Origin check against a :3000 nobody opened.
+  .transform(({ APP_URL, ...rest }) => ({ ...rest, APP_URL: APP_URL ?? `http://localhost:${rest.PORT}` }));
 
 export type Env = z.infer<typeof schema>;
 

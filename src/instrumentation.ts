@@ -1,8 +1,11 @@
-// Runs once when a server instance starts: open the database and apply pending migrations; start the
-// activity trail's retention purge and make sure its buffer is written on shutdown.
+// Runs once when a server instance starts: say which database and public URL it uses, open the database
+// and apply pending migrations; start the activity trail's retention purge and make sure its buffer is
+// written on shutdown.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { getDb } = await import("~/server/db");
+  const { getDb, describeAppDatabase } = await import("~/server/db");
+  const { env } = await import("~/env");
+  console.log(`Carestral: database ${describeAppDatabase()}; APP_URL ${env.APP_URL}`);
   try {
     await getDb();
   } catch (error) {

@@ -40,8 +40,10 @@ export function proxy(request: NextRequest): NextResponse {
     // non-GET fetch and form post). Without a cookie this still stops login CSRF.
     const origin = request.headers.get("origin");
     if (origin === null || !isAppOrigin(origin)) {
+      // Usually a page opened at another address than APP_URL (127.0.0.1, a LAN address, another port).
+      console.warn(`Refused ${request.method} ${pathname} from Origin ${origin === null ? "(none)" : JSON.stringify(origin.slice(0, 200))}: APP_URL is ${env.APP_URL}.`);
       return withSecurityHeaders(
-        NextResponse.json({ error: "Cross-origin request refused: Origin must be this site." }, { status: 403 }),
+        NextResponse.json({ error: `Cross-origin request refused: Origin must be this site (${env.APP_URL}).` }, { status: 403 }),
       );
     }
   }

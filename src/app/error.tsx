@@ -10,7 +10,7 @@ export default function PageError({ reset }: { error: Error & { digest?: string 
       <h1>Something went wrong</h1>
       <p role="alert">
         Carestral could not load this page. If the service is being restarted or its database is unreachable, this
-        usually passes within a minute.
+        usually passes within a minute: try again then. If you run Carestral yourself, the server log says what failed.
       </p>
       <p className="actions">
         <button type="button" className="primary" onClick={() => reset()}>

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { OriginNotice } from "~/components/origin-notice";
 import { TRPCReactProvider } from "~/trpc/react";
 import "./globals.css";
 
@@ -15,6 +16,13 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
+        <noscript>
+          <p className="warning site-notice">
+            Carestral’s forms need JavaScript. Without it, signing in and managing tokens do not work: nothing is sent or
+            changed. Turn JavaScript on for this site and reload the page.
+          </p>
+        </noscript>
+        <OriginNotice />
         <TRPCReactProvider>{children}</TRPCReactProvider>
       </body>
     </html>

@@ -52,3 +52,17 @@ export async function signOut(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).not.toHaveURL(/\/dashboard/);
 }
+
+/** Opens the New token form on /dashboard/tokens unless it is already open. */
+export async function openNewTokenForm(page: Page): Promise<void> {
+  if (await page.getByLabel("Token name").isVisible()) return;
+  await page.getByRole("button", { name: "New token" }).click();
+  await expect(page.getByLabel("Token name")).toBeFocused();
+}
+
+/** The plaintext in the one-time panel, once the panel is there. */
+export async function newTokenValue(page: Page): Promise<string> {
+  const group = page.getByRole("group", { name: "New token", exact: true });
+  await expect(group).toBeVisible();
+  return (await group.textContent()) ?? "";
+}

@@ -182,7 +182,7 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
     await row.getByRole("button", { name: "Revoke access" }).click();
     const dialog = page.getByRole("dialog");
     await expect(dialog).toContainText(`Revoke access for “${clientName}”?`);
-    await dialog.getByRole("button", { name: /^Cancel/ }).click();
+    await dialog.getByRole("button", { name: "Keep connected" }).click();
     await expect(dialog).toBeHidden();
     await expect(appRow(page, clientName)).toHaveCount(1);
     expect((await rawMcpCall(mcpUrl, accessToken)).status).toBe(200);
@@ -207,7 +207,7 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
   }
 });
 
-test("the Revoke access dialog opens on Cancel: one Enter keeps the app connected", async ({ page, baseURL }) => {
+test("the Revoke access dialog opens on Keep connected: one Enter keeps the app connected", async ({ page, baseURL }) => {
   const mcpUrl = new URL("/api/mcp", baseURL ?? "");
   await signUp(page);
   const clientName = uniqueClientName();
@@ -222,7 +222,7 @@ test("the Revoke access dialog opens on Cancel: one Enter keeps the app connecte
   await appRow(page, clientName).getByRole("button", { name: "Revoke access" }).click();
   const dialog = page.getByRole("dialog");
   await expect(dialog).toContainText(`Revoke access for “${clientName}”?`);
-  await expect.soft(dialog.getByRole("button", { name: /^Cancel/ })).toBeFocused();
+  await expect.soft(dialog.getByRole("button", { name: "Keep connected" })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(dialog).toBeHidden();
   await page.waitForLoadState("networkidle");

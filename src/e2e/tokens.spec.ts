@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { signUp } from "./helpers";
+import { newTokenValue, openNewTokenForm, signUp } from "./helpers";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -11,13 +11,14 @@ function tokenRow(page: Page, name: string) {
 
 /** Fills the form and generates; returns the plaintext shown in the new-token panel. */
 async function generateToken(page: Page, name: string, options: { expiration?: string; scopes?: string[] } = {}): Promise<string> {
+  await openNewTokenForm(page);
   await page.getByLabel("Token name").fill(name);
   for (const scope of ["read:data", "write:bookings"]) {
     await page.getByRole("checkbox", { name: scope, exact: true }).setChecked((options.scopes ?? ["read:data"]).includes(scope));
   }
   if (options.expiration) await page.getByLabel("Expiration").selectOption(options.expiration);
   await page.getByRole("button", { name: "Generate token" }).click();
-  const token = (await page.getByLabel("New token").textContent()) ?? "";
+  const token = await newTokenValue(page);
   expect(token).toMatch(/^mcp_[0-9A-Za-z]{49}$/);
   return token;
 }
@@ -33,6 +34,7 @@ test("generate a token, copy it once, then revoke it through the dialog", async 
   await signUp(page);
   await expect(page.getByRole("heading", { name: "API tokens", level: 1 })).toBeVisible();
   await expect(page.getByText("No tokens yet.")).toBeVisible();
+  await openNewTokenForm(page);
   await expect(page.getByLabel("Expiration")).toHaveValue("30");
 
   const token = await generateToken(page, "Claude Desktop", { scopes: ["read:data", "write:bookings"] });
@@ -41,7 +43,7 @@ test("generate a token, copy it once, then revoke it through the dialog", async 
   const desktop = JSON.parse((await page.getByLabel("Claude Desktop configuration").textContent()) ?? "") as {
     mcpServers: { carestral: { args: string[]; env: Record<string, string> } };
   };
-  expect(desktop.mcpServers.carestral.args).toEqual(["mcp-remote", mcpUrl, "--header", "Authorization:${AUTH_HEADER}"]);
+  expect(desktop.mcpServers.carestral.args).toEqual(["-y", "mcp-remote", mcpUrl, "--header", "Authorization:${AUTH_HEADER}"]);
   expect(desktop.mcpServers.carestral.env.AUTH_HEADER).toBe(`Bearer ${token}`);
   await expect(page.getByLabel("Claude Code command")).toHaveText(
     `claude mcp add --transport http carestral ${mcpUrl} --header "Authorization: Bearer ${token}"`,
@@ -62,7 +64,7 @@ test("generate a token, copy it once, then revoke it through the dialog", async 
   expect((await callMcp(page, token)).status()).toBe(200);
 
   await page.getByRole("button", { name: "Done" }).click();
-  await expect(page.getByLabel("New token")).toHaveCount(0);
+  await expect(page.getByRole("group", { name: "New token", exact: true })).toHaveCount(0);
   expect(await page.content()).not.toContain(token);
 
   await page.reload();
@@ -74,7 +76,7 @@ test("generate a token, copy it once, then revoke it through the dialog", async 
   await tokenRow(page, "Claude Desktop").getByRole("button", { name: "Revoke" }).click();
   const dialog = page.getByRole("dialog");
   await expect(dialog).toContainText("Revoke “Claude Desktop”?");
-  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await dialog.getByRole("button", { name: "Keep token" }).click();
   await expect(dialog).toBeHidden();
   await expect(tokenRow(page, "Claude Desktop")).toContainText("Active");
 
@@ -96,6 +98,7 @@ test("generate with every expiration and see when each expires", async ({ page }
   await signUp(page);
   for (const expiration of ["7", "30", "60", "90", "365", "never"]) {
     const name = `expires ${expiration}`;
+    await openNewTokenForm(page);
     await page.getByLabel("Expiration").selectOption(expiration);
     const warning = page.getByText("A token that never expires works until you revoke it");
     if (expiration === "never") await expect(warning).toBeVisible();
@@ -120,6 +123,7 @@ test("generate with every expiration and see when each expires", async ({ page }
 
 test("shows errors next to the fields they are about", async ({ page }) => {
   await signUp(page);
+  await openNewTokenForm(page);
   await page.getByRole("checkbox", { name: "read:data", exact: true }).uncheck();
   await page.getByRole("button", { name: "Generate token" }).click();
   await expect(page.getByLabel("Token name")).toHaveAccessibleDescription("Give the token a name.");
@@ -127,6 +131,7 @@ test("shows errors next to the fields they are about", async ({ page }) => {
 
   await generateToken(page, "Laptop");
   await page.getByRole("button", { name: "Done" }).click();
+  await openNewTokenForm(page);
   await page.getByLabel("Token name").fill("laptop");
   await page.getByRole("button", { name: "Generate token" }).click();
   await expect(page.getByLabel("Token name")).toHaveAccessibleDescription(/already have an active token with this name/);
@@ -145,12 +150,19 @@ test("rolls an optimistic revoke back when the server fails, and retries a faile
   await expect(tokenRow(page, "Flaky network")).toContainText("Active");
   await page.unroute("**/api/trpc/tokens.revoke*");
 
+  // The list came with the page (server prefetch); a refresh that cannot reach the server keeps the rows
+  // and says what happened.
+  await generateToken(page, "Second");
+  await page.getByRole("button", { name: "Done" }).click();
   await page.route("**/api/trpc/tokens.list*", (route) => route.abort());
-  await page.reload();
-  await expect(page.getByText("Could not load your tokens")).toBeVisible();
+  await tokenRow(page, "Second").getByRole("button", { name: "Revoke" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Revoke token" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Could not load your tokens" })).toContainText("server cannot be reached");
+  await expect(tokenRow(page, "Flaky network")).toContainText("Active");
   await page.unroute("**/api/trpc/tokens.list*");
   await page.getByRole("button", { name: "Retry" }).click();
-  await expect(tokenRow(page, "Flaky network")).toContainText("Active");
+  await expect(page.getByRole("alert").filter({ hasText: "Could not load your tokens" })).toHaveCount(0);
+  await expect(tokenRow(page, "Second")).toContainText("Revoked");
 });
 
 test("a denied clipboard selects the token for copying by hand", async ({ page }) => {

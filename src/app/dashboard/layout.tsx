@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { VerifyEmailBanner } from "~/components/account/verify-email-banner";
 import { SignOutButton } from "~/components/auth/sign-out-button";
+import { DashboardNavLinks } from "~/components/nav-links";
 import styles from "~/components/auth/auth.module.css";
 import { getCurrentSession } from "~/server/auth/current-session";
 import { PATHNAME_HEADER, safeNextPath } from "~/server/auth/redirect";
@@ -22,10 +23,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           <Link href="/" className={styles.brand}>
             Carestral
           </Link>
-          <Link href="/dashboard/tokens">API tokens</Link>
-          <Link href="/dashboard/bookings">Bookings</Link>
-          <Link href="/dashboard/activity">Activity</Link>
-          <Link href="/settings">Settings</Link>
+          <DashboardNavLinks />
         </nav>
         <div className={styles.account}>
           <span>

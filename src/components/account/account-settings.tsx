@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
-import { formatDateTime, formatRelative } from "~/components/tokens/format";
+import { formatDateTime, formatRelative } from "~/components/format";
 import { api } from "~/trpc/react";
 import styles from "./account.module.css";
 

@@ -3,7 +3,7 @@
 import { useEffect, useId, useState } from "react";
 import { ACTIVITY_OUTCOMES, ACTIVITY_TOOLS, OUTCOME_LABELS, type ActivityCursor, type ActivityOutcome } from "~/server/activity/schemas";
 import { api, type RouterOutputs } from "~/trpc/react";
-import { formatDateTime, formatRelative } from "../tokens/format";
+import { formatDateTime, formatRelative } from "~/components/format";
 import styles from "./activity.module.css";
 
 type ActivityEntry = RouterOutputs["activity"]["list"]["entries"][number];

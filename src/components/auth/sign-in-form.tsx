@@ -1,6 +1,7 @@
 "use client";
 
 import type { FormEvent } from "react";
+import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 import { FormField } from "./form-field";
 import { useSessionChangeNavigation } from "./use-session-change-navigation";
@@ -20,13 +21,14 @@ export function SignInForm({ next }: { next: string }) {
   }
 
   return (
-    <form className="stack" onSubmit={onSubmit} noValidate aria-busy={busy}>
+    // method="post": without the script, the browser posts (the password stays out of the address bar).
+    <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={busy}>
       <FormField id="email" label="Email" type="email" autoComplete="email" required error={fieldErrors?.email?.[0]} />
       <FormField id="password" label="Password" type="password" autoComplete="current-password" required error={fieldErrors?.password?.[0]} />
       {/* Wrong credentials belong to both fields at once, so they are said once, for the form. */}
       {signIn.error && !fieldErrors && (
         <p className="form-error" role="alert">
-          {signIn.error.message}
+          {signIn.error.data ? signIn.error.message : <RequestErrorMessage error={signIn.error} attempt="sign in" />}
         </p>
       )}
       <button type="submit" className="primary" disabled={busy}>

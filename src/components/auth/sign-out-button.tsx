@@ -1,5 +1,6 @@
 "use client";
 
+import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 import { useSessionChangeNavigation } from "./use-session-change-navigation";
 
@@ -13,7 +14,7 @@ export function SignOutButton() {
       </button>
       {signOut.error && (
         <span className="form-error" role="alert">
-          {signOut.error.message}
+          {signOut.error.data ? signOut.error.message : <RequestErrorMessage error={signOut.error} attempt="sign out" />}
         </span>
       )}
     </>

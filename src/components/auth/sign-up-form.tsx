@@ -1,6 +1,9 @@
 "use client";
 
+import Link from "next/link";
 import type { FormEvent } from "react";
+import { RequestErrorMessage } from "~/components/request-error";
+import { AFTER_SIGN_IN_PATH } from "~/server/auth/redirect";
 import { api } from "~/trpc/react";
 import { FormField } from "./form-field";
 import { useSessionChangeNavigation } from "./use-session-change-navigation";
@@ -28,14 +31,24 @@ export function SignUpForm({ next }: { next: string }) {
 
   return (
     // noValidate: our own messages, next to each field, rather than the browser's bubbles.
-    <form className="stack" onSubmit={onSubmit} noValidate aria-busy={busy}>
+    // method="post": without the script, the browser posts (the password stays out of the address bar).
+    <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={busy}>
       <FormField
         id="email"
         label="Email"
         type="email"
         autoComplete="email"
         required
-        error={emailTaken ? signUp.error?.message : fieldErrors?.email?.[0]}
+        error={
+          emailTaken ? (
+            <>
+              An account with this email already exists.{" "}
+              <Link href={next === AFTER_SIGN_IN_PATH ? "/login" : `/login?next=${encodeURIComponent(next)}`}>Sign in instead?</Link>
+            </>
+          ) : (
+            fieldErrors?.email?.[0]
+          )
+        }
       />
       <FormField id="firstname" label="First name" type="text" autoComplete="given-name" required error={fieldErrors?.firstname?.[0]} />
       <FormField id="surname" label="Surname" type="text" autoComplete="family-name" required error={fieldErrors?.surname?.[0]} />
@@ -50,7 +63,7 @@ export function SignUpForm({ next }: { next: string }) {
       />
       {signUp.error && !isFieldError && (
         <p className="form-error" role="alert">
-          {signUp.error.message}
+          {signUp.error.data ? signUp.error.message : <RequestErrorMessage error={signUp.error} attempt="create your account" />}
         </p>
       )}
       <button type="submit" className="primary" disabled={busy}>

@@ -2,18 +2,26 @@
 
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
+import { DISPLAY_TIME_ZONE_LABEL, formatDateTime } from "~/components/format";
+import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
 import { api, type RouterOutputs } from "~/trpc/react";
 import styles from "./bookings.module.css";
 
 type Booking = RouterOutputs["bookings"]["list"][number];
 
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const STATUS_LABELS: Record<Booking["status"], string> = { confirmed: "Confirmed", cancelled: "Cancelled" };
 
+function isPast(booking: Booking, now: Date): boolean {
+  return booking.startsAt.getTime() <= now.getTime();
+}
+
 export function BookingsList() {
+  // Prefetched by the page on the server: the first paint already has the rows.
   const bookings = api.bookings.list.useQuery();
   const [cancelling, setCancelling] = useState<Booking | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const now = new Date();
 
   if (bookings.isPending) {
     return (
@@ -23,12 +31,17 @@ export function BookingsList() {
     );
   }
   if (bookings.isError) {
+    const signedOut = classifyRequestError(bookings.error).kind === "signed-out";
     return (
       <div className="card" role="alert">
-        <p className="form-error">Your bookings could not be loaded: {bookings.error.message}</p>
-        <button type="button" onClick={() => void bookings.refetch()} disabled={bookings.isFetching}>
-          Try again
-        </button>
+        <p className={signedOut ? undefined : "form-error"}>
+          <RequestErrorMessage error={bookings.error} attempt="load your bookings" />
+        </p>
+        {!signedOut && (
+          <button type="button" onClick={() => void bookings.refetch()} disabled={bookings.isFetching}>
+            Try again
+          </button>
+        )}
       </div>
     );
   }
@@ -47,67 +60,106 @@ export function BookingsList() {
   }
 
   return (
-    <>
+    <section aria-labelledby="bookings-list-heading">
+      <h2 id="bookings-list-heading" ref={headingRef} tabIndex={-1}>
+        Your appointments
+      </h2>
+      <p className="muted">Times are {DISPLAY_TIME_ZONE_LABEL} (Europe/Paris), the hospitals’ local time.</p>
       <p role="status" className={styles.notice}>
         {notice}
       </p>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Hospital</th>
-            <th scope="col">Specialty</th>
-            <th scope="col">Date and time</th>
-            <th scope="col">Status</th>
-            <th scope="col">Made by</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {bookings.data.map((booking) => (
-            <tr key={booking.id}>
-              <td>
-                {booking.hospital.name}
-                <br />
-                <span className="muted">{booking.hospital.city}</span>
-                {booking.note && <span className={styles.note}>Note: {booking.note}</span>}
-              </td>
-              <td>{booking.specialty}</td>
-              <td>
-                <time dateTime={booking.startsAt.toISOString()}>{dateTimeFormat.format(booking.startsAt)}</time>
-              </td>
-              <td>
-                <span className={`status ${booking.status}`}>{STATUS_LABELS[booking.status]}</span>
-              </td>
-              <td>{booking.tokenName ?? <span className="muted">Web</span>}</td>
-              <td>
-                {booking.status === "confirmed" && (
-                  <button type="button" onClick={() => setCancelling(booking)}>
-                    Cancel
-                  </button>
-                )}
-              </td>
+      <div className="table-scroll">
+        <table className="cards" role="table">
+          <caption className="visually-hidden">Your bookings, in time order</caption>
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">Hospital</th>
+              <th scope="col" role="columnheader">Specialty</th>
+              <th scope="col" role="columnheader">Date and time</th>
+              <th scope="col" role="columnheader">Status</th>
+              <th scope="col" role="columnheader">Made by</th>
+              <th scope="col" role="columnheader">
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody role="rowgroup">
+            {bookings.data.map((booking) => {
+              const past = isPast(booking, now);
+              const when = formatDateTime(booking.startsAt);
+              return (
+                <tr key={booking.id} role="row" className={past ? styles.past : undefined}>
+                  <td role="cell">
+                    <strong>{booking.hospital.name}</strong>
+                    <span className={styles.detail}>
+                      {booking.hospital.address}, {booking.hospital.postalCode} {booking.hospital.city}
+                    </span>
+                    {booking.hospital.phone && (
+                      <span className={styles.detail}>
+                        Phone: <a href={`tel:${booking.hospital.phone.replace(/[^+\d]/g, "")}`}>{booking.hospital.phone}</a>
+                      </span>
+                    )}
+                    {booking.note && <span className={styles.note}>Note: {booking.note}</span>}
+                  </td>
+                  <td role="cell" data-label="Specialty">
+                    {booking.specialty}
+                  </td>
+                  <td role="cell" data-label="When">
+                    <time dateTime={booking.startsAt.toISOString()}>{when}</time>
+                  </td>
+                  <td role="cell" data-label="Status">
+                    <span className={`status ${booking.status}`}>{STATUS_LABELS[booking.status]}</span>
+                    {past && (
+                      <>
+                        {" "}
+                        <span className="status past">(past)</span>
+                      </>
+                    )}
+                  </td>
+                  <td role="cell" data-label="Made by">
+                    {booking.tokenName ?? <span className="muted">Web</span>}
+                  </td>
+                  <td role="cell">
+                    {/* A past appointment cannot be cancelled: no button for it. */}
+                    {booking.status === "confirmed" && !past && (
+                      <button type="button" onClick={() => setCancelling(booking)}>
+                        Cancel
+                        <span className="visually-hidden">
+                          {" "}
+                          {booking.specialty} at {booking.hospital.name}, {when}
+                        </span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
       {cancelling && (
         <CancelBookingDialog
           booking={cancelling}
           onCancelled={() => setNotice(`Booking at ${cancelling.hospital.name} cancelled.`)}
-          onClose={() => setCancelling(null)}
+          onClose={(cancelled) => {
+            setCancelling(null);
+            // The row's Cancel button is gone: land on the list, where the outcome is announced.
+            if (cancelled) headingRef.current?.focus();
+          }}
         />
       )}
-    </>
+    </section>
   );
 }
 
-function CancelBookingDialog({ booking, onCancelled, onClose }: { booking: Booking; onCancelled: () => void; onClose: () => void }) {
+function CancelBookingDialog({ booking, onCancelled, onClose }: { booking: Booking; onCancelled: () => void; onClose: (cancelled: boolean) => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const keepRef = useRef<HTMLButtonElement>(null);
+  const cancelledRef = useRef(false);
   const utils = api.useUtils();
   const cancel = api.bookings.cancel.useMutation({
     onSuccess: async () => {
+      cancelledRef.current = true;
       onCancelled();
       await utils.bookings.list.invalidate();
       dialog.current?.close();
@@ -116,26 +168,28 @@ function CancelBookingDialog({ booking, onCancelled, onClose }: { booking: Booki
 
   useEffect(() => {
     dialog.current?.showModal();
+    // Start on the safe choice: a stray Enter must not cancel the appointment.
+    keepRef.current?.focus();
   }, []);
 
   return (
-    <dialog ref={dialog} aria-labelledby="cancel-booking-title" onClose={onClose}>
+    <dialog ref={dialog} aria-labelledby="cancel-booking-title" onClose={() => onClose(cancelledRef.current)}>
       <h2 id="cancel-booking-title">Cancel this booking?</h2>
       <p>
-        {booking.specialty} at {booking.hospital.name}, {dateTimeFormat.format(booking.startsAt)}. The appointment will be
-        cancelled; you can book again later.
+        {booking.specialty} at {booking.hospital.name}, {formatDateTime(booking.startsAt)} ({DISPLAY_TIME_ZONE_LABEL}). The
+        appointment will be cancelled; you can book again later.
       </p>
       {cancel.error && (
         <p className="form-error" role="alert">
-          {cancel.error.message}
+          <RequestErrorMessage error={cancel.error} attempt="cancel the booking" />
         </p>
       )}
       <p className="actions">
+        <button type="button" ref={keepRef} onClick={() => dialog.current?.close()} disabled={cancel.isPending}>
+          Keep booking
+        </button>
         <button type="button" className="danger" onClick={() => cancel.mutate({ id: booking.id })} disabled={cancel.isPending}>
           {cancel.isPending ? "Cancelling…" : "Cancel booking"}
-        </button>
-        <button type="button" onClick={() => dialog.current?.close()} disabled={cancel.isPending}>
-          Keep booking
         </button>
       </p>
     </dialog>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import { formatDate, formatDateTime, formatRelative } from "~/components/tokens/format";
+import { formatDate, formatDateTime, formatRelative } from "~/components/format";
 import styles from "~/components/tokens/tokens.module.css";
 import { api, type RouterOutputs } from "~/trpc/react";
 
@@ -81,43 +81,45 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
   const now = new Date();
   return (
     <div className={styles.tableWrapper}>
-      <table>
+      <table className="cards" role="table">
         <caption className="visually-hidden">Apps connected to your account, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">App</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Connected</th>
-            <th scope="col">Last used</th>
-            <th scope="col">
+        <thead role="rowgroup">
+          <tr role="row">
+            <th scope="col" role="columnheader">App</th>
+            <th scope="col" role="columnheader">Scopes</th>
+            <th scope="col" role="columnheader">Connected</th>
+            <th scope="col" role="columnheader">Last used</th>
+            <th scope="col" role="columnheader">
               <span className="visually-hidden">Actions</span>
             </th>
           </tr>
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {apps.map((app) => (
-            <tr key={app.id}>
-              <th scope="row" id={`app-${app.id}-name`} className={styles.rowName}>
+            <tr key={app.id} role="row">
+              <th scope="row" role="rowheader" id={`app-${app.id}-name`} className={styles.rowName}>
                 {app.clientName}
                 <br />
                 <span className="muted">{app.clientHost ?? `unverified · returns to ${app.redirectHost}`}</span>
               </th>
-              <td>{app.scopes.join(", ")}</td>
-              <td className={styles.nowrap}>
+              <td role="cell" data-label="Scopes">
+                {app.scopes.join(", ")}
+              </td>
+              <td role="cell" data-label="Connected" className={styles.nowrap}>
                 <time dateTime={app.createdAt.toISOString()} title={formatDateTime(app.createdAt)}>
                   {formatDate(app.createdAt)}
                 </time>
               </td>
-              <td className={styles.nowrap}>
+              <td role="cell" data-label="Last used" className={styles.nowrap}>
                 {app.lastUsedAt ? (
-                  <time dateTime={app.lastUsedAt.toISOString()} title={formatDateTime(app.lastUsedAt)}>
+                  <time dateTime={app.lastUsedAt.toISOString()} title={formatDateTime(app.lastUsedAt)} suppressHydrationWarning>
                     {formatRelative(app.lastUsedAt, now)}
                   </time>
                 ) : (
                   "Never"
                 )}
               </td>
-              <td>
+              <td role="cell">
                 <button type="button" className="danger" aria-describedby={`app-${app.id}-name`} onClick={() => onRevoke(app)}>
                   Revoke access
                 </button>
@@ -158,8 +160,8 @@ function RevokeAccessDialog({ app, onConfirm, onCancel }: { app: ConnectedApp | 
             <button type="button" className="danger" onClick={() => onConfirm(app)}>
               Revoke access
             </button>
-            <button type="button" ref={cancelRef} onClick={onCancel} aria-label={`Cancel: keep ${app.clientName} connected`}>
-              Cancel
+            <button type="button" ref={cancelRef} onClick={onCancel}>
+              Keep connected
             </button>
           </p>
         </>

@@ -1,7 +1,8 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
-import type { TokenExpiryDays } from "~/server/tokens/schemas";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
+import { TOKEN_NAME_MAX_LENGTH, type TokenExpiryDays } from "~/server/tokens/schemas";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { api, type RouterOutputs } from "~/trpc/react";
 import styles from "./tokens.module.css";
@@ -16,12 +17,14 @@ interface CreateTokenFormProps {
   expiryDays: TokenExpiryDays[];
   defaultExpiryDays: TokenExpiryDays;
   onCreated(token: GeneratedToken): void;
+  onCancel(): void;
 }
 
 const NEVER = "never";
 
-export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreated }: CreateTokenFormProps) {
+export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreated, onCancel }: CreateTokenFormProps) {
   const utils = api.useUtils();
+  const nameRef = useRef<HTMLInputElement>(null);
   const [name, setName] = useState("");
   const [selectedScopes, setSelectedScopes] = useState<TokenScope[]>(scopes.slice(0, 1).map(({ scope }) => scope));
   const [expiration, setExpiration] = useState(String(defaultExpiryDays));
@@ -42,9 +45,14 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
     },
   });
 
+  // Opened by New token: start typing the name at once.
+  useEffect(() => {
+    nameRef.current?.focus();
+  }, []);
+
   const serverFieldErrors: FieldErrors | undefined = generate.error?.data?.zodError?.fieldErrors;
   const fieldErrors = localErrors ?? serverFieldErrors;
-  const formError = !localErrors && generate.error && !serverFieldErrors ? generate.error.message : null;
+  const formError = !localErrors && generate.error && !serverFieldErrors ? generate.error : null;
 
   function clearErrors() {
     setLocalErrors(null);
@@ -61,6 +69,7 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
     // The same rules as the server, checked first so an obvious slip costs no round trip.
     const errors: FieldErrors = {};
     if (name.trim() === "") errors.name = ["Give the token a name."];
+    else if ([...name.trim()].length > TOKEN_NAME_MAX_LENGTH) errors.name = [`Use at most ${TOKEN_NAME_MAX_LENGTH} characters.`];
     if (selectedScopes.length === 0) errors.scopes = ["Choose at least one scope."];
     if (Object.keys(errors).length > 0) {
       setLocalErrors(errors);
@@ -77,20 +86,32 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
   const nameError = fieldErrors?.name?.[0];
   const scopesError = fieldErrors?.scopes?.[0];
   const expirationError = fieldErrors?.expiresInDays?.[0];
+  // write:bookings alone can book and cancel, but cannot find a hospital or a booking to act on.
+  const writeWithoutRead = selectedScopes.includes("write:bookings") && !selectedScopes.includes("read:data");
   const expirationDescribedBy = [expiration === NEVER ? "token-expiration-warning" : null, expirationError ? "token-expiration-error" : null]
     .filter(Boolean)
     .join(" ");
 
   return (
-    <form className={`stack ${styles.form}`} onSubmit={onSubmit} noValidate aria-busy={generate.isPending} aria-labelledby="create-token-heading">
-      <h2 id="create-token-heading">Create a token</h2>
+    // method="post": should the script not run, the browser posts the form (nothing happens) instead of
+    // putting the fields in the address bar.
+    <form
+      method="post"
+      className={`stack card ${styles.form}`}
+      onSubmit={onSubmit}
+      noValidate
+      aria-busy={generate.isPending}
+      aria-labelledby="create-token-heading"
+    >
+      <h2 id="create-token-heading">New token</h2>
       <div>
         <label htmlFor="token-name">Token name</label>
         <input
           id="token-name"
+          name="name"
+          ref={nameRef}
           type="text"
           value={name}
-          maxLength={64}
           autoComplete="off"
           placeholder="e.g. Claude Desktop on my laptop"
           aria-invalid={nameError ? true : undefined}
@@ -107,7 +128,10 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
         )}
       </div>
 
-      <fieldset className={styles.scopes} aria-describedby={scopesError ? "token-scopes-error" : undefined}>
+      <fieldset
+        className={styles.scopes}
+        aria-describedby={[scopesError ? "token-scopes-error" : null, writeWithoutRead ? "token-scopes-warning" : null].filter(Boolean).join(" ") || undefined}
+      >
         <legend>Scopes</legend>
         {scopes.map(({ scope, description }) => {
           const id = `token-scope-${scope.replace(/[^a-z]/g, "-")}`;
@@ -117,6 +141,7 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
                 <input
                   type="checkbox"
                   id={id}
+                  name="scopes"
                   value={scope}
                   checked={selectedScopes.includes(scope)}
                   aria-describedby={`${id}-description`}
@@ -130,6 +155,12 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
             </div>
           );
         })}
+        {writeWithoutRead && (
+          <p id="token-scopes-warning" className="warning">
+            Without <code>read:data</code>, an assistant can book and cancel but cannot search hospitals or list your
+            bookings, so it will not know what to book or cancel. Add <code>read:data</code> unless you mean that.
+          </p>
+        )}
         {scopesError && (
           <p id="token-scopes-error" className="field-error">
             {scopesError}
@@ -141,6 +172,7 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
         <label htmlFor="token-expiration">Expiration</label>
         <select
           id="token-expiration"
+          name="expiration"
           value={expiration}
           aria-invalid={expirationError ? true : undefined}
           aria-describedby={expirationDescribedBy || undefined}
@@ -169,13 +201,16 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
       </div>
 
       {formError && (
-        <p className="form-error" role="alert">
-          {formError}
+        <p className={classifyRequestError(formError).kind === "signed-out" ? undefined : "form-error"} role="alert">
+          <RequestErrorMessage error={formError} attempt="create the token" />
         </p>
       )}
-      <p>
+      <p className="actions">
         <button type="submit" className="primary" disabled={generate.isPending}>
           Generate token
+        </button>
+        <button type="button" onClick={onCancel} disabled={generate.isPending}>
+          Cancel<span className="visually-hidden"> new token</span>
         </button>
       </p>
     </form>

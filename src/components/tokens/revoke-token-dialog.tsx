@@ -3,14 +3,20 @@
 import { useEffect, useRef } from "react";
 import type { TokenRow } from "./token-table";
 
-/** A modal confirmation before revoking; Escape and Cancel leave the token alone. */
+/** A modal confirmation before revoking; Escape and Keep token leave the token alone. */
 export function RevokeTokenDialog({ token, onConfirm, onCancel }: { token: TokenRow | null; onConfirm(token: TokenRow): void; onCancel(): void }) {
   const dialogRef = useRef<HTMLDialogElement>(null);
+  const keepRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     const dialog = dialogRef.current;
     if (!dialog) return;
-    if (token && !dialog.open) dialog.showModal();
+    if (token && !dialog.open) {
+      dialog.showModal();
+      // Start on the safe choice: a stray Enter must not revoke. (React's autoFocus does not reach
+      // showModal(), which would focus the first button, the destructive one.)
+      keepRef.current?.focus();
+    }
     if (!token && dialog.open) dialog.close();
   }, [token]);
 
@@ -23,12 +29,11 @@ export function RevokeTokenDialog({ token, onConfirm, onCancel }: { token: Token
             Any assistant using <code>{token.prefix}…</code> loses access with its very next request. This cannot be undone.
           </p>
           <p className="actions">
+            <button type="button" ref={keepRef} onClick={onCancel}>
+              Keep token
+            </button>
             <button type="button" className="danger" onClick={() => onConfirm(token)}>
               Revoke token
-            </button>
-            {/* showModal() focuses the autoFocus element: start on the safe choice. */}
-            <button type="button" autoFocus onClick={onCancel}>
-              Cancel
             </button>
           </p>
         </>

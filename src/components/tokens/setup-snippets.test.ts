@@ -11,7 +11,7 @@ describe("setupSnippets", () => {
       mcpServers: {
         carestral: {
           command: "npx",
-          args: ["mcp-remote", "https://carestral.example/api/mcp", "--header", "Authorization:${AUTH_HEADER}"],
+          args: ["-y", "mcp-remote", "https://carestral.example/api/mcp", "--header", "Authorization:${AUTH_HEADER}"],
           env: { AUTH_HEADER: `Bearer ${TOKEN}` },
         },
       },
@@ -24,12 +24,20 @@ describe("setupSnippets", () => {
     expect(args("http://localhost:3000")).not.toContain("--allow-http");
     expect(args("http://127.0.0.1:3000")).not.toContain("--allow-http");
     expect(args("http://carestral.internal:8080")).toEqual([
+      "-y",
       "mcp-remote",
       "http://carestral.internal:8080/api/mcp",
       "--allow-http",
       "--header",
       "Authorization:${AUTH_HEADER}",
     ]);
+  });
+
+  it("configures Cursor and VS Code over HTTP with the header", () => {
+    const { cursor, vscode } = setupSnippets("http://localhost:3000", TOKEN);
+    const headers = { Authorization: `Bearer ${TOKEN}` };
+    expect(JSON.parse(cursor)).toEqual({ mcpServers: { carestral: { url: "http://localhost:3000/api/mcp", headers } } });
+    expect(JSON.parse(vscode)).toEqual({ servers: { carestral: { type: "http", url: "http://localhost:3000/api/mcp", headers } } });
   });
 
   it("gives a claude mcp add line and a curl tools/list call with the real token and URL", () => {

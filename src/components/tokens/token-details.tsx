@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { api, type RouterOutputs } from "~/trpc/react";
 import type { GeneratedToken } from "./create-token-form";
-import { displayPrefix, formatDate, formatDateTime, formatRelative } from "./format";
+import { displayPrefix, formatDate, formatDateTime, formatRelative } from "~/components/format";
 import { NewTokenPanel } from "./new-token-panel";
 import styles from "../activity/activity.module.css";
 

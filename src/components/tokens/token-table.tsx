@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import type { RouterOutputs } from "~/trpc/react";
-import { displayPrefix, formatDate, formatDateTime, formatRelative } from "./format";
+import { displayPrefix, formatDate, formatDateTime, formatRelative } from "~/components/format";
 import styles from "./tokens.module.css";
 
 export type TokenRow = RouterOutputs["tokens"]["list"][number];
@@ -28,46 +28,57 @@ function Timestamp({ date, children }: { date: Date; children: string }) {
   );
 }
 
-export function TokenTable({ tokens, onRevoke }: { tokens: TokenRow[]; onRevoke(token: TokenRow): void }) {
+export function TokenTable({ tokens, caption, onRevoke }: { tokens: TokenRow[]; caption: string; onRevoke(token: TokenRow): void }) {
   const now = useNow(30_000);
+  // Explicit roles: on phones the rows are laid out as cards (globals.css .cards), and a table whose
+  // display changed would otherwise lose its table semantics in some browsers.
   return (
-    <div className={styles.tableWrapper}>
-      <table>
-        <caption className="visually-hidden">Your API tokens, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Prefix</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Status</th>
-            <th scope="col">
+    <div className="table-scroll">
+      <table className={`cards ${styles.tokenTable}`} role="table">
+        <caption className="visually-hidden">{caption}</caption>
+        <thead role="rowgroup">
+          <tr role="row">
+            <th scope="col" role="columnheader">Name</th>
+            <th scope="col" role="columnheader">Prefix</th>
+            <th scope="col" role="columnheader">Scopes</th>
+            <th scope="col" role="columnheader">Created</th>
+            <th scope="col" role="columnheader">Expires</th>
+            <th scope="col" role="columnheader">Last used</th>
+            <th scope="col" role="columnheader">Status</th>
+            <th scope="col" role="columnheader">
               <span className="visually-hidden">Actions</span>
             </th>
           </tr>
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {tokens.map((token) => (
-            <tr key={token.id}>
-              <th scope="row" id={`token-${token.id}-name`} className={styles.rowName}>
+            <tr key={token.id} role="row">
+              <th scope="row" role="rowheader" id={`token-${token.id}-name`} className={styles.rowName}>
                 <Link href={`/dashboard/tokens/${token.id}`}>{token.name}</Link>
               </th>
-              <td>
+              <td role="cell" data-label="Prefix">
                 <code className={styles.nowrap}>{displayPrefix(token.prefix)}</code>
               </td>
-              <td>{token.scopes.join(", ")}</td>
-              <td className={styles.nowrap}>
+              <td role="cell" data-label="Scopes">
+                {token.scopes.join(", ")}
+              </td>
+              <td role="cell" data-label="Created" className={styles.nowrap}>
                 <Timestamp date={token.createdAt}>{formatDate(token.createdAt)}</Timestamp>
               </td>
-              <td className={styles.nowrap}>
+              <td role="cell" data-label="Expires" className={styles.nowrap}>
                 {token.expiresAt ? <Timestamp date={token.expiresAt}>{formatDate(token.expiresAt)}</Timestamp> : "Never"}
               </td>
-              <td className={styles.nowrap}>
-                {token.lastUsedAt ? <Timestamp date={token.lastUsedAt}>{formatRelative(token.lastUsedAt, now)}</Timestamp> : "Never"}
+              <td role="cell" data-label="Last used" className={styles.nowrap}>
+                {token.lastUsedAt ? (
+                  // "3 minutes ago" may differ by a minute between the server's render and the browser's.
+                  <time dateTime={token.lastUsedAt.toISOString()} title={formatDateTime(token.lastUsedAt)} suppressHydrationWarning>
+                    {formatRelative(token.lastUsedAt, now)}
+                  </time>
+                ) : (
+                  "Never"
+                )}
               </td>
-              <td>
+              <td role="cell" data-label="Status">
                 <span className={`status ${token.status}`}>{STATUS_LABELS[token.status]}</span>
                 {token.revokedAt && (
                   <>
@@ -78,7 +89,7 @@ export function TokenTable({ tokens, onRevoke }: { tokens: TokenRow[]; onRevoke(
                   </>
                 )}
               </td>
-              <td>
+              <td role="cell">
                 {token.status === "active" && (
                   <button type="button" className="danger" aria-describedby={`token-${token.id}-name`} onClick={() => onRevoke(token)}>
                     Revoke

@@ -10,7 +10,7 @@ export type BookingStatus = (typeof bookingStatus.enumValues)[number];
 
 export interface Booking {
   id: string;
-  hospital: { id: string; name: string; city: string };
+  hospital: { id: string; name: string; city: string; address: string; postalCode: string; phone: string | null };
   specialty: string;
   startsAt: Date;
   status: BookingStatus;
@@ -49,7 +49,14 @@ export type CreateBookingInput = z.infer<typeof createBookingInput>;
 
 const bookingColumns = {
   id: bookings.id,
-  hospital: { id: hospitals.id, name: hospitals.name, city: hospitals.city },
+  hospital: {
+    id: hospitals.id,
+    name: hospitals.name,
+    city: hospitals.city,
+    address: hospitals.address,
+    postalCode: hospitals.postalCode,
+    phone: hospitals.phone,
+  },
   specialty: bookings.specialty,
   startsAt: bookings.startsAt,
   status: bookings.status,

@@ -44,6 +44,13 @@ export const migrationsFolder = path.join(process.cwd(), "drizzle");
 // Any constant works; all instances must agree on it. ("carestral" as a 32-bit number.)
 const MIGRATION_LOCK_KEY = 0x63617265;
 
+/** Which database a configuration opens, for the start-up log: the PGlite folder or the PostgreSQL host, never credentials. */
+export function describeDatabase(config: DatabaseConfig): string {
+  if (config.engine === "pglite") return config.dataDir ? `PGlite in ${path.resolve(config.dataDir)}` : "PGlite in memory";
+  const url = new URL(config.url);
+  return `PostgreSQL at ${url.host}${url.pathname}`;
+}
+
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
   if (config.engine === "postgres") return openPostgres(config);
   return openPglite(config.dataDir);

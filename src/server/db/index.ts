@@ -1,6 +1,6 @@
 import "server-only";
 import { env } from "~/env";
-import { openDatabase, type Database, type DatabaseHandle } from "./client";
+import { describeDatabase, openDatabase, type Database, type DatabaseConfig, type DatabaseHandle } from "./client";
 
 export type { Database } from "./client";
 export { isDatabaseUnavailable } from "./client";
@@ -12,17 +12,7 @@ const globalForDb = globalThis as unknown as { carestralDb?: Promise<DatabaseHan
 
 function openAppDatabase(): Promise<DatabaseHandle> {
   const opening = (async () => {
-    const handle = await openDatabase(
-      env.DATABASE_URL
-        ? {
-            engine: "postgres",
-            url: env.DATABASE_URL,
-            maxConnections: env.DATABASE_POOL_MAX,
-            authConnections: env.DATABASE_AUTH_POOL_MAX,
-            statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
-          }
-        : { engine: "pglite", dataDir: env.PGLITE_DIR },
-    );
+    const handle = await openDatabase(appDatabaseConfig());
     try {
       await handle.migrate();
     } catch (error) {
@@ -50,4 +40,21 @@ export async function getDb(): Promise<Database> {
 export async function getAuthDb(): Promise<Database> {
   globalForDb.carestralDb ??= openAppDatabase();
   return (await globalForDb.carestralDb).authDb;
+}
+
+function appDatabaseConfig(): DatabaseConfig {
+  return env.DATABASE_URL
+    ? {
+        engine: "postgres",
+        url: env.DATABASE_URL,
+        maxConnections: env.DATABASE_POOL_MAX,
+        authConnections: env.DATABASE_AUTH_POOL_MAX,
+        statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      }
+    : { engine: "pglite", dataDir: env.PGLITE_DIR };
+}
+
+/** Which database this instance uses, for the start-up log. */
+export function describeAppDatabase(): string {
+  return describeDatabase(appDatabaseConfig());
 }

@@ -57,7 +57,7 @@ export type BearerVerification =
 // Safe inside WWW-Authenticate's quoted error_description: no token, no quotes, no backslashes.
 const VERIFICATION_DESCRIPTIONS = {
   missing: "Send a personal access token in the Authorization header as Bearer mcp_...",
-  malformed: "The token is malformed or mistyped. Copy it again from the Carestral dashboard.",
+  malformed: "The token is malformed or mistyped. Check that it was pasted whole, or create a new one in the Carestral dashboard.",
   unknown: "The token is not recognised. Create a new one in the Carestral dashboard.",
   expired: "The token has expired. Create a new one in the Carestral dashboard.",
   revoked: "The token has been revoked. Create a new one in the Carestral dashboard.",

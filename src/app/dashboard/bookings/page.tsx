@@ -1,17 +1,22 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { BookingsList } from "~/components/bookings/bookings-list";
+import { api, HydrateClient } from "~/trpc/server";
 
 export const metadata: Metadata = { title: "Bookings" };
 
-export default function BookingsPage() {
+export default async function BookingsPage() {
+  // Awaited so that the first HTML holds the table; on failure the list fetches in the browser and explains.
+  await api.bookings.list.prefetch();
   return (
-    <main className="page">
-      <h1>Bookings</h1>
-      <p className="lead">
-        Your hospital appointments, and which of your <Link href="/dashboard/tokens">API tokens</Link> made each one.
-      </p>
-      <BookingsList />
-    </main>
+    <HydrateClient>
+      <main className="page">
+        <h1>Bookings</h1>
+        <p className="lead">
+          Your hospital appointments, and which of your <Link href="/dashboard/tokens">API tokens</Link> made each one.
+        </p>
+        <BookingsList />
+      </main>
+    </HydrateClient>
   );
 }

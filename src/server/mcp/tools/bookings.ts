@@ -32,7 +32,7 @@ const oneBookingOutput = z.object({ booking: bookingOutput });
 function toBookingOutput(booking: Booking): z.input<typeof bookingOutput> {
   return {
     id: booking.id,
-    hospital: booking.hospital,
+    hospital: { id: booking.hospital.id, name: booking.hospital.name, city: booking.hospital.city },
     specialty: booking.specialty,
     starts_at: booking.startsAt.toISOString(),
     status: booking.status,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayPrefix, formatRelative } from "./format";
+import { displayPrefix, formatDate, formatDateTime, formatRelative } from "./format";
 
 describe("formatRelative", () => {
   const now = new Date("2025-06-01T12:00:00Z");
@@ -23,5 +23,13 @@ describe("formatRelative", () => {
 describe("displayPrefix", () => {
   it("marks the prefix as truncated", () => {
     expect(displayPrefix("mcp_AbCd1234")).toBe("mcp_AbCd1234…");
+  });
+});
+
+describe("formatDate and formatDateTime", () => {
+  it("read in Paris time wherever the code runs", () => {
+    const lateEvening = new Date("2030-05-14T22:30:00Z"); // 00:30 the next day in Paris (CEST)
+    expect(formatDate(lateEvening)).toBe("May 15, 2030");
+    expect(formatDateTime(lateEvening)).toBe("May 15, 2030, 12:30 AM");
   });
 });

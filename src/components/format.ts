@@ -1,7 +1,12 @@
-// How token dates read in the dashboard. Pure and locale-pinned ("en"), so tests and screenshots agree.
+// How dates read across the app: one locale ("en") and one time zone, so the server's first paint and the
+// browser's hydration print the same text, and tests and screenshots agree.
 
-const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium" });
-const dateTimeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
+/** The hospitals are in France: appointment times are read in their local time, and so is everything else. */
+export const DISPLAY_TIME_ZONE = "Europe/Paris";
+export const DISPLAY_TIME_ZONE_LABEL = "Paris time";
+
+const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: DISPLAY_TIME_ZONE });
+const dateTimeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: DISPLAY_TIME_ZONE });
 const relativeFormat = new Intl.RelativeTimeFormat("en", { numeric: "always" });
 
 export function formatDate(date: Date): string {

@@ -1,0 +1,67 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
+
+export type RequestFailure =
+  | { kind: "signed-out" }
+  | { kind: "unreachable" }
+  | { kind: "refused"; status: number }
+  | { kind: "message"; message: string };
+
+interface ClientErrorShape {
+  message?: unknown;
+  data?: { code?: unknown; httpStatus?: unknown } | null;
+  meta?: { response?: { status?: unknown } } | null;
+}
+
+/** What went wrong with a tRPC call, in the terms a person can act on. */
+export function classifyRequestError(error: unknown): RequestFailure {
+  const shape = (error ?? {}) as ClientErrorShape;
+  if (shape.data?.code === "UNAUTHORIZED") return { kind: "signed-out" };
+  if (shape.data) return { kind: "message", message: String(shape.message ?? "Something went wrong.") };
+  // No tRPC answer at all: either nothing came back (server down, network gone), or something other than
+  // our API answered (a proxy, the Origin check) with a status and no tRPC body.
+  const status = shape.meta?.response?.status;
+  if (typeof status === "number" && status >= 400) return { kind: "refused", status };
+  return { kind: "unreachable" };
+}
+
+/**
+ * A failed request as a sentence with a way out: sign in again (with a link back here), check the server,
+ * or the server's own message. `attempt` completes "Could not …", e.g. "load your tokens".
+ */
+export function RequestErrorMessage({ error, attempt }: { error: unknown; attempt: string }): ReactNode {
+  const pathname = usePathname();
+  const failure = classifyRequestError(error);
+  switch (failure.kind) {
+    case "signed-out":
+      return (
+        <>
+          Your session has ended, perhaps because you signed out in another tab.{" "}
+          <Link href={`/login?next=${encodeURIComponent(pathname)}`}>Sign in again</Link> to {attempt}.
+        </>
+      );
+    case "unreachable":
+      return (
+        <>
+          Could not {attempt}: Carestral’s server cannot be reached. Check your connection (or, if you run Carestral, that
+          the server is running), then try again.
+        </>
+      );
+    case "refused":
+      return (
+        <>
+          Could not {attempt}: the server refused the request (HTTP {failure.status}). Reload the page; if this page’s
+          address is not the one Carestral is configured with (<code>APP_URL</code>), open it at that address.
+        </>
+      );
+    case "message":
+      return (
+        <>
+          Could not {attempt}: {failure.message}
+        </>
+      );
+  }
+}
