@@ -2,18 +2,13 @@ import { readFileSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
-import { signUp } from "./helpers";
+import { generateToken, newTokenValue, signUp } from "./helpers";
 
 const NOTE = "Bring the cardiology letter from Dr Martin";
 
 test("calls an assistant makes show on the token's page, in the activity and in the CSV, without their arguments", async ({ page, baseURL }) => {
   await signUp(page);
-  await page.getByLabel("Token name").fill("Trail assistant");
-  await page.getByRole("checkbox", { name: "read:data", exact: true }).setChecked(true);
-  await page.getByRole("checkbox", { name: "write:bookings", exact: true }).setChecked(true);
-  await page.getByRole("button", { name: "Generate token" }).click();
-  const token = (await page.getByLabel("New token").textContent()) ?? "";
-  await page.getByRole("button", { name: "Done" }).click();
+  const token = await generateToken(page, "Trail assistant");
 
   const assistant = new Client({ name: "e2e-trail", version: "1.0.0" });
   await assistant.connect(
@@ -83,7 +78,7 @@ test("calls an assistant makes show on the token's page, in the activity and in 
   await page.getByRole("link", { name: "Trail assistant" }).click();
   await page.getByRole("button", { name: "Regenerate", exact: true }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Regenerate token" }).click();
-  const fresh = (await page.getByLabel("New token").textContent()) ?? "";
+  const fresh = await newTokenValue(page);
   expect(fresh).toMatch(/^mcp_/);
   expect(fresh).not.toBe(token);
   await page.getByRole("button", { name: "Done" }).click();

@@ -66,3 +66,16 @@ export async function newTokenValue(page: Page): Promise<string> {
   await expect(group).toBeVisible();
   return (await group.textContent()) ?? "";
 }
+
+/** Generates a token with both scopes on /dashboard/tokens and returns the plaintext shown once. */
+export async function generateToken(page: Page, name: string): Promise<string> {
+  await openNewTokenForm(page);
+  await page.getByLabel("Token name").fill(name);
+  await page.getByRole("checkbox", { name: "read:data", exact: true }).setChecked(true);
+  await page.getByRole("checkbox", { name: "write:bookings", exact: true }).setChecked(true);
+  await page.getByRole("button", { name: "Generate token" }).click();
+  const token = await newTokenValue(page);
+  expect(token).toMatch(/^mcp_[0-9A-Za-z]{49}$/);
+  await page.getByRole("button", { name: "Done" }).click();
+  return token;
+}

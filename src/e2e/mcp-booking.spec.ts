@@ -1,20 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { expect, test, type Page } from "@playwright/test";
-import { newTokenValue, openNewTokenForm, signUp } from "./helpers";
-
-/** Generates a token with both scopes on /dashboard/tokens and returns the plaintext shown once. */
-async function generateToken(page: Page, name: string): Promise<string> {
-  await openNewTokenForm(page);
-  await page.getByLabel("Token name").fill(name);
-  await page.getByRole("checkbox", { name: "read:data", exact: true }).setChecked(true);
-  await page.getByRole("checkbox", { name: "write:bookings", exact: true }).setChecked(true);
-  await page.getByRole("button", { name: "Generate token" }).click();
-  const token = await newTokenValue(page);
-  expect(token).toMatch(/^mcp_[0-9A-Za-z]{49}$/);
-  await page.getByRole("button", { name: "Done" }).click();
-  return token;
-}
+import { expect, test } from "@playwright/test";
+import { generateToken, signUp } from "./helpers";
 
 /** An AI client, as Claude Code or Cursor would connect: Streamable HTTP with a static bearer header. */
 async function connectAiClient(baseURL: string, token: string): Promise<Client> {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { SOCKET_ADDRESS_HEADER } from "~/server/auth/client-ip";
 import { purgeOldActivity } from "~/server/activity/retention";
 import { listActivity } from "~/server/activity/queries";
 import type { Database } from "~/server/db/client";
@@ -45,7 +46,8 @@ function mcpRequest(body: unknown): Request {
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
       "user-agent": "claude-code/2.0 (trail test)",
-      "x-forwarded-for": "203.0.113.9",
+      // The client address as server.mjs passes it on (X-Forwarded-For counts only with TRUSTED_PROXIES).
+      [SOCKET_ADDRESS_HEADER]: "203.0.113.9",
     },
     body: JSON.stringify(body),
   });

@@ -50,7 +50,8 @@ describe("account self-service over HTTP, with mail", () => {
       dropDatabase = database.drop;
     }
     // A limit high enough for the suite's sign-ups from one address, low enough to reach in one test.
-    server = await startServer({ databaseUrl, env: { SMTP_URL: mail.url, AUTH_RATE_LIMIT_PER_MINUTE: "30" } });
+    // TRUSTED_PROXIES: one test poses as a client of its own through X-Forwarded-For, as behind a proxy.
+    server = await startServer({ databaseUrl, env: { SMTP_URL: mail.url, AUTH_RATE_LIMIT_PER_MINUTE: "30", TRUSTED_PROXIES: "1" } });
   });
   afterAll(async () => {
     await server?.stop();
