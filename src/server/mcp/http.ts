@@ -1,4 +1,5 @@
 import "server-only";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { env } from "~/env";
@@ -6,7 +7,7 @@ import { getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } fro
 import { TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
 import { verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
 import { mcpResourceUrl, resourceMetadataUrl } from "~/server/oauth/metadata";
-import { buildMcpServer } from "./create-server";
+import { buildMcpServer, calledToolName } from "./create-server";
 import { callerFromAuthInfo } from "./caller";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
@@ -90,21 +91,25 @@ function parseJson(bytes: Uint8Array): unknown {
  * JSON-RPC message when the caller has already read the body; otherwise the transport reads it.
  */
 export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?: Database, parsedBody?: unknown): Promise<Response> {
-  const { server, missingScopeOf } = buildMcpServer(authInfo, db ?? (await getDb()));
+  const { server, missingScopeOf } = buildMcpServer(authInfo, db ?? (await getDb()), parsedBody);
   const stepUp = insufficientScope(authInfo, parsedBody, missingScopeOf);
-  if (stepUp) {
-    await server.close();
-    return stepUp;
-  }
+  if (stepUp) return stepUp;
   // Stateless (no session id) with JSON answers: any instance can serve any request, and the
-  // response is complete when handleRequest resolves, so the server can be closed right after.
+  // response is complete when handleRequest resolves.
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);
   try {
     return await transport.handleRequest(request, { authInfo, parsedBody });
   } finally {
-    await server.close();
+    closeAfterResponse(server);
   }
+}
+
+/** Closing holds nothing the answer needs, so it runs once the response is on its way rather than before. */
+function closeAfterResponse(server: McpServer): void {
+  setImmediate(() => {
+    server.close().catch((error: unknown) => console.error(`Closing an MCP server failed: ${describeError(error)}`));
+  });
 }
 
 /**
@@ -115,17 +120,16 @@ export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?:
  */
 function insufficientScope(authInfo: AuthInfo, message: unknown, missingScopeOf: (tool: string) => TokenScope | undefined): Response | null {
   if (callerFromAuthInfo(authInfo).token.kind !== "oauth_access") return null;
-  if (typeof message !== "object" || message === null || Array.isArray(message)) return null;
-  const { method, params, id } = message as { method?: unknown; params?: { name?: unknown }; id?: unknown };
-  if (method !== "tools/call" || typeof params?.name !== "string") return null;
-  const missing = missingScopeOf(params.name);
-  if (!missing) return null;
+  const toolName = calledToolName(message);
+  const missing = toolName === null ? undefined : missingScopeOf(toolName);
+  if (toolName === null || !missing) return null;
+  const id = (message as { id?: unknown }).id;
   const needed = TOKEN_SCOPES.filter((scope) => scope === missing || authInfo.scopes.includes(scope));
   const challenge =
     `Bearer error="insufficient_scope", scope="${needed.join(" ")}", resource_metadata="${resourceMetadataUrl()}", ` +
-    `error_description="${params.name} needs the ${missing} scope"`;
+    `error_description="${toolName} needs the ${missing} scope"`;
   return Response.json(
-    { jsonrpc: "2.0", error: { code: -32003, message: `${params.name} needs the ${missing} scope, which this connection was not granted.` }, id: typeof id === "string" || typeof id === "number" ? id : null },
+    { jsonrpc: "2.0", error: { code: -32003, message: `${toolName} needs the ${missing} scope, which this connection was not granted.` }, id: typeof id === "string" || typeof id === "number" ? id : null },
     { status: 403, headers: { "Cache-Control": "no-store", "WWW-Authenticate": challenge } },
   );
 }

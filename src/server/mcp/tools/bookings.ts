@@ -1,4 +1,3 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import {
   BOOKING_HORIZON_DAYS,
@@ -13,7 +12,7 @@ import {
   type Booking,
 } from "~/server/bookings/queries";
 import { hospitalIdSchema } from "~/server/hospitals/queries";
-import { CREATES, DESTRUCTIVE_IDEMPOTENT, READ_ONLY, registerScopedTool, type ToolContext } from "../scoped-tools";
+import { CREATES, DESTRUCTIVE_IDEMPOTENT, READ_ONLY, defineScopedTool, type AnyScopedTool } from "../scoped-tools";
 
 const bookingOutput = z.object({
   id: z.string().describe("Use as booking_id in bookings_cancel."),
@@ -42,8 +41,8 @@ function toBookingOutput(booking: Booking): z.input<typeof bookingOutput> {
   };
 }
 
-export function registerBookingTools(server: McpServer, ctx: ToolContext): void {
-  registerScopedTool(server, ctx, {
+export const bookingTools: readonly AnyScopedTool[] = [
+  defineScopedTool({
     name: "bookings_list",
     scope: "read:data",
     title: "List my bookings",
@@ -58,9 +57,9 @@ export function registerBookingTools(server: McpServer, ctx: ToolContext): void 
       const bookings = await listBookings(db, caller.user.id, { status: args.status });
       return { bookings: bookings.map(toBookingOutput) };
     },
-  });
+  }),
 
-  registerScopedTool(server, ctx, {
+  defineScopedTool({
     name: "bookings_create",
     scope: "write:bookings",
     title: "Book an appointment",
@@ -86,9 +85,9 @@ export function registerBookingTools(server: McpServer, ctx: ToolContext): void 
       );
       return { booking: toBookingOutput(booking) };
     },
-  });
+  }),
 
-  registerScopedTool(server, ctx, {
+  defineScopedTool({
     name: "bookings_cancel",
     scope: "write:bookings",
     title: "Cancel a booking",
@@ -101,5 +100,5 @@ export function registerBookingTools(server: McpServer, ctx: ToolContext): void 
     async run(args, { db, caller }) {
       return { booking: toBookingOutput(await cancelBooking(db, caller.user.id, args.booking_id)) };
     },
-  });
-}
+  }),
+];

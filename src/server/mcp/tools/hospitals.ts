@@ -1,7 +1,6 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { getHospital, hospitalIdSchema, searchHospitals, searchHospitalsShape, type Hospital } from "~/server/hospitals/queries";
-import { READ_ONLY, registerScopedTool, type ToolContext } from "../scoped-tools";
+import { READ_ONLY, defineScopedTool, type AnyScopedTool } from "../scoped-tools";
 
 export const hospitalOutput = z.object({
   id: z.string().describe("Use as hospital_id in hospitals_get and bookings_create."),
@@ -25,8 +24,8 @@ function toHospitalOutput(hospital: Hospital): z.input<typeof hospitalOutput> {
   };
 }
 
-export function registerHospitalTools(server: McpServer, ctx: ToolContext): void {
-  registerScopedTool(server, ctx, {
+export const hospitalTools: readonly AnyScopedTool[] = [
+  defineScopedTool({
     name: "hospitals_search",
     scope: "read:data",
     title: "Search hospitals",
@@ -46,9 +45,9 @@ export function registerHospitalTools(server: McpServer, ctx: ToolContext): void
       const page = await searchHospitals(db, args);
       return { hospitals: page.hospitals.map(toHospitalOutput), next_cursor: page.nextCursor };
     },
-  });
+  }),
 
-  registerScopedTool(server, ctx, {
+  defineScopedTool({
     name: "hospitals_get",
     scope: "read:data",
     title: "Get a hospital",
@@ -61,5 +60,5 @@ export function registerHospitalTools(server: McpServer, ctx: ToolContext): void
     async run(args, { db }) {
       return { hospital: toHospitalOutput(await getHospital(db, args.hospital_id)) };
     },
-  });
-}
+  }),
+];
