@@ -7,6 +7,9 @@ const schema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" })
     .optional(),
+  // PostgreSQL connections per instance. The default is what `npm run bench` found best on a 2-core machine
+  // with PostgreSQL on the same host (README, Performance); more only queue inside PostgreSQL.
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   PGLITE_DIR: z.string().min(1).default(".data/pglite"),
   APP_URL: z
     .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })

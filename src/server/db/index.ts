@@ -13,7 +13,7 @@ const globalForDb = globalThis as unknown as { carestralDb?: Promise<DatabaseHan
 function openAppDatabase(): Promise<DatabaseHandle> {
   const opening = (async () => {
     const handle = await openDatabase(
-      env.DATABASE_URL ? { engine: "postgres", url: env.DATABASE_URL } : { engine: "pglite", dataDir: env.PGLITE_DIR },
+      env.DATABASE_URL ? { engine: "postgres", url: env.DATABASE_URL, maxConnections: env.DATABASE_POOL_MAX } : { engine: "pglite", dataDir: env.PGLITE_DIR },
     );
     try {
       await handle.migrate();
