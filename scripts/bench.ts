@@ -1,45 +1,38 @@
-// `npm run bench`: the figures behind DESIGN's performance claims, measured side by side in one run on
-// this machine against a local PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test;
-// the bench creates its own databases there and drops them). Prints a table and writes bench-results/latest.json.
-// Not a test: nothing here passes or fails, it reports.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+// `npm run bench`: the figures behind README's Performance section, measured in one run on this machine against a
+// local PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; the bench creates its own
+// databases there and drops them). Prints a table and writes bench-results/latest.json. Not a test: nothing here
+// passes or fails, it reports. Each section lives in scripts/bench/<section>.ts; `--only=a,b` runs a subset,
+// `--quick` smaller numbers, `--no-build` reuses the last builds.
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import autocannon from "autocannon";
-import { sql } from "drizzle-orm";
-import { createPostgresDatabase, type ScratchDatabase } from "../src/test/postgres-database";
+import { createScratchDatabase, type Figures } from "./bench/lib";
 
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const quick = process.argv.includes("--quick"); // smaller numbers, for checking the script itself
-const LARGE_TABLE = quick ? 100_000 : 1_000_000;
-const SMALL_TABLE = 1_000;
-const VERIFY_SAMPLES = quick ? 2_000 : 10_000;
-const LOAD_SECONDS = quick ? 3 : 10;
-const whoamiBody = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "whoami", arguments: {} } });
-
-// The app's modules read configuration when first imported; set it before importing them.
+// The app's modules read configuration when first imported: set it before any section loads them.
 const scratch = await createScratchDatabase("bench_inproc");
 Object.assign(process.env, { DATABASE_URL: scratch.url, APP_URL: "http://127.0.0.1:3999", NODE_ENV: "production" });
 
-const { openDatabase } = await import("../src/server/db/client");
-const { users } = await import("../src/server/db/schema");
-const { generateToken, verifyBearerToken, settleLastUsedWrites } = await import("../src/server/tokens/service");
+const SECTIONS: Record<string, () => Promise<Figures>> = {
+  mcp_http: async () => (await import("./bench/mcp-http")).benchMcpHttp(),
+  verification: async () => (await import("./bench/verification")).benchVerification(),
+  mcp_in_process: async () => (await import("./bench/mcp-in-process")).benchMcpInProcess(),
+  oauth_token_endpoint: async () => (await import("./bench/oauth-token-endpoint")).benchOAuthTokenEndpoint(),
+  pool_size: async () => (await import("./bench/pool-size")).benchPoolSize(),
+  scaling: async () => (await import("./bench/scaling")).benchScaling(),
+  pglite: async () => (await import("./bench/pglite")).benchPglite(),
+  revocation: async () => (await import("./bench/revocation")).benchRevocation(),
+};
 
-interface Figures {
-  [key: string]: number | string | boolean | Figures;
-}
-const results: Figures = { machine: `${process.platform} ${process.arch}, node ${process.version}`, date: new Date().toISOString() };
-
-// `--only=verification,revocation` runs a subset.
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
-const wanted = (section: string) => !only || only.includes(section);
+const unknown = only?.filter((name) => !(name in SECTIONS)) ?? [];
+if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(", ")}; known: ${Object.keys(SECTIONS).join(", ")}`);
 
+const results: Figures = { machine: `${process.platform} ${process.arch}, node ${process.version}`, date: new Date().toISOString() };
 try {
-  if (wanted("verification")) results.verification = await benchVerification();
-  if (wanted("mcp_in_process")) results.mcp_in_process = await benchMcpInProcess();
-  if (wanted("mcp_http") || wanted("revocation")) await ensureBuild();
-  if (wanted("mcp_http")) results.mcp_http = await benchMcpHttp();
-  if (wanted("revocation")) results.revocation = await benchRevocation();
+  for (const [name, run] of Object.entries(SECTIONS)) {
+    if (only && !only.includes(name)) continue;
+    console.log(`\n── ${name}`);
+    results[name] = await run();
+  }
 } finally {
   await scratch.drop();
 }
@@ -50,241 +43,6 @@ writeFileSync(path.join("bench-results", "latest.json"), `${JSON.stringify(resul
 console.log("\nWritten to bench-results/latest.json");
 process.exit(0);
 
-// ── token verification at 1k and 1M rows ────────────────────────────────────────────────────────────
-async function benchVerification(): Promise<Figures> {
-  const database = await createScratchDatabase("bench_verify");
-  const handle = await openDatabase({ engine: "postgres", url: database.url, maxConnections: 4 });
-  try {
-    await handle.migrate();
-    const { db } = handle;
-    const tokens: string[] = [];
-    // 200 real tokens across 20 people (the service caps active tokens at 50 each).
-    for (let person = 0; person < 20; person++) {
-      const [user] = await db
-        .insert(users)
-        .values({ email: `bench-${person}@example.test`, firstname: "Bench", surname: `${person}`, passwordHash: "not-a-password-hash" })
-        .returning({ id: users.id });
-      if (!user) throw new Error("no user");
-      for (let n = 0; n < 10; n++) {
-        tokens.push((await generateToken(db, user.id, { name: `bench ${n}`, scopes: ["read:data"], expiresInDays: 30 })).token);
-      }
-    }
-    const owner = (await db.select({ id: users.id }).from(users).limit(1))[0]?.id ?? "";
-    const fill = async (total: number) => {
-      const [{ count } = { count: 0 }] = (await db.execute(sql`select count(*)::int as count from api_tokens`)) as unknown as { count: number }[];
-      const missing = total - count;
-      if (missing <= 0) return;
-      // Filler rows shaped like real ones: random hashes, the same index.
-      await db.execute(sql`
-        insert into api_tokens (user_id, name, token_hash, token_prefix, scopes, expires_at)
-        select ${owner}, 'filler ' || g, encode(sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 'hex'), 'mcp_filler00',
-               array['read:data'], now() + interval '30 days'
-        from generate_series(1, ${missing}) as g`);
-      await db.execute(sql`analyze api_tokens`);
-    };
-    const measure = async () => {
-      const header = (i: number) => `Bearer ${tokens[i % tokens.length]}`;
-      for (let i = 0; i < 1000; i++) await verifyBearerToken(db, header(i)); // warm-up, and last_used writes
-      await settleLastUsedWrites();
-      const samples: number[] = [];
-      for (let i = 0; i < VERIFY_SAMPLES; i++) {
-        const started = performance.now();
-        const result = await verifyBearerToken(db, header(i));
-        samples.push(performance.now() - started);
-        if (!result.ok) throw new Error(`verification failed: ${result.reason}`);
-      }
-      return { p50_ms: round(percentile(samples, 50), 3), p99_ms: round(percentile(samples, 99), 3) };
-    };
-    await fill(SMALL_TABLE);
-    const small = await measure();
-    console.log(`verification with ${SMALL_TABLE} tokens: p50 ${small.p50_ms} ms, p99 ${small.p99_ms} ms`);
-    console.log(`filling api_tokens to ${LARGE_TABLE} rows…`);
-    await fill(LARGE_TABLE);
-    const large = await measure();
-    console.log(`verification with ${LARGE_TABLE} tokens: p50 ${large.p50_ms} ms, p99 ${large.p99_ms} ms`);
-    return {
-      [`rows_${SMALL_TABLE}`]: small,
-      [`rows_${LARGE_TABLE}`]: large,
-      p50_ratio: round(large.p50_ms / small.p50_ms, 2),
-      p99_ratio: round(large.p99_ms / small.p99_ms, 2),
-    };
-  } finally {
-    await handle.close();
-    await database.drop();
-  }
-}
-
-// ── what authentication costs inside the MCP handler ─────────────────────────────────────────────────
-async function benchMcpInProcess(): Promise<Figures> {
-  const { getDb } = await import("../src/server/db");
-  const { handleMcpRequest, serveMcpRequest } = await import("../src/server/mcp/http");
-  const db = await getDb();
-  const [user] = await db
-    .insert(users)
-    .values({ email: "inproc@example.test", firstname: "In", surname: "Process", passwordHash: "not-a-password-hash" })
-    .returning({ id: users.id });
-  if (!user) throw new Error("no user");
-  const { token } = await generateToken(db, user.id, { name: "in-process", scopes: ["read:data"], expiresInDays: 30 });
-  const verified = await verifyBearerToken(db, `Bearer ${token}`);
-  if (!verified.ok) throw new Error("could not verify the bench token");
-  const request = () =>
-    new Request("http://127.0.0.1:3999/api/mcp", {
-      method: "POST",
-      headers: mcpHeaders(token),
-      body: whoamiBody,
-    });
-  // Throughput with 8 requests in flight, as a server sees them: waits on the database overlap, so what
-  // remains is the CPU that verification costs here and in PostgreSQL (same machine).
-  const run = async (call: () => Promise<Response>) => {
-    const total = quick ? 1000 : 6000;
-    const inFlight = 8;
-    for (let i = 0; i < 200; i++) await expectOk(await call());
-    const samples: number[] = [];
-    let issued = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (issued < total) {
-          issued++;
-          const t = performance.now();
-          await expectOk(await call());
-          samples.push(performance.now() - t);
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    return { requests_per_s: Math.round(total / seconds), p50_ms: round(percentile(samples, 50), 3), p99_ms: round(percentile(samples, 99), 3) };
-  };
-  // Interleave the two so that neither gets a warmer machine.
-  const withAuth = await run(() => handleMcpRequest(request()));
-  const preVerified = await run(() => serveMcpRequest(request(), verified.authInfo));
-  const withAuthAgain = await run(() => handleMcpRequest(request()));
-  const authRps = Math.round((withAuth.requests_per_s + withAuthAgain.requests_per_s) / 2);
-  const share = 1 - authRps / preVerified.requests_per_s;
-  console.log(`in-process whoami: ${authRps} req/s with verification, ${preVerified.requests_per_s} req/s pre-verified`);
-  return {
-    with_verification: { ...withAuth, requests_per_s: authRps },
-    pre_verified: preVerified,
-    verification_share_of_time: `${round(share * 100, 1)}%`,
-    within_10_percent: share <= 0.1,
-  };
-}
-
-// ── /api/mcp over HTTP against next start ────────────────────────────────────────────────────────────
-async function benchMcpHttp(): Promise<Figures> {
-  const { startServer } = await import("../src/test/server");
-  const { signUpOverHttp } = await import("../src/test/trpc-http");
-  const database = await createScratchDatabase("bench_http");
-  const server = await startServer({ databaseUrl: database.url });
-  try {
-    const { client } = await signUpOverHttp(server.url);
-    const { token } = await client.tokens.generate.mutate({ name: "load", scopes: ["read:data"], expiresInDays: 30 });
-    await expectOk(await fetch(`${server.url}/api/mcp`, { method: "POST", headers: mcpHeaders(token), body: whoamiBody }));
-    const figures: Figures = {};
-    for (const connections of [8, 32]) {
-      const result = await autocannon({
-        url: `${server.url}/api/mcp`,
-        method: "POST",
-        headers: mcpHeaders(token),
-        body: whoamiBody,
-        connections,
-        duration: LOAD_SECONDS,
-      });
-      const errors = result.non2xx + result.errors + result.timeouts;
-      figures[`connections_${connections}`] = {
-        requests_per_s: Math.round(result.requests.average),
-        p50_ms: result.latency.p50,
-        p99_ms: result.latency.p99,
-        failed_requests: errors,
-      };
-      console.log(`HTTP whoami, ${connections} connections: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${errors} failed`);
-    }
-    return figures;
-  } finally {
-    await server.stop();
-    await database.drop();
-  }
-}
-
-// ── revocation latency across two server processes ───────────────────────────────────────────────────
-async function benchRevocation(): Promise<Figures> {
-  const { startServer } = await import("../src/test/server");
-  const { signUpOverHttp } = await import("../src/test/trpc-http");
-  const database = await createScratchDatabase("bench_revoke");
-  const serverA = await startServer({ databaseUrl: database.url });
-  const serverB = await startServer({ databaseUrl: database.url });
-  try {
-    const { client } = await signUpOverHttp(serverA.url);
-    const rounds = quick ? 5 : 20;
-    const latencies: number[] = [];
-    let refusedOnFirstRequest = 0;
-    for (let round = 0; round < rounds; round++) {
-      const { token, id } = await client.tokens.generate.mutate({ name: `revoke ${round}`, scopes: ["read:data"], expiresInDays: 7 });
-      const call = () => fetch(`${serverB.url}/api/mcp`, { method: "POST", headers: mcpHeaders(token), body: whoamiBody });
-      await expectOk(await call());
-      await client.tokens.revoke.mutate({ id });
-      const revokedAt = performance.now();
-      let attempts = 0;
-      for (;;) {
-        attempts++;
-        const response = await call();
-        await response.arrayBuffer();
-        if (response.status === 401) break;
-        if (attempts > 1000) throw new Error("revoked token still accepted after 1000 calls");
-      }
-      latencies.push(performance.now() - revokedAt);
-      if (attempts === 1) refusedOnFirstRequest++;
-    }
-    console.log(`revocation: refused on the first request after revoke in ${refusedOnFirstRequest}/${rounds} rounds`);
-    return {
-      rounds,
-      refused_on_first_request: `${refusedOnFirstRequest}/${rounds}`,
-      p50_ms: round(percentile(latencies, 50), 2),
-      max_ms: round(Math.max(...latencies), 2),
-    };
-  } finally {
-    await Promise.all([serverA.stop(), serverB.stop()]);
-    await database.drop();
-  }
-}
-
-// ── helpers ──────────────────────────────────────────────────────────────────────────────────────────
-
-function mcpHeaders(token: string): Record<string, string> {
-  return {
-    authorization: `Bearer ${token}`,
-    "content-type": "application/json",
-    accept: "application/json, text/event-stream",
-  };
-}
-
-async function expectOk(response: Response): Promise<void> {
-  const text = await response.text();
-  if (response.status !== 200 || text.includes('"isError":true')) throw new Error(`unexpected MCP answer ${response.status}: ${text.slice(0, 200)}`);
-}
-
-function createScratchDatabase(label: string): Promise<ScratchDatabase> {
-  return createPostgresDatabase(adminUrl, `carestral_${label}_${Date.now().toString(36)}`);
-}
-
-async function ensureBuild(): Promise<void> {
-  // Measure the code as it is now, unless told to reuse the last build.
-  if (process.argv.includes("--no-build") && existsSync(".next-test/BUILD_ID")) return;
-  console.log("building the app (npm run build:test)…");
-  execFileSync("npm", ["run", "build:test"], { stdio: "inherit" });
-}
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
-}
-
-function round(value: number, digits: number): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
-}
-
 function printTable(figures: Figures, indent = ""): void {
   if (!indent) console.log("\n── Carestral benchmark ──");
   for (const [key, value] of Object.entries(figures)) {
@@ -292,7 +50,7 @@ function printTable(figures: Figures, indent = ""): void {
       console.log(`${indent}${key}`);
       printTable(value, `${indent}  `);
     } else {
-      console.log(`${indent}${key.padEnd(28 - indent.length)} ${value}`);
+      console.log(`${indent}${key.padEnd(40 - indent.length)} ${value}`);
     }
   }
 }
