@@ -31,17 +31,27 @@ try {
   for (const [name, run] of Object.entries(SECTIONS)) {
     if (only && !only.includes(name)) continue;
     console.log(`\n── ${name}`);
-    results[name] = await run();
+    try {
+      results[name] = await run();
+    } catch (error) {
+      // One broken section must not lose the figures of the others.
+      console.error(`${name} failed:`, error);
+      results[name] = { failed: error instanceof Error ? error.message : String(error) };
+    }
+    writeResults();
   }
 } finally {
   await scratch.drop();
 }
 
 printTable(results);
-mkdirSync("bench-results", { recursive: true });
-writeFileSync(path.join("bench-results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
 console.log("\nWritten to bench-results/latest.json");
 process.exit(0);
+
+function writeResults(): void {
+  mkdirSync("bench-results", { recursive: true });
+  writeFileSync(path.join("bench-results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+}
 
 function printTable(figures: Figures, indent = ""): void {
   if (!indent) console.log("\n── Carestral benchmark ──");
