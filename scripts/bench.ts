@@ -2,7 +2,7 @@
 // local PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; the bench creates its own
 // databases there and drops them). Prints a table and writes bench-results/latest.json. Not a test: nothing here
 // passes or fails, it reports. Each section lives in scripts/bench/<section>.ts; `--only=a,b` runs a subset,
-// `--quick` smaller numbers, `--no-build` reuses the last builds.
+// `--quick` smaller numbers, `--rounds=N` more interleaved rounds, `--no-build` reuses the last builds.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createScratchDatabase, type Figures } from "./bench/lib";

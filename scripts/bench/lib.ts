@@ -13,9 +13,9 @@ export interface Figures {
 export const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 /** `--quick`: smaller numbers, for checking the script itself. */
 export const quick = process.argv.includes("--quick");
-/** Seconds of each load run, and how many interleaved rounds a comparison takes (its median is reported). */
+/** Seconds of each load run, and how many interleaved rounds a comparison takes (its median is reported; `--rounds=N`). */
 export const LOAD_SECONDS = quick ? 3 : 6;
-export const ROUNDS = quick ? 2 : 4;
+export const ROUNDS = Number(process.argv.find((arg) => arg.startsWith("--rounds="))?.slice("--rounds=".length) ?? (quick ? 2 : 4));
 /** The issue's reference load: 8 connections. */
 export const CONNECTIONS = 8;
 

@@ -1,7 +1,7 @@
-// The same app on embedded PGlite (no DATABASE_URL) vs PostgreSQL: whoami over HTTP, 8 connections.
+// The same app on embedded PGlite (no DATABASE_URL) vs PostgreSQL: whoami and hospitals_search over HTTP, 8 connections.
 import { startServer } from "../../src/test/server";
 import { signUpOverHttp } from "../../src/test/trpc-http";
-import { createScratchDatabase, ensureAppBuild, interleave, load, mcpHeaders, round, whoamiBody, type Figures } from "./lib";
+import { createScratchDatabase, ensureAppBuild, hospitalsSearchBody, interleave, load, mcpHeaders, round, whoamiBody, type Figures } from "./lib";
 
 export async function benchPglite(): Promise<Figures> {
   ensureAppBuild();
@@ -17,10 +17,12 @@ export async function benchPglite(): Promise<Figures> {
     const results = await interleave({
       postgres_whoami: () => load({ url: `${onPostgres.url}/api/mcp`, body: whoamiBody, headers: mcpHeaders(postgresToken) }),
       pglite_whoami: () => load({ url: `${onPglite.url}/api/mcp`, body: whoamiBody, headers: mcpHeaders(pgliteToken) }),
+      postgres_hospitals_search: () => load({ url: `${onPostgres.url}/api/mcp`, body: hospitalsSearchBody, headers: mcpHeaders(postgresToken) }),
+      pglite_hospitals_search: () => load({ url: `${onPglite.url}/api/mcp`, body: hospitalsSearchBody, headers: mcpHeaders(pgliteToken) }),
     });
-    const ratio = round((results.pglite_whoami?.requests_per_s ?? 0) / (results.postgres_whoami?.requests_per_s ?? Number.NaN), 2);
-    console.log(`PGlite serves ${ratio}× PostgreSQL's whoami throughput`);
-    return { pglite_ratio_to_postgres: ratio, ...results };
+    const ratio = (call: string) => round((results[`pglite_${call}`]?.requests_per_s ?? 0) / (results[`postgres_${call}`]?.requests_per_s ?? Number.NaN), 2);
+    console.log(`PGlite serves ${ratio("whoami")}× PostgreSQL's whoami throughput, ${ratio("hospitals_search")}× its hospitals_search`);
+    return { whoami_pglite_ratio_to_postgres: ratio("whoami"), hospitals_search_pglite_ratio_to_postgres: ratio("hospitals_search"), ...results };
   } finally {
     await Promise.all([onPostgres.stop(), onPglite.stop()]);
     await database.drop();
