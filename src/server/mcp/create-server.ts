@@ -3,7 +3,7 @@ import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Database } from "~/server/db/client";
 import type { TokenScope } from "~/server/tokens/scopes";
-import { callerFromAuthInfo } from "./caller";
+import { callerFromAuthInfo, type McpCaller } from "./caller";
 import { listPermittedToolsOnly, missingScope, registerScopedTool, type AnyScopedTool } from "./scoped-tools";
 import { accountTools } from "./tools/account";
 import { bookingTools } from "./tools/bookings";
@@ -37,7 +37,7 @@ export function buildMcpServer(
   auth: AuthInfo,
   db: Database,
   message?: unknown,
-): { server: McpServer; missingScopeOf: (tool: string) => TokenScope | undefined } {
+): { server: McpServer; caller: McpCaller; missingScopeOf: (tool: string) => TokenScope | undefined } {
   const caller = callerFromAuthInfo(auth);
   const server = new McpServer(
     { name: "carestral", title: "Carestral", version: "1.0.0" },
@@ -48,6 +48,7 @@ export function buildMcpServer(
   listPermittedToolsOnly(server, TOOLS.filter((tool) => missingScope(tool, caller.token.scopes) === null));
   return {
     server,
+    caller,
     missingScopeOf: (name) => {
       const tool = TOOLS_BY_NAME.get(name);
       return (tool && missingScope(tool, caller.token.scopes)) ?? undefined;

@@ -8,7 +8,7 @@ import { TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
 import { verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
 import { mcpResourceUrl, resourceMetadataUrl } from "~/server/oauth/metadata";
 import { buildMcpServer, calledToolName } from "./create-server";
-import { callerFromAuthInfo } from "./caller";
+import type { McpCaller } from "./caller";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
@@ -91,8 +91,8 @@ function parseJson(bytes: Uint8Array): unknown {
  * JSON-RPC message when the caller has already read the body; otherwise the transport reads it.
  */
 export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?: Database, parsedBody?: unknown): Promise<Response> {
-  const { server, missingScopeOf } = buildMcpServer(authInfo, db ?? (await getDb()), parsedBody);
-  const stepUp = insufficientScope(authInfo, parsedBody, missingScopeOf);
+  const { server, caller, missingScopeOf } = buildMcpServer(authInfo, db ?? (await getDb()), parsedBody);
+  const stepUp = insufficientScope(caller, parsedBody, missingScopeOf);
   if (stepUp) return stepUp;
   // Stateless (no session id) with JSON answers: any instance can serve any request, and the
   // response is complete when handleRequest resolves.
@@ -118,13 +118,13 @@ function closeAfterResponse(server: McpServer): void {
  * challenge names every scope the call needs on top of those already granted, as the client re-authorizes
  * with exactly that list. Personal tokens keep the isError answer that points to the dashboard.
  */
-function insufficientScope(authInfo: AuthInfo, message: unknown, missingScopeOf: (tool: string) => TokenScope | undefined): Response | null {
-  if (callerFromAuthInfo(authInfo).token.kind !== "oauth_access") return null;
+function insufficientScope(caller: McpCaller, message: unknown, missingScopeOf: (tool: string) => TokenScope | undefined): Response | null {
+  if (caller.token.kind !== "oauth_access") return null;
   const toolName = calledToolName(message);
   const missing = toolName === null ? undefined : missingScopeOf(toolName);
   if (toolName === null || !missing) return null;
   const id = (message as { id?: unknown }).id;
-  const needed = TOKEN_SCOPES.filter((scope) => scope === missing || authInfo.scopes.includes(scope));
+  const needed = TOKEN_SCOPES.filter((scope) => scope === missing || caller.token.scopes.includes(scope));
   const challenge =
     `Bearer error="insufficient_scope", scope="${needed.join(" ")}", resource_metadata="${resourceMetadataUrl()}", ` +
     `error_description="${toolName} needs the ${missing} scope"`;
