@@ -34,6 +34,13 @@ describe("configuration", () => {
     expect(() => parseEnv({ APP_URL: "ftp://carestral.example" })).toThrow(/APP_URL/);
   });
 
+  it("sizes the PostgreSQL pool from DATABASE_POOL_MAX, refusing nonsense", () => {
+    expect(parseEnv({}).DATABASE_POOL_MAX).toBe(10);
+    expect(parseEnv({ DATABASE_POOL_MAX: "4" }).DATABASE_POOL_MAX).toBe(4);
+    expect(() => parseEnv({ DATABASE_POOL_MAX: "0" })).toThrow(/DATABASE_POOL_MAX/);
+    expect(() => parseEnv({ DATABASE_POOL_MAX: "many" })).toThrow(/DATABASE_POOL_MAX/);
+  });
+
   it("rejects a PORT out of range", () => {
     expect(() => parseEnv({ PORT: "70000" })).toThrow(/PORT/);
   });

@@ -37,7 +37,10 @@ const schema = z.object({
       return parsed;
     }),
   // PostgreSQL connections for everything but authentication, and a small pool of their own for token
-  // verification, session lookups and revocation, so that busy tool queries cannot starve them.
+  // verification, session lookups and revocation, so that busy tool queries cannot starve them. The main
+  // pool's default is what `npm run bench` found on a 2-core machine with PostgreSQL on the same host
+  // (README, Performance): from 5 up no size clearly wins, and 10 keeps four instances far inside
+  // PostgreSQL's default 100 connections.
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   DATABASE_AUTH_POOL_MAX: z.coerce.number().int().min(1).max(100).default(3),
   // Server-side statement_timeout: PostgreSQL stops a query nobody waits for any more.

@@ -8,6 +8,8 @@ import { testDistDir } from "./env";
 export interface TestServer {
   url: string;
   port: number;
+  /** The server's process id (the benchmark reads its CPU time). */
+  pid: number;
   /** Everything the server printed so far (stdout and stderr). */
   log(): string;
   stop(): Promise<void>;
@@ -70,7 +72,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     await stop();
     throw error;
   }
-  return { url, port, log: () => output, stop };
+  return { url, port, pid: child.pid ?? 0, log: () => output, stop };
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {

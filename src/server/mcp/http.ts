@@ -1,4 +1,5 @@
 import "server-only";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { env } from "~/env";
@@ -7,8 +8,8 @@ import { TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
 import { verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
 import { mcpResourceUrl, resourceMetadataUrl } from "~/server/oauth/metadata";
 import { beginMcpActivity, countAuthRefusal, recordRateLimitedMcpCall } from "./activity";
-import { buildMcpServer } from "./create-server";
-import { callerFromAuthInfo } from "./caller";
+import { buildMcpServer, calledToolName } from "./create-server";
+import type { McpCaller } from "./caller";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
 import { sha256Hex } from "~/server/hash";
@@ -145,15 +146,14 @@ export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?:
   const database = db ?? (await getDb());
   // The activity trail: one row per call, written off the response path (./activity.ts).
   const activity = beginMcpActivity(request, authInfo, database, parsedBody);
-  const { server, missingScopeOf } = buildMcpServer(authInfo, database, activity);
-  const stepUp = insufficientScope(authInfo, parsedBody, missingScopeOf);
+  const { server, caller, missingScopeOf } = buildMcpServer(authInfo, database, { message: parsedBody, trail: activity });
+  const stepUp = insufficientScope(caller, parsedBody, missingScopeOf);
   if (stepUp) {
     activity?.finishAs("scope_refused");
-    await server.close();
     return stepUp;
   }
   // Stateless (no session id) with JSON answers: any instance can serve any request, and the
-  // response is complete when handleRequest resolves, so the server can be closed right after.
+  // response is complete when handleRequest resolves.
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   activity?.observe(transport);
   await server.connect(transport);
@@ -164,8 +164,15 @@ export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?:
     return response;
   } finally {
     activity?.finish(status);
-    await server.close();
+    closeAfterResponse(server);
   }
+}
+
+/** Closing holds nothing the answer needs, so it runs once the response is on its way rather than before. */
+function closeAfterResponse(server: McpServer): void {
+  setImmediate(() => {
+    server.close().catch((error: unknown) => console.error(`Closing an MCP server failed: ${describeError(error)}`));
+  });
 }
 
 /**
@@ -174,19 +181,18 @@ export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?:
  * challenge names every scope the call needs on top of those already granted, as the client re-authorizes
  * with exactly that list. Personal tokens keep the isError answer that points to the dashboard.
  */
-function insufficientScope(authInfo: AuthInfo, message: unknown, missingScopeOf: (tool: string) => TokenScope | undefined): Response | null {
-  if (callerFromAuthInfo(authInfo).token.kind !== "oauth_access") return null;
-  if (typeof message !== "object" || message === null || Array.isArray(message)) return null;
-  const { method, params, id } = message as { method?: unknown; params?: { name?: unknown }; id?: unknown };
-  if (method !== "tools/call" || typeof params?.name !== "string") return null;
-  const missing = missingScopeOf(params.name);
-  if (!missing) return null;
-  const needed = TOKEN_SCOPES.filter((scope) => scope === missing || authInfo.scopes.includes(scope));
+function insufficientScope(caller: McpCaller, message: unknown, missingScopeOf: (tool: string) => TokenScope | undefined): Response | null {
+  if (caller.token.kind !== "oauth_access") return null;
+  const toolName = calledToolName(message);
+  const missing = toolName === null ? undefined : missingScopeOf(toolName);
+  if (toolName === null || !missing) return null;
+  const id = (message as { id?: unknown }).id;
+  const needed = TOKEN_SCOPES.filter((scope) => scope === missing || caller.token.scopes.includes(scope));
   const challenge =
     `Bearer error="insufficient_scope", scope="${needed.join(" ")}", resource_metadata="${resourceMetadataUrl()}", ` +
-    `error_description="${params.name} needs the ${missing} scope"`;
+    `error_description="${toolName} needs the ${missing} scope"`;
   return Response.json(
-    { jsonrpc: "2.0", error: { code: -32003, message: `${params.name} needs the ${missing} scope, which this connection was not granted.` }, id: typeof id === "string" || typeof id === "number" ? id : null },
+    { jsonrpc: "2.0", error: { code: -32003, message: `${toolName} needs the ${missing} scope, which this connection was not granted.` }, id: typeof id === "string" || typeof id === "number" ? id : null },
     { status: 403, headers: { "Cache-Control": "no-store", "WWW-Authenticate": challenge } },
   );
 }

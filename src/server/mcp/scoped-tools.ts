@@ -11,13 +11,10 @@ import type { ActivityOutcome } from "~/server/activity/schemas";
 import type { McpCallTrail } from "./activity";
 import type { McpCaller } from "./caller";
 
+/** What a tool call runs with: this request's database and caller. Never shared between requests. */
 export interface ToolContext {
   db: Database;
   caller: McpCaller;
-  /** Filled by registerScopedTool: what tools/list shows for this request's token. */
-  permittedTools: Tool[];
-  /** Filled by registerScopedTool: the tools this request's token may not call, and the scope each needs. */
-  missingScopes: Map<string, TokenScope>;
   /** The activity trail of this request, when it is on. */
   trail?: McpCallTrail;
 }
@@ -46,42 +43,50 @@ export interface ScopedTool<Input extends z.ZodObject, Output extends z.ZodObjec
   summarize?(args: z.output<Input>, output: z.input<Output> | null): string | null;
 }
 
+/** A tool of any shape, so that tools can be kept in one list. */
+export type AnyScopedTool = ScopedTool<z.ZodObject, z.ZodObject>;
+
 /**
- * Registers a tool that answers with structuredContent (checked against outputSchema) plus the same
- * JSON as text, for clients that only read text. Every tool is registered, so that calling one outside
- * the token's scopes says which scope is missing instead of "tool not found"; only permitted ones are listed.
+ * Checks a tool's types and erases them for the list. Tools are defined once per process, at module load:
+ * their zod schemas are immutable and hold nothing about a caller, who only arrives in `ctx` at call time.
  */
-export function registerScopedTool<Input extends z.ZodObject, Output extends z.ZodObject>(
-  server: McpServer,
-  ctx: ToolContext,
-  tool: ScopedTool<Input, Output>,
-): void {
-  const permitted = tool.scope === null || ctx.caller.token.scopes.includes(tool.scope);
-  if (!permitted && tool.scope !== null) {
-    ctx.missingScopes.set(tool.name, tool.scope);
+export function defineScopedTool<Input extends z.ZodObject, Output extends z.ZodObject>(tool: ScopedTool<Input, Output>): AnyScopedTool {
+  return tool;
+}
+
+/** The scope `scopes` lack for `tool`, or null when the tool may be called. */
+export function missingScope(tool: AnyScopedTool, scopes: readonly TokenScope[]): TokenScope | null {
+  return tool.scope === null || scopes.includes(tool.scope) ? null : tool.scope;
+}
+
+/**
+ * Registers a tool on this request's server, bound to this request's caller. It answers with structuredContent
+ * (checked against outputSchema) plus the same JSON as text, for clients that only read text. A tool outside the
+ * token's scopes is registered too, so that calling it says which scope is missing instead of "tool not found".
+ */
+export function registerScopedTool(server: McpServer, ctx: ToolContext, tool: AnyScopedTool): void {
+  const lacking = missingScope(tool, ctx.caller.token.scopes);
+  if (lacking !== null) {
     // Any arguments: the SDK validates them before the callback runs, and the caller must hear about the
     // missing scope, not about an argument of a tool it cannot use.
     server.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: anyArguments }, (_args, extra) => {
       ctx.trail?.noteToolCall(extra.requestId, { outcome: "scope_refused", summary: null });
-      return missingScopeResult(tool.name, tool.scope);
+      return missingScopeResult(tool.name, lacking);
     });
     return;
   }
-  // Registered through the erased z.ZodObject: the SDK's conditional callback type cannot see through a generic.
-  const inputSchema: z.ZodObject = tool.inputSchema;
   const config = {
     title: tool.title,
     description: tool.description,
-    inputSchema,
+    inputSchema: tool.inputSchema,
     outputSchema: tool.outputSchema,
     annotations: tool.annotations,
   };
-  const callback: ToolCallback<z.ZodObject> = async (rawArgs, extra): Promise<CallToolResult> => {
-    // The SDK has already parsed args with tool.inputSchema.
-    const args = rawArgs as z.output<Input>;
-    const note = (outcome: ActivityOutcome, output: z.input<Output> | null) =>
+  const callback: ToolCallback<z.ZodObject> = async (args, extra): Promise<CallToolResult> => {
+    const note = (outcome: ActivityOutcome, output: Record<string, unknown> | null) =>
       ctx.trail?.noteToolCall(extra.requestId, { outcome, summary: summaryOf(tool, args, output) });
     try {
+      // The SDK has already parsed args with tool.inputSchema.
       const result = await withDatabaseDeadline(tool.run(args, ctx));
       const structured: Record<string, unknown> = tool.outputSchema.parse(result);
       note("ok", result);
@@ -92,22 +97,11 @@ export function registerScopedTool<Input extends z.ZodObject, Output extends z.Z
     }
   };
   server.registerTool(tool.name, config, callback);
-  ctx.permittedTools.push({
-    name: tool.name,
-    title: tool.title,
-    description: tool.description,
-    ...toolJsonSchemasFor(tool),
-    annotations: tool.annotations,
-  });
 }
 
 const anyArguments = z.object({}).loose();
 
-function summaryOf<Input extends z.ZodObject, Output extends z.ZodObject>(
-  tool: ScopedTool<Input, Output>,
-  args: z.output<Input>,
-  output: z.input<Output> | null,
-): string | null {
+function summaryOf(tool: AnyScopedTool, args: Record<string, unknown>, output: Record<string, unknown> | null): string | null {
   try {
     return tool.summarize?.(args, output) ?? null;
   } catch {
@@ -117,24 +111,31 @@ function summaryOf<Input extends z.ZodObject, Output extends z.ZodObject>(
 }
 
 /**
- * McpServer lists every registered tool. Replace its tools/list with one that shows only the tools the
- * token's scopes permit (DESIGN: MCP). Call after every registerScopedTool.
+ * McpServer lists every registered tool, and a request may register only some. Replace its tools/list with one
+ * that shows exactly `permitted`, the tools the token's scopes allow (DESIGN: MCP). Call after registering a tool.
  */
-export function listPermittedToolsOnly(server: McpServer, ctx: ToolContext): void {
+export function listPermittedToolsOnly(server: McpServer, permitted: readonly AnyScopedTool[]): void {
   server.server.removeRequestHandler("tools/list");
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: ctx.permittedTools }));
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: permitted.map(toolListing) }));
 }
 
-// A tool's schemas never change, so their JSON Schema is computed once per tool, not on every request.
-const toolJsonSchemas = new Map<string, Pick<Tool, "inputSchema" | "outputSchema">>();
+// A tool's listing never changes, so its JSON Schemas are computed once per process, not on every request.
+const toolListings = new WeakMap<AnyScopedTool, Tool>();
 
-function toolJsonSchemasFor(tool: { name: string; inputSchema: z.ZodObject; outputSchema: z.ZodObject }) {
-  let schemas = toolJsonSchemas.get(tool.name);
-  if (!schemas) {
-    schemas = { inputSchema: objectJsonSchema(tool.inputSchema, "input"), outputSchema: objectJsonSchema(tool.outputSchema, "output") };
-    toolJsonSchemas.set(tool.name, schemas);
+function toolListing(tool: AnyScopedTool): Tool {
+  let listing = toolListings.get(tool);
+  if (!listing) {
+    listing = {
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: objectJsonSchema(tool.inputSchema, "input"),
+      outputSchema: objectJsonSchema(tool.outputSchema, "output"),
+      annotations: tool.annotations,
+    };
+    toolListings.set(tool, listing);
   }
-  return schemas;
+  return listing;
 }
 
 function objectJsonSchema(schema: z.ZodObject, io: "input" | "output"): Tool["inputSchema"] {
@@ -143,7 +144,7 @@ function objectJsonSchema(schema: z.ZodObject, io: "input" | "output"): Tool["in
   return { ...json, type: "object" };
 }
 
-function missingScopeResult(toolName: string, scope: TokenScope | null): CallToolResult {
+function missingScopeResult(toolName: string, scope: TokenScope): CallToolResult {
   return errorResult(
     `This token does not have the "${scope}" scope, which ${toolName} needs. ` +
       `Ask the user to create a token with ${scope} at ${env.APP_URL}/dashboard/tokens and use it instead.`,

@@ -1,5 +1,6 @@
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { and, count, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { batchedLookup } from "~/server/db/batched-lookup";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import { generateTokenInputSchema, MAX_ACTIVE_TOKENS } from "./schemas";
@@ -195,8 +196,8 @@ export async function revokeToken(db: Database, userId: string, tokenId: string)
 /**
  * Checks the raw Authorization header of an MCP request. The hot path: format and checksum first (a
  * made-up token never reaches the database), then one query on the unique token_hash index joined to
- * the owner. No cache, so a revocation applies to the very next request on every instance. Database
- * errors propagate: the caller answers 503.
+ * the owner, shared with the verifications of the same event-loop turn. No cache, so a revocation applies
+ * to the very next request on every instance. Database errors propagate: the caller answers 503.
  *
  * Personal and OAuth access tokens authenticate alike. A refresh token never does, and an OAuth token
  * issued for another resource than `resource` is refused (RFC 8707, MCP authorization "Token Audience Binding").
@@ -212,7 +213,7 @@ export async function verifyBearerToken(
 
   // Given as a function, the database is opened only for a token worth looking up.
   const db = typeof database === "function" ? await database() : database;
-  const [row] = await verificationQuery(db).execute({ tokenHash: hashToken(token) });
+  const row = await verificationLookup(db)(hashToken(token));
   if (!row || row.kind !== kind) return refusal("unknown");
   if (row.revoked) return refusal("revoked");
   if (row.expired) return refusal("expired");
@@ -258,6 +259,7 @@ function parseBearer(authorization: string | null): { ok: true; token: string; k
 function buildVerificationQuery(db: Database) {
   return db
     .select({
+      tokenHash: apiTokens.tokenHash,
       id: apiTokens.id,
       name: apiTokens.name,
       scopes: apiTokens.scopes,
@@ -272,22 +274,31 @@ function buildVerificationQuery(db: Database) {
     })
     .from(apiTokens)
     .innerJoin(users, eq(apiTokens.userId, users.id))
-    .where(eq(apiTokens.tokenHash, sql.placeholder("tokenHash")))
-    .limit(1)
-    .prepare("verify_bearer_token");
+    .where(sql`${apiTokens.tokenHash} = any(${sql.placeholder("tokenHashes")})`)
+    .prepare("verify_bearer_tokens");
 }
 
-// The hot path's query is built once per database and kept as a prepared statement: building it on every
-// request cost more CPU than PostgreSQL spends answering it.
-const verificationQueries = new WeakMap<Database, ReturnType<typeof buildVerificationQuery>>();
+type VerificationRow = Awaited<ReturnType<ReturnType<typeof buildVerificationQuery>["execute"]>>[number];
 
-function verificationQuery(db: Database): ReturnType<typeof buildVerificationQuery> {
-  let query = verificationQueries.get(db);
-  if (!query) {
-    query = buildVerificationQuery(db);
-    verificationQueries.set(db, query);
+/**
+ * The hot path's query, built once per database as a prepared statement (building it per request cost more CPU
+ * than PostgreSQL spends answering it). Verifications arriving in the same event-loop turn share one execution,
+ * `token_hash = any($1)`: one round trip and one pass through the driver instead of one each. Every row is
+ * handed back by its own token_hash (unique), so a caller only ever sees the row of the token it sent.
+ */
+const verificationLookups = new WeakMap<Database, (tokenHash: string) => Promise<VerificationRow | undefined>>();
+
+function verificationLookup(db: Database): (tokenHash: string) => Promise<VerificationRow | undefined> {
+  let lookup = verificationLookups.get(db);
+  if (!lookup) {
+    const query = buildVerificationQuery(db);
+    lookup = batchedLookup(async (tokenHashes: string[]) => {
+      const rows = await query.execute({ tokenHashes });
+      return new Map(rows.map((row) => [row.tokenHash, row]));
+    });
+    verificationLookups.set(db, lookup);
   }
-  return query;
+  return lookup;
 }
 
 /** The credentials of a `Bearer` Authorization header (scheme case-insensitive, RFC 7235 §2.1), or null. */

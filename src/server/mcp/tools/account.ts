@@ -1,7 +1,6 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { TOKEN_SCOPES } from "~/server/tokens/scopes";
-import { READ_ONLY, registerScopedTool, type ToolContext } from "../scoped-tools";
+import { READ_ONLY, defineScopedTool, type AnyScopedTool } from "../scoped-tools";
 
 const whoamiOutput = z.object({
   user: z.object({ id: z.string(), email: z.string(), firstname: z.string(), surname: z.string() }),
@@ -13,8 +12,8 @@ const whoamiOutput = z.object({
   }),
 });
 
-export function registerAccountTools(server: McpServer, ctx: ToolContext): void {
-  registerScopedTool(server, ctx, {
+export const accountTools: readonly AnyScopedTool[] = [
+  defineScopedTool({
     name: "whoami",
     scope: null,
     title: "Who am I",
@@ -36,5 +35,5 @@ export function registerAccountTools(server: McpServer, ctx: ToolContext): void 
         },
       };
     },
-  });
-}
+  }),
+];

@@ -1,4 +1,3 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import {
   BOOKING_HORIZON_DAYS,
@@ -14,7 +13,7 @@ import {
 } from "~/server/bookings/queries";
 import { hospitalIdSchema } from "~/server/hospitals/queries";
 import { clip } from "./hospitals";
-import { CREATES, DESTRUCTIVE_IDEMPOTENT, READ_ONLY, registerScopedTool, type ToolContext } from "../scoped-tools";
+import { CREATES, DESTRUCTIVE_IDEMPOTENT, READ_ONLY, defineScopedTool, type AnyScopedTool } from "../scoped-tools";
 
 const bookingOutput = z.object({
   id: z.string().describe("Use as booking_id in bookings_cancel."),
@@ -47,8 +46,8 @@ function bookingSummary(booking: z.input<typeof bookingOutput>): string {
   return `${booking.hospital.name}, ${booking.specialty}, ${booking.starts_at.slice(0, 16).replace("T", " ")} UTC`;
 }
 
-export function registerBookingTools(server: McpServer, ctx: ToolContext): void {
-  registerScopedTool(server, ctx, {
+export const bookingTools: readonly AnyScopedTool[] = [
+  defineScopedTool({
     name: "bookings_list",
     scope: "read:data",
     title: "List my bookings",
@@ -67,9 +66,9 @@ export function registerBookingTools(server: McpServer, ctx: ToolContext): void 
       const which = args.status ? `${args.status} bookings` : "all bookings";
       return output ? `${which}: ${output.bookings.length} found` : which;
     },
-  });
+  }),
 
-  registerScopedTool(server, ctx, {
+  defineScopedTool({
     name: "bookings_create",
     scope: "write:bookings",
     title: "Book an appointment",
@@ -97,9 +96,9 @@ export function registerBookingTools(server: McpServer, ctx: ToolContext): void 
     },
     // The hospital and specialty; never the note, which may be medical.
     summarize: (args, output) => (output ? bookingSummary(output.booking) : `${args.hospital_id}, ${clip(args.specialty)}`),
-  });
+  }),
 
-  registerScopedTool(server, ctx, {
+  defineScopedTool({
     name: "bookings_cancel",
     scope: "write:bookings",
     title: "Cancel a booking",
@@ -113,5 +112,5 @@ export function registerBookingTools(server: McpServer, ctx: ToolContext): void 
       return { booking: toBookingOutput(await cancelBooking(db, caller.user.id, args.booking_id)) };
     },
     summarize: (args, output) => (output ? bookingSummary(output.booking) : `booking ${args.booking_id}`),
-  });
-}
+  }),
+];

@@ -1,7 +1,6 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { getHospital, hospitalIdSchema, searchHospitals, searchHospitalsShape, type Hospital } from "~/server/hospitals/queries";
-import { READ_ONLY, registerScopedTool, type ToolContext } from "../scoped-tools";
+import { READ_ONLY, defineScopedTool, type AnyScopedTool } from "../scoped-tools";
 
 export const hospitalOutput = z.object({
   id: z.string().describe("Use as hospital_id in hospitals_get and bookings_create."),
@@ -25,8 +24,8 @@ function toHospitalOutput(hospital: Hospital): z.input<typeof hospitalOutput> {
   };
 }
 
-export function registerHospitalTools(server: McpServer, ctx: ToolContext): void {
-  registerScopedTool(server, ctx, {
+export const hospitalTools: readonly AnyScopedTool[] = [
+  defineScopedTool({
     name: "hospitals_search",
     scope: "read:data",
     title: "Search hospitals",
@@ -52,9 +51,9 @@ export function registerHospitalTools(server: McpServer, ctx: ToolContext): void
       const criteria = parts.filter(Boolean).join(", ") || "all hospitals";
       return output ? `${criteria}: ${output.hospitals.length} found` : criteria;
     },
-  });
+  }),
 
-  registerScopedTool(server, ctx, {
+  defineScopedTool({
     name: "hospitals_get",
     scope: "read:data",
     title: "Get a hospital",
@@ -68,8 +67,8 @@ export function registerHospitalTools(server: McpServer, ctx: ToolContext): void
       return { hospital: toHospitalOutput(await getHospital(db, args.hospital_id)) };
     },
     summarize: (args, output) => output?.hospital.name ?? args.hospital_id,
-  });
-}
+  }),
+];
 
 /** A search word as the trail shows it: short, on one line. */
 export function clip(text: string, max = 40): string {
