@@ -23,6 +23,7 @@ const SECTIONS: Record<string, () => Promise<Figures>> = {
   revocation: async () => (await import("./bench/revocation")).benchRevocation(),
   activity_trail: async () => (await import("./bench/activity")).benchActivityTrail(),
   activity_pages: async () => (await import("./bench/activity")).benchActivityPages(),
+  flood: async () => (await import("./bench/flood")).benchFlood(),
 };
 
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
