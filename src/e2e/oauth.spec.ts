@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";
 import { signUp } from "./helpers";
+import { checkPage } from "./page-check";
 
 // An MCP client signing in through the browser: the SDK's own auth() runs on the test's side, the person answers
 // the consent page in Chromium, and the client's loopback redirect URI is a tiny HTTP server of the test's own.
@@ -128,7 +129,7 @@ async function connectThroughConsent(page: Page, mcpUrl: URL, clientName: string
   return provider;
 }
 
-test("an MCP client signs in through the consent page with fewer scopes, works, and is cut off by Revoke access", async ({ page, baseURL }) => {
+test("an MCP client signs in through the consent page with fewer scopes, works, and is cut off by Revoke access", async ({ page, baseURL }, testInfo) => {
   const base = baseURL ?? "";
   const mcpUrl = new URL("/api/mcp", base);
   const user = await signUp(page);
@@ -145,6 +146,7 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
   await expect(scopeCheckbox(page, "read:data")).toBeChecked();
   await expect(scopeCheckbox(page, "write:bookings")).toBeChecked();
   await scopeCheckbox(page, "write:bookings").uncheck();
+  await checkPage(page, testInfo, "oauth-consent");
   await page.getByRole("button", { name: "Allow", exact: true }).click();
 
   const back = await callback.next();
@@ -177,6 +179,18 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
     await expect(row).toHaveCount(1);
     await expect(row.getByRole("rowheader")).toContainText(`unverified · returns to 127.0.0.1:${callback.port}`);
     await expect(row.getByRole("cell").first()).toHaveText("read:data");
+
+    // The app's page shows what it was granted and what it did.
+    await row.getByRole("link", { name: clientName }).click();
+    await expect(page.getByRole("heading", { name: clientName, level: 1 })).toBeVisible();
+    const activity = page.getByRole("region", { name: "Activity" });
+    // Written within a flush interval; Refresh re-reads.
+    await expect(async () => {
+      await activity.getByRole("button", { name: "Refresh" }).click();
+      await expect(activity.getByRole("row").filter({ hasText: "whoami" })).toHaveCount(1, { timeout: 1000 });
+    }).toPass({ timeout: 10_000 });
+    await checkPage(page, testInfo, "connected-app");
+    await page.goto("/dashboard/tokens");
 
     // Cancel keeps it.
     await row.getByRole("button", { name: "Revoke access" }).click();

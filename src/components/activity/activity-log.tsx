@@ -18,10 +18,10 @@ function useNow(intervalMs: number): Date {
 }
 
 /**
- * The trail of one token (tokenId) or of all the person's tokens, newest first, a page at a time, filtered
+ * The trail of one token (tokenId), one connected app (appId) or all the person's tokens, newest first, a page at a time, filtered
  * by outcome and tool. Pages follow a cursor, so new calls arriving do not shift what "older" means.
  */
-export function ActivityLog({ tokenId, showToken }: { tokenId?: string; showToken: boolean }) {
+export function ActivityLog({ tokenId, appId, showToken }: { tokenId?: string; appId?: string; showToken: boolean }) {
   const now = useNow(30_000);
   const [outcome, setOutcome] = useState<ActivityOutcome | "">("");
   const [tool, setTool] = useState("");
@@ -30,6 +30,7 @@ export function ActivityLog({ tokenId, showToken }: { tokenId?: string; showToke
   const cursor = cursors.at(-1);
   const activity = api.activity.list.useQuery({
     tokenId,
+    appId,
     outcome: outcome || undefined,
     tool: tool || undefined,
     cursor,
@@ -122,7 +123,8 @@ export function ActivityLog({ tokenId, showToken }: { tokenId?: string; showToke
 
 function ActivityTable({ entries, now, showToken }: { entries: ActivityEntry[]; now: Date; showToken: boolean }) {
   return (
-    <div className={styles.tableWrapper}>
+    // Wider than a phone: the box scrolls, so keyboard users must be able to focus it (WCAG 2.1.1).
+    <div className={styles.tableWrapper} role="region" aria-label="MCP calls table" tabIndex={0}>
       <table>
         <caption className="visually-hidden">MCP calls, newest first</caption>
         <thead>
@@ -146,7 +148,7 @@ function ActivityTable({ entries, now, showToken }: { entries: ActivityEntry[]; 
               </td>
               {showToken && (
                 <td>
-                  <a href={`/dashboard/tokens/${entry.tokenId}`}>{entry.tokenName}</a>
+                  <a href={entry.grantId ? `/dashboard/apps/${entry.grantId}` : `/dashboard/tokens/${entry.tokenId}`}>{entry.tokenName}</a>
                 </td>
               )}
               <td>

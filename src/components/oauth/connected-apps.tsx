@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { formatDate, formatDateTime, formatRelative } from "~/components/format";
 import styles from "~/components/tokens/tokens.module.css";
@@ -98,7 +99,7 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
           {apps.map((app) => (
             <tr key={app.id} role="row">
               <th scope="row" role="rowheader" id={`app-${app.id}-name`} className={styles.rowName}>
-                {app.clientName}
+                <Link href={`/dashboard/apps/${app.id}`}>{app.clientName}</Link>
                 <br />
                 <span className="muted">{app.clientHost ?? `unverified · returns to ${app.redirectHost}`}</span>
               </th>

@@ -14,6 +14,7 @@ describe("activity CSV", () => {
     const line = activityCsvRow({
       id: 1,
       at: new Date("2026-11-20T10:00:00.000Z"),
+      grantId: null,
       tokenId: "t-1",
       tokenName: "Claude, laptop",
       tool: "bookings_create",

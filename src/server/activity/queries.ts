@@ -18,6 +18,8 @@ export interface ActivityEntry {
   at: Date;
   tokenId: string;
   tokenName: string;
+  /** Set when the token was issued to a connected app (OAuth): its page is the app's. */
+  grantId: string | null;
   tool: string;
   outcome: ActivityOutcome;
   durationMs: number;
@@ -39,6 +41,7 @@ const entryColumns = {
   at: mcpActivity.at,
   tokenId: mcpActivity.tokenId,
   tokenName: apiTokens.name,
+  grantId: apiTokens.grantId,
   tool: mcpActivity.tool,
   outcome: mcpActivity.outcome,
   durationMs: mcpActivity.durationMs,

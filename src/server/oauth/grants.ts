@@ -21,25 +21,56 @@ export interface ConnectedApp {
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** One of the user's connections (active or revoked), or null when there is none or it is someone else's. */
+export async function getConnectedApp(db: Database, userId: string, grantId: string): Promise<(ConnectedApp & { revokedAt: Date | null }) | null> {
+  if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(grantId)) return null;
+  const [row] = await db
+    .select({ ...connectedAppColumns, revokedAt: oauthGrants.revokedAt })
+    .from(oauthGrants)
+    .leftJoin(apiTokens, eq(apiTokens.grantId, oauthGrants.id))
+    .where(and(eq(oauthGrants.id, grantId), eq(oauthGrants.userId, userId)))
+    .groupBy(oauthGrants.id);
+  return row ? toConnectedApp(row) : null;
+}
+
+/**
+ * The ids of the access tokens a connection was issued (the ones that call /api/mcp), for its activity; null when
+ * the connection is not the user's. Revoked and expired ones included: the trail stays whole.
+ */
+export async function connectedAppTokenIds(db: Database, userId: string, grantId: string): Promise<string[] | null> {
+  if (!(await getConnectedApp(db, userId, grantId))) return null;
+  const rows = await db
+    .select({ id: apiTokens.id })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.grantId, grantId), eq(apiTokens.userId, userId), eq(apiTokens.kind, "oauth_access")));
+  return rows.map((row) => row.id);
+}
+
 /** The user's active grants, newest first, with the last time any of their tokens was used. */
 export async function listConnectedApps(db: Database, userId: string): Promise<ConnectedApp[]> {
   if (!UUID_PATTERN.test(userId)) return [];
   const rows = await db
-    .select({
-      id: oauthGrants.id,
-      clientName: oauthGrants.clientName,
-      clientHost: oauthGrants.clientHost,
-      redirectUri: oauthGrants.redirectUri,
-      scopes: oauthGrants.scopes,
-      createdAt: oauthGrants.createdAt,
-      lastUsedAt: max(apiTokens.lastUsedAt),
-    })
+    .select(connectedAppColumns)
     .from(oauthGrants)
     .leftJoin(apiTokens, eq(apiTokens.grantId, oauthGrants.id))
     .where(and(eq(oauthGrants.userId, userId), isNull(oauthGrants.revokedAt)))
     .groupBy(oauthGrants.id)
     .orderBy(desc(oauthGrants.createdAt), desc(oauthGrants.id));
-  return rows.map(({ redirectUri, scopes, ...row }) => ({ ...row, redirectHost: redirectHost(redirectUri), scopes: scopes.filter(isTokenScope) }));
+  return rows.map(toConnectedApp);
+}
+
+const connectedAppColumns = {
+  id: oauthGrants.id,
+  clientName: oauthGrants.clientName,
+  clientHost: oauthGrants.clientHost,
+  redirectUri: oauthGrants.redirectUri,
+  scopes: oauthGrants.scopes,
+  createdAt: oauthGrants.createdAt,
+  lastUsedAt: max(apiTokens.lastUsedAt),
+};
+
+function toConnectedApp<Row extends { redirectUri: string; scopes: string[] }>({ redirectUri, scopes, ...row }: Row) {
+  return { ...row, redirectHost: redirectHost(redirectUri), scopes: scopes.filter(isTokenScope) };
 }
 
 function redirectHost(uri: string): string {

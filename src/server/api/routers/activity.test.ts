@@ -8,6 +8,7 @@ import type { Database } from "~/server/db/client";
 import { apiTokens, mcpActivity, users } from "~/server/db/schema";
 import { settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { issueOAuthTokens } from "~/test/oauth-in-process";
 
 let userCount = 0;
 
@@ -47,6 +48,32 @@ describe.each(engines)("activity and token page procedures on %s", (engine) => {
       createInnerTRPCContext({ db, user, session: { id: `session-of-${user.id}`, userId: user.id, expiresAt: new Date(Date.now() + 60_000) } }),
     );
   }
+
+  it("shows a connected app's activity across the access tokens it was issued, and NOT_FOUND for another person's app", async () => {
+    const owner = await createUser(db);
+    const stranger = await createUser(db);
+    const issued = await issueOAuthTokens(db, owner.id, ["read:data"]);
+    const other = await issueOAuthTokens(db, owner.id, ["read:data"]);
+    const apps = await callerFor(owner).connectedApps.list();
+    expect(apps).toHaveLength(2);
+    for (const tokens of [issued, issued, other]) {
+      const verified = await verifyBearerToken(db, `Bearer ${tokens.accessToken}`);
+      if (!verified.ok) throw new Error(verified.reason);
+      await db.insert(mcpActivity).values({ at: new Date(), userId: owner.id, tokenId: verified.authInfo.clientId, tool: "whoami", outcome: "ok", durationMs: 2 });
+    }
+    const grantOf = async (accessToken: string) => {
+      const verified = await verifyBearerToken(db, `Bearer ${accessToken}`);
+      return verified.ok ? String(verified.authInfo.extra?.grantId) : "";
+    };
+    const appId = await grantOf(issued.accessToken);
+    const page = await callerFor(owner).activity.list({ appId });
+    expect(page.entries).toHaveLength(2);
+    expect(page.entries.every((entry) => entry.grantId === appId)).toBe(true);
+    expect((await callerFor(owner).activity.daily({ appId })).reduce((sum, day) => sum + day.calls, 0)).toBe(2);
+    const app = { id: appId };
+    await expectCode(callerFor(stranger).activity.list({ appId: app.id }), "NOT_FOUND");
+    await expectCode(callerFor(owner).activity.list({ appId: crypto.randomUUID() }), "NOT_FOUND");
+  });
 
   it("shows a person their own token's activity and chart, and NOT_FOUND for another person's token", async () => {
     const owner = await createUser(db);

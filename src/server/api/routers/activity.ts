@@ -4,31 +4,32 @@ import { dailyActivity, listActivity, type ActivityOwner } from "~/server/activi
 import { activityPageInputSchema } from "~/server/activity/schemas";
 import type { Database } from "~/server/db/client";
 import { tokenIdSchema } from "~/server/tokens/schemas";
-import { getToken } from "~/server/tokens/service";
+import { activityOwnerFor } from "~/server/activity/owner";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 // The MCP activity trail, for the token page and /dashboard/activity. Always the caller's own calls.
 
-const ownerInput = z.object({ tokenId: tokenIdSchema.optional() });
+const ownerInput = z.object({ tokenId: tokenIdSchema.optional(), appId: z.uuid({ error: "Not a connected app id." }).optional() });
 
-/** The caller's calls, or one of their tokens' calls; another person's token id is NOT_FOUND. */
-async function ownerFor(db: Database, userId: string, tokenId: string | undefined): Promise<ActivityOwner> {
-  if (tokenId === undefined) return { userId };
-  if (!(await getToken(db, userId, tokenId))) {
-    throw new TRPCError({ code: "NOT_FOUND", message: "No such token among yours. Refresh the list and try again." });
+/** The caller's calls, one of their tokens', or one of their connected apps'; another person's id is NOT_FOUND. */
+async function ownerFor(db: Database, userId: string, scope: z.infer<typeof ownerInput>): Promise<ActivityOwner> {
+  const owner = await activityOwnerFor(db, userId, scope);
+  if (!owner) {
+    const what = scope.appId !== undefined ? "connected app" : "token";
+    throw new TRPCError({ code: "NOT_FOUND", message: `No such ${what} among yours. Refresh the list and try again.` });
   }
-  return { userId, tokenIds: [tokenId] };
+  return owner;
 }
 
 export const activityRouter = createTRPCRouter({
   /** Calls newest first, a page at a time, optionally of one outcome and one tool. */
   list: protectedProcedure.input(ownerInput.extend(activityPageInputSchema.shape)).query(async ({ ctx, input }) => {
-    const owner = await ownerFor(ctx.db, ctx.user.id, input.tokenId);
+    const owner = await ownerFor(ctx.db, ctx.user.id, input);
     return listActivity(ctx.db, owner, { outcome: input.outcome, tool: input.tool, cursor: input.cursor, limit: input.limit });
   }),
 
   /** Calls per UTC day over the last 30 days, for the chart. */
   daily: protectedProcedure.input(ownerInput).query(async ({ ctx, input }) => {
-    return dailyActivity(ctx.db, await ownerFor(ctx.db, ctx.user.id, input.tokenId));
+    return dailyActivity(ctx.db, await ownerFor(ctx.db, ctx.user.id, input));
   }),
 });

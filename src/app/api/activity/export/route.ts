@@ -5,11 +5,12 @@ import { validateSessionToken } from "~/server/auth/session";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
 import { describeError } from "~/server/describe-error";
 import { tokenIdSchema } from "~/server/tokens/schemas";
-import { getToken } from "~/server/tokens/service";
+import { z } from "zod";
+import { activityOwnerFor } from "~/server/activity/owner";
 
 export const dynamic = "force-dynamic";
 
-/** GET /api/activity/export?from=YYYY-MM-DD&to=YYYY-MM-DD[&token=<id>]: the signed-in person's calls as CSV. */
+/** GET /api/activity/export?from=YYYY-MM-DD&to=YYYY-MM-DD[&token=<id>|&app=<id>]: the signed-in person's calls as CSV. */
 export async function GET(request: Request): Promise<Response> {
   const url = new URL(request.url);
   const period = exportPeriodSchema.safeParse({ from: url.searchParams.get("from"), to: url.searchParams.get("to") });
@@ -17,6 +18,9 @@ export async function GET(request: Request): Promise<Response> {
   const tokenParam = url.searchParams.get("token");
   const tokenId = tokenParam ? tokenIdSchema.safeParse(tokenParam) : null;
   if (tokenId && !tokenId.success) return plain(404, "No such token among yours.");
+  const appParam = url.searchParams.get("app");
+  const appId = appParam ? z.uuid().safeParse(appParam) : null;
+  if (appId && !appId.success) return plain(404, "No such connected app among yours.");
 
   const sessionToken = sessionTokenFromCookieHeader(request.headers.get("cookie"));
   if (!sessionToken) return plain(401, "Sign in to download your activity.");
@@ -24,8 +28,8 @@ export async function GET(request: Request): Promise<Response> {
     const db = await withDatabaseDeadline(getDb());
     const { user } = await withDatabaseDeadline(validateSessionToken(db, sessionToken));
     if (!user) return plain(401, "Sign in to download your activity.");
-    if (tokenId && !(await withDatabaseDeadline(getToken(db, user.id, tokenId.data)))) return plain(404, "No such token among yours.");
-    const owner = tokenId ? { userId: user.id, tokenIds: [tokenId.data] } : { userId: user.id };
+    const owner = await withDatabaseDeadline(activityOwnerFor(db, user.id, { tokenId: tokenId?.data, appId: appId?.data }));
+    if (!owner) return plain(404, `No such ${appId ? "connected app" : "token"} among yours.`);
 
     const pages = exportActivity(db, owner, period.data);
     const encoder = new TextEncoder();
