@@ -28,7 +28,8 @@ export type AuthorizationValidation =
   /** Anything else goes back to the client, which can tell its user. */
   | { ok: false; display: "redirect"; location: string };
 
-const PARAMETERS = ["client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "scope", "state", "resource"] as const;
+/** The authorization request's own parameters (OAuth 2.1 §4.1.1, RFC 8707); anything else is ignored. */
+export const AUTHORIZATION_PARAMETERS = ["client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "scope", "state", "resource"] as const;
 
 export async function validateAuthorizationRequest(
   db: Database,
@@ -36,7 +37,7 @@ export async function validateAuthorizationRequest(
   options?: ResolveOptions,
 ): Promise<AuthorizationValidation> {
   // OAuth 2.1 §3.1: parameters must not be repeated.
-  const repeated = PARAMETERS.find((name) => params.getAll(name).length > 1);
+  const repeated = AUTHORIZATION_PARAMETERS.find((name) => params.getAll(name).length > 1);
   if (repeated === "client_id" || repeated === "redirect_uri") return page(`The request names more than one ${repeated}.`);
 
   const clientId = params.get("client_id");

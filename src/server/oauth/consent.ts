@@ -1,14 +1,12 @@
 import "server-only";
 import { getDb, withDatabaseDeadline } from "~/server/db";
-import { validateAuthorizationRequest, type AuthorizationValidation } from "./authorization";
+import { AUTHORIZATION_PARAMETERS, validateAuthorizationRequest, type AuthorizationValidation } from "./authorization";
 
 // The consent page and its form answer share this: the same parameters, validated the same way, twice.
 
 /** The fields the consent form sends back besides the authorization request's own parameters. */
 export const CONSENT_FIELDS = { decision: "decision", granted: "granted" } as const;
 export const CONSENT_ERROR_PARAM = "consent_error";
-
-export const AUTHORIZATION_PARAMETERS = ["client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "scope", "state", "resource"] as const;
 
 /** Only the authorization request's own parameters, in a stable order, for a form or a link back to the page. */
 export function authorizationParameters(source: URLSearchParams): URLSearchParams {
