@@ -1,21 +1,13 @@
 "use client";
 
-import { useEffect, useId, useState } from "react";
+import { useId, useState } from "react";
 import { ACTIVITY_OUTCOMES, ACTIVITY_TOOLS, OUTCOME_LABELS, type ActivityCursor, type ActivityOutcome } from "~/server/activity/schemas";
 import { api, type RouterOutputs } from "~/trpc/react";
 import { formatDateTime, formatRelative } from "~/components/format";
+import { useNow } from "~/components/use-now";
 import styles from "./activity.module.css";
 
 type ActivityEntry = RouterOutputs["activity"]["list"]["entries"][number];
-
-function useNow(intervalMs: number): Date {
-  const [now, setNow] = useState(() => new Date());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(new Date()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
 
 /**
  * The trail of one token (tokenId), one connected app (appId) or all the person's tokens, newest first, a page at a time, filtered

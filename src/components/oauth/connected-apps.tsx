@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { formatDate, formatDateTime, formatRelative } from "~/components/format";
+import { useNow } from "~/components/use-now";
 import styles from "~/components/tokens/tokens.module.css";
 import { api, type RouterOutputs } from "~/trpc/react";
 
@@ -79,7 +80,7 @@ export function ConnectedApps() {
 }
 
 function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke(app: ConnectedApp): void }) {
-  const now = new Date();
+  const now = useNow(30_000);
   return (
     <div className={styles.tableWrapper}>
       <table className="cards" role="table">

@@ -1,24 +1,14 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useState } from "react";
 import type { RouterOutputs } from "~/trpc/react";
 import { displayPrefix, formatDate, formatDateTime, formatRelative } from "~/components/format";
+import { useNow } from "~/components/use-now";
 import styles from "./tokens.module.css";
 
 export type TokenRow = RouterOutputs["tokens"]["list"][number];
 
 const STATUS_LABELS: Record<TokenRow["status"], string> = { active: "Active", expired: "Expired", revoked: "Revoked" };
-
-/** The current time, refreshed every `intervalMs`, so "3 minutes ago" stays true while the page is open. */
-function useNow(intervalMs: number): Date {
-  const [now, setNow] = useState(() => new Date());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(new Date()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
 
 function Timestamp({ date, children }: { date: Date; children: string }) {
   return (
