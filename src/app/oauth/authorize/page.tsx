@@ -52,10 +52,12 @@ export default async function AuthorizePage({ searchParams }: { searchParams: Pr
             <strong>{client.name}</strong>.
           </p>
         ) : (
-          <p>
-            An application calling itself <strong>{client.name}</strong> wants to connect to your Carestral account.{" "}
-            <span className="warning">Unverified: the application chose this name itself.</span>
-          </p>
+          <>
+            <p>
+              An application calling itself <strong>{client.name}</strong> wants to connect to your Carestral account.
+            </p>
+            <p className="warning">Unverified: the application chose this name itself.</p>
+          </>
         )}
         <p>
           After you answer, you will be sent back to <strong className={styles.host}>{redirectUriDisplay(redirectUri)}</strong>
