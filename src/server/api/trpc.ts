@@ -5,6 +5,7 @@ import { z } from "zod";
 import { TWO_SESSION_COOKIES_MESSAGE } from "~/server/auth/messages";
 import { expiredSessionCookie, readSessionCookie, sessionCookie } from "~/server/auth/cookie";
 import { validateSessionToken, type Session, type SessionUser } from "~/server/auth/session";
+import { PasswordHashingBusyError } from "~/server/auth/password";
 import { DomainError } from "~/server/domain-error";
 import { getAuthDb, getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
 import { DATABASE_DEADLINE_MS } from "~/server/db/deadline";
@@ -101,12 +102,17 @@ const PROCEDURE_DEADLINE_MS = 2 * DATABASE_DEADLINE_MS;
 
 /**
  * Database outages, including a database that stopped answering, surface as SERVICE_UNAVAILABLE from
- * every procedure, not as a 500 or a request that hangs.
+ * every procedure, not as a 500 or a request that hangs; so does a full password-hashing queue (sign-in,
+ * sign-up, reset, change and delete alike), with Retry-After.
  */
-const unavailableMiddleware = t.middleware(async ({ next }) => {
+const unavailableMiddleware = t.middleware(async ({ ctx, next }) => {
   const result = await withDatabaseDeadline(next(), PROCEDURE_DEADLINE_MS).catch(rethrowUnavailable);
   if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
     throw databaseUnavailable(result.error.cause);
+  }
+  if (!result.ok && result.error.cause instanceof PasswordHashingBusyError) {
+    ctx.resHeaders?.set("Retry-After", String(result.error.cause.retryAfterSeconds));
+    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: result.error.cause.message, cause: result.error.cause });
   }
   return result;
 });

@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "~/server/api/root";
+import { HASHING_CONCURRENCY, HASHING_QUEUE_MAX } from "~/server/auth/password";
 import { createInnerTRPCContext } from "~/server/api/trpc";
 import { SOCKET_ADDRESS_HEADER } from "~/server/auth/client-ip";
 import { readSessionCookie, SESSION_COOKIE_NAME } from "~/server/auth/cookie";
@@ -78,6 +79,23 @@ describe.each(engines)("auth router on %s", (engine) => {
     return trpcError;
   }
 
+
+  it("answers 503 with Retry-After, never a 500, once the password-hashing queue is full", async () => {
+    // More sign-ins at once than the hashing slots and queue hold (HASHING_CONCURRENCY + HASHING_QUEUE_MAX),
+    // each from its own client and for its own email, so no rate limit answers first.
+    const attempts = Array.from({ length: HASHING_CONCURRENCY + HASHING_QUEUE_MAX + 8 }, () => {
+      const client = browser();
+      return client.run((caller) => caller.auth.signIn({ email: uniqueEmail(), password })).then(
+        () => ({ code: "OK", retryAfter: null }),
+        (error: unknown) => ({ code: error instanceof TRPCError ? error.code : "THROWN", retryAfter: client.lastResHeaders.get("retry-after") }),
+      );
+    });
+    const results = await Promise.all(attempts);
+    const busy = results.filter((result) => result.code === "SERVICE_UNAVAILABLE");
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy.every((result) => Number(result.retryAfter) >= 1)).toBe(true);
+    expect(results.filter((result) => result.code !== "SERVICE_UNAVAILABLE" && result.code !== "UNAUTHORIZED")).toEqual([]);
+  });
   it("signs up, stores a trimmed lower-case email and an argon2id hash, and starts a session", async () => {
     const me = browser();
     const email = uniqueEmail();

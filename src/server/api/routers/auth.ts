@@ -7,7 +7,6 @@ import { authenticateUser, createUser, signInInputSchema, signUpInputSchema } fr
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { expiredSessionCookie, sessionCookie } from "~/server/auth/cookie";
 import { authAttemptRule, consumeAuthAttempt, type AuthAttemptKind } from "~/server/auth/rate-limit";
-import { PasswordHashingBusyError } from "~/server/auth/password";
 import { createSession, generateSessionToken, invalidateSession, type SessionUser } from "~/server/auth/session";
 import type { TRPCContext } from "~/server/api/trpc";
 import { createTRPCRouter, publicProcedure } from "~/server/api/trpc";
@@ -30,17 +29,6 @@ export async function enforceAttemptLimit(ctx: TRPCContext, kind: AuthAttemptKin
   });
 }
 
-/** Runs password work; past the hashing queue, a 503 with Retry-After instead of an ever longer wait. */
-async function withPasswordWork<T>(ctx: TRPCContext, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (!(error instanceof PasswordHashingBusyError)) throw error;
-    ctx.resHeaders?.set("Retry-After", String(error.retryAfterSeconds));
-    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: error.message });
-  }
-}
-
 /** Starts a new session for `user`, ending the one the request came with (no session fixation). */
 async function startSession(ctx: TRPCContext, user: SessionUser): Promise<void> {
   if (ctx.session) await invalidateSession(ctx.db, ctx.session.id);
@@ -52,7 +40,7 @@ async function startSession(ctx: TRPCContext, user: SessionUser): Promise<void> 
 export const authRouter = createTRPCRouter({
   signUp: publicProcedure.input(signUpInputSchema).mutation(async ({ ctx, input }) => {
     await enforceAttemptLimit(ctx, "signup", input.email);
-    const result = await withPasswordWork(ctx, () => createUser(ctx.db, input));
+    const result = await createUser(ctx.db, input);
     if (!result.ok) throw new TRPCError({ code: "CONFLICT", message: EMAIL_TAKEN_MESSAGE });
     await startSession(ctx, result.user);
     // Off the response path: sign-up lands on the dashboard at once, and a slow or failing mail server
@@ -67,7 +55,7 @@ export const authRouter = createTRPCRouter({
 
   signIn: publicProcedure.input(signInInputSchema).mutation(async ({ ctx, input }) => {
     await enforceAttemptLimit(ctx, "signin", input.email);
-    const user = await withPasswordWork(ctx, () => authenticateUser(ctx.db, input));
+    const user = await authenticateUser(ctx.db, input);
     if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS_MESSAGE });
     await startSession(ctx, user);
     return user;
