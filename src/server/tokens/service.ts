@@ -89,6 +89,16 @@ const summaryColumns = {
   status: tokenStatus,
 };
 
+// What generateToken and regenerateToken read back from the row they insert (the plaintext is added after).
+const generatedColumns = {
+  id: apiTokens.id,
+  name: apiTokens.name,
+  prefix: apiTokens.tokenPrefix,
+  scopes: apiTokens.scopes,
+  expiresAt: apiTokens.expiresAt,
+  createdAt: apiTokens.createdAt,
+};
+
 function knownScopes(scopes: string[]): TokenScope[] {
   return scopes.filter(isTokenScope);
 }
@@ -154,14 +164,7 @@ export async function generateToken(
         scopes,
         expiresAt: expiresInDays === null ? null : sql`now() + make_interval(days => ${expiresInDays})`,
       })
-      .returning({
-        id: apiTokens.id,
-        name: apiTokens.name,
-        prefix: apiTokens.tokenPrefix,
-        scopes: apiTokens.scopes,
-        expiresAt: apiTokens.expiresAt,
-        createdAt: apiTokens.createdAt,
-      });
+      .returning(generatedColumns);
     if (!inserted) throw new Error("Inserting the token returned no row");
     return inserted;
   });
@@ -400,14 +403,7 @@ export async function regenerateToken(db: Database, userId: string, tokenId: str
         scopes: old.scopes,
         expiresAt: old.expiresInDays === null ? null : sql`now() + make_interval(days => ${old.expiresInDays})`,
       })
-      .returning({
-        id: apiTokens.id,
-        name: apiTokens.name,
-        prefix: apiTokens.tokenPrefix,
-        scopes: apiTokens.scopes,
-        expiresAt: apiTokens.expiresAt,
-        createdAt: apiTokens.createdAt,
-      });
+      .returning(generatedColumns);
     if (!inserted) throw new Error("Inserting the token returned no row");
     return inserted;
   });

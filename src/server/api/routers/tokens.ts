@@ -9,6 +9,7 @@ import {
   revokeToken,
   setTokenDescription,
   TokenError,
+  type GeneratedToken,
   type TokenErrorCode,
 } from "~/server/tokens/service";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
@@ -34,20 +35,25 @@ function tokenNotFound(): TRPCError {
   return new TRPCError({ code: "NOT_FOUND", message: "No such token among yours. Refresh the list and try again." });
 }
 
+/** A new token as the client gets it: the plaintext this once, beside its settings, and nothing else. */
+function oneTimeTokenResponse(created: GeneratedToken) {
+  return {
+    token: created.token,
+    id: created.id,
+    prefix: created.prefix,
+    name: created.name,
+    scopes: created.scopes,
+    expiresAt: created.expiresAt,
+    createdAt: created.createdAt,
+  };
+}
+
 export const tokensRouter = createTRPCRouter({
   /** Creates a token and returns its plaintext, the only time it is ever sent. */
   generate: protectedProcedure.input(generateTokenInputSchema).mutation(async ({ ctx, input }) => {
     try {
       const created = await generateToken(ctx.db, ctx.user.id, input);
-      return {
-        token: created.token,
-        id: created.id,
-        prefix: created.prefix,
-        name: created.name,
-        scopes: created.scopes,
-        expiresAt: created.expiresAt,
-        createdAt: created.createdAt,
-      };
+      return oneTimeTokenResponse(created);
     } catch (error) {
       throw toTRPCError(error);
     }
@@ -84,15 +90,7 @@ export const tokensRouter = createTRPCRouter({
     try {
       const created = await regenerateToken(ctx.db, ctx.user.id, input.id);
       if (!created) throw tokenNotFound();
-      return {
-        token: created.token,
-        id: created.id,
-        prefix: created.prefix,
-        name: created.name,
-        scopes: created.scopes,
-        expiresAt: created.expiresAt,
-        createdAt: created.createdAt,
-      };
+      return oneTimeTokenResponse(created);
     } catch (error) {
       throw toTRPCError(error);
     }
