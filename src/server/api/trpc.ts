@@ -1,12 +1,12 @@
 import "server-only";
-import { initTRPC, TRPCError } from "@trpc/server";
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import { TWO_SESSION_COOKIES_MESSAGE } from "~/server/auth/messages";
 import { expiredSessionCookie, readSessionCookie, sessionCookie } from "~/server/auth/cookie";
 import { validateSessionToken, type Session, type SessionUser } from "~/server/auth/session";
 import { PasswordHashingBusyError } from "~/server/auth/password";
-import { DomainError } from "~/server/domain-error";
+import { DomainError, type DomainErrorKind } from "~/server/domain-error";
 import { getAuthDb, getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
 import { DATABASE_DEADLINE_MS } from "~/server/db/deadline";
 
@@ -126,14 +126,25 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, session: ctx.session, user: ctx.user } });
 });
 
-const DOMAIN_ERROR_CODES = { not_found: "NOT_FOUND", invalid: "BAD_REQUEST", conflict: "CONFLICT" } as const;
+const DOMAIN_ERROR_CODES = {
+  invalid: "BAD_REQUEST",
+  not_found: "NOT_FOUND",
+  conflict: "CONFLICT",
+  forbidden: "FORBIDDEN",
+  unauthorized: "UNAUTHORIZED",
+} as const satisfies Record<DomainErrorKind, TRPC_ERROR_CODE_KEY>;
 
 /** protectedProcedure whose domain refusals reach the client as a specific code with their message. */
 export const domainProcedure = protectedProcedure.use(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: DOMAIN_ERROR_CODES[cause.kind], message: cause.message, cause });
+    const error = result.error.cause;
+    // A ZodError cause puts the message under data.zodError.fieldErrors, where forms read field errors.
+    // ZodRealError because it is an Error: tRPC would replace a plain ZodError (not an Error in zod 4).
+    const cause = error.field
+      ? new z.ZodRealError([{ code: "custom", path: [error.field], message: error.message, input: undefined }])
+      : error;
+    throw new TRPCError({ code: DOMAIN_ERROR_CODES[error.kind], message: error.message, cause });
   }
   return result;
 });

@@ -2,6 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
+import { DomainError, type DomainErrorKind } from "~/server/domain-error";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
 import { MAX_ACTIVE_TOKENS } from "./schemas";
 import {
@@ -9,7 +10,6 @@ import {
   listTokens,
   revokeToken,
   settleLastUsedWrites,
-  TokenError,
   verifyBearerToken,
   type BearerVerification,
 } from "./service";
@@ -34,14 +34,14 @@ const untouchableDb = new Proxy({} as Database, {
   },
 });
 
-async function expectTokenError(promise: Promise<unknown>, code: TokenError["code"]) {
+async function expectDomainError(promise: Promise<unknown>, kind: DomainErrorKind) {
   const error = await promise.then(
     () => null,
     (reason: unknown) => reason,
   );
-  expect(error).toBeInstanceOf(TokenError);
-  expect((error as TokenError).code).toBe(code);
-  return error as TokenError;
+  expect(error).toBeInstanceOf(DomainError);
+  expect((error as DomainError).kind).toBe(kind);
+  return error as DomainError;
 }
 
 function expectRefusal(result: BearerVerification, reason: string) {
@@ -238,15 +238,15 @@ describe.each(engines)("token service on %s", (engine) => {
     for (let i = 0; i < MAX_ACTIVE_TOKENS; i++) {
       created.push(await generateToken(db, user.id, { name: `token ${i}`, scopes: ["read:data"], expiresInDays: 7 }));
     }
-    const refused = await expectTokenError(
+    const refused = await expectDomainError(
       generateToken(db, user.id, { name: "one too many", scopes: ["read:data"], expiresInDays: 7 }),
-      "too_many_tokens",
+      "forbidden",
     );
     expect(refused.message).toMatch(/50 active tokens/);
 
     await revokeToken(db, user.id, created[0]?.id ?? "");
     await generateToken(db, user.id, { name: "after a revoke", scopes: ["read:data"], expiresInDays: 7 });
-    await expectTokenError(generateToken(db, user.id, { name: "full again", scopes: ["read:data"], expiresInDays: 7 }), "too_many_tokens");
+    await expectDomainError(generateToken(db, user.id, { name: "full again", scopes: ["read:data"], expiresInDays: 7 }), "forbidden");
 
     await db.update(apiTokens).set({ expiresAt: sql`now() - interval '1 minute'` }).where(eq(apiTokens.id, created[1]?.id ?? ""));
     await generateToken(db, user.id, { name: "after an expiry", scopes: ["read:data"], expiresInDays: 7 });
@@ -257,9 +257,9 @@ describe.each(engines)("token service on %s", (engine) => {
     const bob = await createUser(db);
     const first = await generateToken(db, alice.id, { name: "Laptop", scopes: ["read:data"], expiresInDays: 7 });
 
-    const taken = await expectTokenError(
+    const taken = await expectDomainError(
       generateToken(db, alice.id, { name: "  laptop ", scopes: ["read:data"], expiresInDays: 30 }),
-      "name_taken",
+      "conflict",
     );
     expect(taken.field).toBe("name");
     await generateToken(db, bob.id, { name: "Laptop", scopes: ["read:data"], expiresInDays: 7 });
@@ -282,8 +282,8 @@ describe.each(engines)("token service on %s", (engine) => {
     expect(created).toHaveLength(MAX_ACTIVE_TOKENS);
     expect(new Set(created.map((token) => token.name)).size).toBe(MAX_ACTIVE_TOKENS);
     for (const failure of failures) {
-      expect(failure).toBeInstanceOf(TokenError);
-      expect(["too_many_tokens", "name_taken"]).toContain((failure as TokenError).code);
+      expect(failure).toBeInstanceOf(DomainError);
+      expect(["forbidden", "conflict"]).toContain((failure as DomainError).kind);
     }
     expect(await listTokens(db, user.id)).toHaveLength(MAX_ACTIVE_TOKENS);
 
@@ -304,12 +304,12 @@ describe.each(engines)("token service on %s", (engine) => {
       { input: { name: "ok", scopes: ["read:data"], expiresInDays: 15 }, field: "expiresInDays" },
     ];
     for (const { input, field } of cases) {
-      const error = await expectTokenError(generateToken(db, user.id, input), "invalid_input");
+      const error = await expectDomainError(generateToken(db, user.id, input), "invalid");
       expect(error.field).toBe(field);
     }
-    await expectTokenError(
+    await expectDomainError(
       generateToken(db, crypto.randomUUID(), { name: "ghost", scopes: ["read:data"], expiresInDays: 7 }),
-      "user_not_found",
+      "unauthorized",
     );
     expect(await listTokens(db, user.id)).toEqual([]);
   });

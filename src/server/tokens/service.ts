@@ -3,6 +3,7 @@ import { and, count, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { batchedLookup } from "~/server/db/batched-lookup";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
+import { DomainError } from "~/server/domain-error";
 import { generateTokenInputSchema, MAX_ACTIVE_TOKENS } from "./schemas";
 import { isTokenScope, type TokenScope } from "./scopes";
 import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind, type TokenKind } from "./token";
@@ -34,21 +35,6 @@ export interface GeneratedToken {
   scopes: TokenScope[];
   expiresAt: Date | null;
   createdAt: Date;
-}
-
-export type TokenErrorCode = "invalid_input" | "name_taken" | "too_many_tokens" | "user_not_found";
-
-/** An expected refusal (a rule of the domain, not a bug); the message is safe to show to the user. */
-export class TokenError extends Error {
-  override readonly name = "TokenError";
-  constructor(
-    readonly code: TokenErrorCode,
-    message: string,
-    /** The input field the error is about, for forms. */
-    readonly field?: "name" | "scopes" | "expiresInDays",
-  ) {
-    super(message);
-  }
 }
 
 export type BearerVerification =
@@ -108,7 +94,7 @@ function toSummary(row: Omit<TokenSummary, "scopes"> & { scopes: string[] }): To
 }
 
 /**
- * Creates a token for `userId` and returns its plaintext, once. Throws a `TokenError` when the name is
+ * Creates a token for `userId` and returns its plaintext, once. Throws a `DomainError` when the name is
  * taken by another active token, when the user already holds MAX_ACTIVE_TOKENS active tokens, or when the
  * input breaks a rule (the router validates first; this keeps the service safe for any other caller).
  */
@@ -121,11 +107,7 @@ export async function generateToken(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path[0];
-    throw new TokenError(
-      "invalid_input",
-      issue?.message ?? "Invalid token settings.",
-      field === "name" || field === "scopes" || field === "expiresInDays" ? field : undefined,
-    );
+    throw new DomainError("invalid", issue?.message ?? "Invalid token settings.", typeof field === "string" ? field : undefined);
   }
   const { name, scopes, expiresInDays } = parsed.data;
   if (!UUID_PATTERN.test(userId)) throw userNotFound();
@@ -145,13 +127,13 @@ export async function generateToken(
       .from(apiTokens)
       .where(and(eq(apiTokens.userId, userId), isPersonal, isActive));
     if (usage && usage.active >= MAX_ACTIVE_TOKENS) {
-      throw new TokenError(
-        "too_many_tokens",
+      throw new DomainError(
+        "forbidden",
         `You already have ${MAX_ACTIVE_TOKENS} active tokens, the most allowed. Revoke one you no longer use, then try again.`,
       );
     }
     if (usage?.nameTaken) {
-      throw new TokenError("name_taken", "You already have an active token with this name. Choose another name.", "name");
+      throw new DomainError("conflict", "You already have an active token with this name. Choose another name.", "name");
     }
 
     const [inserted] = await tx
@@ -315,8 +297,8 @@ function refusal(reason: keyof typeof VERIFICATION_DESCRIPTIONS): BearerVerifica
   return { ok: false, reason, description: VERIFICATION_DESCRIPTIONS[reason] };
 }
 
-function userNotFound(): TokenError {
-  return new TokenError("user_not_found", "Your account was not found. Sign in again.");
+function userNotFound(): DomainError {
+  return new DomainError("unauthorized", "Your account was not found. Sign in again.");
 }
 
 // Writes of last_used_at still in flight. They run after the verification has answered, so a slow write
@@ -378,7 +360,7 @@ export async function setTokenDescription(db: Database, userId: string, tokenId:
 /**
  * GitHub's "Regenerate token": a new secret with the same name, scopes, description and lifetime (counted
  * from now), and the old token revoked in the same transaction, so exactly one of them works at any time.
- * Null when there is no such token among the user's; a TokenError when it is no longer active.
+ * Null when there is no such token among the user's; a DomainError when it is no longer active.
  */
 export async function regenerateToken(db: Database, userId: string, tokenId: string): Promise<GeneratedToken | null> {
   if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(tokenId)) return null;
@@ -390,7 +372,7 @@ export async function regenerateToken(db: Database, userId: string, tokenId: str
       .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal))
       .for("update");
     if (!old) return null;
-    if (!old.active) throw new TokenError("invalid_input", "Only an active token can be regenerated. Create a new token instead.");
+    if (!old.active) throw new DomainError("invalid", "Only an active token can be regenerated. Create a new token instead.");
     await tx.update(apiTokens).set({ revokedAt: sql`now()` }).where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal));
     const [inserted] = await tx
       .insert(apiTokens)
