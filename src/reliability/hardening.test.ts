@@ -389,3 +389,56 @@ describe.runIf(testDatabaseUrl)("sessions, CSRF, client addresses, headers and d
     await expect(createToken(owner, "Caf\u200de")).rejects.toThrow(/printable/);
   });
 });
+
+describe.runIf(testDatabaseUrl)("the per-token rate, counted across instances", () => {
+  let database: ScratchDatabase;
+  let serverA: TestServer;
+  let serverB: TestServer;
+  const PER_MINUTE = 12;
+
+  beforeAll(async () => {
+    database = await createEmptyPostgresDatabase();
+    // Each instance alone would let a burst of 10 through (its own bucket): 20 over two, past the shared 12.
+    const env = { MCP_RATE_LIMIT_PER_MINUTE: String(PER_MINUTE), AUTH_RATE_LIMIT_PER_MINUTE: "1000" };
+    serverA = await startServer({ databaseUrl: database.url, env });
+    serverB = await startServer({ databaseUrl: database.url, env });
+  });
+  afterAll(async () => {
+    await serverA?.stop();
+    await serverB?.stop();
+    await database?.drop();
+  });
+
+  it("holds one token to its limit when its calls are spread over two servers, and both answer 429 past it", async () => {
+    const person = await signUpOverHttp(serverA.url);
+    const { token } = await createToken(person, "spread", ["read:data"]);
+    // The window is a minute of the database's clock: start early in one, so that all 20 calls fall in it.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 40_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 200));
+
+    const statuses = { a: [] as number[], b: [] as number[] };
+    let refusal = "";
+    for (let i = 0; i < 20; i++) {
+      const [name, server] = i % 2 === 0 ? (["a", serverA] as const) : (["b", serverB] as const);
+      const response = await postMcp(server.url, toolCall("whoami"), { token });
+      statuses[name].push(response.status);
+      if (response.status === 429) {
+        expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+        refusal = readableMessage(await response.text()) ?? "";
+      } else {
+        await response.arrayBuffer();
+      }
+    }
+    const answered = [...statuses.a, ...statuses.b].filter((status) => status === 200).length;
+    expect(answered).toBeLessThanOrEqual(PER_MINUTE);
+    expect(answered).toBeGreaterThanOrEqual(PER_MINUTE / 2);
+    expect(statuses.a.at(-1)).toBe(429);
+    expect(statuses.b.at(-1)).toBe(429);
+    expect([...statuses.a, ...statuses.b].filter((status) => status !== 200 && status !== 429)).toEqual([]);
+    expect(refusal).toMatch(/at most 12 a minute, counted across all servers/);
+
+    // Another token of the same person has a budget of its own.
+    const other = await createToken(person, "other", ["read:data"]);
+    expect((await postMcp(serverB.url, toolCall("whoami"), { token: other.token })).status).toBe(200);
+  }, 120_000);
+});

@@ -158,6 +158,16 @@ export const apiTokens = pgTable(
   ],
 );
 
+// The MCP per-token rate, shared by every instance: calls counted in the token's current fixed window.
+// Instances take calls in leases (several at once) so that most calls cost no write; see mcp/shared-call-budget.ts.
+export const mcpCallWindows = pgTable("mcp_call_windows", {
+  tokenId: uuid("token_id")
+    .primaryKey()
+    .references(() => apiTokens.id, { onDelete: "cascade" }),
+  windowStartedAt: timestamptz("window_started_at").notNull(),
+  calls: integer("calls").notNull(),
+});
+
 export const hospitals = pgTable(
   "hospitals",
   {

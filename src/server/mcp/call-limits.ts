@@ -1,8 +1,9 @@
-// Per-instance limits on MCP calls, so that one token or one person cannot take the service from
-// everybody: a rate per token (token bucket) and a cap on calls in flight per person. In memory on
-// purpose: they cost a Map lookup on the hot path, where a shared counter would cost a database round
-// trip per call. With several instances behind a load balancer, each applies them on its own, so a
-// person gets at most instances × the cap; the database pools and statement_timeout bound the rest.
+// Per-instance limits on MCP calls, so that one token or one person cannot take an instance from
+// everybody: a rate per token (token bucket, before verification) and a cap on calls in flight per person.
+// In memory on purpose: they cost a Map lookup on the hot path. The rate is counted across instances as
+// well, after verification (shared-call-budget.ts); the concurrency cap stays per instance, because what it
+// protects is per instance: the instance's pool connections and event loop. The database as a whole is
+// bounded by instances × pool size and by statement_timeout.
 
 export interface CallLimits {
   /** Calls per minute per token. */

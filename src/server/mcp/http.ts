@@ -14,6 +14,7 @@ import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
 import { sha256Hex } from "~/server/hash";
 import { McpCallLimiter } from "./call-limits";
+import { SharedCallBudget } from "./shared-call-budget";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 
 /**
@@ -38,8 +39,8 @@ async function answerMcpRequest(request: Request): Promise<Response> {
 
   if (declaresBodyOver(request, MAX_REQUEST_BODY_BYTES)) return payloadTooLarge();
 
-  // The per-token rate comes before verification, keyed by a hash of the credentials: a flood of calls
-  // past the limit then costs no database round trip on the authentication pool.
+  // The per-token rate comes before verification too, on this instance, keyed by a hash of the credentials:
+  // a flood of calls past the limit then costs no database round trip on the authentication pool.
   const authorization = request.headers.get("authorization");
   const refusal = authorization ? callLimiter().takeCall(sha256Hex(authorization)) : null;
   if (refusal) return jsonRpcError(429, -32000, refusal.message, { "Retry-After": String(refusal.retryAfterSeconds) });
@@ -67,6 +68,12 @@ async function answerMcpRequest(request: Request): Promise<Response> {
   }
 
   if (!db) throw new Error("an authenticated request has no database");
+  // The per-token rate again, now counted across every instance (after verification: unknown tokens never write).
+  const overBudget = await sharedBudget().takeCall(verification.authInfo.clientId);
+  if (overBudget) {
+    recordRateLimitedMcpCall(request, verification.authInfo, db);
+    return jsonRpcError(429, -32000, overBudget.message, { "Retry-After": String(overBudget.retryAfterSeconds) });
+  }
   const admission = callLimiter().enter(callerUserId(verification.authInfo));
   if (!admission.ok) {
     recordRateLimitedMcpCall(request, verification.authInfo, db);
@@ -113,7 +120,7 @@ async function authenticate(request: Request): Promise<{ db: Database | null; ve
   return { db: verification.ok ? await getDb() : null, verification };
 }
 
-const globalForLimits = globalThis as unknown as { carestralMcpLimiter?: McpCallLimiter };
+const globalForLimits = globalThis as unknown as { carestralMcpLimiter?: McpCallLimiter; carestralMcpBudget?: SharedCallBudget };
 
 function callLimiter(): McpCallLimiter {
   globalForLimits.carestralMcpLimiter ??= new McpCallLimiter({
@@ -121,6 +128,12 @@ function callLimiter(): McpCallLimiter {
     concurrency: env.MCP_CONCURRENCY_PER_USER,
   });
   return globalForLimits.carestralMcpLimiter;
+}
+
+function sharedBudget(): SharedCallBudget {
+  // On the authentication pool, like verification: tool queries cannot hold up the count.
+  globalForLimits.carestralMcpBudget ??= new SharedCallBudget(getAuthDb, { perMinute: env.MCP_RATE_LIMIT_PER_MINUTE });
+  return globalForLimits.carestralMcpBudget;
 }
 
 function callerUserId(authInfo: AuthInfo): string {
