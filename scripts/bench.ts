@@ -24,6 +24,7 @@ const SECTIONS: Record<string, () => Promise<Figures>> = {
   activity_trail: async () => (await import("./bench/activity")).benchActivityTrail(),
   activity_pages: async () => (await import("./bench/activity")).benchActivityPages(),
   flood: async () => (await import("./bench/flood")).benchFlood(),
+  call_limits: async () => (await import("./bench/call-limits")).benchCallLimits(),
 };
 
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
