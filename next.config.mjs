@@ -25,6 +25,10 @@ const nextConfig = {
   // Inlined at build time, so a production build can never turn on test-only switches (the CIMD fetch to a
   // local test server, src/server/oauth/client-metadata-document.ts), whatever its runtime environment says.
   env: { CARESTRAL_TEST_BUILD: process.env.CARESTRAL_TEST_BUILD === "1" ? "1" : "" },
+  // Browsers check the service worker for updates on page loads; make every check reach the server.
+  async headers() {
+    return [{ source: "/sw.js", headers: [{ key: "Cache-Control", value: "no-cache" }] }];
+  },
   // Tests build into their own folder so that a running `next dev` is never disturbed.
   distDir: process.env.NEXT_DIST_DIR || ".next",
 };

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { OriginNotice } from "~/components/origin-notice";
+import { ServiceWorkerRegistration } from "~/components/service-worker-registration";
+import { env } from "~/env";
 import { TRPCReactProvider } from "~/trpc/react";
 import "./globals.css";
 
@@ -24,6 +26,8 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         </noscript>
         <OriginNotice />
         <TRPCReactProvider>{children}</TRPCReactProvider>
+        {/* Not under next dev: a worker there would outlive restarts and rebuilds and blur what is served. */}
+        {env.NODE_ENV === "production" && <ServiceWorkerRegistration />}
       </body>
     </html>
   );

@@ -16,6 +16,8 @@ describe("security headers", () => {
     const csp = contentSecurityPolicy({ nonce: "abc", formActionSources: ["https://client.example/callback?x=1", "com.example.app:/cb"] });
     expect(csp).toContain("script-src 'self' 'nonce-abc' 'strict-dynamic'");
     expect(csp).not.toContain("unsafe-eval");
+    // Workers (the offline page's service worker) from our origin only, whatever 'strict-dynamic' allows scripts.
+    expect(csp.split("; ")).toContain("worker-src 'self'");
     expect(csp).toContain("form-action 'self' https://client.example/callback com.example.app:");
     expect(csp).not.toContain("upgrade-insecure-requests");
     expect(contentSecurityPolicy({ nonce: "abc", development: true })).toContain("'unsafe-eval'");

@@ -23,6 +23,10 @@ export function contentSecurityPolicy(options: ContentSecurityPolicyOptions): st
     `script-src 'self' 'nonce-${options.nonce}' 'strict-dynamic'${options.development ? " 'unsafe-eval'" : ""}`,
     // Styles cannot run code; React's style attributes need 'unsafe-inline' (a nonce would disable it).
     "style-src 'self' 'unsafe-inline'",
+    // Workers, the offline page's service worker (public/sw.js) among them, from our origin only. Without
+    // this they fall back to script-src, whose 'strict-dynamic' ignores 'self' and allows any script that
+    // one of ours loads, from anywhere.
+    "worker-src 'self'",
     "img-src 'self' blob: data:",
     "font-src 'self'",
     "object-src 'none'",
