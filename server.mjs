@@ -12,6 +12,9 @@ const hostname = process.env.HOST || undefined;
 // src/env.ts validates it too; the default is what a reverse proxy's own timeouts should stay under.
 const requestTimeoutMs = Number(process.env.REQUEST_TIMEOUT_MS || 30_000);
 
+// Tells the app (src/server/auth/client-ip.ts) that the socket address header is ours, not the client's.
+process.env.CARESTRAL_SOCKET_ADDRESS_HEADER = "1";
+
 const app = next({ dev: false, hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();

@@ -52,6 +52,9 @@ const schema = z.object({
   // MCP calls per minute per token, and MCP calls in flight at once per person (per instance).
   MCP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   MCP_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).default(4),
+  // Not a setting: server.mjs sets it to "1" for its own process, to say that it writes the socket address
+  // header on every request. Without it (next dev, a bare next start) that header is the client's and is ignored.
+  CARESTRAL_SOCKET_ADDRESS_HEADER: z.literal("1").optional(),
 })
   // Without APP_URL, the app is where `next dev`/`next start` listen: PORT=4200 means http://localhost:4200,
   // or every sign-in would fail the Origin check against a :3000 nobody opened.

@@ -6,6 +6,13 @@ export async function register(): Promise<void> {
   const { getDb, describeAppDatabase } = await import("~/server/db");
   const { env } = await import("~/env");
   console.log(`Carestral: database ${describeAppDatabase()}; APP_URL ${env.APP_URL}`);
+  const { socketAddressIsKnown } = await import("~/server/auth/client-ip");
+  if (env.NODE_ENV === "production" && !socketAddressIsKnown()) {
+    console.warn(
+      "Carestral: not started with `npm start` (server.mjs), so client addresses are unknown: every client shares one " +
+        "sign-in rate limit unless TRUSTED_PROXIES names a proxy that sets X-Forwarded-For. Start it with `npm start`.",
+    );
+  }
   try {
     await getDb();
   } catch (error) {

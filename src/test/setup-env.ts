@@ -10,3 +10,6 @@ process.env.PGLITE_DIR = mkdtempSync(path.join(os.tmpdir(), "carestral-vitest-")
 // limits are tested on their own (call-limits.test.ts, reliability/hardening.test.ts), not in every test.
 process.env.MCP_CONCURRENCY_PER_USER ??= "1000";
 process.env.MCP_RATE_LIMIT_PER_MINUTE ??= "1000000";
+
+// In-process tests play server.mjs's part: the socket address header they set is the server's own.
+process.env.CARESTRAL_SOCKET_ADDRESS_HEADER ??= "1";

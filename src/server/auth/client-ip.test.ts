@@ -18,6 +18,14 @@ describe("clientIpFromHeaders", () => {
     expect(clientIpFromHeaders(headers(null, "198.51.100.7"), none)).toBe("unknown");
   });
 
+  it("ignores the socket address header unless server.mjs writes it (next dev, a bare next start)", () => {
+    // A client sending the header itself, with nothing in front to overwrite it, picks no key of its own.
+    expect(clientIpFromHeaders(headers("192.0.2.10"), none, false)).toBe("unknown");
+    expect(clientIpFromHeaders(headers("192.0.2.10", "203.0.113.9"), none, false)).toBe("unknown");
+    // Behind a trusted proxy, the chain is X-Forwarded-For alone (Next adds the socket there when it is absent).
+    expect(clientIpFromHeaders(headers("192.0.2.10", "198.51.100.7, 10.0.0.2"), { kind: "hops", hops: 1 }, false)).toBe("198.51.100.7");
+  });
+
   it("believes as many hops as configured, counted from the socket", () => {
     const hops = (count: number) => ({ kind: "hops", hops: count }) as const;
     // client → proxy (appends client) → app: the socket is the proxy.

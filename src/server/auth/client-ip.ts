@@ -4,9 +4,15 @@ import { env, type TrustedProxies } from "~/env";
 /**
  * The header server.mjs sets on every request to the socket's peer address, replacing whatever a client
  * sent under that name. Route handlers cannot see the socket (NextRequest.ip is gone since Next 15), so the
- * custom server hands it over this way.
+ * custom server hands it over this way. Believed only when server.mjs says it runs (CARESTRAL_SOCKET_ADDRESS_HEADER):
+ * under next dev or a bare next start, nothing overwrites it and a client could pick its own address.
  */
 export const SOCKET_ADDRESS_HEADER = "x-carestral-socket-address";
+
+/** Whether this process runs under server.mjs, which writes SOCKET_ADDRESS_HEADER itself. */
+export function socketAddressIsKnown(): boolean {
+  return env.CARESTRAL_SOCKET_ADDRESS_HEADER === "1";
+}
 
 /**
  * The client's address for rate limiting, or "unknown". With no TRUSTED_PROXIES, X-Forwarded-For is
@@ -14,8 +20,12 @@ export const SOCKET_ADDRESS_HEADER = "x-carestral-socket-address";
  * the Nth address from the right of [X-Forwarded-For…, socket] is: each trusted proxy appended the peer it
  * saw. With CIDRs, addresses are skipped from the right while they belong to a trusted network.
  */
-export function clientIpFromHeaders(headers: Headers, trusted: TrustedProxies = env.TRUSTED_PROXIES): string {
-  const socket = normalizeIp(headers.get(SOCKET_ADDRESS_HEADER));
+export function clientIpFromHeaders(
+  headers: Headers,
+  trusted: TrustedProxies = env.TRUSTED_PROXIES,
+  socketHeaderIsOurs: boolean = socketAddressIsKnown(),
+): string {
+  const socket = socketHeaderIsOurs ? normalizeIp(headers.get(SOCKET_ADDRESS_HEADER)) : null;
   if (trusted.kind === "none") return socket ?? "unknown";
 
   const forwarded = (headers.get("x-forwarded-for") ?? "")
