@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
+import { MAX_FUTURE_BOOKINGS } from "~/server/bookings/queries";
 import { openDatabase } from "~/server/db/client";
 import { isDatabaseUnavailable } from "~/server/db/client";
 import { createEmptyPostgresDatabase } from "~/test/db";
@@ -365,6 +366,34 @@ describe.runIf(testDatabaseUrl)("sessions, CSRF, client addresses, headers and d
     }
   });
 
+  it("caps a person's upcoming bookings, refuses to cancel a past one, and refuses invisible characters in notes", async () => {
+    const person = await signUpOverHttp(server.url);
+    const { token } = await createToken(person, "bookings rules");
+    const hospital = await findBookableHospital(server.url, token);
+    const book = (day: number, extra: Record<string, unknown> = {}) =>
+      callTool(server.url, token, "bookings_create", { hospital_id: hospital.id, specialty: hospital.specialty, starts_at: futureSlot(day, 9), ...extra });
+
+    const bidi = await book(40, { note: "call me \u202eback" });
+    expect(bidi.result?.isError ?? bidi.error !== undefined).toBe(true);
+    expect(JSON.stringify(bidi)).toMatch(/invisible|printable|control/i);
+
+    for (let day = 1; day <= MAX_FUTURE_BOOKINGS; day++) expect((await book(day)).result?.isError).not.toBe(true);
+    const over = await book(MAX_FUTURE_BOOKINGS + 1);
+    expect(over.result?.isError).toBe(true);
+    expect(over.result?.content?.[0]?.text).toContain(`${MAX_FUTURE_BOOKINGS} upcoming`);
+
+    // A booking whose time has passed (made when it was still ahead).
+    const [past] = await withPostgres(database.url, (sql) =>
+      sql<{ id: string }[]>`insert into bookings (user_id, hospital_id, specialty, starts_at)
+        values (${person.user.id}, ${hospital.id}, ${hospital.specialty}, now() - interval '2 days') returning id`,
+    );
+    const cancel = await callTool(server.url, token, "bookings_cancel", { booking_id: past?.id });
+    expect(cancel.result?.isError).toBe(true);
+    expect(cancel.result?.content?.[0]?.text).toMatch(/in the past: it can no longer be cancelled/);
+    const [row] = await withPostgres(database.url, (sql) => sql<{ status: string }[]>`select status from bookings where id = ${past?.id ?? ""}`);
+    expect(row?.status).toBe("confirmed");
+  });
+
   it("reports a token's stored expiry in whoami, to the millisecond", async () => {
     const created = await createToken(owner, `expiry ${Date.now()}`, ["read:data"], 7);
     const [stored] = await withPostgres(database.url, (sql) => sql<{ expires_at: Date }[]>`select expires_at from api_tokens where id = ${created.id}`);
@@ -441,4 +470,36 @@ describe.runIf(testDatabaseUrl)("the per-token rate, counted across instances", 
     const other = await createToken(person, "other", ["read:data"]);
     expect((await postMcp(serverB.url, toolCall("whoami"), { token: other.token })).status).toBe(200);
   }, 120_000);
+});
+
+describe.runIf(testDatabaseUrl)("an https deployment (APP_URL https, behind a TLS proxy)", () => {
+  let database: ScratchDatabase;
+  let server: TestServer;
+  const APP_URL = "https://carestral.example";
+
+  beforeAll(async () => {
+    database = await createEmptyPostgresDatabase();
+    server = await startServer({ databaseUrl: database.url, env: { APP_URL, AUTH_RATE_LIMIT_PER_MINUTE: "1000" } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await database?.drop();
+  });
+
+  it("names the session cookie __Host-, Secure, and sends HSTS", async () => {
+    const response = await fetch(`${server.url}/api/trpc/auth.signUp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: APP_URL },
+      body: JSON.stringify({ json: { email: `https-${Date.now()}@example.test`, firstname: "Ada", surname: "L", password: "a fine long passphrase" } }),
+      signal: AbortSignal.timeout(REQUEST_BOUND_MS),
+    });
+    expect(response.status).toBe(200);
+    const cookie = response.headers.getSetCookie().find((line) => line.includes("carestral_session="));
+    expect(cookie).toMatch(/^__Host-carestral_session=/);
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/; Path=\//i);
+    expect(cookie).not.toMatch(/; Domain=/i);
+    const page = await fetch(`${server.url}/login`, { signal: AbortSignal.timeout(REQUEST_BOUND_MS) });
+    expect(page.headers.get("strict-transport-security")).toMatch(/max-age=\d{7,}/);
+  });
 });
