@@ -39,7 +39,9 @@ function NameSection({ firstname, surname, email }: { firstname: string; surname
       <p className="muted">
         Email: <strong>{email}</strong>
       </p>
-      <form className="stack" onSubmit={onSubmit} noValidate aria-busy={update.isPending}>
+      {/* method="post" on every form here: should the script not run, the browser posts it (nothing happens)
+          instead of putting what was typed, passwords included, in the address bar. */}
+      <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={update.isPending}>
         <FormField id="firstname" label="First name" type="text" autoComplete="given-name" required defaultValue={firstname} error={fieldErrors?.firstname?.[0]} />
         <FormField id="surname" label="Surname" type="text" autoComplete="family-name" required defaultValue={surname} error={fieldErrors?.surname?.[0]} />
         {update.error && !fieldErrors && (
@@ -79,7 +81,7 @@ function PasswordSection({ passwordHint }: { passwordHint: string }) {
   return (
     <section className={`card ${styles.section}`} aria-labelledby="password-heading">
       <h2 id="password-heading">Password</h2>
-      <form ref={formRef} className="stack" onSubmit={onSubmit} noValidate aria-busy={change.isPending}>
+      <form ref={formRef} method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={change.isPending}>
         <FormField
           id="current-password"
           label="Current password"
@@ -231,7 +233,7 @@ function DeleteSection() {
       </p>
       <dialog ref={dialogRef} aria-labelledby="delete-dialog-heading" aria-describedby="delete-dialog-description" onClose={close}>
         {open && (
-          <form className="stack" onSubmit={onSubmit} noValidate aria-busy={remove.isPending}>
+          <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={remove.isPending}>
             <h2 id="delete-dialog-heading">Delete your account?</h2>
             <p id="delete-dialog-description">This cannot be undone. Enter your password to confirm.</p>
             <FormField

@@ -22,7 +22,9 @@ export function ForgotPasswordForm() {
     );
   }
   return (
-    <form className="stack" onSubmit={onSubmit} noValidate aria-busy={request.isPending}>
+    // method="post": should the script not run, the browser posts the form (nothing happens) instead of
+    // putting the email in the address bar.
+    <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={request.isPending}>
       <FormField id="email" label="Email" type="email" autoComplete="email" required error={fieldErrors?.email?.[0]} />
       {request.error && !fieldErrors && (
         <p className="form-error" role="alert">

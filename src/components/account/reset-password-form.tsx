@@ -28,7 +28,9 @@ export function ResetPasswordForm({ token, passwordHint }: { token: string; pass
     );
   }
   return (
-    <form className="stack" onSubmit={onSubmit} noValidate aria-busy={reset.isPending}>
+    // method="post": should the script not run, the browser posts the form (nothing happens) instead of
+    // putting the new password in the address bar.
+    <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={reset.isPending}>
       <FormField
         id="password"
         label="New password"
