@@ -5,6 +5,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
 import { formatDateTime, formatRelative } from "~/components/format";
+import { RequestErrorAlert } from "~/components/request-error";
 import { api } from "~/trpc/react";
 import styles from "./account.module.css";
 
@@ -44,11 +45,7 @@ function NameSection({ firstname, surname, email }: { firstname: string; surname
       <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={update.isPending}>
         <FormField id="firstname" label="First name" type="text" autoComplete="given-name" required defaultValue={firstname} error={fieldErrors?.firstname?.[0]} />
         <FormField id="surname" label="Surname" type="text" autoComplete="family-name" required defaultValue={surname} error={fieldErrors?.surname?.[0]} />
-        {update.error && !fieldErrors && (
-          <p className="form-error" role="alert">
-            {update.error.message}
-          </p>
-        )}
+        {update.error && !fieldErrors && <RequestErrorAlert error={update.error} attempt="save your name" />}
         <p className="actions">
           <button type="submit" className="primary" disabled={update.isPending}>
             Save name
@@ -99,11 +96,7 @@ function PasswordSection({ passwordHint }: { passwordHint: string }) {
           hint={passwordHint}
           error={fieldErrors?.newPassword?.[0]}
         />
-        {change.error && !fieldErrors && !wrongCurrent && (
-          <p className="form-error" role="alert">
-            {change.error.message}
-          </p>
-        )}
+        {change.error && !fieldErrors && !wrongCurrent && <RequestErrorAlert error={change.error} attempt="change your password" />}
         <p className="actions">
           <button type="submit" className="primary" disabled={change.isPending}>
             Change password
@@ -126,7 +119,13 @@ function SessionsSection() {
     },
   });
   const signOutOthers = api.account.signOutOtherSessions.useMutation({ onSuccess: () => utils.account.sessions.invalidate() });
-  const error = sessions.error ?? signOutOne.error ?? signOutOthers.error;
+  const failure = sessions.error
+    ? { error: sessions.error, attempt: "load your sessions" }
+    : signOutOne.error
+      ? { error: signOutOne.error, attempt: "sign that session out" }
+      : signOutOthers.error
+        ? { error: signOutOthers.error, attempt: "sign out your other sessions" }
+        : null;
   const others = sessions.data?.filter((session) => !session.current).length ?? 0;
 
   return (
@@ -134,11 +133,7 @@ function SessionsSection() {
       <h2 id="sessions-heading">Sessions</h2>
       <p className="muted">Where your account is signed in. Sign out anything you do not recognise.</p>
       {sessions.isPending && <p role="status">Loading sessions…</p>}
-      {error && (
-        <p className="form-error" role="alert">
-          {error.message}
-        </p>
-      )}
+      {failure && <RequestErrorAlert error={failure.error} attempt={failure.attempt} />}
       {sessions.data && (
         <ul className={styles.sessions} aria-labelledby="sessions-heading">
           {sessions.data.map((session) => (
@@ -244,11 +239,7 @@ function DeleteSection() {
               required
               error={wrongPassword ?? fieldErrors?.password?.[0]}
             />
-            {remove.error && !fieldErrors && !wrongPassword && (
-              <p className="form-error" role="alert">
-                {remove.error.message}
-              </p>
-            )}
+            {remove.error && !fieldErrors && !wrongPassword && <RequestErrorAlert error={remove.error} attempt="delete your account" />}
             <p className="actions">
               <button type="submit" className="danger" disabled={remove.isPending || remove.isSuccess}>
                 Delete my account

@@ -2,6 +2,7 @@
 
 import type { FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
+import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 
 export function ForgotPasswordForm() {
@@ -28,7 +29,7 @@ export function ForgotPasswordForm() {
       <FormField id="email" label="Email" type="email" autoComplete="email" required error={fieldErrors?.email?.[0]} />
       {request.error && !fieldErrors && (
         <p className="form-error" role="alert">
-          {request.error.message}
+          {request.error.data ? request.error.message : <RequestErrorMessage error={request.error} attempt="send the reset link" />}
         </p>
       )}
       <button type="submit" className="primary" disabled={request.isPending}>

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import type { FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
+import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 
 export function ResetPasswordForm({ token, passwordHint }: { token: string; passwordHint: string }) {
@@ -42,7 +43,7 @@ export function ResetPasswordForm({ token, passwordHint }: { token: string; pass
       />
       {reset.error && !fieldErrors?.password && (
         <p className="form-error" role="alert">
-          {reset.error.message}
+          {reset.error.data ? reset.error.message : <RequestErrorMessage error={reset.error} attempt="set the new password" />}
         </p>
       )}
       <button type="submit" className="primary" disabled={reset.isPending}>
