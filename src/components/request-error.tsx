@@ -65,3 +65,26 @@ export function RequestErrorMessage({ error, attempt }: { error: unknown; attemp
       );
   }
 }
+
+/**
+ * The message as an alert paragraph (or span, inline). A session that ended is not painted as an error: it is
+ * the ordinary end of a session, and what matters in it is the link.
+ */
+export function RequestErrorAlert({
+  error,
+  attempt,
+  className = "form-error",
+  inline = false,
+}: {
+  error: unknown;
+  attempt: string;
+  className?: string;
+  inline?: boolean;
+}): ReactNode {
+  const Element = inline ? "span" : "p";
+  return (
+    <Element className={classifyRequestError(error).kind === "signed-out" ? undefined : className} role="alert">
+      <RequestErrorMessage error={error} attempt={attempt} />
+    </Element>
+  );
+}

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
 import { formatDateTime, formatRelative } from "~/components/format";
+import { RequestErrorAlert } from "~/components/request-error";
 import { api } from "~/trpc/react";
 import styles from "./account.module.css";
 
@@ -39,14 +40,12 @@ function NameSection({ firstname, surname, email }: { firstname: string; surname
       <p className="muted">
         Email: <strong>{email}</strong>
       </p>
-      <form className="stack" onSubmit={onSubmit} noValidate aria-busy={update.isPending}>
+      {/* method="post" on every form here: should the script not run, the browser posts it (nothing happens)
+          instead of putting what was typed, passwords included, in the address bar. */}
+      <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={update.isPending}>
         <FormField id="firstname" label="First name" type="text" autoComplete="given-name" required defaultValue={firstname} error={fieldErrors?.firstname?.[0]} />
         <FormField id="surname" label="Surname" type="text" autoComplete="family-name" required defaultValue={surname} error={fieldErrors?.surname?.[0]} />
-        {update.error && !fieldErrors && (
-          <p className="form-error" role="alert">
-            {update.error.message}
-          </p>
-        )}
+        {update.error && !fieldErrors && <RequestErrorAlert error={update.error} attempt="save your name" />}
         <p className="actions">
           <button type="submit" className="primary" disabled={update.isPending}>
             Save name
@@ -79,7 +78,7 @@ function PasswordSection({ passwordHint }: { passwordHint: string }) {
   return (
     <section className={`card ${styles.section}`} aria-labelledby="password-heading">
       <h2 id="password-heading">Password</h2>
-      <form ref={formRef} className="stack" onSubmit={onSubmit} noValidate aria-busy={change.isPending}>
+      <form ref={formRef} method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={change.isPending}>
         <FormField
           id="current-password"
           label="Current password"
@@ -97,11 +96,7 @@ function PasswordSection({ passwordHint }: { passwordHint: string }) {
           hint={passwordHint}
           error={fieldErrors?.newPassword?.[0]}
         />
-        {change.error && !fieldErrors && !wrongCurrent && (
-          <p className="form-error" role="alert">
-            {change.error.message}
-          </p>
-        )}
+        {change.error && !fieldErrors && !wrongCurrent && <RequestErrorAlert error={change.error} attempt="change your password" />}
         <p className="actions">
           <button type="submit" className="primary" disabled={change.isPending}>
             Change password
@@ -124,7 +119,13 @@ function SessionsSection() {
     },
   });
   const signOutOthers = api.account.signOutOtherSessions.useMutation({ onSuccess: () => utils.account.sessions.invalidate() });
-  const error = sessions.error ?? signOutOne.error ?? signOutOthers.error;
+  const failure = sessions.error
+    ? { error: sessions.error, attempt: "load your sessions" }
+    : signOutOne.error
+      ? { error: signOutOne.error, attempt: "sign that session out" }
+      : signOutOthers.error
+        ? { error: signOutOthers.error, attempt: "sign out your other sessions" }
+        : null;
   const others = sessions.data?.filter((session) => !session.current).length ?? 0;
 
   return (
@@ -132,11 +133,7 @@ function SessionsSection() {
       <h2 id="sessions-heading">Sessions</h2>
       <p className="muted">Where your account is signed in. Sign out anything you do not recognise.</p>
       {sessions.isPending && <p role="status">Loading sessions…</p>}
-      {error && (
-        <p className="form-error" role="alert">
-          {error.message}
-        </p>
-      )}
+      {failure && <RequestErrorAlert error={failure.error} attempt={failure.attempt} />}
       {sessions.data && (
         <ul className={styles.sessions} aria-labelledby="sessions-heading">
           {sessions.data.map((session) => (
@@ -231,7 +228,7 @@ function DeleteSection() {
       </p>
       <dialog ref={dialogRef} aria-labelledby="delete-dialog-heading" aria-describedby="delete-dialog-description" onClose={close}>
         {open && (
-          <form className="stack" onSubmit={onSubmit} noValidate aria-busy={remove.isPending}>
+          <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={remove.isPending}>
             <h2 id="delete-dialog-heading">Delete your account?</h2>
             <p id="delete-dialog-description">This cannot be undone. Enter your password to confirm.</p>
             <FormField
@@ -242,11 +239,7 @@ function DeleteSection() {
               required
               error={wrongPassword ?? fieldErrors?.password?.[0]}
             />
-            {remove.error && !fieldErrors && !wrongPassword && (
-              <p className="form-error" role="alert">
-                {remove.error.message}
-              </p>
-            )}
+            {remove.error && !fieldErrors && !wrongPassword && <RequestErrorAlert error={remove.error} attempt="delete your account" />}
             <p className="actions">
               <button type="submit" className="danger" disabled={remove.isPending || remove.isSuccess}>
                 Delete my account

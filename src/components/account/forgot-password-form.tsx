@@ -2,6 +2,7 @@
 
 import type { FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
+import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 
 export function ForgotPasswordForm() {
@@ -22,11 +23,13 @@ export function ForgotPasswordForm() {
     );
   }
   return (
-    <form className="stack" onSubmit={onSubmit} noValidate aria-busy={request.isPending}>
+    // method="post": should the script not run, the browser posts the form (nothing happens) instead of
+    // putting the email in the address bar.
+    <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={request.isPending}>
       <FormField id="email" label="Email" type="email" autoComplete="email" required error={fieldErrors?.email?.[0]} />
       {request.error && !fieldErrors && (
         <p className="form-error" role="alert">
-          {request.error.message}
+          {request.error.data ? request.error.message : <RequestErrorMessage error={request.error} attempt="send the reset link" />}
         </p>
       )}
       <button type="submit" className="primary" disabled={request.isPending}>

@@ -1,5 +1,6 @@
 "use client";
 
+import { RequestErrorAlert } from "~/components/request-error";
 import { api } from "~/trpc/react";
 
 export function ResendVerificationButton() {
@@ -13,11 +14,7 @@ export function ResendVerificationButton() {
         {resend.data?.sent && "Sent. Check your inbox."}
         {resend.data?.alreadyVerified && "Your email is already confirmed."}
       </span>
-      {resend.error && (
-        <span className="form-error" role="alert">
-          {resend.error.message}
-        </span>
-      )}
+      {resend.error && <RequestErrorAlert error={resend.error} attempt="send the link again" inline />}
     </>
   );
 }

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import type { FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
+import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 
 export function ResetPasswordForm({ token, passwordHint }: { token: string; passwordHint: string }) {
@@ -28,7 +29,9 @@ export function ResetPasswordForm({ token, passwordHint }: { token: string; pass
     );
   }
   return (
-    <form className="stack" onSubmit={onSubmit} noValidate aria-busy={reset.isPending}>
+    // method="post": should the script not run, the browser posts the form (nothing happens) instead of
+    // putting the new password in the address bar.
+    <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={reset.isPending}>
       <FormField
         id="password"
         label="New password"
@@ -40,7 +43,7 @@ export function ResetPasswordForm({ token, passwordHint }: { token: string; pass
       />
       {reset.error && !fieldErrors?.password && (
         <p className="form-error" role="alert">
-          {reset.error.message}
+          {reset.error.data ? reset.error.message : <RequestErrorMessage error={reset.error} attempt="set the new password" />}
         </p>
       )}
       <button type="submit" className="primary" disabled={reset.isPending}>

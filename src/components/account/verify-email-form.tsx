@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 
 /** One click to confirm: a GET that verified on its own would be triggered by mail scanners prefetching links. */
@@ -21,7 +22,7 @@ export function VerifyEmailForm({ token }: { token: string }) {
       <p>Confirm that this email address is yours.</p>
       {verify.error && (
         <p className="form-error" role="alert">
-          {verify.error.message}
+          {verify.error.data ? verify.error.message : <RequestErrorMessage error={verify.error} attempt="confirm your email" />}
         </p>
       )}
       <p>

@@ -4,6 +4,7 @@ import { useId, useState } from "react";
 import { ACTIVITY_OUTCOMES, ACTIVITY_TOOLS, OUTCOME_LABELS, type ActivityCursor, type ActivityOutcome } from "~/server/activity/schemas";
 import { api, type RouterOutputs } from "~/trpc/react";
 import { formatDateTime, formatRelative } from "~/components/format";
+import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
 import { useNow } from "~/components/use-now";
 import styles from "./activity.module.css";
 
@@ -80,10 +81,14 @@ export function ActivityLog({ tokenId, appId, showToken }: { tokenId?: string; a
         <p role="status">Loading activity…</p>
       ) : activity.isError ? (
         <div role="alert" className="card">
-          <p className="error">Could not load the activity: {activity.error.message}</p>
-          <button type="button" onClick={() => void activity.refetch()}>
-            Retry
-          </button>
+          <p className={classifyRequestError(activity.error).kind === "signed-out" ? undefined : "error"}>
+            <RequestErrorMessage error={activity.error} attempt="load the activity" />
+          </p>
+          {classifyRequestError(activity.error).kind !== "signed-out" && (
+            <button type="button" onClick={() => void activity.refetch()}>
+              Retry
+            </button>
+          )}
         </div>
       ) : activity.data.entries.length === 0 ? (
         <p className="card">{outcome || tool ? "No calls match these filters." : "No calls yet. Calls an assistant makes with this token show here within a second."}</p>

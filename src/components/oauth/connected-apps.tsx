@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { formatDate, formatDateTime, formatRelative } from "~/components/format";
+import { classifyRequestError, RequestErrorAlert } from "~/components/request-error";
 import { useNow } from "~/components/use-now";
 import styles from "~/components/tokens/tokens.module.css";
 import { api, type RouterOutputs } from "~/trpc/react";
@@ -14,16 +15,16 @@ export function ConnectedApps() {
   const utils = api.useUtils();
   const apps = api.connectedApps.list.useQuery();
   const [confirming, setConfirming] = useState<ConnectedApp | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [revokeError, setRevokeError] = useState<{ error: unknown; name: string | undefined } | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   const revoke = api.connectedApps.revoke.useMutation({
     onMutate() {
-      setError(null);
+      setRevokeError(null);
     },
     onError(failure, { id }) {
       const name = utils.connectedApps.list.getData()?.find((app) => app.id === id)?.clientName;
-      setError(`Could not revoke access for ${name ? `“${name}”` : "the app"}: ${failure.message}`);
+      setRevokeError({ error: failure, name });
     },
     onSuccess({ id }) {
       utils.connectedApps.list.setData(undefined, (rows) => rows?.filter((app) => app.id !== id));
@@ -44,29 +45,29 @@ export function ConnectedApps() {
         Apps you connected by signing in from them (Claude, ChatGPT, Claude Code, VS Code, Cursor…): no token to copy. Revoking
         access ends every token the app holds, at once.
       </p>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
+      {revokeError && (
+        <RequestErrorAlert error={revokeError.error} attempt={`revoke access for ${revokeError.name ? `“${revokeError.name}”` : "the app"}`} />
       )}
-      {apps.isPending ? (
+      {/* A failed refresh keeps the rows already shown; one that failed for the reason just given goes unsaid. */}
+      {apps.isError && !sameFailure(apps.error, revokeError?.error) && (
+        <RequestErrorAlert error={apps.error} attempt="load your connected apps" className="error" />
+      )}
+      {apps.isPending && (
         <p role="status" aria-live="polite">
           Loading your connected apps…
         </p>
-      ) : apps.isError ? (
-        <p role="alert" className="error">
-          Could not load your connected apps: {apps.error.message}
-        </p>
-      ) : apps.data.length === 0 ? (
-        <div className="card">
-          <p>
-            <strong>No connected apps.</strong> In Claude, ChatGPT, Claude Code, VS Code or Cursor, add the MCP server URL shown above
-            and sign in when the browser asks: the app appears here.
-          </p>
-        </div>
-      ) : (
-        <ConnectedAppsTable apps={apps.data} onRevoke={setConfirming} />
       )}
+      {apps.data &&
+        (apps.data.length === 0 ? (
+          <div className="card">
+            <p>
+              <strong>No connected apps.</strong> In Claude, ChatGPT, Claude Code, VS Code or Cursor, add the MCP server URL shown above
+              and sign in when the browser asks: the app appears here.
+            </p>
+          </div>
+        ) : (
+          <ConnectedAppsTable apps={apps.data} onRevoke={setConfirming} />
+        ))}
       <RevokeAccessDialog
         app={confirming}
         onCancel={() => setConfirming(null)}
@@ -77,6 +78,10 @@ export function ConnectedApps() {
       />
     </section>
   );
+}
+
+function sameFailure(error: unknown, other: unknown): boolean {
+  return other !== undefined && classifyRequestError(error).kind === classifyRequestError(other).kind;
 }
 
 function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke(app: ConnectedApp): void }) {
