@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
 import type { DatabaseHandle } from "./client";
+import type * as AppDatabase from "./index";
 
 // The app's own database (getDb, getAuthDb) as configured from the environment: DATABASE_STATEMENT_TIMEOUT_MS
 // reaches every connection of both pools, so PostgreSQL stops a query nobody waits for any more.
 describe.runIf(testDatabaseUrl)("the app's PostgreSQL pools, configured from the environment", () => {
   let scratch: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
-  let app: typeof import("./index");
+  let app: typeof AppDatabase;
 
   beforeAll(async () => {
     scratch = await createEmptyPostgresDatabase();
