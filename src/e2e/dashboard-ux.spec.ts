@@ -75,6 +75,74 @@ test("1. the revoke dialog opens on Keep token; focus comes back, also when the 
   await expect(page.getByRole("status").filter({ hasText: "revoked" })).toContainText("Token “Laptop” revoked");
 });
 
+test("1. the Regenerate dialog opens on Cancel: one Enter keeps the token, and focus goes back to Regenerate", async ({ page, baseURL }, testInfo) => {
+  await signUp(page);
+  const token = await generateToken(page, "Desk assistant");
+  await page.getByRole("button", { name: "Done" }).click();
+  await page.getByRole("link", { name: "Desk assistant" }).click();
+  await expect(page.getByRole("heading", { name: "Desk assistant", level: 1 })).toBeVisible();
+  const settings = page.getByRole("region", { name: "Settings" });
+  const prefix = (await settings.locator("code").textContent()) ?? "";
+  expect(token.startsWith(prefix.replace(/…$/, ""))).toBe(true);
+  await checkPage(page, testInfo, "token-page");
+
+  const regenerate = page.getByRole("button", { name: "Regenerate", exact: true });
+  await regenerate.click();
+  const dialog = page.getByRole("dialog", { name: "Regenerate “Desk assistant”?" });
+  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await checkPage(page, testInfo, "token-regenerate-dialog");
+  await page.keyboard.press("Enter");
+  await expect(dialog).toBeHidden();
+  await expect(regenerate).toBeFocused();
+  await expect(page.getByRole("group", { name: "New token", exact: true })).toHaveCount(0);
+  await expect(settings).toContainText("Active");
+  await expect(settings.locator("code")).toHaveText(prefix);
+
+  await regenerate.click();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(regenerate).toBeFocused();
+
+  // The old secret still works, and the page still shows it after a reload.
+  const assistant = await connectAiClient(baseURL ?? "", token);
+  await assistant.close();
+  await page.reload();
+  await expect(settings).toContainText("Active");
+  await expect(settings.locator("code")).toHaveText(prefix);
+});
+
+test("the token page's failures read like the rest: session ended leads to Sign in again and back", async ({ page, context }, testInfo) => {
+  await signUp(page);
+  await generateToken(page, "Lapsed");
+  await page.getByRole("button", { name: "Done" }).click();
+  await page.getByRole("link", { name: "Lapsed" }).click();
+  await expect(page.getByRole("heading", { name: "Lapsed", level: 1 })).toBeVisible();
+  const path = new URL(page.url()).pathname;
+
+  const other = await context.newPage();
+  await other.goto("/dashboard/bookings");
+  await signOut(other);
+  await other.close();
+
+  await page.getByLabel("Description").fill("Never saved");
+  await page.getByRole("button", { name: "Save description" }).click();
+  const saveAlert = page.getByRole("alert").filter({ hasText: "Your session has ended" });
+  await expect(saveAlert).toContainText("Sign in again to save the description.");
+  await expect(saveAlert.getByRole("link", { name: "Sign in again" })).toHaveAttribute("href", `/login?next=${encodeURIComponent(path)}`);
+  await checkPage(page, testInfo, "token-page-session-ended");
+
+  await page.getByRole("button", { name: "Regenerate", exact: true }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Regenerate token" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "to regenerate the token" })).toContainText("Your session has ended");
+
+  await page.route("**/api/trpc/**", (route) => route.abort("connectionrefused"));
+  await page.getByRole("button", { name: "Save description" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Could not save" })).toContainText(
+    "Could not save the description: Carestral’s server cannot be reached.",
+  );
+  await page.unroute("**/api/trpc/**");
+});
+
 test("2. every client's setup, each with its own Copy button reached by keyboard", async ({ page, baseURL }, testInfo) => {
   await signUp(page);
   const token = await generateToken(page, "All clients", ["read:data", "write:bookings"]);
