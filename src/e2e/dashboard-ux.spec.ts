@@ -1,6 +1,8 @@
+import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test, type Page } from "@playwright/test";
+import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";
 import { newTokenValue, openNewTokenForm, signOut, signUp } from "./helpers";
 import { checkPage, expectNoSidewaysScroll, isPhone } from "./page-check";
 
@@ -141,6 +143,34 @@ test("the token page's failures read like the rest: session ended leads to Sign 
     "Could not save the description: Carestral’s server cannot be reached.",
   );
   await page.unroute("**/api/trpc/**");
+});
+
+test("the Revoke access dialog of a connected app passes axe and fits the screen", async ({ page, baseURL }, testInfo) => {
+  // The client's loopback redirect is answered here, in the browser: only the code in it matters.
+  const redirectUri = "http://127.0.0.1:9/callback";
+  let callback: URL | undefined;
+  await page.route(`${redirectUri}**`, async (route) => {
+    callback = new URL(route.request().url());
+    await route.fulfill({ contentType: "text/plain", body: "Back in the app." });
+  });
+  const mcpUrl = new URL("/api/mcp", baseURL ?? "");
+  const clientName = `Phone assistant ${Date.now().toString(36)}`;
+  await signUp(page);
+  const provider = new InMemoryOAuthProvider(redirectUri, clientMetadata(redirectUri, { client_name: clientName }));
+  expect(await auth(provider, { serverUrl: mcpUrl })).toBe("REDIRECT");
+  await page.goto(provider.authorizationUrl?.href ?? "");
+  await page.getByRole("button", { name: "Allow", exact: true }).click();
+  await expect(page.getByText("Back in the app.")).toBeVisible();
+  expect(await auth(provider, { serverUrl: mcpUrl, authorizationCode: callback?.searchParams.get("code") ?? "" })).toBe("AUTHORIZED");
+
+  await page.goto("/dashboard/tokens");
+  const apps = page.getByRole("region", { name: "Connected apps" });
+  await apps.getByRole("row").filter({ hasText: clientName }).getByRole("button", { name: "Revoke access" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toContainText(`Revoke access for “${clientName}”?`);
+  await checkPage(page, testInfo, "tokens-connected-app-revoke-dialog");
+  await dialog.getByRole("button", { name: "Keep connected" }).click();
+  await expect(dialog).toBeHidden();
 });
 
 test("2. every client's setup, each with its own Copy button reached by keyboard", async ({ page, baseURL }, testInfo) => {
