@@ -1,34 +1,38 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { signIn, signOut, signUp } from "./helpers";
 import { linkFromMail } from "./mail";
+import { checkPage } from "./page-check";
 
-async function expectNoSidewaysScroll(page: Page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow).toBeLessThanOrEqual(0);
-}
+// Every test runs at 1280×800 and 390×844 (playwright.config.ts); checkPage runs axe, checks that nothing
+// (dialogs included) scrolls sideways, and writes a screenshot.
 
-test("forgot password: the mailed link sets a new password, then sign in with it", async ({ page }) => {
+test("forgot password: the mailed link sets a new password, then sign in with it", async ({ page }, testInfo) => {
   const user = await signUp(page);
   await signOut(page);
 
   await page.goto("/login");
   await page.getByRole("link", { name: "Forgot password?" }).click();
   await expect(page.getByRole("heading", { name: "Forgot password" })).toBeVisible();
+  await checkPage(page, testInfo, "forgot-password");
   await page.getByLabel("Email").fill(user.email);
   await page.getByRole("button", { name: "Send reset link" }).click();
   await expect(page.getByRole("status")).toContainText("If an account uses this email");
+  await checkPage(page, testInfo, "forgot-password-sent");
 
   const link = await linkFromMail(user.email, "Reset your Carestral password");
   await page.goto(link);
   await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+  await checkPage(page, testInfo, "reset-password");
   await page.getByLabel("New password").fill("short");
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page.getByLabel("New password")).toHaveAccessibleDescription(/Use at least 10 characters\./);
+  await checkPage(page, testInfo, "reset-password-errors");
 
   const newPassword = `reset-${Date.now()}-password`;
   await page.getByLabel("New password").fill(newPassword);
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page.getByRole("status")).toContainText("Your password is changed");
+  await checkPage(page, testInfo, "reset-password-done");
   await page.getByRole("link", { name: "Sign in" }).click();
 
   // The old password no longer works; the new one does.
@@ -41,9 +45,10 @@ test("forgot password: the mailed link sets a new password, then sign in with it
   // The link worked once.
   await page.goto(link);
   await expect(page.getByRole("alert").filter({ hasText: "reset link" })).toContainText("This reset link is invalid");
+  await checkPage(page, testInfo, "reset-password-used-link");
 });
 
-test("the dashboard asks to verify the email until the mailed link is used", async ({ page }) => {
+test("the dashboard asks to verify the email until the mailed link is used", async ({ page }, testInfo) => {
   const user = await signUp(page);
   const banner = page.getByRole("complementary", { name: "Email verification" });
   await expect(banner).toContainText("Please confirm your email");
@@ -51,19 +56,21 @@ test("the dashboard asks to verify the email until the mailed link is used", asy
   await expect(banner.getByRole("status")).toHaveText("Sent. Check your inbox.");
 
   await page.goto(await linkFromMail(user.email, "Confirm your email"));
+  await expect(page.getByRole("button", { name: "Verify email" })).toBeVisible();
+  await checkPage(page, testInfo, "verify-email");
   await page.getByRole("button", { name: "Verify email" }).click();
   await expect(page.getByRole("status")).toContainText("Your email is confirmed");
+  await checkPage(page, testInfo, "verify-email-done");
   await page.getByRole("link", { name: "Go to dashboard" }).click();
   await expect(page.getByRole("heading", { name: "API tokens" })).toBeVisible();
   await expect(banner).toHaveCount(0);
 });
 
-test("settings: change the name, see this session, and delete the account with the password", async ({ page }) => {
-  await page.setViewportSize({ width: 390, height: 844 });
+test("settings: change the name, see this session, and delete the account with the password", async ({ page }, testInfo) => {
   const user = await signUp(page);
   await page.getByRole("banner").getByRole("link", { name: "Settings" }).click();
   await expect(page.getByRole("heading", { name: "Account", level: 1 })).toBeVisible();
-  await expectNoSidewaysScroll(page);
+  await checkPage(page, testInfo, "settings");
 
   await page.getByLabel("First name").fill("Grace");
   await page.getByRole("button", { name: "Save name" }).click();
@@ -78,9 +85,11 @@ test("settings: change the name, see this session, and delete the account with t
   await page.getByRole("button", { name: "Delete account" }).click();
   const dialog = page.getByRole("dialog", { name: "Delete your account?" });
   await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await checkPage(page, testInfo, "settings-delete-account-dialog");
   await dialog.getByLabel("Password").fill("not my password at all");
   await dialog.getByRole("button", { name: "Delete my account" }).click();
   await expect(dialog.getByLabel("Password")).toHaveAccessibleDescription("That is not your current password.");
+  await checkPage(page, testInfo, "settings-delete-account-wrong-password");
   await dialog.getByLabel("Password").fill(user.password);
   await dialog.getByRole("button", { name: "Delete my account" }).click();
   await expect(page).toHaveURL(/\/$/);
@@ -92,10 +101,12 @@ test("settings: change the name, see this session, and delete the account with t
   await expect(page.getByRole("alert").filter({ hasText: "Wrong" })).toHaveText("Wrong email or password.");
 });
 
-test("account pages fit a 390 px phone", async ({ page }) => {
-  await page.setViewportSize({ width: 390, height: 844 });
-  for (const path of ["/login", "/forgot-password", "/reset-password?token=nothing", "/verify-email?token=nothing"]) {
+test("account pages opened with a made-up link pass axe and fit the screen", async ({ page }, testInfo) => {
+  for (const [path, state] of [
+    ["/reset-password?token=nothing", "reset-password-made-up-link"],
+    ["/verify-email?token=nothing", "verify-email-made-up-link"],
+  ] as const) {
     await page.goto(path);
-    await expectNoSidewaysScroll(page);
+    await checkPage(page, testInfo, state);
   }
 });

@@ -3,10 +3,13 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
 import { generateToken, newTokenValue, signUp } from "./helpers";
+import { checkPage } from "./page-check";
 
 const NOTE = "Bring the cardiology letter from Dr Martin";
+// A long journey with several axe runs and screenshots, on a shared 2-core machine.
+test.describe.configure({ timeout: 120_000 });
 
-test("calls an assistant makes show on the token's page, in the activity and in the CSV, without their arguments", async ({ page, baseURL }) => {
+test("calls an assistant makes show on the token's page, in the activity and in the CSV, without their arguments", async ({ page, baseURL }, testInfo) => {
   await signUp(page);
   const token = await generateToken(page, "Trail assistant");
 
@@ -46,11 +49,13 @@ test("calls an assistant makes show on the token's page, in the activity and in 
   await expect(activity.getByRole("row").filter({ hasText: "hospitals_search" })).toContainText("city lyon, specialty cardiologie");
   await expect(page.getByText(NOTE)).toHaveCount(0);
   await expect(page.getByRole("img", { name: /Calls with “Trail assistant”: \d+ calls in 30 days/ })).toBeVisible();
+  await checkPage(page, testInfo, "token-page-with-activity");
 
   // Filters: only the failed call.
   await activity.getByLabel("Outcome").selectOption("tool_error");
   await expect(activity.getByRole("row")).toHaveCount(2);
   await expect(activity.getByRole("row").nth(1)).toContainText("hospitals_get");
+  await checkPage(page, testInfo, "token-page-activity-filtered");
   await activity.getByLabel("Outcome").selectOption("");
   await activity.getByLabel("Tool").selectOption("initialize");
   await expect(activity.getByRole("row").nth(1)).toContainText("initialize");
@@ -64,6 +69,7 @@ test("calls an assistant makes show on the token's page, in the activity and in 
   await expect(page.getByRole("heading", { name: "Activity", level: 1 })).toBeVisible();
   const all = page.getByRole("region", { name: "Activity" });
   await expect(all.getByRole("row").filter({ hasText: "bookings_create" })).toContainText("Trail assistant");
+  await checkPage(page, testInfo, "activity");
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
   const csv = readFileSync((await download.path()) ?? "", "utf8");
@@ -77,8 +83,11 @@ test("calls an assistant makes show on the token's page, in the activity and in 
   await page.goto("/dashboard/tokens");
   await page.getByRole("link", { name: "Trail assistant" }).click();
   await page.getByRole("button", { name: "Regenerate", exact: true }).click();
+  await expect(page.getByRole("dialog").getByRole("button", { name: "Cancel" })).toBeFocused();
+  await checkPage(page, testInfo, "token-page-regenerate-dialog");
   await page.getByRole("dialog").getByRole("button", { name: "Regenerate token" }).click();
   const fresh = await newTokenValue(page);
+  await checkPage(page, testInfo, "token-page-regenerated");
   expect(fresh).toMatch(/^mcp_/);
   expect(fresh).not.toBe(token);
   await page.getByRole("button", { name: "Done" }).click();
@@ -92,8 +101,9 @@ test("calls an assistant makes show on the token's page, in the activity and in 
   expect(refused.status).toBe(401);
 });
 
-test("another person's token page is not found", async ({ page }) => {
+test("another person's token page is not found", async ({ page }, testInfo) => {
   await signUp(page);
   const response = await page.goto("/dashboard/tokens/00000000-0000-4000-8000-000000000000");
   expect(response?.status()).toBe(404);
+  await checkPage(page, testInfo, "token-page-not-found");
 });

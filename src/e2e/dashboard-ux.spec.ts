@@ -1,6 +1,8 @@
+import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test, type Page } from "@playwright/test";
+import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";
 import { newTokenValue, openNewTokenForm, signOut, signUp } from "./helpers";
 import { checkPage, expectNoSidewaysScroll, isPhone } from "./page-check";
 
@@ -75,6 +77,102 @@ test("1. the revoke dialog opens on Keep token; focus comes back, also when the 
   await expect(page.getByRole("status").filter({ hasText: "revoked" })).toContainText("Token “Laptop” revoked");
 });
 
+test("1. the Regenerate dialog opens on Cancel: one Enter keeps the token, and focus goes back to Regenerate", async ({ page, baseURL }, testInfo) => {
+  await signUp(page);
+  const token = await generateToken(page, "Desk assistant");
+  await page.getByRole("button", { name: "Done" }).click();
+  await page.getByRole("link", { name: "Desk assistant" }).click();
+  await expect(page.getByRole("heading", { name: "Desk assistant", level: 1 })).toBeVisible();
+  const settings = page.getByRole("region", { name: "Settings" });
+  const prefix = (await settings.locator("code").textContent()) ?? "";
+  expect(token.startsWith(prefix.replace(/…$/, ""))).toBe(true);
+  await checkPage(page, testInfo, "token-page");
+
+  const regenerate = page.getByRole("button", { name: "Regenerate", exact: true });
+  await regenerate.click();
+  const dialog = page.getByRole("dialog", { name: "Regenerate “Desk assistant”?" });
+  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await checkPage(page, testInfo, "token-regenerate-dialog");
+  await page.keyboard.press("Enter");
+  await expect(dialog).toBeHidden();
+  await expect(regenerate).toBeFocused();
+  await expect(page.getByRole("group", { name: "New token", exact: true })).toHaveCount(0);
+  await expect(settings).toContainText("Active");
+  await expect(settings.locator("code")).toHaveText(prefix);
+
+  await regenerate.click();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(regenerate).toBeFocused();
+
+  // The old secret still works, and the page still shows it after a reload.
+  const assistant = await connectAiClient(baseURL ?? "", token);
+  await assistant.close();
+  await page.reload();
+  await expect(settings).toContainText("Active");
+  await expect(settings.locator("code")).toHaveText(prefix);
+});
+
+test("the token page's failures read like the rest: session ended leads to Sign in again and back", async ({ page, context }, testInfo) => {
+  await signUp(page);
+  await generateToken(page, "Lapsed");
+  await page.getByRole("button", { name: "Done" }).click();
+  await page.getByRole("link", { name: "Lapsed" }).click();
+  await expect(page.getByRole("heading", { name: "Lapsed", level: 1 })).toBeVisible();
+  const path = new URL(page.url()).pathname;
+
+  const other = await context.newPage();
+  await other.goto("/dashboard/bookings");
+  await signOut(other);
+  await other.close();
+
+  await page.getByLabel("Description").fill("Never saved");
+  await page.getByRole("button", { name: "Save description" }).click();
+  const saveAlert = page.getByRole("alert").filter({ hasText: "Your session has ended" });
+  await expect(saveAlert).toContainText("Sign in again to save the description.");
+  await expect(saveAlert.getByRole("link", { name: "Sign in again" })).toHaveAttribute("href", `/login?next=${encodeURIComponent(path)}`);
+  await checkPage(page, testInfo, "token-page-session-ended");
+
+  await page.getByRole("button", { name: "Regenerate", exact: true }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Regenerate token" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "to regenerate the token" })).toContainText("Your session has ended");
+
+  await page.route("**/api/trpc/**", (route) => route.abort("connectionrefused"));
+  await page.getByRole("button", { name: "Save description" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Could not save" })).toContainText(
+    "Could not save the description: Carestral’s server cannot be reached.",
+  );
+  await page.unroute("**/api/trpc/**");
+});
+
+test("the Revoke access dialog of a connected app passes axe and fits the screen", async ({ page, baseURL }, testInfo) => {
+  // The client's loopback redirect is answered here, in the browser: only the code in it matters.
+  const redirectUri = "http://127.0.0.1:9/callback";
+  let callback: URL | undefined;
+  await page.route(`${redirectUri}**`, async (route) => {
+    callback = new URL(route.request().url());
+    await route.fulfill({ contentType: "text/plain", body: "Back in the app." });
+  });
+  const mcpUrl = new URL("/api/mcp", baseURL ?? "");
+  const clientName = `Phone assistant ${Date.now().toString(36)}`;
+  await signUp(page);
+  const provider = new InMemoryOAuthProvider(redirectUri, clientMetadata(redirectUri, { client_name: clientName }));
+  expect(await auth(provider, { serverUrl: mcpUrl })).toBe("REDIRECT");
+  await page.goto(provider.authorizationUrl?.href ?? "");
+  await page.getByRole("button", { name: "Allow", exact: true }).click();
+  await expect(page.getByText("Back in the app.")).toBeVisible();
+  expect(await auth(provider, { serverUrl: mcpUrl, authorizationCode: callback?.searchParams.get("code") ?? "" })).toBe("AUTHORIZED");
+
+  await page.goto("/dashboard/tokens");
+  const apps = page.getByRole("region", { name: "Connected apps" });
+  await apps.getByRole("row").filter({ hasText: clientName }).getByRole("button", { name: "Revoke access" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toContainText(`Revoke access for “${clientName}”?`);
+  await checkPage(page, testInfo, "tokens-connected-app-revoke-dialog");
+  await dialog.getByRole("button", { name: "Keep connected" }).click();
+  await expect(dialog).toBeHidden();
+});
+
 test("2. every client's setup, each with its own Copy button reached by keyboard", async ({ page, baseURL }, testInfo) => {
   await signUp(page);
   const token = await generateToken(page, "All clients", ["read:data", "write:bookings"]);
@@ -116,7 +214,8 @@ test("3 and 5. the list comes first, filters, counts, and a long name never push
   await openNewTokenForm(page);
   await checkPage(page, testInfo, "tokens-new-token-form");
 
-  const longName = "A".repeat(20) + " " + "b".repeat(43); // 64 characters
+  // The longest name allowed (TOKEN_NAME_MAX_LENGTH), with no space to break at.
+  const longName = "x".repeat(64);
   await generateToken(page, longName);
   await expectNoSidewaysScroll(page, "new token panel with a 64-character name");
   await page.getByRole("button", { name: "Done" }).click();
@@ -129,12 +228,29 @@ test("3 and 5. the list comes first, filters, counts, and a long name never push
   await expect(page.getByText("1 of 50 active tokens used.")).toBeVisible();
   // Lead with the list: at 1280×800 it starts above the fold.
   await page.evaluate(() => window.scrollTo(0, 0));
-  if (!isPhone(testInfo)) await expect(page.getByRole("heading", { name: "Your tokens" })).toBeInViewport();
-
-  const revoke = tokenRow(page, longName).getByRole("button", { name: "Revoke" });
-  await revoke.scrollIntoViewIfNeeded();
+  const longRow = tokenRow(page, longName);
+  const revoke = longRow.getByRole("button", { name: "Revoke" });
+  const status = longRow.getByText("Active", { exact: true });
+  if (isPhone(testInfo)) {
+    // A card per token: the long name wraps inside it, nothing in it sticks out sideways.
+    const card = await longRow.evaluate((row) => ({
+      scrollWidth: row.scrollWidth,
+      clientWidth: row.clientWidth,
+      right: row.getBoundingClientRect().right,
+      viewport: window.innerWidth,
+    }));
+    expect(card.scrollWidth, "the card's content width").toBeLessThanOrEqual(card.clientWidth);
+    expect(card.right, "the card's right edge").toBeLessThanOrEqual(card.viewport);
+    await revoke.scrollIntoViewIfNeeded();
+  } else {
+    await expect(page.getByRole("heading", { name: "Your tokens" })).toBeInViewport();
+    // Before any scrolling, the table's own box included: the name wraps, Status and Revoke stay in view.
+    const table = await page.locator(".table-scroll", { has: longRow }).evaluate((box) => ({ scrollWidth: box.scrollWidth, clientWidth: box.clientWidth }));
+    expect(table.scrollWidth, "the token table's width").toBeLessThanOrEqual(table.clientWidth);
+    await expect(status).toBeInViewport({ ratio: 1 });
+  }
   await expect(revoke).toBeInViewport({ ratio: 1 });
-  await expect(tokenRow(page, longName).getByText("Active", { exact: true })).toBeInViewport();
+  await expect(status).toBeInViewport();
   await checkPage(page, testInfo, "tokens-list");
 
   await page.getByRole("radio", { name: "Active" }).check();

@@ -2,6 +2,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
 import { generateToken, signUp } from "./helpers";
+import { checkPage } from "./page-check";
 
 /** An AI client, as Claude Code or Cursor would connect: Streamable HTTP with a static bearer header. */
 async function connectAiClient(baseURL: string, token: string): Promise<Client> {
@@ -12,7 +13,7 @@ async function connectAiClient(baseURL: string, token: string): Promise<Client> 
   return client;
 }
 
-test("a booking made through MCP shows on the Bookings page with its token, and can be cancelled there", async ({ page, baseURL }) => {
+test("a booking made through MCP shows on the Bookings page with its token, and can be cancelled there", async ({ page, baseURL }, testInfo) => {
   await signUp(page);
   const token = await generateToken(page, "My assistant");
 
@@ -39,20 +40,29 @@ test("a booking made through MCP shows on the Bookings page with its token, and 
   await expect(row).toContainText("Confirmed");
   await expect(row.locator("time")).toHaveAttribute("datetime", startsAt.toISOString());
 
-  // Changing one's mind keeps the booking.
-  await row.getByRole("button", { name: "Cancel" }).click();
+  // Changing one's mind keeps the booking, and focus goes back to the row's Cancel.
+  const cancel = row.getByRole("button", { name: "Cancel" });
+  await cancel.click();
   await page.getByRole("dialog").getByRole("button", { name: "Keep booking" }).click();
   await expect(page.getByRole("dialog")).toHaveCount(0);
   await expect(row).toContainText("Confirmed");
+  await expect(cancel).toBeFocused();
 
-  await row.getByRole("button", { name: "Cancel" }).click();
+  // By keyboard: Tab from Keep booking to Cancel booking, Enter.
+  await cancel.press("Enter");
   const dialog = page.getByRole("dialog");
   await expect(dialog).toContainText(hospital?.name ?? "");
-  await dialog.getByRole("button", { name: "Cancel booking" }).click();
+  await expect(dialog.getByRole("button", { name: "Keep booking" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(dialog.getByRole("button", { name: "Cancel booking" })).toBeFocused();
+  await page.keyboard.press("Enter");
   await expect(page.getByRole("dialog")).toHaveCount(0);
   await expect(row).toContainText("Cancelled");
-  await expect(row.getByRole("button", { name: "Cancel" })).toHaveCount(0);
+  await expect(cancel).toHaveCount(0);
   await expect(page.getByRole("status").filter({ hasText: "cancelled" })).toBeVisible();
+  // The row's Cancel button is gone: focus lands on the list's heading, next to the announcement, not on <body>.
+  await expect(page.getByRole("heading", { name: "Your appointments" })).toBeFocused();
+  await checkPage(page, testInfo, "bookings-cancelled");
 
   // The assistant sees what the person did.
   const listed = await assistant.callTool({ name: "bookings_list", arguments: {} });

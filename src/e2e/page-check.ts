@@ -2,7 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, type TestInfo } from "@playwright/test";
 
 // One call per page and state a person can reach: axe finds no violation (WCAG 2.x A/AA and axe's best
-// practices), nothing but a table's own box scrolls sideways, and a screenshot is written under
+// practices), nothing but a table's own box scrolls sideways (an open dialog neither sticks out nor scrolls), and a screenshot is written under
 // test-results/screenshots/<project>/ for review without running anything.
 
 export async function checkPage(page: Page, testInfo: TestInfo, state: string): Promise<void> {
@@ -20,6 +20,20 @@ export async function checkPage(page: Page, testInfo: TestInfo, state: string): 
 export async function expectNoSidewaysScroll(page: Page, state: string): Promise<void> {
   const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: window.innerWidth }));
   expect(widths.page, `page width on "${state}"`).toBeLessThanOrEqual(widths.viewport);
+  // A modal dialog sits in the top layer, outside the document's scroll width: measure each open one itself.
+  const dialogs = await page.evaluate(() =>
+    [...document.querySelectorAll("dialog[open]")].map((dialog) => {
+      const box = dialog.getBoundingClientRect();
+      return { left: box.left, right: box.right, scrollWidth: dialog.scrollWidth, clientWidth: dialog.clientWidth };
+    }),
+  );
+  const viewport = widths.viewport;
+  for (const [index, dialog] of dialogs.entries()) {
+    const where = `dialog ${index + 1} on "${state}"`;
+    expect(dialog.left, `${where}: left edge`).toBeGreaterThanOrEqual(0);
+    expect(dialog.right, `${where}: right edge`).toBeLessThanOrEqual(viewport);
+    expect(dialog.scrollWidth, `${where}: content width`).toBeLessThanOrEqual(dialog.clientWidth);
+  }
 }
 
 export function isPhone(testInfo: TestInfo): boolean {

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
+import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
 import { api, type RouterOutputs } from "~/trpc/react";
 import type { GeneratedToken } from "./create-token-form";
 import { displayPrefix, formatDate, formatDateTime, formatRelative } from "~/components/format";
@@ -10,6 +11,11 @@ import { NewTokenPanel } from "./new-token-panel";
 import styles from "../activity/activity.module.css";
 
 type TokenDetailsData = RouterOutputs["tokens"]["get"];
+
+/** The error colour, except around the "Sign in again" link (as on the tokens list and the create form). */
+function errorClass(error: unknown, className: string): string | undefined {
+  return classifyRequestError(error).kind === "signed-out" ? undefined : className;
+}
 
 const STATUS_LABELS: Record<TokenDetailsData["status"], string> = { active: "Active", expired: "Expired", revoked: "Revoked" };
 
@@ -34,8 +40,8 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
   if (token.isPending) return <p role="status">Loading the token…</p>;
   if (token.isError) {
     return (
-      <p role="alert" className="error">
-        Could not load the token: {token.error.message}
+      <p role="alert" className={errorClass(token.error, "error")}>
+        <RequestErrorMessage error={token.error} attempt="load the token" />
       </p>
     );
   }
@@ -118,8 +124,8 @@ function DescriptionForm({ tokenId, description }: { tokenId: string; descriptio
       </p>
       {fieldError && <p className="field-error">{fieldError}</p>}
       {save.error && !fieldError && (
-        <p className="form-error" role="alert">
-          Could not save: {save.error.message}
+        <p className={errorClass(save.error, "form-error")} role="alert">
+          <RequestErrorMessage error={save.error} attempt="save the description" />
         </p>
       )}
       <p className="actions">
@@ -135,6 +141,7 @@ function DescriptionForm({ tokenId, description }: { tokenId: string; descriptio
 function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; onRegenerated(created: GeneratedToken): void }) {
   const utils = api.useUtils();
   const dialogRef = useRef<HTMLDialogElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
   const [confirming, setConfirming] = useState(false);
   const regenerate = api.tokens.regenerate.useMutation({
     onSuccess(created) {
@@ -146,7 +153,12 @@ function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; 
   useEffect(() => {
     const dialog = dialogRef.current;
     if (!dialog) return;
-    if (confirming && !dialog.open) dialog.showModal();
+    if (confirming && !dialog.open) {
+      dialog.showModal();
+      // Start on the safe choice: a stray Enter must not revoke this token. (React's autoFocus does not reach
+      // showModal(), which would focus the first button, Regenerate token.)
+      cancelRef.current?.focus();
+    }
     if (!confirming && dialog.open) dialog.close();
   }, [confirming]);
 
@@ -158,8 +170,8 @@ function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; 
         Use it if the token may have leaked; then paste the new one into your assistant.
       </p>
       {regenerate.error && (
-        <p className="form-error" role="alert">
-          Could not regenerate: {regenerate.error.message}
+        <p className={errorClass(regenerate.error, "form-error")} role="alert">
+          <RequestErrorMessage error={regenerate.error} attempt="regenerate the token" />
         </p>
       )}
       <button type="button" onClick={() => setConfirming(true)} disabled={regenerate.isPending}>
@@ -181,7 +193,7 @@ function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; 
           >
             Regenerate token
           </button>
-          <button type="button" autoFocus onClick={() => setConfirming(false)}>
+          <button type="button" ref={cancelRef} onClick={() => setConfirming(false)}>
             Cancel
           </button>
         </p>
