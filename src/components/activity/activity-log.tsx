@@ -119,42 +119,50 @@ export function ActivityLog({ tokenId, appId, showToken }: { tokenId?: string; a
 }
 
 function ActivityTable({ entries, now, showToken }: { entries: ActivityEntry[]; now: Date; showToken: boolean }) {
+  // On phones each call is a card (globals.css .cards), with explicit table roles so that assistive
+  // technology still reads a table; wider screens get the table, in a box that scrolls if it must.
   return (
-    // Wider than a phone: the box scrolls, so keyboard users must be able to focus it (WCAG 2.1.1).
+    // The box may scroll, so keyboard users must be able to focus it (WCAG 2.1.1).
     <div className={styles.tableWrapper} role="region" aria-label="MCP calls table" tabIndex={0}>
-      <table>
+      <table className="cards" role="table">
         <caption className="visually-hidden">MCP calls, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            {showToken && <th scope="col">Token</th>}
-            <th scope="col">Tool</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Details</th>
-            <th scope="col">Duration</th>
-            <th scope="col">Client</th>
+        <thead role="rowgroup">
+          <tr role="row">
+            <th scope="col" role="columnheader">When</th>
+            {showToken && <th scope="col" role="columnheader">Token</th>}
+            <th scope="col" role="columnheader">Tool</th>
+            <th scope="col" role="columnheader">Outcome</th>
+            <th scope="col" role="columnheader">Details</th>
+            <th scope="col" role="columnheader">Duration</th>
+            <th scope="col" role="columnheader">Client</th>
           </tr>
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {entries.map((entry) => (
-            <tr key={entry.id}>
-              <td className={styles.nowrap}>
+            <tr key={entry.id} role="row">
+              <th scope="row" role="rowheader" className={styles.nowrap}>
                 <time dateTime={entry.at.toISOString()} title={formatDateTime(entry.at)}>
                   {formatRelative(entry.at, now)}
                 </time>
-              </td>
+              </th>
               {showToken && (
-                <td>
+                <td role="cell" data-label="Token">
                   <a href={entry.grantId ? `/dashboard/apps/${entry.grantId}` : `/dashboard/tokens/${entry.tokenId}`}>{entry.tokenName}</a>
                 </td>
               )}
-              <td>
+              <td role="cell" data-label="Tool">
                 <code>{entry.tool}</code>
               </td>
-              <td className={entry.outcome === "ok" ? styles.outcome_ok : styles.outcome_problem}>{OUTCOME_LABELS[entry.outcome]}</td>
-              <td>{entry.summary ?? <span className="muted">—</span>}</td>
-              <td className={styles.nowrap}>{entry.durationMs} ms</td>
-              <td className={styles.client}>
+              <td role="cell" data-label="Outcome" className={entry.outcome === "ok" ? styles.outcome_ok : styles.outcome_problem}>
+                {OUTCOME_LABELS[entry.outcome]}
+              </td>
+              <td role="cell" data-label="Details">
+                {entry.summary ?? <span className="muted">—</span>}
+              </td>
+              <td role="cell" data-label="Duration" className={styles.nowrap}>
+                {entry.durationMs} ms
+              </td>
+              <td role="cell" data-label="Client" className={styles.client}>
                 {entry.clientIp ?? "unknown address"}
                 {entry.userAgent && (
                   <>
