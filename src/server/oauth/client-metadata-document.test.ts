@@ -777,3 +777,45 @@ describe.skipIf(!hasOpenssl)("requestClientMetadataDocument over TLS", () => {
     expect(connections).toBe(1);
   });
 });
+
+describe("resolveClientMetadataDocument: fetches limited per requester", () => {
+  /** A limit that allows `allowed` fetches, then refuses with a 42 s wait; `asked` counts the questions. */
+  function limit(allowed: number) {
+    const counter = { asked: 0 };
+    const mayFetch = async () => {
+      counter.asked += 1;
+      return counter.asked <= allowed ? ({ allowed: true } as const) : ({ allowed: false, retryAfterSeconds: 42 } as const);
+    };
+    return { counter, mayFetch };
+  }
+
+  it("fetches nothing once the requester's allowance is spent, and says when to try again", async () => {
+    const { counter, mayFetch } = limit(1);
+    const { options, lookups } = harness(undefined, { mayFetch });
+    expect(await resolveClientMetadataDocument(docUrl("/good/limited-1"), options)).toMatchObject({ ok: true, client: { source: "fetched" } });
+    const refused = await resolveClientMetadataDocument(docUrl("/good/limited-2"), options);
+    expect(refused).toMatchObject({ ok: false, error: "invalid_client_id", reason: "rate_limited" });
+    expect(refused.ok ? "" : refused.description).toMatch(/Try again in 42 seconds/);
+    expect(lookups).toEqual(["docs.example.com"]);
+    expect(counter.asked).toBe(2);
+  });
+
+  it("charges nothing for a cached document or a remembered failure", async () => {
+    const { counter, mayFetch } = limit(2);
+    const { options } = harness(undefined, { mayFetch });
+    await resolveClientMetadataDocument(docUrl("/good/cached"), options);
+    await resolveClientMetadataDocument(docUrl("/missing/remembered"), options);
+    for (let i = 0; i < 5; i++) {
+      expect(await resolveClientMetadataDocument(docUrl("/good/cached"), options)).toMatchObject({ ok: true, client: { source: "cache" } });
+      expect(await resolveClientMetadataDocument(docUrl("/missing/remembered"), options)).toMatchObject({ ok: false });
+    }
+    expect(counter.asked).toBe(2);
+  });
+
+  it("still lets a well-known app through on its pinned copy", async () => {
+    const { mayFetch } = limit(0);
+    const { options, lookups } = harness(undefined, { mayFetch });
+    expect(await resolveClientMetadataDocument(CLAUDE, options)).toMatchObject({ ok: true, client: { source: "pinned", clientName: "Claude" } });
+    expect(lookups).toEqual([]);
+  });
+});

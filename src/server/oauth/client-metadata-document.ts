@@ -72,7 +72,8 @@ export type ClientMetadataFailureReason =
   | "content_type"
   | "too_large"
   | "malformed_json"
-  | "invalid_metadata";
+  | "invalid_metadata"
+  | "rate_limited";
 
 export type ResolveClientMetadataResult =
   | { ok: true; client: ClientMetadataDocumentClient }
@@ -110,6 +111,11 @@ export interface ResolveClientMetadataOptions {
   testOverride?: ((url: URL) => string | null) | null;
   /** Tests only shorten it; production uses 5 s. */
   deadlineMs?: number;
+  /**
+   * Asked before a document is fetched (not when a cached one answers): whoever sent the request may
+   * make the server fetch so many unknown addresses and no more. Absent: no limit.
+   */
+  mayFetch?: () => Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
 }
 
 /** Short name used by the OAuth handlers. */
@@ -188,8 +194,25 @@ export async function resolveClientMetadataDocument(
   const cached = cache.getDocument(clientId, now());
   if (cached) return { ok: true, client: withSource(cached, "cache") };
 
+  const cachedFailure = cache.getFailure(clientId, now());
+  if (!cachedFailure && options.mayFetch) {
+    const allowance = await options.mayFetch();
+    if (!allowance.allowed) {
+      // Nothing fetched, so nothing cached: a well-known app still gets through on its pinned copy.
+      const pinned = pinnedClient(clientId);
+      if (pinned) return { ok: true, client: withSource(pinned, "pinned") };
+      return {
+        ok: false,
+        error: "invalid_client_id",
+        reason: "rate_limited",
+        description:
+          "Too many applications Carestral did not know yet were looked up from your address in the last minute. " +
+          `Try again in ${allowance.retryAfterSeconds} seconds.`,
+      };
+    }
+  }
   const outcome: FetchOutcome =
-    cache.getFailure(clientId, now()) ??
+    cachedFailure ??
     (await cache.shareFetch(clientId, async () => {
       const fetched = await fetchClientMetadataDocument(clientId, url, options);
       cache.store(clientId, fetched, now());

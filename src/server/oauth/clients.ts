@@ -1,6 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
+import { clientIpFromHeaders } from "~/server/auth/client-ip";
+import { consumeRateLimit } from "~/server/auth/rate-limit";
 import type { Database } from "~/server/db/client";
 import { oauthClients } from "~/server/db/schema";
 import { hashToken, randomBase62 } from "~/server/tokens/token";
@@ -27,6 +29,19 @@ export interface OAuthClient {
 export type ClientLookup = { ok: true; client: OAuthClient } | { ok: false; description: string };
 
 const DCR_CLIENT_ID_PATTERN = /^dcr_[0-9A-Za-z]{32}$/;
+
+/**
+ * Metadata documents one client address may make us fetch per minute. Only fetches count: a document
+ * already cached (5 minutes at least) and the pinned vendor documents cost nothing, so this bites only on
+ * someone sending made-up client_id URLs to use the server as a fetcher.
+ */
+export const DOCUMENT_FETCHES_PER_IP = { limit: 30, windowMs: 60_000 };
+
+/** ResolveOptions that count document fetches against the requester's address (shared by every instance). */
+export function documentFetchesLimitedFor(db: Database, headers: Headers): ResolveOptions {
+  const key = `cimd:ip:${clientIpFromHeaders(headers)}`;
+  return { mayFetch: () => consumeRateLimit(db, key, DOCUMENT_FETCHES_PER_IP) };
+}
 
 /** Finds the client a request names, fetching its metadata document when client_id is a URL. */
 export async function findClient(db: Database, clientId: string, options?: ResolveOptions): Promise<ClientLookup> {

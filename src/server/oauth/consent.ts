@@ -1,6 +1,7 @@
 import "server-only";
 import { getDb, withDatabaseDeadline } from "~/server/db";
 import { AUTHORIZATION_PARAMETERS, validateAuthorizationRequest, type AuthorizationValidation } from "./authorization";
+import { documentFetchesLimitedFor } from "./clients";
 
 // The consent page and its form answer share this: the same parameters, validated the same way, twice.
 
@@ -15,7 +16,14 @@ export function authorizationParameters(source: URLSearchParams): URLSearchParam
   return params;
 }
 
-export function validateAuthorization(params: URLSearchParams): Promise<AuthorizationValidation> {
+/** `headers`: the request's, whose client address is charged for any metadata document fetched. */
+export function validateAuthorization(params: URLSearchParams, headers: Headers): Promise<AuthorizationValidation> {
   // Up to 5 s of it may be fetching a client metadata document.
-  return withDatabaseDeadline((async () => validateAuthorizationRequest(await getDb(), params))(), 8000);
+  return withDatabaseDeadline(
+    (async () => {
+      const db = await getDb();
+      return validateAuthorizationRequest(db, params, documentFetchesLimitedFor(db, headers));
+    })(),
+    8000,
+  );
 }

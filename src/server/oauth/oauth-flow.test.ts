@@ -1,7 +1,7 @@
 import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { createServer, type Server } from "node:http";
+import { createServer, get as httpGet, type Server } from "node:http";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callTool, connectMcpClient, futureSlot, INITIALIZE, postMcp } from "~/server/mcp/test-client";
@@ -17,6 +17,7 @@ import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 
 const CIMD_BASE = "https://clients.test";
 const cimdDocuments = new Map<string, unknown>();
+let cimdRequests = 0;
 
 describe("OAuth for MCP clients, over HTTP", () => {
   let server: TestServer;
@@ -28,6 +29,7 @@ describe("OAuth for MCP clients, over HTTP", () => {
   beforeAll(async () => {
     const cimdPort = await freePort();
     cimdServer = createServer((request, response) => {
+      cimdRequests += 1;
       const document = cimdDocuments.get(request.url ?? "");
       if (document === undefined) {
         response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
@@ -199,6 +201,41 @@ describe("OAuth for MCP clients, over HTTP", () => {
         expect(response.headers.get("location")).toBeNull();
         expect(await response.text()).toContain("This sign-in link cannot be used");
       }
+    });
+
+    it("fetches at most 30 unknown metadata documents a minute for one address, then says when to try again", async () => {
+      // From an address of its own (127.0.0.5), so that no other test's fetches count.
+      const pageFrom = (url: URL) =>
+        new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const request = httpGet(url, { localAddress: "127.0.0.5" }, (response) => {
+            let text = "";
+            response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+          });
+          request.on("error", reject);
+        });
+      const { challenge } = pkcePair();
+      const lookUp = (n: number) =>
+        pageFrom(
+          authorizationUrl(server.url, {
+            client_id: `${CIMD_BASE}/made-up-${Date.now()}-${n}.json`,
+            redirect_uri: "https://app.example/callback",
+            response_type: "code",
+            code_challenge: challenge,
+            code_challenge_method: "S256",
+          }),
+        );
+      const fetchesBefore = cimdRequests;
+      for (let n = 0; n < 30; n++) {
+        const page = await lookUp(n);
+        expect(page.status).toBe(200);
+        expect(page.text).not.toContain("Too many applications");
+      }
+      expect(cimdRequests - fetchesBefore).toBe(30);
+      const refused = await lookUp(30);
+      expect(refused.status).toBe(200);
+      expect(refused.text).toMatch(/Too many applications Carestral did not know yet were looked up from your address/);
+      expect(cimdRequests - fetchesBefore).toBe(30);
     });
 
     it("sends protocol errors back to a verified redirect URI with iss: missing PKCE, plain PKCE, another resource, Deny", async () => {

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getCurrentSession } from "~/server/auth/current-session";
 import { redirectUriDisplay, redirectUriKind } from "~/server/oauth/redirect-uri";
@@ -19,7 +20,7 @@ type SearchParams = Record<string, string | string[] | undefined>;
 export default async function AuthorizePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const query = toSearchParams(await searchParams);
   const params = authorizationParameters(query);
-  const validation = await validateAuthorization(params);
+  const validation = await validateAuthorization(params, await headers());
   if (!validation.ok && validation.display === "redirect") redirect(validation.location);
   if (!validation.ok) {
     return (

@@ -20,7 +20,7 @@ export async function POST(request: Request): Promise<Response> {
   const consentPage = `/oauth/authorize?${params.toString()}`;
 
   try {
-    const validation = await validateAuthorization(params);
+    const validation = await validateAuthorization(params, request.headers);
     // A request that has gone bad since the page was shown: the page explains, or sends the client its error.
     if (!validation.ok) return seeOther(validation.display === "redirect" ? validation.location : consentPage);
 
