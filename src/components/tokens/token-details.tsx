@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
-import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
+import { RequestErrorAlert } from "~/components/request-error";
 import { api, type RouterOutputs } from "~/trpc/react";
 import type { GeneratedToken } from "./create-token-form";
 import { displayPrefix, formatDate, formatDateTime, formatRelative } from "~/components/format";
@@ -11,11 +11,6 @@ import { NewTokenPanel } from "./new-token-panel";
 import styles from "../activity/activity.module.css";
 
 type TokenDetailsData = RouterOutputs["tokens"]["get"];
-
-/** The error colour, except around the "Sign in again" link (as on the tokens list and the create form). */
-function errorClass(error: unknown, className: string): string | undefined {
-  return classifyRequestError(error).kind === "signed-out" ? undefined : className;
-}
 
 const STATUS_LABELS: Record<TokenDetailsData["status"], string> = { active: "Active", expired: "Expired", revoked: "Revoked" };
 
@@ -39,11 +34,7 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
   }
   if (token.isPending) return <p role="status">Loading the token…</p>;
   if (token.isError) {
-    return (
-      <p role="alert" className={errorClass(token.error, "error")}>
-        <RequestErrorMessage error={token.error} attempt="load the token" />
-      </p>
-    );
+    return <RequestErrorAlert error={token.error} attempt="load the token" className="error" />;
   }
   const data = token.data;
   return (
@@ -124,9 +115,7 @@ function DescriptionForm({ tokenId, description }: { tokenId: string; descriptio
       </p>
       {fieldError && <p className="field-error">{fieldError}</p>}
       {save.error && !fieldError && (
-        <p className={errorClass(save.error, "form-error")} role="alert">
-          <RequestErrorMessage error={save.error} attempt="save the description" />
-        </p>
+        <RequestErrorAlert error={save.error} attempt="save the description" />
       )}
       <p className="actions">
         <button type="submit" disabled={save.isPending}>
@@ -170,9 +159,7 @@ function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; 
         Use it if the token may have leaked; then paste the new one into your assistant.
       </p>
       {regenerate.error && (
-        <p className={errorClass(regenerate.error, "form-error")} role="alert">
-          <RequestErrorMessage error={regenerate.error} attempt="regenerate the token" />
-        </p>
+        <RequestErrorAlert error={regenerate.error} attempt="regenerate the token" />
       )}
       <button type="button" onClick={() => setConfirming(true)} disabled={regenerate.isPending}>
         Regenerate
