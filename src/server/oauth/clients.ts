@@ -223,7 +223,8 @@ export async function authenticateClient(db: Database, headers: Headers, form: U
     return invalidClient("client_id in the body differs from the one in the Authorization header.");
   }
 
-  const lookup = await findClient(db, clientId, options);
+  // The requester's address pays for any metadata document fetched on its behalf.
+  const lookup = await findClient(db, clientId, { ...documentFetchesLimitedFor(db, headers), ...options });
   // 401 invalid_client makes Claude and the MCP SDK register again, which is what a lost registration needs.
   if (!lookup.ok) return invalidClient(lookup.description);
   const { client } = lookup;

@@ -1,5 +1,5 @@
 import { getDb, withDatabaseDeadline } from "~/server/db";
-import { authenticateClient, documentFetchesLimitedFor } from "~/server/oauth/clients";
+import { authenticateClient } from "~/server/oauth/clients";
 import { oauthError, oauthServerError, readForm } from "~/server/oauth/http";
 import { CORS_HEADERS, corsPreflight } from "~/server/oauth/metadata";
 import { revokeClientToken } from "~/server/oauth/token-endpoint";
@@ -16,7 +16,7 @@ export async function POST(request: Request): Promise<Response> {
     return await withDatabaseDeadline(
       (async () => {
         const db = await getDb();
-        const client = await authenticateClient(db, request.headers, form.value, documentFetchesLimitedFor(db, request.headers));
+        const client = await authenticateClient(db, request.headers, form.value);
         if (!client.ok) return oauthError(client.status, client.error, client.description);
         await revokeClientToken(db, client.client, token);
         return new Response(null, { status: 200, headers: { "Cache-Control": "no-store", ...CORS_HEADERS } });

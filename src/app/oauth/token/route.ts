@@ -1,5 +1,5 @@
 import { getDb, withDatabaseDeadline } from "~/server/db";
-import { authenticateClient, documentFetchesLimitedFor } from "~/server/oauth/clients";
+import { authenticateClient } from "~/server/oauth/clients";
 import { oauthError, oauthJson, oauthServerError, readForm } from "~/server/oauth/http";
 import { corsPreflight } from "~/server/oauth/metadata";
 import { exchangeAuthorizationCode, refreshAccessToken } from "~/server/oauth/token-endpoint";
@@ -18,7 +18,7 @@ export async function POST(request: Request): Promise<Response> {
     return await withDatabaseDeadline(
       (async () => {
         const db = await getDb();
-        const client = await authenticateClient(db, request.headers, form.value, documentFetchesLimitedFor(db, request.headers));
+        const client = await authenticateClient(db, request.headers, form.value);
         if (!client.ok) return oauthError(client.status, client.error, client.description);
         if (!client.client.grantTypes.includes(grantType)) {
           return oauthError(400, "unauthorized_client", `This client did not register for the ${grantType} grant.`);
