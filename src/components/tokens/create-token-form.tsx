@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
+import { RequestErrorAlert } from "~/components/request-error";
 import { TOKEN_NAME_MAX_LENGTH, type TokenExpiryDays } from "~/server/tokens/schemas";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { api, type RouterOutputs } from "~/trpc/react";
@@ -200,11 +200,7 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
         )}
       </div>
 
-      {formError && (
-        <p className={classifyRequestError(formError).kind === "signed-out" ? undefined : "form-error"} role="alert">
-          <RequestErrorMessage error={formError} attempt="create the token" />
-        </p>
-      )}
+      {formError && <RequestErrorAlert error={formError} attempt="create the token" />}
       <p className="actions">
         <button type="submit" className="primary" disabled={generate.isPending}>
           Generate token

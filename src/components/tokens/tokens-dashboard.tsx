@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
+import { classifyRequestError, RequestErrorAlert, RequestErrorMessage } from "~/components/request-error";
 import type { TokenExpiryDays } from "~/server/tokens/schemas";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { api } from "~/trpc/react";
@@ -128,11 +128,7 @@ export function TokensDashboard({ appUrl, scopes, expiryDays, defaultExpiryDays,
         )
       )}
 
-      {revokeError && (
-        <p className={classifyRequestError(revokeError.error).kind === "signed-out" ? undefined : "form-error"} role="alert">
-          <RequestErrorMessage error={revokeError.error} attempt={`revoke ${revokeError.name}`} />
-        </p>
-      )}
+      {revokeError && <RequestErrorAlert error={revokeError.error} attempt={`revoke ${revokeError.name}`} />}
       <p role="status">{notice}</p>
 
       {tokens.isError && (
