@@ -25,6 +25,7 @@ export const ACTIVITY_TOOLS = [
   "bookings_create",
   "bookings_cancel",
   "initialize",
+  "server/discover",
   "tools/list",
   "ping",
 ] as const;

@@ -10,8 +10,9 @@ import { apiTokens, mcpActivity, users } from "~/server/db/schema";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
 import { activityRecorder, authRefusalCounts, countAuthRefusal, recordRateLimitedMcpCall } from "./activity";
+import { callerFromAuthInfo } from "./caller";
 import { serveMcpRequest } from "./http";
-import { futureSlot } from "./test-client";
+import { futureSlot, modernMessage } from "./test-client";
 
 // The trail as /api/mcp fills it: the real handler in process (serveMcpRequest, given a verified
 // AuthInfo), the real recorder, a real database.
@@ -118,8 +119,9 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     } finally {
       await db.execute(sql`alter table bookings_elsewhere rename to bookings`);
     }
-    const limited = toolCall("hospitals_get", { hospital_id: "paris-pitie-salpetriere" });
-    recordRateLimitedMcpCall(mcpRequest(limited), readOnly, db, limited);
+    // Refused before its body is read: a 2026-07-28 client's headers name the call.
+    const limited = new Request("http://127.0.0.1:3000/api/mcp", { method: "POST", headers: { "mcp-method": "tools/call", "mcp-name": "hospitals_get" } });
+    recordRateLimitedMcpCall(limited, callerFromAuthInfo(readOnly), db);
 
     const rows = (await rowsOf(readOnly)).slice(before);
     expect(rows.map((row) => [row.tool, row.outcome])).toEqual([
@@ -133,7 +135,7 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     expect(rows[1]?.summary).toBe("no-such-hospital");
   });
 
-  it("records methods and unknown tools too, each call of a batch once, and no notification", async () => {
+  it("records methods and unknown tools too, and no notification", async () => {
     const before = (await rowsOf(readOnly)).length;
     const initialize = {
       jsonrpc: "2.0",
@@ -145,16 +147,33 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     await call(readOnly, { jsonrpc: "2.0", method: "notifications/initialized" });
     await call(readOnly, { jsonrpc: "2.0", id: nextId++, method: "tools/list" });
     await call(readOnly, toolCall("no_such_tool"));
-    await call(readOnly, [toolCall("whoami"), toolCall("hospitals_get", { hospital_id: "paris-pitie-salpetriere" })]);
+    await call(readOnly, toolCall("hospitals_get", { hospital_id: "paris-pitie-salpetriere" }));
     const rows = (await rowsOf(readOnly)).slice(before);
     expect(rows.map((row) => [row.tool, row.outcome])).toEqual([
       ["initialize", "ok"],
       ["tools/list", "ok"],
       ["no_such_tool", "tool_error"],
-      ["whoami", "ok"],
       ["hospitals_get", "ok"],
     ]);
     expect(rows.at(-1)?.summary).toMatch(/Pitié/);
+  });
+
+  it("records a 2026-07-28 client's server/discover probe and calls as what they are, not as tool errors", async () => {
+    const before = (await rowsOf(readOnly)).length;
+    for (const message of [modernMessage("server/discover"), modernMessage("tools/list"), modernMessage("tools/call", { name: "whoami", arguments: {} })]) {
+      const request = new Request("http://127.0.0.1:3000/api/mcp", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...message.headers },
+        body: JSON.stringify(message.body),
+      });
+      expect((await serveMcpRequest(request, readOnly, db, message.body)).status).toBe(200);
+    }
+    const rows = (await rowsOf(readOnly)).slice(before);
+    expect(rows.map((row) => [row.tool, row.outcome])).toEqual([
+      ["server/discover", "ok"],
+      ["tools/list", "ok"],
+      ["whoami", "ok"],
+    ]);
   });
 
   it("keeps the hospital and specialty of a booking, never its note", async () => {

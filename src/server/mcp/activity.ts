@@ -1,11 +1,11 @@
 import "server-only";
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestId } from "@modelcontextprotocol/server";
 import { ActivityRecorder } from "~/server/activity/recorder";
 import { ACTIVITY_TOOL_MAX_LENGTH, type ActivityOutcome } from "~/server/activity/schemas";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import type { Database } from "~/server/db/client";
+import type { McpCaller } from "./caller";
+import type { McpMessage } from "./message";
 
 // The activity trail's side of /api/mcp: one row per authenticated JSON-RPC request (a tool call or a
 // method), recorded off the response path. DESIGN: the per-call trail; README: Activity trail.
@@ -32,104 +32,101 @@ const USER_AGENT_MAX_LENGTH = 256;
 interface PendingCall {
   tool: string;
   note?: ToolCallNote;
-  answer?: "ok" | "is_error" | "client_error" | "server_error";
 }
 
+type Answer = "ok" | "is_error" | "client_error" | "server_error" | "none";
+
 /**
- * Tracks the calls of one HTTP request: which tool or method each message asks for, how its answer went
- * (seen on the way out through the transport), then records one row per call when the request is done.
+ * Tracks the call of one HTTP request: which tool or method the message asks for, how it ended (noted by the tool,
+ * or else read from the answer), then records one row when the request is done.
  */
 export class McpRequestActivity implements McpCallTrail {
-  private readonly calls = new Map<string, PendingCall>();
+  private readonly call: PendingCall | null;
+  private readonly id: RequestId | null;
   private readonly started = performance.now();
   private readonly at = new Date();
 
   constructor(
     private readonly request: Request,
-    private readonly authInfo: AuthInfo,
+    private readonly caller: McpCaller,
     private readonly db: Database,
-    message: unknown,
+    message: Pick<McpMessage, "id" | "method" | "toolName">,
   ) {
-    for (const item of Array.isArray(message) ? message : [message]) {
-      const call = requestedCall(item);
-      if (call) this.calls.set(idKey(call.id), { tool: call.tool });
-    }
+    // A notification has no id and gets no answer: it is not a call.
+    this.id = message.id;
+    const tool = message.toolName || message.method;
+    this.call = message.id !== null && tool ? { tool: tool.slice(0, ACTIVITY_TOOL_MAX_LENGTH) } : null;
   }
 
   noteToolCall(requestId: RequestId, note: ToolCallNote): void {
-    const call = this.calls.get(idKey(requestId));
-    if (call) call.note = { outcome: note.outcome, summary: note.summary?.slice(0, SUMMARY_MAX_LENGTH) ?? null };
+    if (this.call && requestId === this.id) this.call.note = { outcome: note.outcome, summary: note.summary?.slice(0, SUMMARY_MAX_LENGTH) ?? null };
   }
 
-  /** Watches the answers the server sends back through `transport` (call before server.connect). */
-  observe(transport: Transport): void {
-    const send = transport.send.bind(transport);
-    transport.send = (message, options) => {
-      this.observeAnswer(message);
-      return send(message, options);
-    };
+  /**
+   * Records the call, given the response it was answered with. A tool that ran has noted its outcome; otherwise
+   * (a protocol method, arguments the SDK refused, an unknown tool) the JSON-RPC answer says how it went.
+   */
+  async finish(response: Response): Promise<void> {
+    if (!this.call) return;
+    const answer = this.call.note ? "none" : await answerOf(response);
+    this.record(this.call.note?.outcome ?? outcomeOfAnswer(answer, response.status));
   }
 
-  /** Records every call of the request, given the HTTP status it was answered with. */
-  finish(status: number): void {
-    this.record((call) => call.note?.outcome ?? outcomeOfAnswer(call.answer, status));
-  }
-
-  /** Records every call of the request with one outcome, for requests refused before the server ran them. */
+  /** Records the call with one outcome, for requests refused before the server ran them. */
   finishAs(outcome: ActivityOutcome): void {
-    this.record(() => outcome);
+    this.record(outcome);
   }
 
-  private record(outcomeOf: (call: PendingCall) => ActivityOutcome): void {
-    if (this.calls.size === 0) return;
-    const ids = tokenAndUser(this.authInfo);
-    if (!ids) return;
+  private record(outcome: ActivityOutcome): void {
+    if (!this.call) return;
     const durationMs = Math.max(0, Math.round(performance.now() - this.started));
     const ip = clientIpFromHeaders(this.request.headers);
     const userAgent = this.request.headers.get("user-agent")?.slice(0, USER_AGENT_MAX_LENGTH) ?? null;
-    for (const call of this.calls.values()) {
-      activityRecorder.record(this.db, {
-        at: this.at,
-        userId: ids.userId,
-        tokenId: ids.tokenId,
-        tool: call.tool,
-        outcome: outcomeOf(call),
-        durationMs,
-        clientIp: ip === "unknown" ? null : ip,
-        userAgent,
-        summary: call.note?.summary ?? null,
-      });
-    }
+    activityRecorder.record(this.db, {
+      at: this.at,
+      userId: this.caller.user.id,
+      tokenId: this.caller.token.id,
+      tool: this.call.tool,
+      outcome,
+      durationMs,
+      clientIp: ip === "unknown" ? null : ip,
+      userAgent,
+      summary: this.call.note?.summary ?? null,
+    });
   }
+}
 
-  private observeAnswer(message: JSONRPCMessage): void {
-    if (!("id" in message) || message.id === undefined) return;
-    const call = this.calls.get(idKey(message.id));
-    if (!call) return;
-    if ("error" in message) {
-      call.answer = message.error.code === -32603 ? "server_error" : "client_error";
-    } else if ("result" in message) {
-      call.answer = (message.result as { isError?: unknown }).isError === true ? "is_error" : "ok";
-    }
+/** The JSON-RPC answer in a JSON response, read from a copy (the response itself goes to the client untouched). */
+async function answerOf(response: Response): Promise<Answer> {
+  if (!response.headers.get("content-type")?.includes("application/json")) return "none";
+  try {
+    const message = (await response.clone().json()) as { error?: { code?: unknown }; result?: { isError?: unknown } };
+    if (message.error) return message.error.code === -32603 ? "server_error" : "client_error";
+    if (message.result) return message.result.isError === true ? "is_error" : "ok";
+  } catch {
+    // Not one JSON-RPC message: judged by its status below.
   }
+  return "none";
 }
 
 /** Starts tracking an authenticated request whose body is `message`, or null when the trail is off. */
-export function beginMcpActivity(request: Request, authInfo: AuthInfo, db: Database, message: unknown): McpRequestActivity | null {
-  return activityRecorder.enabled ? new McpRequestActivity(request, authInfo, db, message) : null;
+export function beginMcpActivity(request: Request, caller: McpCaller, db: Database, message: McpMessage): McpRequestActivity | null {
+  return activityRecorder.enabled ? new McpRequestActivity(request, caller, db, message) : null;
 }
 
 /**
- * For the per-token rate limit: records the refused request's calls as rate_limited. `message` is the
- * parsed body when it was read; without it the request is recorded as one call to "unknown".
+ * For the rate limits: records the refused request as rate_limited, before its body is read. A 2026-07-28 client
+ * names the method and tool in its Mcp-Method and Mcp-Name headers; a 2025 one is recorded as a call to "unknown".
  */
-export function recordRateLimitedMcpCall(request: Request, authInfo: AuthInfo, db: Database, message?: unknown): void {
+export function recordRateLimitedMcpCall(request: Request, caller: McpCaller, db: Database): void {
   if (!activityRecorder.enabled) return;
-  const body = message ?? { jsonrpc: "2.0", id: 0, method: "unknown" };
-  new McpRequestActivity(request, authInfo, db, body).finishAs("rate_limited");
+  const method = request.headers.get("mcp-method") ?? "unknown";
+  const name = request.headers.get("mcp-name");
+  const toolName = method === "tools/call" && name ? name : null;
+  new McpRequestActivity(request, caller, db, { id: 0, method, toolName }).finishAs("rate_limited");
 }
 
-function outcomeOfAnswer(answer: PendingCall["answer"], status: number): ActivityOutcome {
+function outcomeOfAnswer(answer: Answer, status: number): ActivityOutcome {
   switch (answer) {
     case "ok":
       return "ok";
@@ -139,28 +136,9 @@ function outcomeOfAnswer(answer: PendingCall["answer"], status: number): Activit
     case "server_error":
       return "server_error";
     default:
-      // No answer seen: the transport refused the request (4xx) or the server failed.
-      return status >= 500 ? "server_error" : "tool_error";
+      // No JSON-RPC answer: the transport refused the request (4xx) or the server failed.
+      return status >= 500 ? "server_error" : status < 300 ? "ok" : "tool_error";
   }
-}
-
-/** A JSON-RPC request (not a notification: those have no id and no answer) and the tool or method it calls. */
-function requestedCall(item: unknown): { id: RequestId; tool: string } | null {
-  if (typeof item !== "object" || item === null) return null;
-  const { id, method, params } = item as { id?: unknown; method?: unknown; params?: unknown };
-  if ((typeof id !== "string" && typeof id !== "number") || typeof method !== "string") return null;
-  const name = method === "tools/call" ? (params as { name?: unknown } | undefined)?.name : undefined;
-  const tool = typeof name === "string" && name.length > 0 ? name : method;
-  return { id, tool: tool.slice(0, ACTIVITY_TOOL_MAX_LENGTH) };
-}
-
-function idKey(id: RequestId): string {
-  return `${typeof id}:${id}`;
-}
-
-function tokenAndUser(authInfo: AuthInfo): { tokenId: string; userId: string } | null {
-  const { tokenId, userId } = (authInfo.extra ?? {}) as { tokenId?: unknown; userId?: unknown };
-  return typeof tokenId === "string" && typeof userId === "string" ? { tokenId, userId } : null;
 }
 
 // Refusals before authentication (401) are counted per reason, not stored per request: they carry no

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
-import { createMcpServer } from "./create-server";
+import { serveMcpRequest } from "./http";
 import { futureSlot } from "./test-client";
 
 const ALL_TOOLS = ["whoami", "hospitals_search", "hospitals_get", "bookings_list", "bookings_create", "bookings_cancel"];
@@ -43,11 +43,12 @@ async function authFor(db: Database, person: Person, scopes: TokenScope[], name 
 }
 
 async function connect(auth: AuthInfo, db: Database): Promise<Client> {
-  const server = createMcpServer(auth, db);
-  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverTransport);
+  // The client's HTTP requests are answered in process, by the same function /api/mcp ends in.
+  const transport = new StreamableHTTPClientTransport(new URL("http://127.0.0.1:3000/api/mcp"), {
+    fetch: (url, init) => serveMcpRequest(new Request(url, init), auth, db, typeof init?.body === "string" ? JSON.parse(init.body) : undefined),
+  });
   const client = new Client({ name: "test", version: "1.0.0" });
-  await client.connect(clientTransport);
+  await client.connect(transport);
   return client;
 }
 

@@ -1,15 +1,14 @@
 import "server-only";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { createMcpHandler, isLegacyRequest, UnsupportedProtocolVersionError, WebStandardStreamableHTTPServerTransport, type AuthInfo, type McpHttpHandler, type McpServer } from "@modelcontextprotocol/server";
 import { env } from "~/env";
 import { getAuthDb, getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
-import { TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
+import { TOKEN_SCOPES } from "~/server/tokens/scopes";
 import { verifyBearerToken, type BearerVerification } from "~/server/tokens/service";
 import { mcpResourceUrl, resourceMetadataUrl } from "~/server/oauth/metadata";
-import { beginMcpActivity, countAuthRefusal, recordRateLimitedMcpCall } from "./activity";
-import { buildMcpServer, calledToolName } from "./create-server";
-import type { McpCaller } from "./caller";
+import { beginMcpActivity, countAuthRefusal, recordRateLimitedMcpCall, type McpRequestActivity } from "./activity";
+import { createMcpServer, missingScopeOf, type McpExchange } from "./create-server";
+import { callerFromAuthInfo, type McpCaller } from "./caller";
+import { parseMcpBody, readMessage, type McpMessage } from "./message";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
 import { sha256Hex } from "~/server/hash";
@@ -71,12 +70,12 @@ async function answerMcpRequest(request: Request): Promise<Response> {
   // The per-token rate again, now counted across every instance (after verification: unknown tokens never write).
   const overBudget = await sharedBudget().takeCall(verification.authInfo.clientId);
   if (overBudget) {
-    recordRateLimitedMcpCall(request, verification.authInfo, db);
+    recordRateLimitedMcpCall(request, callerFromAuthInfo(verification.authInfo), db);
     return jsonRpcError(429, -32000, overBudget.message, { "Retry-After": String(overBudget.retryAfterSeconds) });
   }
   const admission = callLimiter().enter(callerUserId(verification.authInfo));
   if (!admission.ok) {
-    recordRateLimitedMcpCall(request, verification.authInfo, db);
+    recordRateLimitedMcpCall(request, callerFromAuthInfo(verification.authInfo), db);
     return jsonRpcError(429, -32000, admission.message, { "Retry-After": String(admission.retryAfterSeconds) });
   }
   try {
@@ -88,30 +87,32 @@ async function answerMcpRequest(request: Request): Promise<Response> {
 
 async function serveAuthenticated(request: Request, authInfo: AuthInfo, db: Database): Promise<Response> {
   // Only an authenticated caller gets its body read (and held, up to the limit).
-  let body: Awaited<ReturnType<typeof readBodyWithinLimit>>;
+  let bytes: Awaited<ReturnType<typeof readBodyWithinLimit>>;
   try {
-    body = await readBodyWithinLimit(request, MAX_REQUEST_BODY_BYTES);
+    bytes = await readBodyWithinLimit(request, MAX_REQUEST_BODY_BYTES);
   } catch {
     return jsonRpcError(400, -32600, "The request body could not be read: the upload was interrupted.");
   }
-  if (body === "too-large") return payloadTooLarge();
+  if (bytes === "too-large") return payloadTooLarge();
 
-  const message = parseJson(body);
-  if (message === NOT_JSON) {
-    // Let the transport give its own answer (406, 415 or a -32700 parse error) from the raw body.
-    const raw = new Request(request.url, { method: "POST", headers: request.headers, body: body.length > 0 ? body : null });
-    return serveMcpRequest(raw, authInfo, db);
+  // Parsed once, here; the SDK then leaves the already-read request stream alone.
+  const parsed = parseMcpBody(bytes);
+  switch (parsed.kind) {
+    case "not-json": {
+      // Let the 2025 transport give its own answer (406, 415 or a -32700 parse error) from the raw body.
+      const raw = new Request(request.url, { method: "POST", headers: request.headers, body: bytes.length > 0 ? bytes : null });
+      return serveMcpRequest(raw, authInfo, db);
+    }
+    case "batch":
+      // One message per request: a batch would carry any number of tool calls past the per-call limits.
+      return jsonRpcError(
+        400,
+        -32600,
+        "JSON-RPC batches are not supported: MCP protocol version 2025-06-18 removed them. Send one JSON-RPC message per HTTP request.",
+      );
+    case "message":
+      return serveMcpRequest(request, authInfo, db, parsed.message.body);
   }
-  // One message per request: a batch would carry any number of tool calls past the per-call limits.
-  if (Array.isArray(message)) {
-    return jsonRpcError(
-      400,
-      -32600,
-      "JSON-RPC batches are not supported: MCP protocol version 2025-06-18 removed them. Send one JSON-RPC message per HTTP request.",
-    );
-  }
-  // Parsed once, here; the transport then leaves the already-read request stream alone.
-  return serveMcpRequest(request, authInfo, db, message);
 }
 
 /** Verifies on the authentication pool; tools get the main one. Opens neither for a missing or malformed token. */
@@ -141,42 +142,90 @@ function callerUserId(authInfo: AuthInfo): string {
   return typeof userId === "string" ? userId : authInfo.clientId;
 }
 
-const NOT_JSON = Symbol("not JSON");
-
-function parseJson(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return NOT_JSON;
+/**
+ * Answers an authenticated MCP request. `body` is the JSON-RPC message when the caller has already read the body;
+ * otherwise the SDK reads it. A 2026-07-28 request (it carries the `_meta` envelope) goes to the SDK's per-request
+ * handler; a 2025-era one to a fresh server on a stateless transport. Both build their server from the same
+ * factory (./create-server.ts), so the two eras cannot drift apart.
+ */
+export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?: Database, body?: unknown): Promise<Response> {
+  const caller = callerFromAuthInfo(authInfo);
+  const message = readMessage(body);
+  const database = db ?? (await getDb());
+  // The activity trail: one row per call, written off the response path (./activity.ts).
+  const trail = beginMcpActivity(request, caller, database, message);
+  for (const guard of MESSAGE_GUARDS) {
+    const refusal = guard(request, message, caller);
+    if (refusal) {
+      trail?.finishAs(refusal.outcome);
+      return refusal.response;
+    }
   }
+  const exchange: McpExchange = { caller, db: database, message, trail };
+  const response = body !== undefined && !(await isLegacyRequest(request, body)) ? await serveModern(request, authInfo, exchange) : await serveLegacy(request, authInfo, exchange);
+  await trail?.finish(response);
+  return response;
+}
+
+type MessageGuard = (request: Request, message: McpMessage, caller: McpCaller) => { response: Response; outcome: McpRefusalOutcome } | null;
+type McpRefusalOutcome = Parameters<McpRequestActivity["finishAs"]>[0];
+
+/** Checks on the parsed message, in order, before any server is built. */
+const MESSAGE_GUARDS: readonly MessageGuard[] = [headersMatchBody, insufficientScope];
+
+/**
+ * The Mcp-Method and Mcp-Name headers (2026-07-28) let the limits and the trail see the call before the body is
+ * read, so the body must say the same (SEP-2243: -32020 on disagreement). The SDK checks this again on the
+ * 2026-07-28 path; here it holds in both eras, before anything is recorded under the header's name.
+ */
+function headersMatchBody(request: Request, message: McpMessage): ReturnType<MessageGuard> {
+  const method = request.headers.get("mcp-method");
+  const name = request.headers.get("mcp-name");
+  const disagreement =
+    method !== null && method !== message.method
+      ? `The Mcp-Method header (${method}) does not match the method in the body (${message.method ?? "none"}).`
+      : name !== null && message.method === "tools/call" && name !== message.toolName
+        ? `The Mcp-Name header (${name}) does not match the tool named in the body (${message.toolName ?? "none"}).`
+        : null;
+  if (disagreement === null) return null;
+  return {
+    response: Response.json({ jsonrpc: "2.0", error: { code: -32020, message: disagreement }, id: message.id }, { status: 400, headers: { "Cache-Control": "no-store" } }),
+    outcome: "tool_error",
+  };
 }
 
 /**
- * Answers an authenticated MCP request with a fresh server and a stateless transport. `parsedBody` is the
- * JSON-RPC message when the caller has already read the body; otherwise the transport reads it.
+ * An OAuth token calling a tool outside its scopes gets HTTP 403 with an insufficient_scope challenge, so the
+ * client can ask the user for more (RFC 6750 §3.1, MCP authorization "Runtime Insufficient Scope Errors"). The
+ * challenge names every scope the call needs on top of those already granted, as the client re-authorizes
+ * with exactly that list. Personal tokens keep the isError answer that points to the dashboard.
  */
-export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?: Database, parsedBody?: unknown): Promise<Response> {
-  const database = db ?? (await getDb());
-  // The activity trail: one row per call, written off the response path (./activity.ts).
-  const activity = beginMcpActivity(request, authInfo, database, parsedBody);
-  const { server, caller, missingScopeOf } = buildMcpServer(authInfo, database, { message: parsedBody, trail: activity });
-  const stepUp = insufficientScope(caller, parsedBody, missingScopeOf);
-  if (stepUp) {
-    activity?.finishAs("scope_refused");
-    return stepUp;
-  }
-  // Stateless (no session id) with JSON answers: any instance can serve any request, and the
-  // response is complete when handleRequest resolves.
+function insufficientScope(_request: Request, message: McpMessage, caller: McpCaller): ReturnType<MessageGuard> {
+  if (caller.token.kind !== "oauth_access" || message.toolName === null) return null;
+  const toolName = message.toolName;
+  const missing = missingScopeOf(toolName, caller.token.scopes);
+  if (!missing) return null;
+  const needed = TOKEN_SCOPES.filter((scope) => scope === missing || caller.token.scopes.includes(scope));
+  const challenge =
+    `Bearer error="insufficient_scope", scope="${needed.join(" ")}", resource_metadata="${resourceMetadataUrl()}", ` +
+    `error_description="${toolName} needs the ${missing} scope"`;
+  return {
+    response: Response.json(
+      { jsonrpc: "2.0", error: { code: -32003, message: `${toolName} needs the ${missing} scope, which this connection was not granted.` }, id: message.id },
+      { status: 403, headers: { "Cache-Control": "no-store", "WWW-Authenticate": challenge } },
+    ),
+    outcome: "scope_refused",
+  };
+}
+
+/** 2025-11-25 back to 2025-03-26: a fresh server on a stateless transport answering in JSON, as before the v2 SDK. */
+async function serveLegacy(request: Request, authInfo: AuthInfo, exchange: McpExchange): Promise<Response> {
+  const server = createMcpServer(exchange);
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  activity?.observe(transport);
   await server.connect(transport);
-  let status = 500;
   try {
-    const response = await transport.handleRequest(request, { authInfo, parsedBody });
-    status = response.status;
-    return response;
+    return await transport.handleRequest(request, { authInfo, parsedBody: exchange.message.body === undefined ? undefined : exchange.message.body });
   } finally {
-    activity?.finish(status);
     closeAfterResponse(server);
   }
 }
@@ -188,26 +237,35 @@ function closeAfterResponse(server: McpServer): void {
   });
 }
 
-/**
- * An OAuth token calling a tool outside its scopes gets HTTP 403 with an insufficient_scope challenge, so the
- * client can ask the user for more (RFC 6750 §3.1, MCP authorization "Runtime Insufficient Scope Errors"). The
- * challenge names every scope the call needs on top of those already granted, as the client re-authorizes
- * with exactly that list. Personal tokens keep the isError answer that points to the dashboard.
- */
-function insufficientScope(caller: McpCaller, message: unknown, missingScopeOf: (tool: string) => TokenScope | undefined): Response | null {
-  if (caller.token.kind !== "oauth_access") return null;
-  const toolName = calledToolName(message);
-  const missing = toolName === null ? undefined : missingScopeOf(toolName);
-  if (toolName === null || !missing) return null;
-  const id = (message as { id?: unknown }).id;
-  const needed = TOKEN_SCOPES.filter((scope) => scope === missing || caller.token.scopes.includes(scope));
-  const challenge =
-    `Bearer error="insufficient_scope", scope="${needed.join(" ")}", resource_metadata="${resourceMetadataUrl()}", ` +
-    `error_description="${toolName} needs the ${missing} scope"`;
-  return Response.json(
-    { jsonrpc: "2.0", error: { code: -32003, message: `${toolName} needs the ${missing} scope, which this connection was not granted.` }, id: typeof id === "string" || typeof id === "number" ? id : null },
-    { status: 403, headers: { "Cache-Control": "no-store", "WWW-Authenticate": challenge } },
+// The SDK's factory learns which exchange it serves from the request it is handed (McpRequestContext.requestInfo).
+const exchanges = new WeakMap<Request, McpExchange>();
+
+/** 2026-07-28: the SDK's per-request handler (server/discover, the header checks, resultType, cache fields). */
+async function serveModern(request: Request, authInfo: AuthInfo, exchange: McpExchange): Promise<Response> {
+  exchanges.set(request, exchange);
+  return modernHandler().fetch(request, { authInfo, parsedBody: exchange.message.body });
+}
+
+const globalForHandler = globalThis as unknown as { carestralMcpHandler?: McpHttpHandler };
+
+function modernHandler(): McpHttpHandler {
+  globalForHandler.carestralMcpHandler ??= createMcpHandler(
+    ({ requestInfo }) => {
+      const exchange = requestInfo && exchanges.get(requestInfo);
+      if (!exchange) throw new Error("an MCP request reached the server factory without its exchange");
+      return createMcpServer(exchange);
+    },
+    {
+      // 2025-era requests never reach this handler: serveMcpRequest sends them to serveLegacy.
+      legacy: "reject",
+      onerror: (error) => {
+        // Refusals (a wrong version, headers that disagree) are answered to the client; only failures are logged.
+        if (error instanceof UnsupportedProtocolVersionError || error.message.startsWith("Rejected ")) return;
+        console.error(`MCP request failed: ${describeError(error)}`);
+      },
+    },
   );
+  return globalForHandler.carestralMcpHandler;
 }
 
 /** GET (a server-to-client SSE stream) and DELETE (ending a session) mean nothing without sessions. */

@@ -1,5 +1,4 @@
-import type { McpServer, ToolCallback } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ListToolsRequestSchema, type CallToolResult, type Tool, type ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, McpServer, ToolAnnotations } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { env } from "~/env";
 import { isDatabaseUnavailable, type Database } from "~/server/db/client";
@@ -62,7 +61,8 @@ export function missingScope(tool: AnyScopedTool, scopes: readonly TokenScope[])
 /**
  * Registers a tool on this request's server, bound to this request's caller. It answers with structuredContent
  * (checked against outputSchema) plus the same JSON as text, for clients that only read text. A tool outside the
- * token's scopes is registered too, so that calling it says which scope is missing instead of "tool not found".
+ * token's scopes is registered only for a call that names it (never for tools/list, which then shows exactly
+ * what the scopes allow), so that the call says which scope is missing instead of "tool not found".
  */
 export function registerScopedTool(server: McpServer, ctx: ToolContext, tool: AnyScopedTool): void {
   const lacking = missingScope(tool, ctx.caller.token.scopes);
@@ -70,7 +70,7 @@ export function registerScopedTool(server: McpServer, ctx: ToolContext, tool: An
     // Any arguments: the SDK validates them before the callback runs, and the caller must hear about the
     // missing scope, not about an argument of a tool it cannot use.
     server.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: anyArguments }, (_args, extra) => {
-      ctx.trail?.noteToolCall(extra.requestId, { outcome: "scope_refused", summary: null });
+      ctx.trail?.noteToolCall(extra.mcpReq.id, { outcome: "scope_refused", summary: null });
       return missingScopeResult(tool.name, lacking);
     });
     return;
@@ -82,9 +82,9 @@ export function registerScopedTool(server: McpServer, ctx: ToolContext, tool: An
     outputSchema: tool.outputSchema,
     annotations: tool.annotations,
   };
-  const callback: ToolCallback<z.ZodObject> = async (args, extra): Promise<CallToolResult> => {
+  server.registerTool(tool.name, config, async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
     const note = (outcome: ActivityOutcome, output: Record<string, unknown> | null) =>
-      ctx.trail?.noteToolCall(extra.requestId, { outcome, summary: summaryOf(tool, args, output) });
+      ctx.trail?.noteToolCall(extra.mcpReq.id, { outcome, summary: summaryOf(tool, args, output) });
     try {
       // The SDK has already parsed args with tool.inputSchema.
       const result = await withDatabaseDeadline(tool.run(args, ctx));
@@ -95,8 +95,7 @@ export function registerScopedTool(server: McpServer, ctx: ToolContext, tool: An
       note(error instanceof DomainError ? "tool_error" : "server_error", null);
       return failureResult(tool.name, error);
     }
-  };
-  server.registerTool(tool.name, config, callback);
+  });
 }
 
 const anyArguments = z.object({}).loose();
@@ -108,40 +107,6 @@ function summaryOf(tool: AnyScopedTool, args: Record<string, unknown>, output: R
     // A summary is a courtesy: it never turns a call into a failure.
     return null;
   }
-}
-
-/**
- * McpServer lists every registered tool, and a request may register only some. Replace its tools/list with one
- * that shows exactly `permitted`, the tools the token's scopes allow (DESIGN: MCP). Call after registering a tool.
- */
-export function listPermittedToolsOnly(server: McpServer, permitted: readonly AnyScopedTool[]): void {
-  server.server.removeRequestHandler("tools/list");
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: permitted.map(toolListing) }));
-}
-
-// A tool's listing never changes, so its JSON Schemas are computed once per process, not on every request.
-const toolListings = new WeakMap<AnyScopedTool, Tool>();
-
-function toolListing(tool: AnyScopedTool): Tool {
-  let listing = toolListings.get(tool);
-  if (!listing) {
-    listing = {
-      name: tool.name,
-      title: tool.title,
-      description: tool.description,
-      inputSchema: objectJsonSchema(tool.inputSchema, "input"),
-      outputSchema: objectJsonSchema(tool.outputSchema, "output"),
-      annotations: tool.annotations,
-    };
-    toolListings.set(tool, listing);
-  }
-  return listing;
-}
-
-function objectJsonSchema(schema: z.ZodObject, io: "input" | "output"): Tool["inputSchema"] {
-  // The same conversion the SDK applies to registered tools (draft-7).
-  const json = z.toJSONSchema(schema, { target: "draft-7", io }) as Record<string, unknown>;
-  return { ...json, type: "object" };
 }
 
 function missingScopeResult(toolName: string, scope: TokenScope): CallToolResult {

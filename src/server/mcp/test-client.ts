@@ -42,4 +42,31 @@ export const INITIALIZE = {
   params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "1" } },
 };
 
+/** The 2026-07-28 revision: no initialize; each request carries its version in headers and in a `_meta` envelope. */
+export const MODERN_VERSION = "2026-07-28";
+
+let modernId = 1;
+
+/** A raw 2026-07-28 request: the body with its `_meta` envelope, and the headers that must agree with it. */
+export function modernMessage(method: string, params: Record<string, unknown> = {}, version = MODERN_VERSION) {
+  const name = typeof params.name === "string" ? params.name : null;
+  return {
+    method,
+    body: {
+      jsonrpc: "2.0",
+      id: modernId++,
+      method,
+      params: {
+        ...params,
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": version,
+          "io.modelcontextprotocol/clientInfo": { name: "carestral-wire-test", version: "1.0.0" },
+          "io.modelcontextprotocol/clientCapabilities": {},
+        },
+      },
+    },
+    headers: { "MCP-Protocol-Version": version, "Mcp-Method": method, ...(name ? { "Mcp-Name": name } : {}) } as Record<string, string>,
+  };
+}
+
 export { futureSlot } from "~/test/slots";

@@ -1,4 +1,4 @@
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import type { AuthInfo } from "@modelcontextprotocol/server";
 import { and, count, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { batchedLookup } from "~/server/db/batched-lookup";
 import type { Database } from "~/server/db/client";
