@@ -95,13 +95,18 @@ describe.each(engines)("MCP tools on %s", (engine) => {
       expect(tool.description?.length).toBeGreaterThan(40);
       expect(tool.inputSchema.type).toBe("object");
       expect(tool.outputSchema?.type).toBe("object");
-      expect(tool.annotations?.readOnlyHint).toBeTypeOf("boolean");
-      expect(tool.annotations?.destructiveHint).toBeTypeOf("boolean");
+      for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const) {
+        expect(tool.annotations?.[hint], `${tool.name} ${hint}`).toBeTypeOf("boolean");
+      }
+      // Nullable fields as anyOf with { type: "null" }: type arrays are less portable (MCP Inspector --strict).
+      expect(JSON.stringify([tool.inputSchema, tool.outputSchema]), tool.name).not.toMatch(/"type":\[/);
     }
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     expect(byName.get("hospitals_search")?.annotations?.readOnlyHint).toBe(true);
     expect(byName.get("bookings_cancel")?.annotations?.destructiveHint).toBe(true);
     expect(byName.get("bookings_create")?.inputSchema.required).toEqual(["hospital_id", "specialty", "starts_at"]);
+    const hospital = (byName.get("hospitals_get")?.outputSchema?.properties as { hospital: { properties: Record<string, unknown> } }).hospital;
+    expect(hospital.properties.phone).toEqual({ anyOf: [{ type: "string" }, { type: "null" }] });
   });
 
   it("refuses a tool outside the scopes with a result that names the scope", async () => {

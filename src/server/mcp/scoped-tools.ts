@@ -9,6 +9,7 @@ import type { TokenScope } from "~/server/tokens/scopes";
 import type { ActivityOutcome } from "~/server/activity/schemas";
 import type { McpCallTrail } from "./activity";
 import type { McpCaller } from "./caller";
+import { portableSchema } from "./portable-schema";
 
 /** What a tool call runs with: this request's database and caller. Never shared between requests. */
 export interface ToolContext {
@@ -69,7 +70,7 @@ export function registerScopedTool(server: McpServer, ctx: ToolContext, tool: An
   if (lacking !== null) {
     // Any arguments: the SDK validates them before the callback runs, and the caller must hear about the
     // missing scope, not about an argument of a tool it cannot use.
-    server.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: anyArguments }, (_args, extra) => {
+    server.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: portableSchema(anyArguments) }, (_args, extra) => {
       ctx.trail?.noteToolCall(extra.mcpReq.id, { outcome: "scope_refused", summary: null });
       return missingScopeResult(tool.name, lacking);
     });
@@ -78,8 +79,8 @@ export function registerScopedTool(server: McpServer, ctx: ToolContext, tool: An
   const config = {
     title: tool.title,
     description: tool.description,
-    inputSchema: tool.inputSchema,
-    outputSchema: tool.outputSchema,
+    inputSchema: portableSchema(tool.inputSchema),
+    outputSchema: portableSchema(tool.outputSchema),
     annotations: tool.annotations,
   };
   server.registerTool(tool.name, config, async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {

@@ -4,6 +4,7 @@ import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import { DomainError, type DomainErrorKind } from "~/server/domain-error";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { issueOAuthTokens } from "~/test/oauth-in-process";
 import { MAX_ACTIVE_TOKENS } from "./schemas";
 import {
   generateToken,
@@ -64,6 +65,21 @@ describe.each(engines)("token service on %s", (engine) => {
     if (!row) throw new Error("token row missing");
     return row;
   }
+
+  it("tells the holder of a revoked or unknown OAuth access token to reconnect the app, not to create a token", async () => {
+    const user = await createUser(db);
+    const { accessToken } = await issueOAuthTokens(db, user.id, ["read:data"]);
+    await db.update(apiTokens).set({ revokedAt: sql`now()` }).where(eq(apiTokens.tokenHash, hashToken(accessToken)));
+    const revoked = await verifyBearerToken(db, `Bearer ${accessToken}`);
+    expectRefusal(revoked, "revoked");
+    expect(!revoked.ok && revoked.description).toMatch(/Reconnect the app/);
+    expect(!revoked.ok && revoked.description).not.toMatch(/dashboard/);
+    const unknown = await verifyBearerToken(db, `Bearer ${generateTokenString("oauth_access")}`);
+    expect(!unknown.ok && unknown.description).toMatch(/Reconnect the app/);
+    // A personal token is still told where to create a new one.
+    const personal = await verifyBearerToken(db, `Bearer ${generateTokenString()}`);
+    expect(!personal.ok && personal.description).toMatch(/Carestral dashboard/);
+  });
 
   it("generates a token that verifies, then fails as revoked once revoked", async () => {
     const user = await createUser(db);

@@ -52,6 +52,14 @@ const VERIFICATION_DESCRIPTIONS = {
   wrong_resource: "The token was issued for another resource. Authorize again for this MCP server.",
 } as const;
 
+// An OAuth access token (mcpo_) was never created in the dashboard: the person gets a new one by reconnecting
+// the app, which sends them through Carestral's sign-in and consent again.
+const OAUTH_ACCESS_DESCRIPTIONS: Partial<Record<keyof typeof VERIFICATION_DESCRIPTIONS, string>> = {
+  unknown: "The access token is not recognised. Reconnect the app to Carestral to sign in again.",
+  expired: "The access token has expired. Refresh it at the token endpoint, or reconnect the app to Carestral.",
+  revoked: "Access for this app has been revoked. Reconnect the app to Carestral to allow it again.",
+};
+
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const isExpired = sql<boolean>`(${apiTokens.expiresAt} is not null and ${apiTokens.expiresAt} <= now())`;
@@ -199,9 +207,9 @@ export async function verifyBearerToken(
   // Given as a function, the database is opened only for a token worth looking up.
   const db = typeof database === "function" ? await database() : database;
   const row = await verificationLookup(db)(hashToken(token));
-  if (!row || row.kind !== kind) return refusal("unknown");
-  if (row.revoked) return refusal("revoked");
-  if (row.expired) return refusal("expired");
+  if (!row || row.kind !== kind) return refusal("unknown", kind);
+  if (row.revoked) return refusal("revoked", kind);
+  if (row.expired) return refusal("expired", kind);
   if (row.resource !== null && resource !== undefined && row.resource !== resource) return refusal("wrong_resource");
 
   if (row.lastUsedIsStale) recordTokenUse(db, row.id);
@@ -293,8 +301,10 @@ function readBearerToken(authorization: string | null): string | null {
   return credentials ? credentials : null;
 }
 
-function refusal(reason: keyof typeof VERIFICATION_DESCRIPTIONS): BearerVerification {
-  return { ok: false, reason, description: VERIFICATION_DESCRIPTIONS[reason] };
+/** A refusal by reason; `kind` is the kind the token's prefix claims, which decides what to tell its holder. */
+function refusal(reason: keyof typeof VERIFICATION_DESCRIPTIONS, kind?: TokenKind): BearerVerification {
+  const description = (kind === "oauth_access" ? OAUTH_ACCESS_DESCRIPTIONS[reason] : undefined) ?? VERIFICATION_DESCRIPTIONS[reason];
+  return { ok: false, reason, description };
 }
 
 function userNotFound(): DomainError {
