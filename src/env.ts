@@ -52,6 +52,23 @@ const schema = z.object({
   // MCP calls per minute per token, and MCP calls in flight at once per person (per instance).
   MCP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   MCP_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).default(4),
+  // Web origins (comma-separated, e.g. "https://inspector.example.com") whose pages may call /api/mcp: they
+  // pass its Origin check and get CORS answers. Empty: only APP_URL's own pages (DNS rebinding protection).
+  MCP_ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((value, ctx) => {
+      const origins: string[] = [];
+      for (const item of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+        const origin = URL.canParse(item) ? new URL(item) : null;
+        if (!origin || !/^https?:$/.test(origin.protocol) || origin.origin !== item.replace(/\/$/, "")) {
+          ctx.addIssue({ code: "custom", message: `"${item}" is not an origin: write it as https://host[:port], without a path` });
+          return z.NEVER;
+        }
+        origins.push(origin.origin);
+      }
+      return origins;
+    }),
   // Not a setting: server.mjs sets it to "1" for its own process, to say that it writes the socket address
   // header on every request. Without it (next dev, a bare next start) that header is the client's and is ignored.
   CARESTRAL_SOCKET_ADDRESS_HEADER: z.literal("1").optional(),

@@ -25,16 +25,15 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   // A tool result may carry personal data: no cache may keep it.
   response.headers.set("Cache-Control", "no-store");
   response.headers.set("X-Content-Type-Options", "nosniff");
-  return response;
+  return withCors(request, response);
 }
 
 async function answerMcpRequest(request: Request): Promise<Response> {
   // DNS rebinding: a page on another site must not drive a client's local or internal endpoint (MCP
-  // transport spec, "Security Warning"). Non-browser clients send no Origin.
+  // transport spec, "Security Warning"). Non-browser clients send no Origin; MCP_ALLOWED_ORIGINS lists the
+  // browser-based clients that may call.
   const origin = request.headers.get("origin");
-  if (origin !== null && !isAppOrigin(origin)) {
-    return jsonRpcError(403, -32600, `Requests from other web origins are refused. Only ${env.APP_URL} may call this endpoint from a browser.`);
-  }
+  if (origin !== null && !isAllowedOrigin(origin)) return foreignOrigin();
 
   if (declaresBodyOver(request, MAX_REQUEST_BODY_BYTES)) return payloadTooLarge();
 
@@ -269,8 +268,46 @@ function modernHandler(): McpHttpHandler {
 }
 
 /** GET (a server-to-client SSE stream) and DELETE (ending a session) mean nothing without sessions. */
-export function methodNotAllowed(): Response {
-  return jsonRpcError(405, -32000, "Method not allowed. This MCP endpoint is stateless: send JSON-RPC messages with POST.", { Allow: "POST" });
+export function methodNotAllowed(request: Request): Response {
+  return withCors(request, jsonRpcError(405, -32000, "Method not allowed. This MCP endpoint is stateless: send JSON-RPC messages with POST.", { Allow: "POST" }));
+}
+
+// What a browser-based client sends and must read (MCP transport: the protocol headers; RFC 6750 and 9728:
+// the challenge; the limits: Retry-After).
+const CORS_ALLOWED_HEADERS = "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Session-Id, Last-Event-ID";
+const CORS_EXPOSED_HEADERS = "WWW-Authenticate, Retry-After";
+
+/** OPTIONS: the CORS preflight of a page on an origin listed in MCP_ALLOWED_ORIGINS; any other origin is refused. */
+export function preflight(request: Request): Response {
+  const origin = request.headers.get("origin");
+  if (origin === null || !env.MCP_ALLOWED_ORIGINS.includes(origin)) return foreignOrigin();
+  return withCors(
+    request,
+    new Response(null, {
+      status: 204,
+      headers: { "Access-Control-Allow-Methods": "POST, GET, DELETE", "Access-Control-Allow-Headers": CORS_ALLOWED_HEADERS, "Access-Control-Max-Age": "600" },
+    }),
+  );
+}
+
+function isAllowedOrigin(origin: string): boolean {
+  return isAppOrigin(origin) || env.MCP_ALLOWED_ORIGINS.includes(origin);
+}
+
+function foreignOrigin(): Response {
+  return jsonRpcError(403, -32600, `Requests from other web origins are refused. Only ${env.APP_URL} may call this endpoint from a browser.`);
+}
+
+/** Every answer to a listed origin carries CORS, refusals (401, 403, 429) included: the client must read them. */
+function withCors(request: Request, response: Response): Response {
+  if (env.MCP_ALLOWED_ORIGINS.length === 0) return response;
+  response.headers.append("Vary", "Origin");
+  const origin = request.headers.get("origin");
+  if (origin !== null && env.MCP_ALLOWED_ORIGINS.includes(origin)) {
+    response.headers.set("Access-Control-Allow-Origin", origin);
+    response.headers.set("Access-Control-Expose-Headers", CORS_EXPOSED_HEADERS);
+  }
+  return response;
 }
 
 function payloadTooLarge(): Response {
