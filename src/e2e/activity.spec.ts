@@ -51,12 +51,21 @@ test("calls an assistant makes show on the token's page, in the activity and in 
   await expect(page.getByRole("img", { name: /Calls with “Trail assistant”: \d+ calls in 30 days/ })).toBeVisible();
   await checkPage(page, testInfo, "token-page-with-activity");
 
-  // Filters: only the failed call.
+  // The client by the name it gave in initialize, not its HTTP library.
+  await expect(booking).toContainText("e2e-trail 1.0.0");
+
+  // Filters: only the failed call, with the reason the assistant was given.
   await activity.getByLabel("Outcome").selectOption("tool_error");
   await expect(activity.getByRole("row")).toHaveCount(2);
   await expect(activity.getByRole("row").nth(1)).toContainText("hospitals_get");
+  await expect(activity.getByRole("row").nth(1)).toContainText("No hospital has the id 'no-such-hospital'");
   await checkPage(page, testInfo, "token-page-activity-filtered");
   await activity.getByLabel("Outcome").selectOption("");
+  // Protocol calls (initialize, tools/list) are hidden until asked for, or picked as the tool.
+  await expect(activity.getByRole("row").filter({ hasText: "initialize" })).toHaveCount(0);
+  await activity.getByLabel("Show protocol calls").check();
+  await expect(activity.getByRole("row").filter({ hasText: "initialize" })).toHaveCount(1);
+  await activity.getByLabel("Show protocol calls").uncheck();
   await activity.getByLabel("Tool").selectOption("initialize");
   await expect(activity.getByRole("row").nth(1)).toContainText("initialize");
 
@@ -74,7 +83,7 @@ test("calls an assistant makes show on the token's page, in the activity and in 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
   const csv = readFileSync((await download.path()) ?? "", "utf8");
   const lines = csv.trim().split("\r\n");
-  expect(lines[0]).toBe("time_utc,token,token_id,tool,outcome,duration_ms,client_ip,user_agent,summary");
+  expect(lines[0]).toBe("time_utc,token,token_id,tool,outcome,duration_ms,client_ip,user_agent,summary,error,client_name,client_version");
   expect(lines.some((line) => line.includes("bookings_create") && line.includes(hospital.name) && line.includes(",ok,"))).toBe(true);
   expect(lines.some((line) => line.includes("hospitals_get") && line.includes(",tool_error,"))).toBe(true);
   expect(csv).not.toContain("cardiology letter");

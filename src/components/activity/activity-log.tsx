@@ -18,6 +18,8 @@ export function ActivityLog({ tokenId, appId, showToken }: { tokenId?: string; a
   const now = useNow(30_000);
   const [outcome, setOutcome] = useState<ActivityOutcome | "">("");
   const [tool, setTool] = useState("");
+  // initialize, tools/list, server/discover, ping: a client's housekeeping, hidden unless asked for.
+  const [protocol, setProtocol] = useState(false);
   // The cursors of the pages before the current one: "Newer" pops, "Older" pushes.
   const [cursors, setCursors] = useState<ActivityCursor[]>([]);
   const cursor = cursors.at(-1);
@@ -26,6 +28,7 @@ export function ActivityLog({ tokenId, appId, showToken }: { tokenId?: string; a
     appId,
     outcome: outcome || undefined,
     tool: tool || undefined,
+    protocol,
     cursor,
   });
 
@@ -72,6 +75,17 @@ export function ActivityLog({ tokenId, appId, showToken }: { tokenId?: string; a
             ))}
           </select>
         </div>
+        <label className={`checkbox ${styles.protocolFilter}`}>
+          <input
+            type="checkbox"
+            checked={protocol}
+            onChange={(event) => {
+              setProtocol(event.target.checked);
+              resetPages();
+            }}
+          />
+          Show protocol calls
+        </label>
         <button type="button" onClick={() => void activity.refetch()} disabled={activity.isFetching}>
           Refresh
         </button>
@@ -91,7 +105,13 @@ export function ActivityLog({ tokenId, appId, showToken }: { tokenId?: string; a
           )}
         </div>
       ) : activity.data.entries.length === 0 ? (
-        <p className="card">{outcome || tool ? "No calls match these filters." : "No calls yet. Calls an assistant makes with this token show here within a second."}</p>
+        <p className="card">
+          {outcome || tool
+            ? "No calls match these filters."
+            : protocol
+              ? "No calls yet. Calls an assistant makes with this token show here within a second."
+              : "No tool calls yet. Calls an assistant makes with this token show here within a second; its connection steps show with Show protocol calls."}
+        </p>
       ) : (
         <ActivityTable entries={activity.data.entries} now={now} showToken={showToken} />
       )}
@@ -155,6 +175,7 @@ function ActivityTable({ entries, now, showToken }: { entries: ActivityEntry[]; 
               </td>
               <td role="cell" data-label="Outcome" className={entry.outcome === "ok" ? styles.outcome_ok : styles.outcome_problem}>
                 {OUTCOME_LABELS[entry.outcome]}
+                {entry.error && <span className={styles.reason}>{entry.error}</span>}
               </td>
               <td role="cell" data-label="Details">
                 {entry.summary ?? <span className="muted">—</span>}
@@ -164,10 +185,11 @@ function ActivityTable({ entries, now, showToken }: { entries: ActivityEntry[]; 
               </td>
               <td role="cell" data-label="Client" className={styles.client}>
                 {entry.clientIp ?? "unknown address"}
-                {entry.userAgent && (
+                {/* The client's own name when it sent one (clientInfo); else its HTTP library's user agent. */}
+                {(entry.clientName || entry.userAgent) && (
                   <>
                     <br />
-                    {entry.userAgent}
+                    {entry.clientName ? [entry.clientName, entry.clientVersion].filter(Boolean).join(" ") : entry.userAgent}
                   </>
                 )}
               </td>

@@ -23,8 +23,11 @@ describe("activity CSV", () => {
       clientIp: "203.0.113.7",
       userAgent: null,
       summary: "Hôpital Test, Cardiologie",
+      error: null,
+      clientName: "claude-code",
+      clientVersion: "2.1.0",
     });
-    expect(line).toBe('2026-11-20T10:00:00.000Z,"Claude, laptop",t-1,bookings_create,ok,12,203.0.113.7,,"Hôpital Test, Cardiologie"\r\n');
+    expect(line).toBe('2026-11-20T10:00:00.000Z,"Claude, laptop",t-1,bookings_create,ok,12,203.0.113.7,,"Hôpital Test, Cardiologie",,claude-code,2.1.0\r\n');
   });
 
   it("reads a period of whole UTC days, both included, and refuses reversed or overlong ones", () => {

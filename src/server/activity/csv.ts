@@ -4,7 +4,7 @@ import { EXPORT_MAX_DAYS } from "./schemas";
 
 // The CSV export of the trail: RFC 4180 (CRLF, quoted fields), safe to open in a spreadsheet.
 
-export const CSV_HEADER = ["time_utc", "token", "token_id", "tool", "outcome", "duration_ms", "client_ip", "user_agent", "summary"];
+export const CSV_HEADER = ["time_utc", "token", "token_id", "tool", "outcome", "duration_ms", "client_ip", "user_agent", "summary", "error", "client_name", "client_version"];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const day = z.iso.date({ error: "Give dates as YYYY-MM-DD." });
@@ -31,6 +31,9 @@ export function activityCsvRow(entry: ActivityEntry): string {
     entry.clientIp,
     entry.userAgent,
     entry.summary,
+    entry.error,
+    entry.clientName,
+    entry.clientVersion,
   ]);
 }
 

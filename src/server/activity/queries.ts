@@ -26,6 +26,11 @@ export interface ActivityEntry {
   clientIp: string | null;
   userAgent: string | null;
   summary: string | null;
+  /** The first line of the error the client was given, when the call failed. */
+  error: string | null;
+  /** The MCP client as it named itself (clientInfo), when it did; else only userAgent tells. */
+  clientName: string | null;
+  clientVersion: string | null;
 }
 
 export interface ActivityPage {
@@ -48,7 +53,13 @@ const entryColumns = {
   clientIp: mcpActivity.clientIp,
   userAgent: mcpActivity.userAgent,
   summary: mcpActivity.summary,
+  error: mcpActivity.error,
+  clientName: mcpActivity.clientName,
+  clientVersion: mcpActivity.clientVersion,
 };
+
+// Method names have a slash (tools/list, server/discover), except the two of the first protocol revisions.
+const notProtocolMethod = sql`not (${mcpActivity.tool} like '%/%' or ${mcpActivity.tool} in ('initialize', 'ping'))`;
 
 /** The where clause of an owner, or null when it cannot match anything (bad ids, an empty token list). */
 function ownerCondition(owner: ActivityOwner): SQL | null {
@@ -62,11 +73,14 @@ function ownerCondition(owner: ActivityOwner): SQL | null {
   return and(byUser, byToken) ?? null;
 }
 
-/** Calls newest first, `limit` at a time, optionally of one outcome and one tool. */
+/**
+ * Calls newest first, `limit` at a time, optionally of one outcome and one tool. Protocol methods (initialize,
+ * tools/list, server/discover, ping) are left out unless `protocol` is set or `tool` names one.
+ */
 export async function listActivity(
   db: Database,
   owner: ActivityOwner,
-  options: { outcome?: ActivityOutcome; tool?: string; cursor?: ActivityCursor; limit?: number } = {},
+  options: { outcome?: ActivityOutcome; tool?: string; protocol?: boolean; cursor?: ActivityCursor; limit?: number } = {},
 ): Promise<ActivityPage> {
   const condition = ownerCondition(owner);
   if (!condition) return { entries: [], nextCursor: null };
@@ -81,6 +95,7 @@ export async function listActivity(
         condition,
         options.outcome ? eq(mcpActivity.outcome, options.outcome) : undefined,
         options.tool ? eq(mcpActivity.tool, options.tool) : undefined,
+        options.tool || options.protocol ? undefined : notProtocolMethod,
         // Keyset pagination: stable while new calls arrive, and as fast on page 1 000 as on page 1.
         // A row comparison, which the (…, at, id) index can seek to.
         cursor ? sql`(${mcpActivity.at}, ${mcpActivity.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::bigint)` : undefined,

@@ -19,6 +19,9 @@ function row(tool = "whoami"): ActivityRecord {
     clientIp: "127.0.0.1",
     userAgent: "test",
     summary: null,
+    error: null,
+    clientName: null,
+    clientVersion: null,
   };
 }
 

@@ -16,6 +16,11 @@ export interface ActivityRecord {
   clientIp: string | null;
   userAgent: string | null;
   summary: string | null;
+  /** The first line of the error the client was given; null when the call succeeded. */
+  error: string | null;
+  /** The MCP client's own name and version (clientInfo), when it sent them. */
+  clientName: string | null;
+  clientVersion: string | null;
 }
 
 export interface ActivityRecorderOptions {
@@ -49,14 +54,17 @@ async function insertActivity(db: Database, rows: ActivityRecord[]): Promise<voi
       client_ip: row.clientIp,
       user_agent: row.userAgent,
       summary: row.summary,
+      error: row.error,
+      client_name: row.clientName,
+      client_version: row.clientVersion,
     })),
   );
   await withDatabaseDeadline(
     db.execute(sql`
-      insert into ${mcpActivity} (at, user_id, token_id, tool, outcome, duration_ms, client_ip, user_agent, summary)
-      select at, user_id, token_id, tool, outcome::mcp_activity_outcome, duration_ms, client_ip, user_agent, summary
+      insert into ${mcpActivity} (at, user_id, token_id, tool, outcome, duration_ms, client_ip, user_agent, summary, error, client_name, client_version)
+      select at, user_id, token_id, tool, outcome::mcp_activity_outcome, duration_ms, client_ip, user_agent, summary, error, client_name, client_version
       from json_to_recordset(${json}::json) as r(at timestamptz, user_id uuid, token_id uuid, tool text, outcome text,
-        duration_ms integer, client_ip text, user_agent text, summary text)`),
+        duration_ms integer, client_ip text, user_agent text, summary text, error text, client_name text, client_version text)`),
   );
 }
 

@@ -43,6 +43,8 @@ export const ACTIVITY_PAGE_SIZE = 25;
 export const activityPageInputSchema = z.object({
   outcome: activityOutcomeSchema.optional(),
   tool: activityToolSchema.optional(),
+  /** Include protocol methods (initialize, tools/list, server/discover, ping): noise to most people, off by default. */
+  protocol: z.boolean().default(false),
   /** The last entry of the previous page: the next page starts just before it. */
   cursor: activityCursorSchema.optional(),
   limit: z.number().int().min(1).max(100).default(ACTIVITY_PAGE_SIZE),

@@ -238,6 +238,11 @@ export const mcpActivity = pgTable(
     clientIp: text("client_ip"),
     userAgent: text("user_agent"),
     summary: text("summary"),
+    // The first line of the error the client was given ("not on the quarter hour"), never the arguments.
+    error: text("error"),
+    // The MCP client as it named itself (clientInfo of initialize or of the 2026-07-28 envelope), when it did.
+    clientName: text("client_name"),
+    clientVersion: text("client_version"),
   },
   (table) => [
     // Read backwards for "newest first" (at desc, id desc). Not declared DESC: drizzle-kit would write

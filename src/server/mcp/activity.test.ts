@@ -121,7 +121,7 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     }
     // Refused before its body is read: a 2026-07-28 client's headers name the call.
     const limited = new Request("http://127.0.0.1:3000/api/mcp", { method: "POST", headers: { "mcp-method": "tools/call", "mcp-name": "hospitals_get" } });
-    recordRateLimitedMcpCall(limited, callerFromAuthInfo(readOnly), db);
+    recordRateLimitedMcpCall(limited, callerFromAuthInfo(readOnly), db, "Too many calls with this token: at most 600 a minute.");
 
     const rows = (await rowsOf(readOnly)).slice(before);
     expect(rows.map((row) => [row.tool, row.outcome])).toEqual([
@@ -133,6 +133,15 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     ]);
     expect(rows[0]?.summary).toMatch(/^city paris, specialty cardiologie: 2 found$/);
     expect(rows[1]?.summary).toBe("no-such-hospital");
+    // Why each failed: the first line of what the client was told; nothing for a success.
+    expect(rows.map((row) => row.error)).toEqual([
+      null,
+      expect.stringMatching(/^No hospital has the id 'no-such-hospital'/),
+      expect.stringMatching(/"write:bookings" scope/),
+      expect.stringMatching(/bookings_list failed because of a server error/),
+      "Too many calls with this token: at most 600 a minute.",
+    ]);
+    expect(rows.every((row) => !row.error?.includes("\n"))).toBe(true);
   });
 
   it("records methods and unknown tools too, and no notification", async () => {
@@ -174,6 +183,33 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
       ["tools/list", "ok"],
       ["whoami", "ok"],
     ]);
+    // Named by the clientInfo of its envelope, on every request.
+    expect(rows.map((row) => [row.clientName, row.clientVersion])).toEqual(Array(3).fill(["carestral-wire-test", "1.0.0"]));
+  });
+
+  it("names a 2025-era client by its initialize clientInfo on its later calls too, and hides protocol calls unless asked", async () => {
+    const auth = await authFor(db, await insertPerson(db), ["read:data"]);
+    const initialize = {
+      jsonrpc: "2.0",
+      id: "init",
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "Visual Studio Code\n", version: "1.107.0" } },
+    };
+    await call(auth, initialize);
+    await call(auth, { jsonrpc: "2.0", id: nextId++, method: "tools/list" });
+    await call(auth, toolCall("hospitals_get", { hospital_id: "paris-pitie-salpetriere" }));
+    const rows = await rowsOf(auth);
+    expect(rows.map((row) => [row.tool, row.clientName, row.clientVersion])).toEqual([
+      ["initialize", "Visual Studio Code", "1.107.0"],
+      ["tools/list", "Visual Studio Code", "1.107.0"],
+      ["hospitals_get", "Visual Studio Code", "1.107.0"],
+    ]);
+
+    const owner = { userId: String(auth.extra?.userId) };
+    const tools = async (options: Parameters<typeof listActivity>[2]) => (await listActivity(db, owner, options)).entries.map((entry) => entry.tool);
+    expect(await tools({})).toEqual(["hospitals_get"]);
+    expect(await tools({ protocol: true })).toEqual(["hospitals_get", "tools/list", "initialize"]);
+    expect(await tools({ tool: "initialize" })).toEqual(["initialize"]);
   });
 
   it("keeps the hospital and specialty of a booking, never its note", async () => {

@@ -5,7 +5,7 @@ import { ACTIVITY_TOOL_MAX_LENGTH, type ActivityOutcome } from "~/server/activit
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import type { Database } from "~/server/db/client";
 import type { McpCaller } from "./caller";
-import type { McpMessage } from "./message";
+import type { ClientInfo, McpMessage } from "./message";
 
 // The activity trail's side of /api/mcp: one row per authenticated JSON-RPC request (a tool call or a
 // method), recorded off the response path. DESIGN: the per-call trail; README: Activity trail.
@@ -15,10 +15,12 @@ import type { McpMessage } from "./message";
 const globalForTrail = globalThis as unknown as { carestralActivityRecorder?: ActivityRecorder };
 export const activityRecorder: ActivityRecorder = (globalForTrail.carestralActivityRecorder ??= new ActivityRecorder());
 
-/** What a tool adds to its call's row: how it ended, and a few words a person recognises the call by. */
+/** What a tool adds to its call's row: how it ended, a few words a person recognises the call by, and why it failed. */
 export interface ToolCallNote {
   outcome: ActivityOutcome;
   summary: string | null;
+  /** The error the client was given, when the call failed (its first line is kept). */
+  error?: string | null;
 }
 
 /** The hook tools see (ToolContext.trail): notes about the call with this JSON-RPC id. */
@@ -27,6 +29,7 @@ export interface McpCallTrail {
 }
 
 const SUMMARY_MAX_LENGTH = 200;
+const ERROR_MAX_LENGTH = 200;
 const USER_AGENT_MAX_LENGTH = 256;
 
 interface PendingCall {
@@ -34,7 +37,10 @@ interface PendingCall {
   note?: ToolCallNote;
 }
 
-type Answer = "ok" | "is_error" | "client_error" | "server_error" | "none";
+interface Answer {
+  kind: "ok" | "is_error" | "client_error" | "server_error" | "none";
+  error: string | null;
+}
 
 /**
  * Tracks the call of one HTTP request: which tool or method the message asks for, how it ended (noted by the tool,
@@ -43,6 +49,7 @@ type Answer = "ok" | "is_error" | "client_error" | "server_error" | "none";
 export class McpRequestActivity implements McpCallTrail {
   private readonly call: PendingCall | null;
   private readonly id: RequestId | null;
+  private readonly client: ClientInfo | null;
   private readonly started = performance.now();
   private readonly at = new Date();
 
@@ -50,16 +57,19 @@ export class McpRequestActivity implements McpCallTrail {
     private readonly request: Request,
     private readonly caller: McpCaller,
     private readonly db: Database,
-    message: Pick<McpMessage, "id" | "method" | "toolName">,
+    message: Pick<McpMessage, "id" | "method" | "toolName" | "clientInfo">,
   ) {
     // A notification has no id and gets no answer: it is not a call.
     this.id = message.id;
     const tool = message.toolName || message.method;
     this.call = message.id !== null && tool ? { tool: tool.slice(0, ACTIVITY_TOOL_MAX_LENGTH) } : null;
+    this.client = clientOf(caller.token.id, message.clientInfo);
   }
 
   noteToolCall(requestId: RequestId, note: ToolCallNote): void {
-    if (this.call && requestId === this.id) this.call.note = { outcome: note.outcome, summary: note.summary?.slice(0, SUMMARY_MAX_LENGTH) ?? null };
+    if (this.call && requestId === this.id) {
+      this.call.note = { outcome: note.outcome, summary: note.summary?.slice(0, SUMMARY_MAX_LENGTH) ?? null, error: note.error ?? null };
+    }
   }
 
   /**
@@ -68,16 +78,18 @@ export class McpRequestActivity implements McpCallTrail {
    */
   async finish(response: Response): Promise<void> {
     if (!this.call) return;
-    const answer = this.call.note ? "none" : await answerOf(response);
-    this.record(this.call.note?.outcome ?? outcomeOfAnswer(answer, response.status));
+    const { note } = this.call;
+    if (note) return this.record(note.outcome, note.error ?? null);
+    const answer = await answerOf(response);
+    this.record(outcomeOfAnswer(answer.kind, response.status), answer.error);
   }
 
-  /** Records the call with one outcome, for requests refused before the server ran them. */
-  finishAs(outcome: ActivityOutcome): void {
-    this.record(outcome);
+  /** Records the call with one outcome (and the error the client was given), for requests refused before the server ran them. */
+  finishAs(outcome: ActivityOutcome, error: string | null = null): void {
+    this.record(outcome, error);
   }
 
-  private record(outcome: ActivityOutcome): void {
+  private record(outcome: ActivityOutcome, error: string | null): void {
     if (!this.call) return;
     const durationMs = Math.max(0, Math.round(performance.now() - this.started));
     const ip = clientIpFromHeaders(this.request.headers);
@@ -92,21 +104,59 @@ export class McpRequestActivity implements McpCallTrail {
       clientIp: ip === "unknown" ? null : ip,
       userAgent,
       summary: this.call.note?.summary ?? null,
+      error: outcome === "ok" ? null : firstLine(error),
+      clientName: this.client?.name ?? null,
+      clientVersion: this.client?.version ?? null,
     });
   }
 }
 
+/** The first line of an error message, bounded: the reason, without whatever detail follows. */
+function firstLine(text: string | null): string | null {
+  const line = text?.split(/\r?\n/, 1)[0]?.trim();
+  if (!line) return null;
+  return line.length > ERROR_MAX_LENGTH ? `${line.slice(0, ERROR_MAX_LENGTH - 1)}…` : line;
+}
+
 /** The JSON-RPC answer in a JSON response, read from a copy (the response itself goes to the client untouched). */
 async function answerOf(response: Response): Promise<Answer> {
-  if (!response.headers.get("content-type")?.includes("application/json")) return "none";
+  if (!response.headers.get("content-type")?.includes("application/json")) return { kind: "none", error: null };
   try {
-    const message = (await response.clone().json()) as { error?: { code?: unknown }; result?: { isError?: unknown } };
-    if (message.error) return message.error.code === -32603 ? "server_error" : "client_error";
-    if (message.result) return message.result.isError === true ? "is_error" : "ok";
+    const message = (await response.clone().json()) as {
+      error?: { code?: unknown; message?: unknown };
+      result?: { isError?: unknown; content?: { type?: unknown; text?: unknown }[] };
+    };
+    if (message.error) {
+      const error = typeof message.error.message === "string" ? message.error.message : null;
+      return { kind: message.error.code === -32603 ? "server_error" : "client_error", error };
+    }
+    if (message.result) {
+      if (message.result.isError !== true) return { kind: "ok", error: null };
+      const text = message.result.content?.find((item) => item.type === "text")?.text;
+      return { kind: "is_error", error: typeof text === "string" ? text : null };
+    }
   } catch {
     // Not one JSON-RPC message: judged by its status below.
   }
-  return "none";
+  return { kind: "none", error: null };
+}
+
+// A 2025-era client names itself only in initialize; its later calls, one HTTP request each, do not. The name is
+// kept per token (in this process, a bounded number of tokens) for those calls. A 2026-07-28 client names itself
+// on every request.
+const globalForClients = globalThis as unknown as { carestralMcpClients?: Map<string, ClientInfo> };
+const clientsByToken = (globalForClients.carestralMcpClients ??= new Map<string, ClientInfo>());
+const REMEMBERED_CLIENTS = 10_000;
+
+function clientOf(tokenId: string, sent: ClientInfo | null): ClientInfo | null {
+  if (!sent) return clientsByToken.get(tokenId) ?? null;
+  clientsByToken.delete(tokenId);
+  clientsByToken.set(tokenId, sent);
+  if (clientsByToken.size > REMEMBERED_CLIENTS) {
+    const oldest = clientsByToken.keys().next();
+    if (!oldest.done) clientsByToken.delete(oldest.value);
+  }
+  return sent;
 }
 
 /** Starts tracking an authenticated request whose body is `message`, or null when the trail is off. */
@@ -118,15 +168,15 @@ export function beginMcpActivity(request: Request, caller: McpCaller, db: Databa
  * For the rate limits: records the refused request as rate_limited, before its body is read. A 2026-07-28 client
  * names the method and tool in its Mcp-Method and Mcp-Name headers; a 2025 one is recorded as a call to "unknown".
  */
-export function recordRateLimitedMcpCall(request: Request, caller: McpCaller, db: Database): void {
+export function recordRateLimitedMcpCall(request: Request, caller: McpCaller, db: Database, refusal: string): void {
   if (!activityRecorder.enabled) return;
   const method = request.headers.get("mcp-method") ?? "unknown";
   const name = request.headers.get("mcp-name");
   const toolName = method === "tools/call" && name ? name : null;
-  new McpRequestActivity(request, caller, db, { id: 0, method, toolName }).finishAs("rate_limited");
+  new McpRequestActivity(request, caller, db, { id: 0, method, toolName, clientInfo: null }).finishAs("rate_limited", refusal);
 }
 
-function outcomeOfAnswer(answer: Answer, status: number): ActivityOutcome {
+function outcomeOfAnswer(answer: Answer["kind"], status: number): ActivityOutcome {
   switch (answer) {
     case "ok":
       return "ok";

@@ -69,12 +69,12 @@ async function answerMcpRequest(request: Request): Promise<Response> {
   // The per-token rate again, now counted across every instance (after verification: unknown tokens never write).
   const overBudget = await sharedBudget().takeCall(verification.authInfo.clientId);
   if (overBudget) {
-    recordRateLimitedMcpCall(request, callerFromAuthInfo(verification.authInfo), db);
+    recordRateLimitedMcpCall(request, callerFromAuthInfo(verification.authInfo), db, overBudget.message);
     return jsonRpcError(429, -32000, overBudget.message, { "Retry-After": String(overBudget.retryAfterSeconds) });
   }
   const admission = callLimiter().enter(callerUserId(verification.authInfo));
   if (!admission.ok) {
-    recordRateLimitedMcpCall(request, callerFromAuthInfo(verification.authInfo), db);
+    recordRateLimitedMcpCall(request, callerFromAuthInfo(verification.authInfo), db, admission.message);
     return jsonRpcError(429, -32000, admission.message, { "Retry-After": String(admission.retryAfterSeconds) });
   }
   try {
@@ -156,7 +156,7 @@ export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?:
   for (const guard of MESSAGE_GUARDS) {
     const refusal = guard(request, message, caller);
     if (refusal) {
-      trail?.finishAs(refusal.outcome);
+      trail?.finishAs(refusal.outcome, refusal.reason);
       return refusal.response;
     }
   }
@@ -166,7 +166,8 @@ export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?:
   return response;
 }
 
-type MessageGuard = (request: Request, message: McpMessage, caller: McpCaller) => { response: Response; outcome: McpRefusalOutcome } | null;
+/** A refusal: the answer, and how the trail records it (the outcome, and the reason the client was given). */
+type MessageGuard = (request: Request, message: McpMessage, caller: McpCaller) => { response: Response; outcome: McpRefusalOutcome; reason: string } | null;
 type McpRefusalOutcome = Parameters<McpRequestActivity["finishAs"]>[0];
 
 /** Checks on the parsed message, in order, before any server is built. */
@@ -190,6 +191,7 @@ function headersMatchBody(request: Request, message: McpMessage): ReturnType<Mes
   return {
     response: Response.json({ jsonrpc: "2.0", error: { code: -32020, message: disagreement }, id: message.id }, { status: 400, headers: { "Cache-Control": "no-store" } }),
     outcome: "tool_error",
+    reason: disagreement,
   };
 }
 
@@ -208,12 +210,11 @@ function insufficientScope(_request: Request, message: McpMessage, caller: McpCa
   const challenge =
     `Bearer error="insufficient_scope", scope="${needed.join(" ")}", resource_metadata="${resourceMetadataUrl()}", ` +
     `error_description="${toolName} needs the ${missing} scope"`;
+  const reason = `${toolName} needs the ${missing} scope, which this connection was not granted.`;
   return {
-    response: Response.json(
-      { jsonrpc: "2.0", error: { code: -32003, message: `${toolName} needs the ${missing} scope, which this connection was not granted.` }, id: message.id },
-      { status: 403, headers: { "Cache-Control": "no-store", "WWW-Authenticate": challenge } },
-    ),
+    response: Response.json({ jsonrpc: "2.0", error: { code: -32003, message: reason }, id: message.id }, { status: 403, headers: { "Cache-Control": "no-store", "WWW-Authenticate": challenge } }),
     outcome: "scope_refused",
+    reason,
   };
 }
 

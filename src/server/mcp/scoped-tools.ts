@@ -71,8 +71,9 @@ export function registerScopedTool(server: McpServer, ctx: ToolContext, tool: An
     // Any arguments: the SDK validates them before the callback runs, and the caller must hear about the
     // missing scope, not about an argument of a tool it cannot use.
     server.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: portableSchema(anyArguments) }, (_args, extra) => {
-      ctx.trail?.noteToolCall(extra.mcpReq.id, { outcome: "scope_refused", summary: null });
-      return missingScopeResult(tool.name, lacking);
+      const result = missingScopeResult(tool.name, lacking);
+      ctx.trail?.noteToolCall(extra.mcpReq.id, { outcome: "scope_refused", summary: null, error: resultText(result) });
+      return result;
     });
     return;
   }
@@ -84,8 +85,8 @@ export function registerScopedTool(server: McpServer, ctx: ToolContext, tool: An
     annotations: tool.annotations,
   };
   server.registerTool(tool.name, config, async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
-    const note = (outcome: ActivityOutcome, output: Record<string, unknown> | null) =>
-      ctx.trail?.noteToolCall(extra.mcpReq.id, { outcome, summary: summaryOf(tool, args, output) });
+    const note = (outcome: ActivityOutcome, output: Record<string, unknown> | null, error: string | null = null) =>
+      ctx.trail?.noteToolCall(extra.mcpReq.id, { outcome, summary: summaryOf(tool, args, output), error });
     try {
       // The SDK has already parsed args with tool.inputSchema.
       const result = await withDatabaseDeadline(tool.run(args, ctx));
@@ -93,8 +94,10 @@ export function registerScopedTool(server: McpServer, ctx: ToolContext, tool: An
       note("ok", result);
       return { structuredContent: structured, content: [{ type: "text", text: JSON.stringify(structured, null, 2) }] };
     } catch (error) {
-      note(error instanceof DomainError ? "tool_error" : "server_error", null);
-      return failureResult(tool.name, error);
+      const result = failureResult(tool.name, error);
+      // The reason the client was given (for a DomainError, what the caller can fix), never the arguments.
+      note(error instanceof DomainError ? "tool_error" : "server_error", null, resultText(result));
+      return result;
     }
   });
 }
@@ -123,6 +126,11 @@ function failureResult(toolName: string, error: unknown): CallToolResult {
   // Unexpected: log once, without arguments (they may hold personal notes) or query parameters.
   console.error(`MCP tool ${toolName} failed: ${describeError(error)}`);
   return errorResult(`${toolName} failed because of a server error. Try again later; if it keeps failing, tell the user.`);
+}
+
+function resultText(result: CallToolResult): string | null {
+  const [first] = result.content;
+  return first?.type === "text" ? first.text : null;
 }
 
 function errorResult(message: string): CallToolResult {

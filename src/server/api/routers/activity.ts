@@ -25,7 +25,7 @@ export const activityRouter = createTRPCRouter({
   /** Calls newest first, a page at a time, optionally of one outcome and one tool. */
   list: protectedProcedure.input(ownerInput.extend(activityPageInputSchema.shape)).query(async ({ ctx, input }) => {
     const owner = await ownerFor(ctx.db, ctx.user.id, input);
-    return listActivity(ctx.db, owner, { outcome: input.outcome, tool: input.tool, cursor: input.cursor, limit: input.limit });
+    return listActivity(ctx.db, owner, { outcome: input.outcome, tool: input.tool, protocol: input.protocol, cursor: input.cursor, limit: input.limit });
   }),
 
   /** Calls per UTC day over the last 30 days, for the chart. */
