@@ -12,6 +12,10 @@ export async function activityOwnerFor(db: Database, userId: string, scope: { to
     const tokenIds = await connectedAppTokenIds(db, userId, scope.appId);
     return tokenIds === null ? null : { userId, tokenIds };
   }
-  if (scope.tokenId !== undefined) return (await getToken(db, userId, scope.tokenId)) ? { userId, tokenIds: [scope.tokenId] } : null;
+  if (scope.tokenId !== undefined) {
+    // Every secret the token has had: regenerating keeps one history.
+    const token = await getToken(db, userId, scope.tokenId);
+    return token ? { userId, tokenIds: token.secretIds } : null;
+  }
   return { userId };
 }

@@ -15,6 +15,8 @@ export const users = pgTable("users", {
   createdAt: createdAt(),
   // Null until the person follows the link mailed at sign-up.
   emailVerifiedAt: timestamptz("email_verified_at"),
+  // An IANA zone ("Europe/Paris") the person chose in settings; null = the browser's own zone.
+  timeZone: text("time_zone"),
 });
 
 export const sessions = pgTable(
@@ -149,9 +151,17 @@ export const apiTokens = pgTable(
     rotatedFromId: uuid("rotated_from_id"),
     // Optional, set by the owner on the token's page: what the token is for.
     description: text("description"),
+    // Personal tokens: one identity across regenerations (the id of its first secret), so the token's page,
+    // chart and activity stay one while each secret keeps its own row (and its calls stay attributable).
+    // Null for OAuth tokens.
+    identityId: uuid("identity_id"),
+    // Set when Regenerate replaced this secret with a new one. Its expires_at then says until when the old
+    // secret keeps working (the overlap the person chose), so verification needs no extra rule.
+    replacedAt: timestamptz("replaced_at"),
   },
   (table) => [
     uniqueIndex("api_tokens_token_hash_idx").on(table.tokenHash),
+    index("api_tokens_identity_id_idx").on(table.identityId),
     index("api_tokens_user_id_created_at_idx").on(table.userId, table.createdAt),
     index("api_tokens_grant_id_idx").on(table.grantId),
     index("api_tokens_rotated_from_id_idx").on(table.rotatedFromId),

@@ -47,3 +47,18 @@ export const TOKEN_DESCRIPTION_MAX_LENGTH = 500;
 export const tokenDescriptionSchema = freeText()
   .max(TOKEN_DESCRIPTION_MAX_LENGTH, `Use at most ${TOKEN_DESCRIPTION_MAX_LENGTH} characters.`)
   .transform((text) => (text === "" ? null : text));
+
+/** How long the old secret keeps working after Regenerate (Stripe's "roll key"); "none" = it stops at once. */
+export const REGENERATE_OVERLAPS = {
+  none: { hours: 0, label: "Stops now" },
+  "1h": { hours: 1, label: "1 hour" },
+  "1d": { hours: 24, label: "1 day" },
+  "7d": { hours: 168, label: "7 days" },
+} as const;
+export type RegenerateOverlap = keyof typeof REGENERATE_OVERLAPS;
+
+export const regenerateOverlapSchema = z
+  .enum(Object.keys(REGENERATE_OVERLAPS) as [RegenerateOverlap, ...RegenerateOverlap[]], {
+    error: "Choose how long the old secret keeps working: now, 1 hour, 1 day or 7 days.",
+  })
+  .default("none");

@@ -1,10 +1,11 @@
+import { randomUUID } from "node:crypto";
 import type { AuthInfo } from "@modelcontextprotocol/server";
-import { and, count, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, gt, isNotNull, isNull, ne, or, sql } from "drizzle-orm";
 import { batchedLookup } from "~/server/db/batched-lookup";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import { DomainError } from "~/server/domain-error";
-import { generateTokenInputSchema, MAX_ACTIVE_TOKENS } from "./schemas";
+import { generateTokenInputSchema, MAX_ACTIVE_TOKENS, REGENERATE_OVERLAPS, type RegenerateOverlap } from "./schemas";
 import { isTokenScope, type TokenScope } from "./scopes";
 import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind, type TokenKind } from "./token";
 
@@ -66,6 +67,9 @@ const isExpired = sql<boolean>`(${apiTokens.expiresAt} is not null and ${apiToke
 const isActive = and(isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`)));
 // The dashboard's tokens list, cap and names concern personal tokens; OAuth tokens belong to their grant.
 const isPersonal = eq(apiTokens.kind, "personal");
+// A personal token's current secret: the one Regenerate has not replaced. The list, the cap and the names
+// count identities through it; a replaced secret still working during its overlap is shown on the token's page.
+const isCurrent = and(isPersonal, isNull(apiTokens.replacedAt));
 const tokenStatus = sql<TokenStatus>`case when ${apiTokens.revokedAt} is not null then 'revoked' when ${isExpired} then 'expired' else 'active' end`;
 // The last-use throttle: at most one write per token per minute.
 const lastUsedIsStale = sql<boolean>`(${apiTokens.lastUsedAt} is null or ${apiTokens.lastUsedAt} < now() - interval '1 minute')`;
@@ -133,7 +137,7 @@ export async function generateToken(
         nameTaken: sql<boolean>`coalesce(bool_or(lower(${apiTokens.name}) = lower(${name})), false)`,
       })
       .from(apiTokens)
-      .where(and(eq(apiTokens.userId, userId), isPersonal, isActive));
+      .where(and(eq(apiTokens.userId, userId), isCurrent, isActive));
     if (usage && usage.active >= MAX_ACTIVE_TOKENS) {
       throw new DomainError(
         "forbidden",
@@ -144,9 +148,13 @@ export async function generateToken(
       throw new DomainError("conflict", "You already have an active token with this name. Choose another name.", "name");
     }
 
+    // The first secret's id names the identity every later regeneration keeps.
+    const id = randomUUID();
     const [inserted] = await tx
       .insert(apiTokens)
       .values({
+        id,
+        identityId: id,
         userId,
         name,
         tokenHash: hashToken(token),
@@ -167,23 +175,32 @@ export async function listTokens(db: Database, userId: string): Promise<TokenSum
   const rows = await db
     .select(summaryColumns)
     .from(apiTokens)
-    .where(and(eq(apiTokens.userId, userId), isPersonal))
+    .where(and(eq(apiTokens.userId, userId), isCurrent))
     .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
   return rows.map(toSummary);
 }
 
+/** The identity of one of the user's personal tokens (any of its secrets' ids), as a subquery. */
+function identityOf(userId: string, tokenId: string) {
+  return sql`(select ${apiTokens.identityId} from ${apiTokens} where ${apiTokens.id} = ${tokenId} and ${apiTokens.userId} = ${userId} and ${apiTokens.kind} = 'personal')`;
+}
+
 /**
- * Revokes one of the user's tokens; from now on it fails verification everywhere. Revoking again keeps the
- * first revocation time. Returns null when there is no such token or it belongs to someone else.
+ * Revokes one of the user's tokens (given any of its secrets' ids): every secret of it, the current one and an
+ * old one still in its overlap, fails verification everywhere from now on. Revoking again keeps the first
+ * revocation time. Returns the current secret, or null when there is no such token or it is someone else's.
  */
 export async function revokeToken(db: Database, userId: string, tokenId: string): Promise<TokenSummary | null> {
   if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(tokenId)) return null;
-  const [row] = await db
+  const rows = await db
     .update(apiTokens)
     .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` })
-    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal))
-    .returning(summaryColumns);
-  return row ? toSummary(row) : null;
+    .where(and(eq(apiTokens.userId, userId), isPersonal, eq(apiTokens.identityId, identityOf(userId, tokenId))))
+    .returning({ ...summaryColumns, replacedAt: apiTokens.replacedAt });
+  const current = rows.find((row) => row.replacedAt === null);
+  if (!current) return null;
+  const { replacedAt: _replacedAt, ...summary } = current;
+  return toSummary(summary);
 }
 
 /**
@@ -340,20 +357,44 @@ export interface TokenDetails extends TokenSummary {
   description: string | null;
   /** The lifetime it was created with, in days; null = never expires. Regenerate keeps it. */
   expiresInDays: number | null;
+  /** Every secret this token has had (the current one first): its history is theirs together. */
+  secretIds: string[];
+  /** The secret Regenerate replaced, while it still works (the overlap chosen then). */
+  previousSecret: { prefix: string; worksUntil: Date } | null;
 }
 
 // expires_at was set to created_at + N days in the statement that created the row (one now()), so the
 // difference is exactly the lifetime chosen.
 const lifetimeDays = sql<number | null>`(extract(epoch from (${apiTokens.expiresAt} - ${apiTokens.createdAt})) / 86400)::int`;
 
-/** One of the user's tokens with its description, or null when there is none or it is someone else's. */
+/**
+ * One of the user's tokens, given any of its secrets' ids: its current secret's settings, description, every
+ * secret's id and the replaced secret still in its overlap. Null when there is none or it is someone else's.
+ */
 export async function getToken(db: Database, userId: string, tokenId: string): Promise<TokenDetails | null> {
   if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(tokenId)) return null;
-  const [row] = await db
-    .select({ ...summaryColumns, description: apiTokens.description, expiresInDays: lifetimeDays })
+  const rows = await db
+    .select({
+      ...summaryColumns,
+      description: apiTokens.description,
+      expiresInDays: lifetimeDays,
+      replacedAt: apiTokens.replacedAt,
+      stillWorks: sql<boolean>`${isActive}`,
+    })
     .from(apiTokens)
-    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal));
-  return row ? { ...toSummary(row), description: row.description, expiresInDays: row.expiresInDays } : null;
+    .where(and(eq(apiTokens.userId, userId), isPersonal, eq(apiTokens.identityId, identityOf(userId, tokenId))))
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
+  const current = rows.find((row) => row.replacedAt === null);
+  if (!current) return null;
+  const { replacedAt: _replacedAt, stillWorks: _stillWorks, description, expiresInDays, ...summary } = current;
+  const previous = rows.find((row) => row.replacedAt !== null && row.stillWorks && row.expiresAt !== null);
+  return {
+    ...toSummary(summary),
+    description,
+    expiresInDays,
+    secretIds: rows.map((row) => row.id),
+    previousSecret: previous?.expiresAt ? { prefix: previous.prefix, worksUntil: previous.expiresAt } : null,
+  };
 }
 
 /** Sets (or clears, with null) a token's description. Null when there is no such token among the user's. */
@@ -362,32 +403,69 @@ export async function setTokenDescription(db: Database, userId: string, tokenId:
   const [row] = await db
     .update(apiTokens)
     .set({ description })
-    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal))
+    .where(and(eq(apiTokens.userId, userId), isCurrent, eq(apiTokens.identityId, identityOf(userId, tokenId))))
     .returning({ id: apiTokens.id });
   return row ? getToken(db, userId, tokenId) : null;
 }
 
 /**
- * GitHub's "Regenerate token": a new secret with the same name, scopes, description and lifetime (counted
- * from now), and the old token revoked in the same transaction, so exactly one of them works at any time.
- * Null when there is no such token among the user's; a DomainError when it is no longer active.
+ * GitHub's "Regenerate token", with Stripe's "roll key" overlap: a new secret for the same token (identity, name,
+ * scopes, description, lifetime counted from now). The old secret stops working now, or keeps working for the
+ * `overlap` chosen so clients can be moved over; a secret replaced earlier and still in its overlap stops now.
+ * An expired token can be regenerated too (a revoked one cannot: revoking is final). Null when there is no such
+ * token among the user's.
  */
-export async function regenerateToken(db: Database, userId: string, tokenId: string): Promise<GeneratedToken | null> {
+export async function regenerateToken(
+  db: Database,
+  userId: string,
+  tokenId: string,
+  overlap: RegenerateOverlap = "none",
+): Promise<GeneratedToken | null> {
   if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(tokenId)) return null;
+  if (!Object.hasOwn(REGENERATE_OVERLAPS, overlap)) throw new DomainError("invalid", "Choose how long the old secret keeps working.", "overlap");
+  const overlapHours = REGENERATE_OVERLAPS[overlap].hours;
   const token = generateTokenString();
   const row = await db.transaction(async (tx) => {
     const [old] = await tx
-      .select({ name: apiTokens.name, scopes: apiTokens.scopes, description: apiTokens.description, expiresInDays: lifetimeDays, active: sql<boolean>`${isActive}` })
+      .select({
+        id: apiTokens.id,
+        identityId: apiTokens.identityId,
+        name: apiTokens.name,
+        scopes: apiTokens.scopes,
+        description: apiTokens.description,
+        expiresInDays: lifetimeDays,
+        revoked: sql<boolean>`(${apiTokens.revokedAt} is not null)`,
+        active: sql<boolean>`${isActive}`,
+      })
       .from(apiTokens)
-      .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal))
+      .where(and(eq(apiTokens.userId, userId), isCurrent, eq(apiTokens.identityId, identityOf(userId, tokenId))))
       .for("update");
-    if (!old) return null;
-    if (!old.active) throw new DomainError("invalid", "Only an active token can be regenerated. Create a new token instead.");
-    await tx.update(apiTokens).set({ revokedAt: sql`now()` }).where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isPersonal));
+    if (!old?.identityId) return null;
+    if (old.revoked) throw new DomainError("invalid", "A revoked token cannot be regenerated. Create a new token instead.");
+    // Only one old secret overlaps at a time: one replaced earlier and still working stops now.
+    await tx
+      .update(apiTokens)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(apiTokens.identityId, old.identityId), eq(apiTokens.userId, userId), isNotNull(apiTokens.replacedAt), isActive, ne(apiTokens.id, old.id)));
+    await tx
+      .update(apiTokens)
+      .set(
+        !old.active
+          ? { replacedAt: sql`now()` }
+          : overlapHours === 0
+            ? { replacedAt: sql`now()`, revokedAt: sql`now()` }
+            : {
+                replacedAt: sql`now()`,
+                // Never later than it would have expired anyway.
+                expiresAt: sql`least(coalesce(${apiTokens.expiresAt}, 'infinity'::timestamptz), now() + make_interval(hours => ${overlapHours}))`,
+              },
+      )
+      .where(eq(apiTokens.id, old.id));
     const [inserted] = await tx
       .insert(apiTokens)
       .values({
         userId,
+        identityId: old.identityId,
         name: old.name,
         description: old.description,
         tokenHash: hashToken(token),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DomainError } from "~/server/domain-error";
-import { generateTokenInputSchema, tokenDescriptionSchema, tokenIdSchema } from "~/server/tokens/schemas";
+import { generateTokenInputSchema, regenerateOverlapSchema, tokenDescriptionSchema, tokenIdSchema } from "~/server/tokens/schemas";
 import {
   generateToken,
   getToken,
@@ -65,9 +65,9 @@ export const tokensRouter = createTRPCRouter({
       return token;
     }),
 
-  /** A new secret for the same settings; the old one is revoked in the same transaction. Plaintext shown once. */
-  regenerate: domainProcedure.input(z.object({ id: tokenIdSchema })).mutation(async ({ ctx, input }) => {
-    const created = await regenerateToken(ctx.db, ctx.user.id, input.id);
+  /** A new secret for the same token; the old one stops now or after the overlap chosen. Plaintext shown once. */
+  regenerate: domainProcedure.input(z.object({ id: tokenIdSchema, overlap: regenerateOverlapSchema })).mutation(async ({ ctx, input }) => {
+    const created = await regenerateToken(ctx.db, ctx.user.id, input.id, input.overlap);
     if (!created) throw tokenNotFound();
     return oneTimeTokenResponse(created);
   }),

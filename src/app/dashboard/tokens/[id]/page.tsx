@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
 import { ActivityChart } from "~/components/activity/activity-chart";
 import { ActivityLog } from "~/components/activity/activity-log";
 import { ExportForm } from "~/components/activity/export-form";
@@ -21,7 +21,9 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
   const db = await withDatabaseDeadline(getDb());
   const token = await withDatabaseDeadline(getToken(db, user.id, id));
   if (!token) notFound();
-  const days = await withDatabaseDeadline(dailyActivity(db, { userId: user.id, tokenIds: [token.id] }));
+  // An old secret's id (a link from the activity log) leads to the token as it is now.
+  if (token.id !== id) redirect(`/dashboard/tokens/${token.id}`);
+  const days = await withDatabaseDeadline(dailyActivity(db, { userId: user.id, tokenIds: token.secretIds }));
   return (
     <main className="page">
       <p>
