@@ -62,7 +62,9 @@ export const authRateLimits = pgTable("auth_rate_limits", {
 });
 
 // personal: made in the dashboard (mcp_). oauth_access / oauth_refresh: issued to an OAuth client (mcpo_ / mcpr_).
-export const tokenKind = pgEnum("token_kind", ["personal", "oauth_access", "oauth_refresh"]);
+// legacy_jwt: one row per person whose HS256 JWTs from the older system ("Option A") were accepted; it holds
+// no secret (its hash is not a token's), and names those calls in the activity trail.
+export const tokenKind = pgEnum("token_kind", ["personal", "oauth_access", "oauth_refresh", "legacy_jwt"]);
 
 // Clients registered through RFC 7591 dynamic registration. CIMD clients are not stored: their client_id is
 // the URL of their metadata document, fetched (and cached) when they come.
@@ -158,6 +160,10 @@ export const apiTokens = pgTable(
     // Set when Regenerate replaced this secret with a new one. Its expires_at then says until when the old
     // secret keeps working (the overlap the person chose), so verification needs no extra rule.
     replacedAt: timestamptz("replaced_at"),
+    // Set when a secret scanning partner (GitHub) reported the token found in public and it was revoked for it
+    // (revoked_reason "found_public"): where it was found, and the kind of place ("content", "commit", …).
+    leakUrl: text("leak_url"),
+    leakSource: text("leak_source"),
   },
   (table) => [
     uniqueIndex("api_tokens_token_hash_idx").on(table.tokenHash),
