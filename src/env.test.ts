@@ -64,4 +64,15 @@ describe("configuration", () => {
     expect(parseEnv({})).toMatchObject({ DATABASE_POOL_MAX: 10, DATABASE_AUTH_POOL_MAX: 3, DATABASE_STATEMENT_TIMEOUT_MS: 5000 });
     expect(() => parseEnv({ DATABASE_AUTH_POOL_MAX: "0" })).toThrow(/DATABASE_AUTH_POOL_MAX/);
   });
+  it("reads INTROSPECTION_CREDENTIALS as id:secret pairs, never echoing a secret in its refusal", () => {
+    expect(parseEnv({}).INTROSPECTION_CREDENTIALS).toEqual([]);
+    expect(parseEnv({ INTROSPECTION_CREDENTIALS: "fastmcp:0123456789abcdef:x, sdk:fedcba9876543210" }).INTROSPECTION_CREDENTIALS).toEqual([
+      { id: "fastmcp", secret: "0123456789abcdef:x" },
+      { id: "sdk", secret: "fedcba9876543210" },
+    ]);
+    for (const value of ["no-colon-here", ":0123456789abcdef", "short:secret", "a:0123456789abcdef,a:0123456789abcdef"]) {
+      expect(() => parseEnv({ INTROSPECTION_CREDENTIALS: value })).toThrow(/INTROSPECTION_CREDENTIALS/);
+    }
+    expect(() => parseEnv({ INTROSPECTION_CREDENTIALS: "short:hush-hush-13" })).toThrow(/^(?![\s\S]*hush-hush)/);
+  });
 });

@@ -69,6 +69,50 @@ const schema = z.object({
       }
       return origins;
     }),
+  // Resource servers allowed to call /oauth/introspect (RFC 7662), as comma-separated id:secret pairs
+  // ("fastmcp-eu:long-random-secret"). Empty: introspection answers 404. Each caller's calls per minute are capped.
+  INTROSPECTION_CREDENTIALS: z
+    .string()
+    .default("")
+    .transform((value, ctx) => {
+      const credentials: { id: string; secret: string }[] = [];
+      for (const item of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+        const colon = item.indexOf(":");
+        const id = item.slice(0, colon);
+        const secret = item.slice(colon + 1);
+        if (colon < 1 || secret.length < 16 || !/^[\x21-\x7e]+$/.test(id) || credentials.some((known) => known.id === id)) {
+          // Never the secret in the message: only the id, or the position.
+          ctx.addIssue({ code: "custom", message: `entry ${credentials.length + 1} (${colon < 1 ? "no id" : JSON.stringify(id)}) must be id:secret, a unique id and a secret of at least 16 characters` });
+          return z.NEVER;
+        }
+        credentials.push({ id, secret });
+      }
+      return credentials;
+    }),
+  INTROSPECTION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  // Where leaked-token reports' signatures are checked (/api/token-leaks, GitHub secret scanning): an https URL
+  // serving GitHub's key list (https://api.github.com/meta/public_keys/secret_scanning), or ECDSA P-256 public
+  // keys in PEM (several may follow each other; "\\n" stands for a newline). Empty: the endpoint answers 404.
+  SECRET_SCANNING_KEYS: z
+    .string()
+    .default("")
+    .transform((value, ctx): SecretScanningKeys => {
+      const trimmed = value.trim();
+      if (trimmed === "") return { kind: "none" };
+      if (/^https?:/i.test(trimmed)) {
+        if (!URL.canParse(trimmed) || new URL(trimmed).protocol !== "https:") {
+          ctx.addIssue({ code: "custom", message: "must be an https:// URL of a key list, or PEM public keys" });
+          return z.NEVER;
+        }
+        return { kind: "url", url: trimmed };
+      }
+      const pems = trimmed.replace(/\\n/g, "\n").match(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g) ?? [];
+      if (pems.length === 0) {
+        ctx.addIssue({ code: "custom", message: "must be an https:// URL of a key list, or PEM public keys (-----BEGIN PUBLIC KEY-----…)" });
+        return z.NEVER;
+      }
+      return { kind: "pem", pems };
+    }),
   // Not a setting: server.mjs sets it to "1" for its own process, to say that it writes the socket address
   // header on every request. Without it (next dev, a bare next start) that header is the client's and is ignored.
   CARESTRAL_SOCKET_ADDRESS_HEADER: z.literal("1").optional(),
@@ -78,6 +122,8 @@ const schema = z.object({
   .transform(({ APP_URL, ...rest }) => ({ ...rest, APP_URL: APP_URL ?? `http://localhost:${rest.PORT}` }));
 
 export type Env = z.infer<typeof schema>;
+
+export type SecretScanningKeys = { kind: "none" } | { kind: "url"; url: string } | { kind: "pem"; pems: string[] };
 
 export type TrustedProxies = { kind: "none" } | { kind: "hops"; hops: number } | { kind: "cidrs"; cidrs: string[] };
 

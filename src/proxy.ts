@@ -12,8 +12,9 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /**
  * OAuth client endpoints: called by AI clients' own HTTP stacks, without Origin or from another origin by
  * design (RFC 6749 §3.2, RFC 7591, RFC 7009). They take no session cookie, so the CSRF rule is not theirs.
+ * Likewise the server-to-server callers of introspection (RFC 7662) and of leaked-token reports.
  */
-const OAUTH_CLIENT_PATHS = new Set(["/oauth/token", "/oauth/register", "/oauth/revoke"]);
+const OAUTH_CLIENT_PATHS = new Set(["/oauth/token", "/oauth/register", "/oauth/revoke", "/oauth/introspect", "/api/token-leaks"]);
 
 export function proxy(request: NextRequest): NextResponse {
   const { pathname, search } = request.nextUrl;

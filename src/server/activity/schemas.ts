@@ -24,6 +24,8 @@ export const ACTIVITY_TOOLS = [
   "bookings_list",
   "bookings_create",
   "bookings_cancel",
+  // A resource server elsewhere asked /oauth/introspect about the token (DESIGN: Tokens beyond this deployment).
+  "introspection",
   "initialize",
   "server/discover",
   "tools/list",

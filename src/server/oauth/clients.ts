@@ -238,7 +238,8 @@ function invalidClient(description: string): ClientAuthentication {
   return { ok: false, status: 401, error: "invalid_client", description };
 }
 
-function readBasicCredentials(authorization: string | null): { clientId: string; secret: string } | null | "malformed" {
+/** HTTP Basic client credentials (RFC 6749 §2.3.1), null when absent, "malformed" when unreadable. */
+export function readBasicCredentials(authorization: string | null): { clientId: string; secret: string } | null | "malformed" {
   if (!authorization) return null;
   const match = /^Basic[ \t]+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
   if (!match?.[1]) return /^Basic\b/i.test(authorization) ? "malformed" : null;

@@ -37,6 +37,7 @@ export const oauthEndpoints = {
   token: "/oauth/token",
   registration: "/oauth/register",
   revocation: "/oauth/revoke",
+  introspection: "/oauth/introspect",
 } as const;
 
 /** RFC 9728 §2. `offline_access` is left out on purpose: it is the authorization server's business (MCP 2026-07-28). */
@@ -66,6 +67,13 @@ export function authorizationServerMetadata() {
     code_challenge_methods_supported: ["S256"],
     token_endpoint_auth_methods_supported: ["none", "client_secret_post", "client_secret_basic"],
     revocation_endpoint_auth_methods_supported: ["none", "client_secret_post", "client_secret_basic"],
+    // Only when resource servers are configured to call it (INTROSPECTION_CREDENTIALS): otherwise it answers 404.
+    ...(env.INTROSPECTION_CREDENTIALS.length > 0
+      ? {
+          introspection_endpoint: `${base}${oauthEndpoints.introspection}`,
+          introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+        }
+      : {}),
     scopes_supported: [...TOKEN_SCOPES, OFFLINE_ACCESS],
     client_id_metadata_document_supported: true,
     authorization_response_iss_parameter_supported: true,

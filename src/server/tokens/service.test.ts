@@ -107,6 +107,8 @@ describe.each(engines)("token service on %s", (engine) => {
           tokenKind: "personal",
           grantId: null,
           tokenExpiresAt: created.expiresAt?.toISOString(),
+          tokenCreatedAt: created.createdAt.toISOString(),
+          resource: null,
         },
       },
     });

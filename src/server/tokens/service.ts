@@ -248,6 +248,9 @@ export async function verifyBearerToken(
         tokenKind: row.kind,
         grantId: row.grantId,
         tokenExpiresAt: row.expiresAt?.toISOString(),
+        tokenCreatedAt: row.createdAt.toISOString(),
+        // OAuth tokens: the resource (audience) they were issued for; null for personal tokens.
+        resource: row.resource,
       },
     },
   };
@@ -274,6 +277,7 @@ function buildVerificationQuery(db: Database) {
       name: apiTokens.name,
       scopes: apiTokens.scopes,
       expiresAt: apiTokens.expiresAt,
+      createdAt: apiTokens.createdAt,
       kind: apiTokens.kind,
       grantId: apiTokens.grantId,
       resource: apiTokens.resource,
