@@ -56,6 +56,20 @@ export function proxy(request: NextRequest): NextResponse {
     return withSecurityHeaders(NextResponse.redirect(login));
   }
 
+  if (pathname === CONSENT_PATH && isInAppNavigation(request)) {
+    // The consent page's CSP allows its form to reach the client's redirect URI (consentRedirectSources),
+    // and the browser keeps the CSP of the document it loaded: reached by an in-app navigation (after
+    // sign-in, sign-up, a server redirect), the page would keep the previous page's CSP and its Allow and
+    // Deny would be blocked. Next.js loads the whole document when a navigation fetch gets anything but
+    // its own payload, so the consent page is always a document load with its own headers.
+    return withSecurityHeaders(
+      new NextResponse("The consent page is loaded as a whole document.", {
+        status: 200,
+        headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+      }),
+    );
+  }
+
   const headers = new Headers(request.headers);
   // Always ours, whatever the client sent under that name.
   headers.set(PATHNAME_HEADER, `${pathname}${search}`);
@@ -81,8 +95,21 @@ export function proxy(request: NextRequest): NextResponse {
  * that redirect. The page itself refuses (and renders no form for) a redirect URI the client did not
  * register, so allowing the requested one here widens nothing an attacker could use.
  */
+const CONSENT_PATH = "/oauth/authorize";
+
+/**
+ * A fetch by the page's own scripts (Next.js's router asking for a page's payload, or prefetching it), not a
+ * document load: Next.js marks it with the RSC header, and browsers say so in Sec-Fetch-Dest/-Mode.
+ */
+function isInAppNavigation(request: NextRequest): boolean {
+  if (request.headers.has("rsc") || request.headers.has("next-router-prefetch")) return true;
+  const dest = request.headers.get("sec-fetch-dest");
+  const mode = request.headers.get("sec-fetch-mode");
+  return dest === "empty" && mode !== null && mode !== "navigate";
+}
+
 function consentRedirectSources(pathname: string, params: URLSearchParams): string[] {
-  if (pathname !== "/oauth/authorize") return [];
+  if (pathname !== CONSENT_PATH) return [];
   const redirectUri = params.get("redirect_uri");
   return redirectUri !== null && redirectUriKind(redirectUri) !== null ? [redirectUri] : [];
 }

@@ -6,7 +6,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";
-import { signUp } from "./helpers";
+import { signIn, signUp } from "./helpers";
 import { checkPage } from "./page-check";
 
 // An MCP client signing in through the browser: the SDK's own auth() runs on the test's side, the person answers
@@ -294,3 +294,67 @@ test("the consent page cannot be framed, not even by a page of the same site", a
   await expect(frame.getByRole("button", { name: "Allow" })).toHaveCount(0);
 });
 
+
+// Where most people start: the AI client opens the authorization link in a browser that is not signed in to
+// Carestral. Sign-in (or sign-up) then moves on to the consent page inside the app, and the consent form must
+// still reach the client's redirect URI, for Allow and for Deny alike.
+for (const decision of ["Allow", "Deny"] as const) {
+  test(`from a signed-out browser: sign in from the authorization link, then ${decision} reaches the client`, async ({ page, browser, baseURL }) => {
+    const base = baseURL ?? "";
+    // The person has an account, made in another browser; this one has never seen Carestral.
+    const elsewhere = await browser.newContext({ baseURL: base });
+    const user = await signUp(await elsewhere.newPage());
+    await elsewhere.close();
+    const clientName = uniqueClientName();
+    const { provider, authorizationUrl } = await startSignIn(new URL("/api/mcp", base), clientName);
+
+    await page.goto(authorizationUrl.href);
+    await expect(page).toHaveURL(/\/login\?next=/);
+    await signIn(page, user, /\/oauth\/authorize\?/);
+    await expectConsentThenAnswer(page, base, clientName, decision, provider);
+  });
+
+  test(`a brand-new person: Create an account from the authorization link, then ${decision} reaches the client`, async ({ page, baseURL }) => {
+    const base = baseURL ?? "";
+    const clientName = uniqueClientName();
+    const { provider, authorizationUrl } = await startSignIn(new URL("/api/mcp", base), clientName);
+
+    await page.goto(authorizationUrl.href);
+    await expect(page).toHaveURL(/\/login\?next=/);
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await expect(page).toHaveURL(/\/signup\?next=/);
+    const unique = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    await page.getByLabel("Email").fill(`e2e-new-${unique}@example.test`);
+    await page.getByLabel("First name").fill("Grace");
+    await page.getByLabel("Surname").fill("Hopper");
+    await page.getByLabel("Password").fill(`pw-${unique}`);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page).toHaveURL(/\/oauth\/authorize\?/);
+    await expectConsentThenAnswer(page, base, clientName, decision, provider);
+  });
+}
+
+/** On the consent page: answers it, and checks the client's callback got what that answer means. */
+async function expectConsentThenAnswer(page: Page, base: string, clientName: string, decision: "Allow" | "Deny", provider: InMemoryOAuthProvider) {
+  const refusals: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) refusals.push(message.text());
+  });
+  await expect(page.getByRole("heading", { name: `Authorize ${clientName}`, level: 1 })).toBeVisible();
+  await page.getByRole("button", { name: decision, exact: true }).click();
+  const back = await callback.next().catch((error: unknown) => {
+    throw new Error(`${String(error)}; CSP refusals: ${refusals.join(" | ") || "none"}`);
+  });
+  expect(`${back.origin}${back.pathname}`).toBe(callback.redirectUri);
+  expect(back.searchParams.get("iss")).toBe(base);
+  await expect(page.getByText("Back in the app.")).toBeVisible();
+  if (decision === "Deny") {
+    expect(back.searchParams.get("error")).toBe("access_denied");
+    expect(back.searchParams.get("code")).toBeNull();
+    return;
+  }
+  const code = back.searchParams.get("code");
+  expect(code).toBeTruthy();
+  expect(await auth(provider, { serverUrl: new URL("/api/mcp", base), authorizationCode: code ?? "" })).toBe("AUTHORIZED");
+  expect(provider.savedTokens?.access_token).toMatch(/^mcpo_/);
+}
