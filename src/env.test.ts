@@ -75,4 +75,17 @@ describe("configuration", () => {
     }
     expect(() => parseEnv({ INTROSPECTION_CREDENTIALS: "short:hush-hush-13" })).toThrow(/^(?![\s\S]*hush-hush)/);
   });
+  it("reads SECRET_SCANNING_KEYS as an https key list URL or PEM public keys", () => {
+    expect(parseEnv({}).SECRET_SCANNING_KEYS).toEqual({ kind: "none" });
+    const url = "https://api.github.com/meta/public_keys/secret_scanning";
+    expect(parseEnv({ SECRET_SCANNING_KEYS: url }).SECRET_SCANNING_KEYS).toEqual({ kind: "url", url });
+    const pem = "-----BEGIN PUBLIC KEY-----\\nMFkw\\n-----END PUBLIC KEY-----";
+    expect(parseEnv({ SECRET_SCANNING_KEYS: `${pem}\n${pem}` }).SECRET_SCANNING_KEYS).toEqual({
+      kind: "pem",
+      pems: ["-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----", "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----"],
+    });
+    for (const value of ["http://keys.example/list", "just text"]) {
+      expect(() => parseEnv({ SECRET_SCANNING_KEYS: value })).toThrow(/SECRET_SCANNING_KEYS/);
+    }
+  });
 });

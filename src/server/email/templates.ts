@@ -50,3 +50,19 @@ export function emailVerificationMail(params: { to: string; firstname: string; l
     ],
   });
 }
+
+/** A token of theirs was found in public (a secret scanning report) and revoked: what happened, where, what to do. */
+export function tokenFoundPublicMail(params: { to: string; firstname: string; tokenName: string; foundAt: string | null; link: string }): MailMessage {
+  return composeMail({
+    to: params.to,
+    firstname: params.firstname,
+    subject: "A Carestral token of yours was found in public and revoked",
+    lines: [
+      `Your Carestral ${params.tokenName} was found in a public place${params.foundAt ? `: ${params.foundAt}` : ""}.`,
+      "We revoked it at once, so nobody can use it any more. Whatever used it (an AI client, a script) now needs a new token.",
+    ],
+    action: "See the token",
+    link: params.link,
+    after: ["Remove it from where it was published, and keep the new one out of code you share."],
+  });
+}

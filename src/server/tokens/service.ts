@@ -365,6 +365,8 @@ export interface TokenDetails extends TokenSummary {
   secretIds: string[];
   /** The secret Regenerate replaced, while it still works (the overlap chosen then). */
   previousSecret: { prefix: string; worksUntil: Date } | null;
+  /** Set when a secret of it was reported found in public and revoked for it (DESIGN: Tokens beyond this deployment). */
+  foundPublic: { prefix: string; url: string | null; source: string | null; at: Date } | null;
 }
 
 // expires_at was set to created_at + N days in the statement that created the row (one now()), so the
@@ -384,20 +386,25 @@ export async function getToken(db: Database, userId: string, tokenId: string): P
       expiresInDays: lifetimeDays,
       replacedAt: apiTokens.replacedAt,
       stillWorks: sql<boolean>`${isActive}`,
+      revokedReason: apiTokens.revokedReason,
+      leakUrl: apiTokens.leakUrl,
+      leakSource: apiTokens.leakSource,
     })
     .from(apiTokens)
     .where(and(eq(apiTokens.userId, userId), isPersonal, eq(apiTokens.identityId, identityOf(userId, tokenId))))
     .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
   const current = rows.find((row) => row.replacedAt === null);
   if (!current) return null;
-  const { replacedAt: _replacedAt, stillWorks: _stillWorks, description, expiresInDays, ...summary } = current;
+  const { replacedAt: _replacedAt, stillWorks: _stillWorks, revokedReason: _reason, leakUrl: _url, leakSource: _source, description, expiresInDays, ...summary } = current;
   const previous = rows.find((row) => row.replacedAt !== null && row.stillWorks && row.expiresAt !== null);
+  const leaked = rows.find((row) => row.revokedReason === "found_public" && row.revokedAt !== null);
   return {
     ...toSummary(summary),
     description,
     expiresInDays,
     secretIds: rows.map((row) => row.id),
     previousSecret: previous?.expiresAt ? { prefix: previous.prefix, worksUntil: previous.expiresAt } : null,
+    foundPublic: leaked?.revokedAt ? { prefix: leaked.prefix, url: leaked.leakUrl, source: leaked.leakSource, at: leaked.revokedAt } : null,
   };
 }
 

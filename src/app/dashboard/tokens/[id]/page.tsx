@@ -4,6 +4,7 @@ import { notFound, redirect } from "next/navigation";
 import { ActivityChart } from "~/components/activity/activity-chart";
 import { ActivityLog } from "~/components/activity/activity-log";
 import { ExportForm } from "~/components/activity/export-form";
+import { formatDateTime } from "~/components/format";
 import { TokenDetails } from "~/components/tokens/token-details";
 import { env } from "~/env";
 import { dailyActivity } from "~/server/activity/queries";
@@ -30,6 +31,19 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
         <Link href="/dashboard/tokens">← API tokens</Link>
       </p>
       <h1>{token.name}</h1>
+      {token.foundPublic && (
+        <p className="warning">
+          <strong>Found in public, revoked.</strong> Secret {token.foundPublic.prefix}… was reported by GitHub secret scanning
+          {token.foundPublic.source ? ` (${token.foundPublic.source})` : ""} and revoked on {formatDateTime(token.foundPublic.at)}
+          {token.foundPublic.url ? (
+            <>
+              {" "}
+              where it was found: <a href={token.foundPublic.url} rel="noreferrer noopener">{token.foundPublic.url}</a>
+            </>
+          ) : null}
+          . Remove it from there, and create a new token for whatever used it.
+        </p>
+      )}
       <TokenDetails tokenId={token.id} appUrl={env.APP_URL} />
       <h2>Calls per day</h2>
       <ActivityChart days={days} label={`Calls with “${token.name}”`} />
