@@ -90,6 +90,36 @@ describe("ActivityRecorder", () => {
     expect(failing.recorder.pendingCount).toBe(1);
   });
 
+  it("retries a batch refused for a row's sake in halves, down to the one bad row, and only then drops it", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const attempts: number[] = [];
+    const written: string[] = [];
+    const recorder = new ActivityRecorder({
+      write: async (_db, rows) => {
+        attempts.push(rows.length);
+        // PostgreSQL's answer to a value it cannot store (SQLSTATE class 22), wrapped as Drizzle wraps it.
+        if (rows.some((r) => r.tool === "bad")) throw new Error("Failed query: insert …", { cause: Object.assign(new Error("refused"), { code: "22P05" }) });
+        written.push(...rows.map((r) => r.tool));
+      },
+    });
+    const tools = ["a", "b", "c", "bad", "e", "f", "g", "h"];
+    for (const tool of tools) recorder.record(dbA, row(tool));
+    await recorder.flush();
+    expect(written).toEqual(tools.filter((tool) => tool !== "bad"));
+    expect(attempts).toEqual([8, 4, 2, 2, 1, 1, 4]);
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(error).toHaveBeenCalledWith(expect.stringMatching(/could not record 1 calls: 22P05/));
+  });
+
+  it("makes every recorded text one well-formed line without NUL, bounded", async () => {
+    const rows: ActivityRecord[] = [];
+    const capture = new ActivityRecorder({ write: async (_db, batch) => void rows.push(...batch) });
+    capture.record(dbA, { ...row("who\u0000ami\ud800"), userAgent: "agent\r\nX-Evil: 1", clientName: "\u202eevil", summary: "é".repeat(300) });
+    await capture.flush();
+    expect(rows[0]).toMatchObject({ tool: "who ami\ufffd", userAgent: "agent X-Evil: 1", clientName: "\ufffdevil" });
+    expect(Array.from(rows[0]?.summary ?? "")).toHaveLength(200);
+  });
+
   it("never makes record() wait, even when a write hangs; past the cap it drops and counts", async () => {
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
     const { recorder } = recorderWithLog({ hang: true, maxBatchRows: 2, maxBufferedRows: 3 });

@@ -2,8 +2,9 @@ import { sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
 import { withDatabaseDeadline } from "~/server/db/deadline";
 import { describeError } from "~/server/describe-error";
-import { mcpActivity } from "~/server/db/schema";
-import type { ActivityOutcome } from "./schemas";
+import { mcpActivity, users } from "~/server/db/schema";
+import { storableLine, UNKNOWN_NAME } from "./recorded-text";
+import { ACTIVITY_TOOL_MAX_LENGTH, type ActivityOutcome } from "./schemas";
 
 /** One MCP call as the trail stores it. Never the call's arguments. */
 export interface ActivityRecord {
@@ -38,9 +39,42 @@ export const ACTIVITY_FLUSH_INTERVAL_MS = 250;
 const MAX_BATCH_ROWS = 500;
 const MAX_BUFFERED_ROWS = 20_000;
 
+// The longest of each recorded text, in code points.
+const TEXT_LIMITS = { clientIp: 64, userAgent: 256, summary: 200, error: 200, clientName: 64, clientVersion: 32 } as const;
+
+/** The row as it may be stored: every text one well-formed line without NUL, bounded (recorded-text.ts). */
+function storableRow(row: ActivityRecord): ActivityRecord {
+  return {
+    ...row,
+    tool: storableLine(row.tool, ACTIVITY_TOOL_MAX_LENGTH) ?? UNKNOWN_NAME,
+    clientIp: storableLine(row.clientIp, TEXT_LIMITS.clientIp),
+    userAgent: storableLine(row.userAgent, TEXT_LIMITS.userAgent),
+    summary: storableLine(row.summary, TEXT_LIMITS.summary),
+    error: storableLine(row.error, TEXT_LIMITS.error),
+    clientName: storableLine(row.clientName, TEXT_LIMITS.clientName),
+    clientVersion: storableLine(row.clientVersion, TEXT_LIMITS.clientVersion),
+  };
+}
+
+/**
+ * True for an error the rows themselves caused (SQLSTATE class 22, data exception, or 23, integrity constraint):
+ * retrying the rows in smaller batches then saves the good ones. Any other failure (the database is down, the
+ * deadline passed) would fail again for every half.
+ */
+function isRowError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
 /**
  * One INSERT for the whole batch, its rows sent as a single JSON parameter: building a multi-row VALUES
- * list through the query builder costs more CPU per row than the MCP call it records.
+ * list through the query builder costs more CPU per row than the MCP call it records. Rows of people deleted
+ * since their call are skipped (their trail went with them).
  */
 async function insertActivity(db: Database, rows: ActivityRecord[]): Promise<void> {
   const json = JSON.stringify(
@@ -63,16 +97,20 @@ async function insertActivity(db: Database, rows: ActivityRecord[]): Promise<voi
     db.execute(sql`
       insert into ${mcpActivity} (at, user_id, token_id, tool, outcome, duration_ms, client_ip, user_agent, summary, error, client_name, client_version)
       select at, user_id, token_id, tool, outcome::mcp_activity_outcome, duration_ms, client_ip, user_agent, summary, error, client_name, client_version
-      from json_to_recordset(${json}::json) as r(at timestamptz, user_id uuid, token_id uuid, tool text, outcome text,
-        duration_ms integer, client_ip text, user_agent text, summary text, error text, client_name text, client_version text)`),
+      from rows from (json_to_recordset(${json}::json) as (at timestamptz, user_id uuid, token_id uuid, tool text, outcome text,
+        duration_ms integer, client_ip text, user_agent text, summary text, error text, client_name text, client_version text))
+        with ordinality as r(at, user_id, token_id, tool, outcome, duration_ms, client_ip, user_agent, summary, error, client_name, client_version, n)
+      where exists (select 1 from ${users} u where u.id = r.user_id)
+      order by r.n`),
   );
 }
 
 /**
  * The trail's writer. record() only pushes onto an in-process buffer, so an MCP answer never waits on the
- * trail; a timer (or a full batch) writes the buffer in one INSERT. A failed write drops that batch (logged
- * with its size, never its content): a database that stops loses at most what one flush interval held,
- * and calls keep being answered. Rows wait per database, so tests and the benchmark can use their own.
+ * trail; a timer (or a full batch) writes the buffer in one INSERT. A batch refused for its rows' sake is
+ * retried in halves down to single rows, so one bad row costs only itself. A batch that fails otherwise is
+ * dropped (logged with its size, never its content): a database that stops loses at most what one flush
+ * interval held, and calls keep being answered. Rows wait per database, so tests and the benchmark can use their own.
  */
 export class ActivityRecorder {
   /** Off: record() does nothing (the benchmark compares both). */
@@ -99,7 +137,7 @@ export class ActivityRecorder {
       this.dropped++;
       return;
     }
-    this.buffered.push({ db, row });
+    this.buffered.push({ db, row: storableRow(row) });
     if (this.buffered.length >= this.maxBatchRows) {
       void this.flush();
     } else if (!this.timer) {
@@ -138,13 +176,22 @@ export class ActivityRecorder {
     }
     for (const [db, rows] of byDatabase) {
       for (let start = 0; start < rows.length; start += this.maxBatchRows) {
-        const batch = rows.slice(start, start + this.maxBatchRows);
-        try {
-          await this.write(db, batch);
-        } catch (error) {
-          console.error(`Activity trail: could not record ${batch.length} calls: ${describeError(error)}`);
-        }
+        await this.writeBatch(db, rows.slice(start, start + this.maxBatchRows));
       }
+    }
+  }
+
+  private async writeBatch(db: Database, batch: ActivityRecord[]): Promise<void> {
+    try {
+      await this.write(db, batch);
+    } catch (error) {
+      if (batch.length > 1 && isRowError(error)) {
+        const half = Math.ceil(batch.length / 2);
+        await this.writeBatch(db, batch.slice(0, half));
+        await this.writeBatch(db, batch.slice(half));
+        return;
+      }
+      console.error(`Activity trail: could not record ${batch.length} calls: ${describeError(error)}`);
     }
   }
 }

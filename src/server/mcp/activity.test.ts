@@ -161,10 +161,75 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     expect(rows.map((row) => [row.tool, row.outcome])).toEqual([
       ["initialize", "ok"],
       ["tools/list", "ok"],
-      ["no_such_tool", "tool_error"],
+      ["unknown", "tool_error"],
       ["hospitals_get", "ok"],
     ]);
+    // A name we do not know is stored as "unknown", the name itself only as a bounded excerpt.
+    expect(rows[2]?.summary).toBe("Unknown tool “no_such_tool”");
     expect(rows.at(-1)?.summary).toMatch(/Pitié/);
+  });
+
+  it("keeps every legitimate call of a mixed flush: NUL and lone surrogates in names, a deleted person's calls, a row the database refuses", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const victim = await authFor(db, await insertPerson(db), ["read:data"]);
+    const attacker = await authFor(db, await insertPerson(db), ["read:data"]);
+    const leaving = await insertPerson(db);
+    const gone = await authFor(db, leaving, ["read:data"]);
+    await activityRecorder.flush();
+    try {
+      for (let round = 0; round < 5; round++) {
+        await call(victim, toolCall("whoami"));
+        await call(attacker, toolCall("x\u0000"));
+        await call(attacker, toolCall("\ud800"));
+        await call(attacker, {
+          jsonrpc: "2.0",
+          id: nextId++,
+          method: "initialize",
+          params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "evil\ud800\u0000", version: "\udfff" } },
+        });
+        await call(victim, toolCall("hospitals_get", { hospital_id: "paris-pitie-salpetriere" }));
+        await call(gone, toolCall("whoami"));
+      }
+      // A value PostgreSQL refuses (integer overflow) costs only its own row: the batch is retried in halves.
+      activityRecorder.record(db, {
+        at: new Date(),
+        userId: (attacker.extra as { userId: string }).userId,
+        tokenId: String(attacker.clientId),
+        tool: "whoami",
+        outcome: "ok",
+        durationMs: 2 ** 31,
+        clientIp: null,
+        userAgent: null,
+        summary: null,
+        error: null,
+        clientName: null,
+        clientVersion: null,
+      });
+      // The person is deleted while their calls wait in the buffer.
+      await db.delete(users).where(eq(users.id, leaving.userId));
+      expect(activityRecorder.pendingCount).toBeGreaterThan(0);
+
+      const victimRows = await rowsOf(victim);
+      expect(victimRows.map((row) => row.tool)).toEqual(Array.from({ length: 5 }, () => ["whoami", "hospitals_get"]).flat());
+      const attackerRows = await rowsOf(attacker);
+      expect(attackerRows).toHaveLength(15);
+      for (const row of attackerRows) {
+        for (const text of [row.tool, row.summary, row.error, row.clientName, row.clientVersion]) {
+          expect(text ?? "").not.toMatch(/[\u0000\p{Cs}]/u);
+        }
+      }
+      expect(attackerRows.slice(0, 3).map((row) => [row.tool, row.summary])).toEqual([
+        ["unknown", "Unknown tool “x”"],
+        ["unknown", "Unknown tool “\ufffd”"],
+        ["initialize", null],
+      ]);
+      expect(attackerRows[2]?.clientName).toBe("evil\ufffd");
+      expect(await rowsOf(gone)).toEqual([]);
+      // Only the refused row is reported lost, by count, never its content.
+      expect(errors.mock.calls.map((args) => String(args[0]))).toEqual([expect.stringMatching(/could not record 1 calls: 22003/)]);
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it("records a 2026-07-28 client's server/discover probe and calls as what they are, not as tool errors", async () => {

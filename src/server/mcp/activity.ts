@@ -1,7 +1,8 @@
 import "server-only";
 import type { RequestId } from "@modelcontextprotocol/server";
 import { ActivityRecorder } from "~/server/activity/recorder";
-import { ACTIVITY_TOOL_MAX_LENGTH, type ActivityOutcome } from "~/server/activity/schemas";
+import { recordedName } from "~/server/activity/recorded-text";
+import type { ActivityOutcome } from "~/server/activity/schemas";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import type { Database } from "~/server/db/client";
 import type { McpCaller } from "./caller";
@@ -34,6 +35,8 @@ const USER_AGENT_MAX_LENGTH = 256;
 
 interface PendingCall {
   tool: string;
+  /** For a name we do not record as such: what the client sent, quoted safely. */
+  summary: string | null;
   note?: ToolCallNote;
 }
 
@@ -62,7 +65,7 @@ export class McpRequestActivity implements McpCallTrail {
     // A notification has no id and gets no answer: it is not a call.
     this.id = message.id;
     const tool = message.toolName || message.method;
-    this.call = message.id !== null && tool ? { tool: tool.slice(0, ACTIVITY_TOOL_MAX_LENGTH) } : null;
+    this.call = message.id !== null && tool ? recordedName(tool, Boolean(message.toolName)) : null;
     this.client = clientOf(caller.token.id, message.clientInfo);
   }
 
@@ -103,7 +106,7 @@ export class McpRequestActivity implements McpCallTrail {
       durationMs,
       clientIp: ip === "unknown" ? null : ip,
       userAgent,
-      summary: this.call.note?.summary ?? null,
+      summary: this.call.note?.summary ?? this.call.summary,
       error: outcome === "ok" ? null : firstLine(error),
       clientName: this.client?.name ?? null,
       clientVersion: this.client?.version ?? null,
