@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { McpCallLimiter } from "./call-limits";
+import { generateTokenString } from "~/server/tokens/token";
+import { mcpRateKey, McpCallLimiter } from "./call-limits";
 
 describe("MCP call limits", () => {
   it("lets a burst through, then refuses with the wait until the next call is allowed", () => {
@@ -29,5 +30,27 @@ describe("MCP call limits", () => {
     }
     expect(limiter.enter("user-a").ok).toBe(true);
     expect(limiter.enter("user-a").ok).toBe(false);
+  });
+
+  it("keys the rate before verification on the credential, so padding the header gets no fresh bucket", () => {
+    const token = generateTokenString();
+    const key = mcpRateKey(`Bearer ${token}`);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(key).not.toContain(token);
+    for (const header of [`Bearer  ${token}`, `bearer\t${token}`, `Bearer ${" ".repeat(1000)}${token}  `]) {
+      expect(mcpRateKey(header)).toBe(key);
+    }
+    expect(mcpRateKey(`Bearer ${generateTokenString()}`)).not.toBe(key);
+    expect(mcpRateKey(null)).toBeNull();
+    expect(mcpRateKey("Bearer    ")).toBeNull();
+
+    // The flood of the report: one token sent with 1 to 1000 spaces is refused once its burst is spent.
+    const limiter = new McpCallLimiter({ perMinute: 600, concurrency: 4 }, () => 0);
+    let admitted = 0;
+    for (let spaces = 1; spaces <= 1000; spaces++) {
+      const rateKey = mcpRateKey(`Bearer${" ".repeat(spaces)}${token}`);
+      if (rateKey && limiter.takeCall(rateKey) === null) admitted++;
+    }
+    expect(admitted).toBe(100);
   });
 });

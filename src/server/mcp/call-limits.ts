@@ -1,9 +1,22 @@
+import { sha256Hex } from "~/server/hash";
+import { readBearerToken } from "~/server/tokens/service";
+
 // Per-instance limits on MCP calls, so that one token or one person cannot take an instance from
 // everybody: a rate per token (token bucket, before verification) and a cap on calls in flight per person.
 // In memory on purpose: they cost a Map lookup on the hot path. The rate is counted across instances as
 // well, after verification (shared-call-budget.ts); the concurrency cap stays per instance, because what it
 // protects is per instance: the instance's pool connections and event loop. The database as a whole is
 // bounded by instances × pool size and by statement_timeout.
+
+/**
+ * The per-token rate's key before verification: a hash of the credential as verification will read it, or null
+ * when there is none (such a request is refused without the database anyway). Keyed on the raw header, "Bearer"
+ * followed by 1 to 1000 spaces got a fresh bucket each time (issue 19, item 5).
+ */
+export function mcpRateKey(authorization: string | null): string | null {
+  const credential = readBearerToken(authorization);
+  return credential === null ? null : sha256Hex(credential);
+}
 
 export interface CallLimits {
   /** Calls per minute per token. */

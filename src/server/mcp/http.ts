@@ -11,8 +11,7 @@ import { callerFromAuthInfo, type McpCaller } from "./caller";
 import { parseMcpBody, readMessage, type McpMessage } from "./message";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
-import { sha256Hex } from "~/server/hash";
-import { McpCallLimiter } from "./call-limits";
+import { mcpRateKey, McpCallLimiter } from "./call-limits";
 import { SharedCallBudget } from "./shared-call-budget";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 
@@ -37,10 +36,10 @@ async function answerMcpRequest(request: Request): Promise<Response> {
 
   if (declaresBodyOver(request, MAX_REQUEST_BODY_BYTES)) return payloadTooLarge();
 
-  // The per-token rate comes before verification too, on this instance, keyed by a hash of the credentials:
+  // The per-token rate comes before verification too, on this instance, keyed by a hash of the credential:
   // a flood of calls past the limit then costs no database round trip on the authentication pool.
-  const authorization = request.headers.get("authorization");
-  const refusal = authorization ? callLimiter().takeCall(sha256Hex(authorization)) : null;
+  const rateKey = mcpRateKey(request.headers.get("authorization"));
+  const refusal = rateKey ? callLimiter().takeCall(rateKey) : null;
   if (refusal) return jsonRpcError(429, -32000, refusal.message, { "Retry-After": String(refusal.retryAfterSeconds) });
 
   let db: Database | null;

@@ -316,7 +316,7 @@ function verificationLookup(db: Database): (tokenHash: string) => Promise<Verifi
 }
 
 /** The credentials of a `Bearer` Authorization header (scheme case-insensitive, RFC 7235 §2.1), or null. */
-function readBearerToken(authorization: string | null): string | null {
+export function readBearerToken(authorization: string | null): string | null {
   const match = /^Bearer(?:[ \t]+(.*))?$/i.exec(authorization?.trim() ?? "");
   const credentials = match?.[1]?.trim();
   return credentials ? credentials : null;
