@@ -25,8 +25,12 @@ export type AuthorizationValidation =
   | { ok: true; request: AuthorizationRequest }
   /** Client or redirect URI cannot be trusted: say so on a page, never redirect (OAuth 2.1 §4.1.2.1). */
   | { ok: false; display: "page"; description: string }
-  /** Anything else goes back to the client, which can tell its user. */
-  | { ok: false; display: "redirect"; location: string };
+  /**
+   * Anything else may go back to the client, but only once the person has seen the consent page (its
+   * answer, /oauth/authorize/decision): a registered redirect URI is unverified, and redirecting an
+   * unanswered request would make us an open redirect (RFC 9700 §4.11.2). The page shows `description`.
+   */
+  | { ok: false; display: "redirect"; location: string; description: string };
 
 /** The authorization request's own parameters (OAuth 2.1 §4.1.1, RFC 8707); anything else is ignored. */
 export const AUTHORIZATION_PARAMETERS = ["client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "scope", "state", "resource"] as const;
@@ -57,6 +61,7 @@ export async function validateAuthorizationRequest(
     ok: false as const,
     display: "redirect" as const,
     location: authorizationResponseLocation(redirectUri, { error, error_description: description, state }),
+    description: `${client.name} sent a request Carestral cannot answer (${error}): ${description}`,
   });
   if (repeated) return back("invalid_request", `The ${repeated} parameter is repeated.`);
   if (params.get("response_type") !== "code") return back("unsupported_response_type", 'Only response_type "code" is supported.');

@@ -1,4 +1,7 @@
 import "server-only";
+import { cache } from "react";
+import { headers } from "next/headers";
+import { PATHNAME_HEADER } from "~/server/auth/redirect";
 import { getDb, withDatabaseDeadline } from "~/server/db";
 import { AUTHORIZATION_PARAMETERS, validateAuthorizationRequest, type AuthorizationValidation } from "./authorization";
 import { documentFetchesLimitedFor } from "./clients";
@@ -26,4 +29,19 @@ export function validateAuthorization(params: URLSearchParams, headers: Headers)
     })(),
     8000,
   );
+}
+
+/**
+ * The consent page's own validation, once per request: the page, and the not-found boundary that shows its
+ * refusal, both ask (React's cache is per request). `query` is the page's search string.
+ */
+export const validateConsentPageRequest = cache(async (query: string): Promise<AuthorizationValidation> => {
+  return validateAuthorization(authorizationParameters(new URLSearchParams(query)), await headers());
+});
+
+/** The consent page's query, as proxy.ts recorded it (it always sets PATHNAME_HEADER itself). */
+export async function consentPageQuery(): Promise<string> {
+  const path = (await headers()).get(PATHNAME_HEADER) ?? "";
+  const index = path.indexOf("?");
+  return index === -1 ? "" : path.slice(index + 1);
 }

@@ -186,7 +186,7 @@ describe("OAuth for MCP clients, over HTTP", () => {
       expect(await response.json()).toMatchObject({ token_type: "Bearer", scope: "read:data write:bookings" });
     });
 
-    it("shows an error page, and never redirects, for an unregistered redirect URI or an unknown client", async () => {
+    it("shows an error page with 404, and never redirects, for an unregistered redirect URI or an unknown client", async () => {
       const registered = await registerClient(server.url, { redirect_uris: ["https://app.example/callback"], token_endpoint_auth_method: "none", client_name: "Strict" });
       const { challenge } = pkcePair();
       const common = { response_type: "code", code_challenge: challenge, code_challenge_method: "S256" };
@@ -197,9 +197,27 @@ describe("OAuth for MCP clients, over HTTP", () => {
         { client_id: `${CIMD_BASE}/missing.json`, redirect_uri: "https://app.example/callback", ...common },
       ]) {
         const response = await fetch(authorizationUrl(server.url, params), { headers: { cookie: person.jar.header() ?? "" }, redirect: "manual" });
-        expect(response.status).toBe(200);
+        expect(response.status).toBe(404);
         expect(response.headers.get("location")).toBeNull();
         expect(await response.text()).toContain("This sign-in link cannot be used");
+      }
+    });
+
+    it("is no open redirect: a registered but unverified redirect URI never gets an error before the consent page", async () => {
+      // The outside review's request: an attacker registers its own site, then sends a link with an
+      // unsupported response_type to someone who is not signed in.
+      const evil = await registerClient(server.url, { redirect_uris: ["https://evil.example/landing"], token_endpoint_auth_method: "none", client_name: "Evil" });
+      const { challenge } = pkcePair();
+      const base = { client_id: evil.client_id, redirect_uri: "https://evil.example/landing", code_challenge: challenge, code_challenge_method: "S256" };
+      for (const params of [{ ...base, response_type: "token" }, { ...base, response_type: "code", code_challenge_method: "plain" }, { ...base, response_type: "code", scope: "admin" }]) {
+        for (const cookie of [undefined, person.jar.header() ?? ""]) {
+          const response = await fetch(authorizationUrl(server.url, params), { headers: cookie ? { cookie } : {}, redirect: "manual" });
+          expect(response.status).toBe(404);
+          expect(response.headers.get("location")).toBeNull();
+          const text = await response.text();
+          expect(text).toContain("This sign-in link cannot be used");
+          expect(text).not.toContain("evil.example/landing?");
+        }
       }
     });
 
@@ -228,42 +246,40 @@ describe("OAuth for MCP clients, over HTTP", () => {
       const fetchesBefore = cimdRequests;
       for (let n = 0; n < 30; n++) {
         const page = await lookUp(n);
-        expect(page.status).toBe(200);
+        expect(page.status).toBe(404);
         expect(page.text).not.toContain("Too many applications");
       }
       expect(cimdRequests - fetchesBefore).toBe(30);
       const refused = await lookUp(30);
-      expect(refused.status).toBe(200);
+      expect(refused.status).toBe(404);
       expect(refused.text).toMatch(/Too many applications Carestral did not know yet were looked up from your address/);
       expect(cimdRequests - fetchesBefore).toBe(30);
     });
 
-    it("sends protocol errors back to a verified redirect URI with iss: missing PKCE, plain PKCE, another resource, Deny", async () => {
+    it("shows protocol errors on its own page (missing PKCE, plain PKCE, another resource, unknown scope), and sends Deny back with iss", async () => {
       const redirect = "http://127.0.0.1/cb";
       const registered = await registerClient(server.url, { redirect_uris: [redirect], token_endpoint_auth_method: "none" });
       const { challenge } = pkcePair();
       const base = { client_id: registered.client_id, redirect_uri: redirect, response_type: "code", state: "xyz" };
       const expectErrorRedirect = async (params: Record<string, string>, error: string) => {
         const response = await fetch(authorizationUrl(server.url, params), { headers: { cookie: person.jar.header() ?? "" }, redirect: "manual" });
-        expect(response.status).toBeGreaterThanOrEqual(300);
-        expect(response.status).toBeLessThan(400);
-        const location = new URL(response.headers.get("location") ?? "");
-        expect(location.searchParams.get("error")).toBe(error);
-        expect(location.searchParams.get("iss")).toBe(server.url);
-        expect(location.searchParams.get("state")).toBe("xyz");
+        expect(response.status).toBe(404);
+        expect(response.headers.get("location")).toBeNull();
+        expect(await response.text()).toContain(`(${error})`);
       };
       await expectErrorRedirect(base, "invalid_request");
       await expectErrorRedirect({ ...base, code_challenge: challenge, code_challenge_method: "plain" }, "invalid_request");
       await expectErrorRedirect({ ...base, code_challenge: challenge, code_challenge_method: "S256", resource: "https://other.example/api/mcp" }, "invalid_target");
       await expectErrorRedirect({ ...base, code_challenge: challenge, code_challenge_method: "S256", scope: "admin" }, "invalid_scope");
 
-      // A private-use scheme (Cursor's) gets its errors the same way.
+      // A private-use scheme (Cursor's) the same.
       const cursor = await registerClient(server.url, { redirect_uris: ["cursor://anysphere.cursor-mcp/oauth/callback"], token_endpoint_auth_method: "none" });
       const cursorError = await fetch(authorizationUrl(server.url, { client_id: cursor.client_id, redirect_uri: "cursor://anysphere.cursor-mcp/oauth/callback", response_type: "code" }), {
         headers: { cookie: person.jar.header() ?? "" },
         redirect: "manual",
       });
-      expect(cursorError.headers.get("location")).toMatch(/^cursor:\/\/anysphere\.cursor-mcp\/oauth\/callback\?error=invalid_request&.*iss=/);
+      expect(cursorError.status).toBe(404);
+      expect(cursorError.headers.get("location")).toBeNull();
 
       const denied = await answerConsent(server.url, person.jar, authorizationUrl(server.url, { ...base, code_challenge: challenge, code_challenge_method: "S256" }), { decision: "deny" });
       expect(denied.searchParams.get("error")).toBe("access_denied");
@@ -333,6 +349,26 @@ describe("OAuth for MCP clients, over HTTP", () => {
       const replay = await exchange(good.code, good.verifier);
       expect(await replay.json()).toMatchObject({ error: "invalid_grant" });
       expect((await postMcp(server.url, { headers: { Authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
+    });
+
+    it("a wrong PKCE verifier (or another redirect URI, or resource) does not burn the code: the real client's exchange still works", async () => {
+      const redirect = "http://127.0.0.1/cb";
+      const { client_id } = await registerClient(server.url, { redirect_uris: [redirect], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"] });
+      const exchange = (fields: Record<string, string>) => postForm(`${server.url}/oauth/token`, { grant_type: "authorization_code", client_id, redirect_uri: redirect, ...fields });
+      const leaked = await codeFor(client_id, redirect);
+      const attempts: Record<string, string>[] = [
+        { code: leaked.code, code_verifier: pkcePair().verifier },
+        { code: leaked.code, code_verifier: leaked.verifier, redirect_uri: "http://127.0.0.1/other" },
+        { code: leaked.code, code_verifier: leaked.verifier, resource: "https://other.example/api/mcp" },
+      ];
+      for (const attempt of attempts) {
+        const refused = await exchange(attempt);
+        expect(refused.status).toBe(400);
+      }
+      const real = await exchange({ code: leaked.code, code_verifier: leaked.verifier });
+      expect(real.status).toBe(200);
+      const tokens = (await real.json()) as { access_token: string };
+      expect((await postMcp(server.url, { headers: { Authorization: `Bearer ${tokens.access_token}` } })).status).toBe(200);
     });
 
     it("rotates refresh tokens; a parallel replay within the grace window still works; refresh tokens never call /api/mcp", async () => {

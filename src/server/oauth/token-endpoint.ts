@@ -34,7 +34,7 @@ export async function exchangeAuthorizationCode(db: Database, client: OAuthClien
   if (!redirectUri) return failure("invalid_request", "redirect_uri is required.");
 
   const result = await db.transaction(async (tx): Promise<TokenResult> => {
-    // Claimed atomically: of two concurrent exchanges, one sees used_at already set.
+    // Locked: of two concurrent exchanges, the second waits and then sees used_at already set.
     const [row] = await tx
       .select({
         grantId: oauthCodes.grantId,
@@ -55,7 +55,8 @@ export async function exchangeAuthorizationCode(db: Database, client: OAuthClien
       await revokeGrantTokens(tx, row.grantId, { revokeGrant: true });
       return failure("invalid_grant", "The authorization code was already used. Sign in again.");
     }
-    await tx.update(oauthCodes).set({ usedAt: sql`now()` }).where(eq(oauthCodes.codeHash, hashToken(code)));
+    // Marked used only once every check below has passed (the row stays locked meanwhile): a leaked code
+    // tried with a wrong verifier must not make the real client's exchange look like a replay.
     if (row.expired) return failure("invalid_grant", "The authorization code has expired. Sign in again.");
     if (row.clientId !== client.clientId) return failure("invalid_grant", "The authorization code was issued to another client.");
     if (row.redirectUri !== redirectUri) return failure("invalid_grant", "redirect_uri differs from the one the code was sent to.");
@@ -68,6 +69,7 @@ export async function exchangeAuthorizationCode(db: Database, client: OAuthClien
       .from(oauthGrants)
       .where(eq(oauthGrants.id, row.grantId));
     if (!grant || grant.revoked) return failure("invalid_grant", "This connection was revoked. Sign in again.");
+    await tx.update(oauthCodes).set({ usedAt: sql`now()` }).where(eq(oauthCodes.codeHash, hashToken(code)));
     return issueTokens(tx, client, { grantId: row.grantId, ...grant, scopes: row.scopes.filter(isTokenScope), resource, rotatedFromId: null });
   });
   if (result.ok) await markClientUsed(db, client.clientId);

@@ -1,41 +1,25 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { headers } from "next/headers";
-import { redirect } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
 import { getCurrentSession } from "~/server/auth/current-session";
 import { redirectUriDisplay, redirectUriKind } from "~/server/oauth/redirect-uri";
-import { authorizationParameters, CONSENT_ERROR_PARAM, CONSENT_FIELDS, validateAuthorization } from "~/server/oauth/consent";
+import { authorizationParameters, CONSENT_ERROR_PARAM, CONSENT_FIELDS, consentPageQuery, validateConsentPageRequest } from "~/server/oauth/consent";
 import { SCOPE_DESCRIPTIONS } from "~/server/tokens/scopes";
 import styles from "./consent.module.css";
 
 export const metadata: Metadata = { title: "Authorize an application" };
 export const dynamic = "force-dynamic";
 
-type SearchParams = Record<string, string | string[] | undefined>;
-
 /**
  * The authorization endpoint (OAuth 2.1 §4.1.1) as a page: it checks the request, sends a signed-out visitor to
  * sign in and back, and asks the user whether this application may act for them.
  */
-export default async function AuthorizePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const query = toSearchParams(await searchParams);
+export default async function AuthorizePage() {
+  const query = new URLSearchParams(await consentPageQuery());
   const params = authorizationParameters(query);
-  const validation = await validateAuthorization(params, await headers());
-  if (!validation.ok && validation.display === "redirect") redirect(validation.location);
-  if (!validation.ok) {
-    return (
-      <main className="page narrow">
-        <h1>This sign-in link cannot be used</h1>
-        <p role="alert" className="error">
-          {validation.description}
-        </p>
-        <p>
-          Nothing was shared. Go back to the application and connect again, or manage your connections on{" "}
-          <Link href="/dashboard/tokens">API tokens</Link>.
-        </p>
-      </main>
-    );
-  }
+  const validation = await validateConsentPageRequest(params.toString());
+  // Any refusal is shown on our own page, with a 4xx (not-found.tsx says why): never sent to a redirect URI
+  // the person has not yet seen a consent page for.
+  if (!validation.ok) notFound();
 
   const { user } = await getCurrentSession();
   if (!user) redirect(`/login?next=${encodeURIComponent(`/oauth/authorize?${params.toString()}`)}`);
@@ -100,12 +84,4 @@ export default async function AuthorizePage({ searchParams }: { searchParams: Pr
       </form>
     </main>
   );
-}
-
-function toSearchParams(raw: SearchParams): URLSearchParams {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(raw)) {
-    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) params.append(name, item);
-  }
-  return params;
 }
