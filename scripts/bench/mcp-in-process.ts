@@ -21,7 +21,7 @@ export async function benchMcpInProcess(): Promise<Figures> {
 
   // Interleaved so that neither gets a warmer machine.
   const withAuth = await run(() => handleMcpRequest(request()));
-  const preVerified = await run(() => serveMcpRequest(request(), verified.authInfo, db, message));
+  const preVerified = await run(() => serveMcpRequest(request(), verified.caller, db, message));
   const withAuthAgain = await run(() => handleMcpRequest(request()));
   const authRps = Math.round((withAuth.requests_per_s + withAuthAgain.requests_per_s) / 2);
   console.log(`in-process whoami: ${authRps} req/s with verification, ${preVerified.requests_per_s} req/s pre-verified`);

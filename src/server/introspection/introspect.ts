@@ -60,21 +60,20 @@ export async function introspectToken(db: Database, caller: IntrospectionCaller,
   const started = performance.now();
   const verified = await verifyBearerToken(db, `Bearer ${token}`);
   if (!verified.ok) return { active: false };
-  const { authInfo } = verified;
-  const extra = authInfo.extra as { userId: string; tokenId: string; tokenKind: string; grantId: string | null; tokenCreatedAt: string; resource: string | null };
+  const { user, token: verifiedToken } = verified.caller;
 
   // An OAuth token's client is the app it was issued to; a personal token has none, so it names itself.
-  let clientId = extra.tokenId;
-  if (extra.grantId !== null) {
-    const [grant] = await db.select({ clientId: oauthGrants.clientId }).from(oauthGrants).where(eq(oauthGrants.id, extra.grantId));
+  let clientId = verifiedToken.id;
+  if (verifiedToken.grantId !== null) {
+    const [grant] = await db.select({ clientId: oauthGrants.clientId }).from(oauthGrants).where(eq(oauthGrants.id, verifiedToken.grantId));
     if (!grant) return { active: false };
     clientId = grant.clientId;
   }
 
   activityRecorder.record(db, {
     at: new Date(),
-    userId: extra.userId,
-    tokenId: extra.tokenId,
+    userId: user.id,
+    tokenId: verifiedToken.id,
     tool: INTROSPECTION_TOOL,
     outcome: "ok",
     durationMs: Math.max(0, Math.round(performance.now() - started)),
@@ -88,12 +87,12 @@ export async function introspectToken(db: Database, caller: IntrospectionCaller,
 
   return {
     active: true,
-    scope: authInfo.scopes.join(" "),
+    scope: verifiedToken.scopes.join(" "),
     client_id: clientId,
-    sub: extra.userId,
-    ...(authInfo.expiresAt === undefined ? {} : { exp: authInfo.expiresAt }),
-    iat: Math.floor(new Date(extra.tokenCreatedAt).getTime() / 1000),
-    aud: extra.resource ?? mcpResourceUrl(),
+    sub: user.id,
+    ...(verifiedToken.expiresAt === null ? {} : { exp: Math.floor(verifiedToken.expiresAt.getTime() / 1000) }),
+    iat: Math.floor(verifiedToken.createdAt.getTime() / 1000),
+    aud: verifiedToken.resource ?? mcpResourceUrl(),
     token_type: "Bearer",
   };
 }

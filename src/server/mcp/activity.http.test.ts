@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openDatabase, type DatabaseHandle } from "~/server/db/client";
@@ -11,6 +10,7 @@ import { createPostgresCluster, findPostgresBinDir, type PostgresCluster } from 
 import { startServer } from "~/test/server";
 import { signUpOverHttp } from "~/test/trpc-http";
 import { activityRecorder } from "./activity";
+import type { McpCaller } from "./caller";
 import { serveMcpRequest } from "./http";
 import { postMcp } from "./test-client";
 
@@ -50,7 +50,7 @@ describe("the activity trail when the server stops", () => {
 describe.skipIf(!findPostgresBinDir())("the activity trail when the database stops", () => {
   let cluster: PostgresCluster;
   let handle: DatabaseHandle;
-  let auth: AuthInfo;
+  let auth: McpCaller;
 
   beforeAll(async () => {
     cluster = await createPostgresCluster();
@@ -64,7 +64,7 @@ describe.skipIf(!findPostgresBinDir())("the activity trail when the database sto
     const { token } = await generateToken(handle.db, user.id, { name: "Outage", scopes: ["read:data"], expiresInDays: 7 });
     const verified = await verifyBearerToken(handle.db, `Bearer ${token}`);
     if (!verified.ok) throw new Error("not verified");
-    auth = verified.authInfo;
+    auth = verified.caller;
     await settleLastUsedWrites();
   });
   afterAll(async () => {
@@ -84,7 +84,7 @@ describe.skipIf(!findPostgresBinDir())("the activity trail when the database sto
     return { status: response.status, ms: performance.now() - started };
   };
   const recorded = async () =>
-    (await handle.db.select({ id: mcpActivity.id }).from(mcpActivity).where(eq(mcpActivity.tokenId, String(auth.clientId)))).length;
+    (await handle.db.select({ id: mcpActivity.id }).from(mcpActivity).where(eq(mcpActivity.tokenId, auth.token.id))).length;
 
   it("keeps answering, loses only the calls of the failed flush, and records again once it is back", { timeout: 90_000 }, async () => {
     const error = vi.spyOn(console, "error").mockImplementation(() => {});

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SOCKET_ADDRESS_HEADER } from "~/server/auth/client-ip";
@@ -10,12 +9,12 @@ import { apiTokens, mcpActivity, users } from "~/server/db/schema";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
 import { activityRecorder, authRefusalCounts, countAuthRefusal, recordRateLimitedMcpCall } from "./activity";
-import { callerFromAuthInfo } from "./caller";
+import type { McpCaller } from "./caller";
 import { serveMcpRequest } from "./http";
 import { futureSlot, modernMessage } from "./test-client";
 
 // The trail as /api/mcp fills it: the real handler in process (serveMcpRequest, given a verified
-// AuthInfo), the real recorder, a real database.
+// caller), the real recorder, a real database.
 
 const SECRET_NOTE = "Private note: insulin 14 units, HbA1c 9.1";
 
@@ -26,17 +25,15 @@ async function insertPerson(db: Database): Promise<{ userId: string; email: stri
   return { userId: user.id, email };
 }
 
-async function authFor(db: Database, person: { userId: string; email: string }, scopes: TokenScope[]): Promise<AuthInfo> {
+async function authFor(db: Database, person: { userId: string; email: string }, scopes: TokenScope[]): Promise<McpCaller> {
   const [token] = await db
     .insert(apiTokens)
     .values({ userId: person.userId, name: "Trail test", tokenHash: randomUUID(), tokenPrefix: "mcp_test0000", scopes })
     .returning({ id: apiTokens.id });
   if (!token) throw new Error("no token");
   return {
-    token: "mcp_not_a_real_token",
-    clientId: token.id,
-    scopes,
-    extra: { userId: person.userId, email: person.email, firstname: "Ada", surname: "Lovelace", tokenId: token.id, tokenName: "Trail test" },
+    user: { id: person.userId, email: person.email, firstname: "Ada", surname: "Lovelace" },
+    token: { id: token.id, name: "Trail test", scopes, expiresAt: null, kind: "personal", grantId: null, createdAt: new Date(), resource: null },
   };
 }
 
@@ -62,8 +59,8 @@ function toolCall(name: string, args: Record<string, unknown> = {}) {
 describe.each(engines)("MCP activity trail on %s", (engine) => {
   let test: TestDatabase;
   let db: Database;
-  let full: AuthInfo;
-  let readOnly: AuthInfo;
+  let full: McpCaller;
+  let readOnly: McpCaller;
 
   beforeAll(async () => {
     test = await createTestDatabase(engine);
@@ -77,15 +74,15 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     await test?.close();
   });
 
-  async function call(auth: AuthInfo, body: unknown) {
+  async function call(auth: McpCaller, body: unknown) {
     const response = await serveMcpRequest(mcpRequest(body), auth, db, body);
     const text = await response.text();
     return { status: response.status, text };
   }
 
-  async function rowsOf(auth: AuthInfo) {
+  async function rowsOf(auth: McpCaller) {
     await activityRecorder.flush();
-    const tokenId = String(auth.clientId);
+    const tokenId = auth.token.id;
     return db.select().from(mcpActivity).where(eq(mcpActivity.tokenId, tokenId)).orderBy(mcpActivity.id);
   }
 
@@ -95,8 +92,8 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     const [row, ...rest] = await rowsOf(full);
     expect(rest).toEqual([]);
     expect(row).toMatchObject({
-      tokenId: full.clientId,
-      userId: (full.extra as { userId: string }).userId,
+      tokenId: full.token.id,
+      userId: full.user.id,
       tool: "whoami",
       outcome: "ok",
       clientIp: "203.0.113.9",
@@ -121,7 +118,7 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     }
     // Refused before its body is read: a 2026-07-28 client's headers name the call.
     const limited = new Request("http://127.0.0.1:3000/api/mcp", { method: "POST", headers: { "mcp-method": "tools/call", "mcp-name": "hospitals_get" } });
-    recordRateLimitedMcpCall(limited, callerFromAuthInfo(readOnly), db, "Too many calls with this token: at most 600 a minute.");
+    recordRateLimitedMcpCall(limited, readOnly, db, "Too many calls with this token: at most 600 a minute.");
 
     const rows = (await rowsOf(readOnly)).slice(before);
     expect(rows.map((row) => [row.tool, row.outcome])).toEqual([
@@ -270,7 +267,7 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
       ["hospitals_get", "Visual Studio Code", "1.107.0"],
     ]);
 
-    const owner = { userId: String(auth.extra?.userId) };
+    const owner = { userId: auth.user.id };
     const tools = async (options: Parameters<typeof listActivity>[2]) => (await listActivity(db, owner, options)).entries.map((entry) => entry.tool);
     expect(await tools({})).toEqual(["hospitals_get"]);
     expect(await tools({ protocol: true })).toEqual(["hospitals_get", "tools/list", "initialize"]);
@@ -299,7 +296,7 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
   });
 
   it("lists a token's calls newest first, filtered and paginated, and only the owner's", async () => {
-    const owner = { userId: String((readOnly.extra as { userId: string }).userId), tokenIds: [String(readOnly.clientId)] };
+    const owner = { userId: readOnly.user.id, tokenIds: [readOnly.token.id] };
     const first = await listActivity(db, owner, { limit: 2 });
     expect(first.entries).toHaveLength(2);
     expect(first.nextCursor).not.toBeNull();
@@ -319,7 +316,7 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
   it("purges only calls older than the retention, in bounded batches", async () => {
     const person = await insertPerson(db);
     const auth = await authFor(db, person, ["read:data"]);
-    const base = { userId: person.userId, tokenId: String(auth.clientId), tool: "whoami", outcome: "ok" as const, durationMs: 1 };
+    const base = { userId: person.userId, tokenId: auth.token.id, tool: "whoami", outcome: "ok" as const, durationMs: 1 };
     const day = 24 * 60 * 60 * 1000;
     await db.insert(mcpActivity).values([
       ...Array.from({ length: 5 }, () => ({ ...base, at: new Date(Date.now() - 91 * day) })),

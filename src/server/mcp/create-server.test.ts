@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import type { McpCaller } from "./caller";
 import { serveMcpRequest } from "./http";
 import { futureSlot } from "./test-client";
 
@@ -25,8 +25,8 @@ async function insertPerson(db: Database): Promise<Person> {
   return { userId: user.id, email };
 }
 
-/** A token row as the token service would write it, and the AuthInfo its verification yields. */
-async function authFor(db: Database, person: Person, scopes: TokenScope[], name = "Test client"): Promise<AuthInfo> {
+/** A token row as the token service would write it, and the caller its verification yields. */
+async function authFor(db: Database, person: Person, scopes: TokenScope[], name = "Test client"): Promise<McpCaller> {
   const expiresAt = new Date(Date.now() + 30 * 24 * 60 * 60 * 1000);
   const [token] = await db
     .insert(apiTokens)
@@ -34,15 +34,12 @@ async function authFor(db: Database, person: Person, scopes: TokenScope[], name 
     .returning({ id: apiTokens.id });
   if (!token) throw new Error("no token");
   return {
-    token: "mcp_not_a_real_token",
-    clientId: token.id,
-    scopes,
-    expiresAt: Math.floor(expiresAt.getTime() / 1000),
-    extra: { userId: person.userId, email: person.email, firstname: "Grace", surname: "Hopper", tokenId: token.id, tokenName: name },
+    user: { id: person.userId, email: person.email, firstname: "Grace", surname: "Hopper" },
+    token: { id: token.id, name, scopes, expiresAt, kind: "personal", grantId: null, createdAt: new Date(), resource: null },
   };
 }
 
-async function connect(auth: AuthInfo, db: Database): Promise<Client> {
+async function connect(auth: McpCaller, db: Database): Promise<Client> {
   // The client's HTTP requests are answered in process, by the same function /api/mcp ends in.
   const transport = new StreamableHTTPClientTransport(new URL("http://127.0.0.1:3000/api/mcp"), {
     fetch: (url, init) => serveMcpRequest(new Request(url, init), auth, db, typeof init?.body === "string" ? JSON.parse(init.body) : undefined),

@@ -1,5 +1,5 @@
 import "server-only";
-import { createMcpHandler, isLegacyRequest, UnsupportedProtocolVersionError, WebStandardStreamableHTTPServerTransport, type AuthInfo, type McpHttpHandler, type McpServer } from "@modelcontextprotocol/server";
+import { createMcpHandler, isLegacyRequest, UnsupportedProtocolVersionError, WebStandardStreamableHTTPServerTransport, type McpHttpHandler, type McpServer } from "@modelcontextprotocol/server";
 import { env } from "~/env";
 import { getAuthDb, getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
 import { TOKEN_SCOPES } from "~/server/tokens/scopes";
@@ -7,7 +7,7 @@ import { verifyBearerToken, type BearerVerification } from "~/server/tokens/serv
 import { mcpResourceUrl, resourceMetadataUrl } from "~/server/oauth/metadata";
 import { beginMcpActivity, countAuthRefusal, recordRateLimitedMcpCall, type McpRequestActivity } from "./activity";
 import { createMcpServer, missingScopeOf, type McpExchange } from "./create-server";
-import { callerFromAuthInfo, type McpCaller } from "./caller";
+import type { McpCaller } from "./caller";
 import { parseMcpBody, readMessage, type McpMessage } from "./message";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
@@ -66,24 +66,25 @@ async function answerMcpRequest(request: Request): Promise<Response> {
 
   if (!db) throw new Error("an authenticated request has no database");
   // The per-token rate again, now counted across every instance (after verification: unknown tokens never write).
-  const overBudget = await sharedBudget().takeCall(verification.authInfo.clientId);
+  const { caller } = verification;
+  const overBudget = await sharedBudget().takeCall(caller.token.id);
   if (overBudget) {
-    recordRateLimitedMcpCall(request, callerFromAuthInfo(verification.authInfo), db, overBudget.message);
+    recordRateLimitedMcpCall(request, caller, db, overBudget.message);
     return jsonRpcError(429, -32000, overBudget.message, { "Retry-After": String(overBudget.retryAfterSeconds) });
   }
-  const admission = callLimiter().enter(callerUserId(verification.authInfo));
+  const admission = callLimiter().enter(caller.user.id);
   if (!admission.ok) {
-    recordRateLimitedMcpCall(request, callerFromAuthInfo(verification.authInfo), db, admission.message);
+    recordRateLimitedMcpCall(request, caller, db, admission.message);
     return jsonRpcError(429, -32000, admission.message, { "Retry-After": String(admission.retryAfterSeconds) });
   }
   try {
-    return await serveAuthenticated(request, verification.authInfo, db);
+    return await serveAuthenticated(request, caller, db);
   } finally {
     admission.release();
   }
 }
 
-async function serveAuthenticated(request: Request, authInfo: AuthInfo, db: Database): Promise<Response> {
+async function serveAuthenticated(request: Request, caller: McpCaller, db: Database): Promise<Response> {
   // Only an authenticated caller gets its body read (and held, up to the limit).
   let bytes: Awaited<ReturnType<typeof readBodyWithinLimit>>;
   try {
@@ -99,7 +100,7 @@ async function serveAuthenticated(request: Request, authInfo: AuthInfo, db: Data
     case "not-json": {
       // Let the 2025 transport give its own answer (406, 415 or a -32700 parse error) from the raw body.
       const raw = new Request(request.url, { method: "POST", headers: request.headers, body: bytes.length > 0 ? bytes : null });
-      return serveMcpRequest(raw, authInfo, db);
+      return serveMcpRequest(raw, caller, db);
     }
     case "batch":
       // One message per request: a batch would carry any number of tool calls past the per-call limits.
@@ -109,7 +110,7 @@ async function serveAuthenticated(request: Request, authInfo: AuthInfo, db: Data
         "JSON-RPC batches are not supported: MCP protocol version 2025-06-18 removed them. Send one JSON-RPC message per HTTP request.",
       );
     case "message":
-      return serveMcpRequest(request, authInfo, db, parsed.message.body);
+      return serveMcpRequest(request, caller, db, parsed.message.body);
   }
 }
 
@@ -135,19 +136,13 @@ function sharedBudget(): SharedCallBudget {
   return globalForLimits.carestralMcpBudget;
 }
 
-function callerUserId(authInfo: AuthInfo): string {
-  const userId = authInfo.extra?.userId;
-  return typeof userId === "string" ? userId : authInfo.clientId;
-}
-
 /**
  * Answers an authenticated MCP request. `body` is the JSON-RPC message when the caller has already read the body;
  * otherwise the SDK reads it. A 2026-07-28 request (it carries the `_meta` envelope) goes to the SDK's per-request
  * handler; a 2025-era one to a fresh server on a stateless transport. Both build their server from the same
  * factory (./create-server.ts), so the two eras cannot drift apart.
  */
-export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?: Database, body?: unknown): Promise<Response> {
-  const caller = callerFromAuthInfo(authInfo);
+export async function serveMcpRequest(request: Request, caller: McpCaller, db?: Database, body?: unknown): Promise<Response> {
   const message = readMessage(body);
   const database = db ?? (await getDb());
   // The activity trail: one row per call, written off the response path (./activity.ts).
@@ -160,7 +155,7 @@ export async function serveMcpRequest(request: Request, authInfo: AuthInfo, db?:
     }
   }
   const exchange: McpExchange = { caller, db: database, message, trail };
-  const response = body !== undefined && !(await isLegacyRequest(request, body)) ? await serveModern(request, authInfo, exchange) : await serveLegacy(request, authInfo, exchange);
+  const response = body !== undefined && !(await isLegacyRequest(request, body)) ? await serveModern(request, exchange) : await serveLegacy(request, exchange);
   await trail?.finish(response);
   return response;
 }
@@ -218,12 +213,12 @@ function insufficientScope(_request: Request, message: McpMessage, caller: McpCa
 }
 
 /** 2025-11-25 back to 2025-03-26: a fresh server on a stateless transport answering in JSON, as before the v2 SDK. */
-async function serveLegacy(request: Request, authInfo: AuthInfo, exchange: McpExchange): Promise<Response> {
+async function serveLegacy(request: Request, exchange: McpExchange): Promise<Response> {
   const server = createMcpServer(exchange);
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);
   try {
-    return await transport.handleRequest(request, { authInfo, parsedBody: exchange.message.body === undefined ? undefined : exchange.message.body });
+    return await transport.handleRequest(request, { parsedBody: exchange.message.body });
   } finally {
     closeAfterResponse(server);
   }
@@ -240,9 +235,9 @@ function closeAfterResponse(server: McpServer): void {
 const exchanges = new WeakMap<Request, McpExchange>();
 
 /** 2026-07-28: the SDK's per-request handler (server/discover, the header checks, resultType, cache fields). */
-async function serveModern(request: Request, authInfo: AuthInfo, exchange: McpExchange): Promise<Response> {
+async function serveModern(request: Request, exchange: McpExchange): Promise<Response> {
   exchanges.set(request, exchange);
-  return modernHandler().fetch(request, { authInfo, parsedBody: exchange.message.body });
+  return modernHandler().fetch(request, { parsedBody: exchange.message.body });
 }
 
 const globalForHandler = globalThis as unknown as { carestralMcpHandler?: McpHttpHandler };

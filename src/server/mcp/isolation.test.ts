@@ -155,9 +155,8 @@ describe.each(engines)("one verification query per event-loop turn, on %s", (eng
       for (const caller of callers) {
         checks.push(
           verifyBearerToken(test.db, `Bearer ${caller.token}`, mcpResourceUrl()).then((verification) => {
-            expect(verification.ok && verification.authInfo.extra).toMatchObject({ userId: caller.userId, email: caller.email, tokenName: caller.tokenName });
-            expect(verification.ok && verification.authInfo.scopes).toEqual(caller.scopes);
-            expect(verification.ok && verification.authInfo.token).toBe(caller.token);
+            expect(verification.ok && verification.caller).toMatchObject({ user: { id: caller.userId, email: caller.email }, token: { name: caller.tokenName } });
+            expect(verification.ok && verification.caller.token.scopes).toEqual(caller.scopes);
           }),
         );
       }
@@ -173,7 +172,7 @@ describe.each(engines)("one verification query per event-loop turn, on %s", (eng
     const send: Send = async (token, message) => {
       const verification = await verifyBearerToken(test.db, `Bearer ${token}`, mcpResourceUrl());
       if (!verification.ok) throw new Error(verification.reason);
-      return serveMcpRequest(mcpRequest("http://localhost:3000/api/mcp", token, message), verification.authInfo, test.db, message);
+      return serveMcpRequest(mcpRequest("http://localhost:3000/api/mcp", token, message), verification.caller, test.db, message);
     };
     await expectNoCrossTalk(send, callers, 5);
   });

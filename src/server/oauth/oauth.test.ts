@@ -130,7 +130,7 @@ describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
     expect(row).toMatchObject({ kind: "oauth_access", resource: mcpResourceUrl(), name: "Example client", scopes: ["read:data", "write:bookings"] });
     expect(row?.grantId).toBeTruthy();
     const verified = await bearer(tokens.access_token);
-    expect(verified.ok && verified.authInfo.extra).toMatchObject({ tokenKind: "oauth_access", grantId: row?.grantId });
+    expect(verified.ok && verified.caller.token).toMatchObject({ kind: "oauth_access", grantId: row?.grantId });
     expect(await bearer(tokens.refresh_token ?? "")).toMatchObject({ ok: false, reason: "refresh_token" });
     // Personal token listings never show OAuth rows.
     expect(await listTokens(db, userId)).toEqual([]);

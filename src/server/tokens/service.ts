@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { AuthInfo } from "@modelcontextprotocol/server";
 import { and, count, desc, eq, gt, isNotNull, isNull, ne, or, sql } from "drizzle-orm";
 import { batchedLookup } from "~/server/db/batched-lookup";
 import type { Database } from "~/server/db/client";
@@ -38,8 +37,24 @@ export interface GeneratedToken {
   createdAt: Date;
 }
 
+/** Who calls with a verified bearer token: the person, and the token with what it may do. */
+export interface TokenCaller {
+  user: { id: string; email: string; firstname: string; surname: string };
+  token: {
+    id: string;
+    name: string;
+    scopes: TokenScope[];
+    expiresAt: Date | null;
+    kind: TokenKind;
+    grantId: string | null;
+    createdAt: Date;
+    /** The resource (audience) an OAuth token was issued for; null for personal tokens. */
+    resource: string | null;
+  };
+}
+
 export type BearerVerification =
-  | { ok: true; authInfo: AuthInfo }
+  | { ok: true; caller: TokenCaller }
   | { ok: false; reason: keyof typeof VERIFICATION_DESCRIPTIONS; description: string };
 
 // Safe inside WWW-Authenticate's quoted error_description: no token, no quotes, no backslashes.
@@ -232,23 +247,16 @@ export async function verifyBearerToken(
   if (row.lastUsedIsStale) recordTokenUse(db, row.id);
   return {
     ok: true,
-    authInfo: {
-      token,
-      clientId: row.id,
-      scopes: row.scopes,
-      // The SDK's AuthInfo has no null: a token that never expires has no expiresAt.
-      expiresAt: row.expiresAt ? Math.floor(row.expiresAt.getTime() / 1000) : undefined,
-      extra: {
-        userId: row.user.id,
-        email: row.user.email,
-        firstname: row.user.firstname,
-        surname: row.user.surname,
-        tokenId: row.id,
-        tokenName: row.name,
-        tokenKind: row.kind,
+    caller: {
+      user: { id: row.user.id, email: row.user.email, firstname: row.user.firstname, surname: row.user.surname },
+      token: {
+        id: row.id,
+        name: row.name,
+        scopes: knownScopes(row.scopes),
+        expiresAt: row.expiresAt,
+        kind: row.kind,
         grantId: row.grantId,
-        tokenExpiresAt: row.expiresAt?.toISOString(),
-        tokenCreatedAt: row.createdAt.toISOString(),
+        createdAt: row.createdAt,
         // OAuth tokens: the resource (audience) they were issued for; null for personal tokens.
         resource: row.resource,
       },

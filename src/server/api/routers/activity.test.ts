@@ -59,11 +59,11 @@ describe.each(engines)("activity and token page procedures on %s", (engine) => {
     for (const tokens of [issued, issued, other]) {
       const verified = await verifyBearerToken(db, `Bearer ${tokens.accessToken}`);
       if (!verified.ok) throw new Error(verified.reason);
-      await db.insert(mcpActivity).values({ at: new Date(), userId: owner.id, tokenId: verified.authInfo.clientId, tool: "whoami", outcome: "ok", durationMs: 2 });
+      await db.insert(mcpActivity).values({ at: new Date(), userId: owner.id, tokenId: verified.caller.token.id, tool: "whoami", outcome: "ok", durationMs: 2 });
     }
     const grantOf = async (accessToken: string) => {
       const verified = await verifyBearerToken(db, `Bearer ${accessToken}`);
-      return verified.ok ? String(verified.authInfo.extra?.grantId) : "";
+      return verified.ok ? String(verified.caller.token.grantId) : "";
     };
     const appId = await grantOf(issued.accessToken);
     const page = await callerFor(owner).activity.list({ appId });

@@ -89,7 +89,7 @@ describe.each(engines)("tokens router on %s", (engine) => {
     expect(Object.keys(created).sort()).toEqual(["createdAt", "expiresAt", "id", "name", "prefix", "scopes", "token"]);
 
     const verified = await verifyBearerToken(db, `Bearer ${created.token}`);
-    expect(verified.ok && verified.authInfo.extra).toMatchObject({ userId: user.id, tokenId: created.id, tokenName: "Claude Code" });
+    expect(verified.ok && verified.caller).toMatchObject({ user: { id: user.id }, token: { id: created.id, name: "Claude Code" } });
 
     const revoked = await caller.tokens.revoke({ id: created.id });
     expect(revoked).toMatchObject({ id: created.id, status: "revoked" });
