@@ -190,8 +190,8 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
       // A value PostgreSQL refuses (integer overflow) costs only its own row: the batch is retried in halves.
       activityRecorder.record(db, {
         at: new Date(),
-        userId: (attacker.extra as { userId: string }).userId,
-        tokenId: String(attacker.clientId),
+        userId: attacker.user.id,
+        tokenId: attacker.token.id,
         tool: "whoami",
         outcome: "ok",
         durationMs: 2 ** 31,
