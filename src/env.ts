@@ -90,6 +90,9 @@ const schema = z.object({
       return credentials;
     }),
   INTROSPECTION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  // Access tokens one OAuth connection may be issued per minute (refreshes and code exchanges); one client
+  // from one address may make four times that many token requests. Beyond: 429 with Retry-After.
+  OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   // Where leaked-token reports' signatures are checked (/api/token-leaks, GitHub secret scanning): an https URL
   // serving GitHub's key list (https://api.github.com/meta/public_keys/secret_scanning), or ECDSA P-256 public
   // keys in PEM (several may follow each other; "\\n" stands for a newline). Empty: the endpoint answers 404.

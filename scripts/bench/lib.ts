@@ -7,7 +7,7 @@ import { createPostgresDatabase, type ScratchDatabase } from "../../src/test/pos
 import { freePort, startServer, stopProcess, type StartServerOptions, type TestServer } from "../../src/test/server";
 
 /** Servers under load serve one token over many connections: lift the per-token MCP limits (issue 10's 429s). */
-export const BENCH_SERVER_ENV = { MCP_RATE_LIMIT_PER_MINUTE: "100000000", MCP_CONCURRENCY_PER_USER: "10000" };
+export const BENCH_SERVER_ENV = { MCP_RATE_LIMIT_PER_MINUTE: "100000000", MCP_CONCURRENCY_PER_USER: "10000", OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE: "100000000" };
 
 /** startServer with the limits lifted. */
 export function startBenchServer(options: StartServerOptions = {}): Promise<TestServer> {

@@ -44,7 +44,7 @@ describe("OAuth for MCP clients, over HTTP", () => {
       databaseUrl = database.url;
       dropDatabase = database.drop;
     }
-    server = await startServer({ databaseUrl, env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", CIMD_TEST_ORIGIN: `http://127.0.0.1:${cimdPort}` } });
+    server = await startServer({ databaseUrl, env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE: "5", CIMD_TEST_ORIGIN: `http://127.0.0.1:${cimdPort}` } });
     mcpUrl = new URL(`${server.url}/api/mcp`);
     person = await signUpOverHttp(server.url, { firstname: "Ada", surname: "Lovelace" });
   });
@@ -369,6 +369,36 @@ describe("OAuth for MCP clients, over HTTP", () => {
       expect(real.status).toBe(200);
       const tokens = (await real.json()) as { access_token: string };
       expect((await postMcp(server.url, { headers: { Authorization: `Bearer ${tokens.access_token}` } })).status).toBe(200);
+    });
+
+    it("a refresh ends the access token it replaces, and one connection gets at most OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE tokens a minute", async () => {
+      const redirect = "http://127.0.0.1/cb";
+      const { client_id } = await registerClient(server.url, { redirect_uris: [redirect], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"] });
+      const { code, verifier } = await codeFor(client_id, redirect);
+      let pair = (await (await postForm(`${server.url}/oauth/token`, { grant_type: "authorization_code", client_id, code, code_verifier: verifier, redirect_uri: redirect })).json()) as {
+        access_token: string;
+        refresh_token: string;
+      };
+      const refresh = (token: string) => postForm(`${server.url}/oauth/token`, { grant_type: "refresh_token", client_id, refresh_token: token });
+      const live = (token: string) => postMcp(server.url, { headers: { Authorization: `Bearer ${token}` } }).then((response) => response.status);
+      const first = pair.access_token;
+      expect(await live(first)).toBe(200);
+      pair = (await (await refresh(pair.refresh_token)).json()) as typeof pair;
+      expect(await live(first)).toBe(401);
+      expect(await live(pair.access_token)).toBe(200);
+
+      // The code exchange and that refresh were 2 of the 5 a minute this server allows one connection.
+      for (let n = 2; n < 5; n++) {
+        const response = await refresh(pair.refresh_token);
+        expect(response.status).toBe(200);
+        pair = (await response.json()) as typeof pair;
+      }
+      const refused = await refresh(pair.refresh_token);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await refused.json()).toMatchObject({ error: "invalid_request" });
+      // Refused without harm: the refresh token was not spent, and the last access token still works.
+      expect(await live(pair.access_token)).toBe(200);
     });
 
     it("rotates refresh tokens; a parallel replay within the grace window still works; refresh tokens never call /api/mcp", async () => {

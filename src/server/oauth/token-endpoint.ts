@@ -1,4 +1,5 @@
 import { and, count, eq, isNull, sql } from "drizzle-orm";
+import { env } from "~/env";
 import type { Database } from "~/server/db/client";
 import { apiTokens, oauthCodes, oauthGrants } from "~/server/db/schema";
 import { isTokenScope, type TokenScope } from "~/server/tokens/scopes";
@@ -16,7 +17,7 @@ export type TokenErrorCode = "invalid_request" | "invalid_grant" | "invalid_scop
 
 export type TokenResult =
   | { ok: true; body: { access_token: string; token_type: "Bearer"; expires_in: number; scope: string; refresh_token?: string } }
-  | { ok: false; error: TokenErrorCode; description: string };
+  | { ok: false; error: TokenErrorCode; description: string; retryAfterSeconds?: number };
 
 type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
@@ -69,8 +70,9 @@ export async function exchangeAuthorizationCode(db: Database, client: OAuthClien
       .from(oauthGrants)
       .where(eq(oauthGrants.id, row.grantId));
     if (!grant || grant.revoked) return failure("invalid_grant", "This connection was revoked. Sign in again.");
-    await tx.update(oauthCodes).set({ usedAt: sql`now()` }).where(eq(oauthCodes.codeHash, hashToken(code)));
-    return issueTokens(tx, client, { grantId: row.grantId, ...grant, scopes: row.scopes.filter(isTokenScope), resource, rotatedFromId: null });
+    const issued = await issueTokens(tx, client, { grantId: row.grantId, ...grant, scopes: row.scopes.filter(isTokenScope), resource, rotatedFromId: null });
+    if (issued.ok) await tx.update(oauthCodes).set({ usedAt: sql`now()` }).where(eq(oauthCodes.codeHash, hashToken(code)));
+    return issued;
   });
   if (result.ok) await markClientUsed(db, client.clientId);
   return result;
@@ -127,8 +129,11 @@ export async function refreshAccessToken(db: Database, client: OAuthClient, form
     const grant = { grantId: row.grantId, userId: row.userId, clientName: row.clientName, scopes, resource };
 
     if (row.active) {
+      const issued = await issueTokens(tx, client, { ...grant, rotatedFromId: row.id });
+      if (!issued.ok) return issued;
       await tx.update(apiTokens).set({ revokedAt: sql`now()`, revokedReason: "rotated" }).where(eq(apiTokens.id, row.id));
-      return issueTokens(tx, client, { ...grant, rotatedFromId: row.id });
+      await revokeAccessTokenIssuedWith(tx, { id: row.id, grantId: row.grantId });
+      return issued;
     }
     if (row.revokedReason === "rotated" && row.withinGrace) {
       const [siblings] = await tx.select({ count: count() }).from(apiTokens).where(eq(apiTokens.rotatedFromId, row.id));
@@ -137,6 +142,26 @@ export async function refreshAccessToken(db: Database, client: OAuthClient, form
     await revokeGrantTokens(tx, row.grantId, { revokeGrant: true });
     return failure("invalid_grant", "The refresh token was already used. This connection has been ended for safety: sign in again.");
   });
+}
+
+/**
+ * A refresh ends the access token it replaces, so one connection holds a bounded number of live access
+ * tokens (and its per-token call limit means something). That token is the one issued with the refresh
+ * token: same connection, same insert, so the same created_at (now() is the transaction's time).
+ */
+async function revokeAccessTokenIssuedWith(tx: Transaction, refresh: { id: string; grantId: string }): Promise<void> {
+  // Compared in SQL: a JS Date would drop the microseconds.
+  await tx
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()`, revokedReason: "rotated" })
+    .where(
+      and(
+        eq(apiTokens.grantId, refresh.grantId),
+        eq(apiTokens.kind, "oauth_access"),
+        sql`${apiTokens.createdAt} = (select t.created_at from api_tokens t where t.id = ${refresh.id})`,
+        isNull(apiTokens.revokedAt),
+      ),
+    );
 }
 
 interface IssueInput {
@@ -149,6 +174,14 @@ interface IssueInput {
 }
 
 async function issueTokens(tx: Transaction, client: OAuthClient, input: IssueInput): Promise<TokenResult> {
+  // Per connection: counted from the access tokens it was issued, so no counter can drift from the rows.
+  const [recent] = await tx
+    .select({ count: count() })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.grantId, input.grantId), eq(apiTokens.kind, "oauth_access"), sql`${apiTokens.createdAt} > now() - interval '1 minute'`));
+  if ((recent?.count ?? 0) >= env.OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE) {
+    return { ok: false, error: "invalid_request", description: "This connection asked for new tokens too often. Try again in a minute.", retryAfterSeconds: 60 };
+  }
   const accessToken = generateTokenString("oauth_access");
   const withRefresh = client.grantTypes.includes("refresh_token");
   const refreshToken = withRefresh ? generateTokenString("oauth_refresh") : null;

@@ -1,3 +1,6 @@
+import { env } from "~/env";
+import { clientIpFromHeaders } from "~/server/auth/client-ip";
+import { consumeRateLimit } from "~/server/auth/rate-limit";
 import { getDb, withDatabaseDeadline } from "~/server/db";
 import { authenticateClient } from "~/server/oauth/clients";
 import { oauthError, oauthJson, oauthServerError, readForm } from "~/server/oauth/http";
@@ -23,11 +26,23 @@ export async function POST(request: Request): Promise<Response> {
         if (!client.client.grantTypes.includes(grantType)) {
           return oauthError(400, "unauthorized_client", `This client did not register for the ${grantType} grant.`);
         }
+        // Per client and address: a shared client id (a metadata document's URL) is many people's, so not per client alone.
+        const limit = await consumeRateLimit(db, `token:${client.client.clientId}:ip:${clientIpFromHeaders(request.headers)}`, {
+          limit: 4 * env.OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE,
+          windowMs: 60_000,
+        });
+        if (!limit.allowed) {
+          return oauthError(429, "invalid_request", "Too many token requests from this client. Try again shortly.", { "Retry-After": String(limit.retryAfterSeconds) });
+        }
         const result =
           grantType === "authorization_code"
             ? await exchangeAuthorizationCode(db, client.client, form.value)
             : await refreshAccessToken(db, client.client, form.value);
-        return result.ok ? oauthJson(result.body) : oauthError(400, result.error, result.description);
+        if (result.ok) return oauthJson(result.body);
+        if (result.retryAfterSeconds !== undefined) {
+          return oauthError(429, result.error, result.description, { "Retry-After": String(result.retryAfterSeconds) });
+        }
+        return oauthError(400, result.error, result.description);
       })(),
       8000,
     );
