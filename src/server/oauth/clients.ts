@@ -3,6 +3,7 @@ import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { consumeRateLimit } from "~/server/auth/rate-limit";
+import { lineOfText } from "~/server/text";
 import type { Database } from "~/server/db/client";
 import { oauthClients } from "~/server/db/schema";
 import { hashToken, randomBase62 } from "~/server/tokens/token";
@@ -94,7 +95,12 @@ export async function markClientUsed(db: Database, clientId: string): Promise<vo
 const SUPPORTED_GRANT_TYPES = ["authorization_code", "refresh_token"];
 const UNUSED_CLIENT_LIFETIME = "1 day";
 
-const optionalUrl = z.string().max(2048).refine((value) => URL.canParse(value), "must be an absolute URL").optional();
+// Shown or linked to people (a logo, terms): https only, never javascript:, data: or a plain-http page.
+const optionalUrl = z
+  .string()
+  .max(2048)
+  .refine((value) => URL.canParse(value) && new URL(value).protocol === "https:", "must be an absolute https URL")
+  .optional();
 
 const registrationSchema = z.object({
   redirect_uris: z
@@ -109,7 +115,8 @@ const registrationSchema = z.object({
     .default("client_secret_basic"),
   grant_types: z.array(z.string().max(200)).max(10).default(["authorization_code"]),
   response_types: z.array(z.string().max(50)).max(5).default(["code"]),
-  client_name: z.string().trim().min(1).max(100).optional(),
+  // The project's printable-line rule: a bidi override (U+202E) would reverse the consent page's sentence.
+  client_name: lineOfText("client_name must be one line of printable characters").pipe(z.string().min(1).max(100)).optional(),
   client_uri: optionalUrl,
   logo_uri: optionalUrl,
   tos_uri: optionalUrl,

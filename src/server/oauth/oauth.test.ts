@@ -208,6 +208,25 @@ describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
     expect(grant?.revokedAt).toBeInstanceOf(Date);
   });
 
+  it("refuses a DCR client_name with invisible or control characters, and URI fields that are not https", async () => {
+    const base = { redirect_uris: ["https://app.example/callback"], token_endpoint_auth_method: "none" };
+    for (const body of [
+      { ...base, client_name: "Helper \u202Edlrow olleh" },
+      { ...base, client_name: "two\nlines" },
+      { ...base, client_name: "   " },
+      { ...base, logo_uri: "javascript:alert(1)" },
+      { ...base, logo_uri: "data:image/svg+xml,<svg/>" },
+      { ...base, tos_uri: "javascript:alert(1)" },
+      { ...base, policy_uri: "http://app.example/privacy" },
+    ]) {
+      const refused = await registerClient(db, body);
+      expect(refused.ok, JSON.stringify(body)).toBe(false);
+    }
+    const accepted = await registerClient(db, { ...base, client_name: "  Ünïcode ✓ 👩‍💻  ", logo_uri: "https://app.example/logo.png" });
+    if (!accepted.ok) throw new Error(accepted.description);
+    expect(accepted.response.client_name).toBe("Ünïcode ✓ 👩‍💻");
+  });
+
   it("registers DCR clients with a hashed secret, omitting absent fields, and sweeps never-used registrations", async () => {
     const registered = await registerClient(db, { redirect_uris: ["https://claude.ai/api/mcp/auth_callback"], token_endpoint_auth_method: "client_secret_post", client_name: "Claude" });
     if (!registered.ok) throw new Error(registered.description);
