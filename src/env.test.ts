@@ -88,4 +88,13 @@ describe("configuration", () => {
       expect(() => parseEnv({ SECRET_SCANNING_KEYS: value })).toThrow(/SECRET_SCANNING_KEYS/);
     }
   });
+  it("takes the Option A JWT settings together, with a sunset date", () => {
+    const secret = "x".repeat(32);
+    expect(parseEnv({}).MCP_JWT_SECRET).toBeUndefined();
+    const set = parseEnv({ MCP_JWT_SECRET: secret, MCP_JWT_ISSUER: "https://old.example", MCP_JWT_AUDIENCE: "mcp", MCP_JWT_SUNSET: "2027-03-31" });
+    expect(set.MCP_JWT_SUNSET?.toISOString()).toBe("2027-03-31T00:00:00.000Z");
+    expect(() => parseEnv({ MCP_JWT_SECRET: secret })).toThrow(/MCP_JWT_ISSUER[\s\S]*MCP_JWT_AUDIENCE/);
+    expect(() => parseEnv({ MCP_JWT_SECRET: "short", MCP_JWT_ISSUER: "i", MCP_JWT_AUDIENCE: "a" })).toThrow(/MCP_JWT_SECRET/);
+    expect(() => parseEnv({ MCP_JWT_SUNSET: "next spring" })).toThrow(/MCP_JWT_SUNSET/);
+  });
 });

@@ -116,10 +116,27 @@ const schema = z.object({
       }
       return { kind: "pem", pems };
     }),
+  // Option A migration: with MCP_JWT_SECRET, /api/mcp also accepts the older system's HS256 JWTs (iss and aud
+  // checked against MCP_JWT_ISSUER and MCP_JWT_AUDIENCE, both required then) until their exp or MCP_JWT_SUNSET
+  // (a date or date-time), whichever comes first. Unset: a JWT is refused like any unknown token.
+  MCP_JWT_SECRET: z.string().min(32, "must be at least 32 characters (the older system's signing secret)").optional(),
+  MCP_JWT_ISSUER: z.string().min(1).optional(),
+  MCP_JWT_AUDIENCE: z.string().min(1).optional(),
+  MCP_JWT_SUNSET: z.iso
+    .date({ error: "must be a date (2027-03-31) or an ISO date-time" })
+    .or(z.iso.datetime({ offset: true }))
+    .transform((value) => new Date(value))
+    .optional(),
   // Not a setting: server.mjs sets it to "1" for its own process, to say that it writes the socket address
   // header on every request. Without it (next dev, a bare next start) that header is the client's and is ignored.
   CARESTRAL_SOCKET_ADDRESS_HEADER: z.literal("1").optional(),
 })
+  .superRefine((value, ctx) => {
+    if (value.MCP_JWT_SECRET === undefined) return;
+    for (const name of ["MCP_JWT_ISSUER", "MCP_JWT_AUDIENCE"] as const) {
+      if (value[name] === undefined) ctx.addIssue({ code: "custom", path: [name], message: "is required when MCP_JWT_SECRET is set" });
+    }
+  })
   // Without APP_URL, the app is where `next dev`/`next start` listen: PORT=4200 means http://localhost:4200,
   // or every sign-in would fail the Origin check against a :3000 nobody opened.
   .transform(({ APP_URL, ...rest }) => ({ ...rest, APP_URL: APP_URL ?? `http://localhost:${rest.PORT}` }));

@@ -5,6 +5,7 @@ import { bookingsRouter } from "./routers/bookings";
 import { connectedAppsRouter } from "./routers/connected-apps";
 import { healthRouter } from "./routers/health";
 import { hospitalsRouter } from "./routers/hospitals";
+import { legacyJwtRouter } from "./routers/legacy-jwt";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   connectedApps: connectedAppsRouter,
   health: healthRouter,
   hospitals: hospitalsRouter,
+  legacyJwt: legacyJwtRouter,
   tokens: tokensRouter,
 });
 

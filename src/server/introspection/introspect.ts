@@ -9,6 +9,7 @@ import { oauthGrants } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
 import { mcpResourceUrl } from "~/server/oauth/metadata";
 import { verifyBearerToken } from "~/server/tokens/service";
+import { wellFormedTokenKind } from "~/server/tokens/token";
 
 // RFC 7662 token introspection for resource servers elsewhere (a FastMCP server, an SDK example) that accept
 // Carestral tokens. DESIGN: Tokens beyond this deployment.
@@ -58,6 +59,8 @@ export function consumeIntrospectionBudget(db: Database, caller: IntrospectionCa
  */
 export async function introspectToken(db: Database, caller: IntrospectionCaller, token: string, headers: Headers): Promise<IntrospectionResponse> {
   const started = performance.now();
+  // Only our own formats: an Option A JWT works on /api/mcp during the migration, but is not ours to vouch for.
+  if (wellFormedTokenKind(token) === null) return { active: false };
   const verified = await verifyBearerToken(db, `Bearer ${token}`);
   if (!verified.ok) return { active: false };
   const { user, token: verifiedToken } = verified.caller;

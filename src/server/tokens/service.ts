@@ -4,6 +4,7 @@ import { batchedLookup } from "~/server/db/batched-lookup";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import { DomainError } from "~/server/domain-error";
+import { legacyJwtSettings, looksLikeJwt, verifyLegacyJwt } from "~/server/legacy-jwt/verify";
 import { generateTokenInputSchema, MAX_ACTIVE_TOKENS, REGENERATE_OVERLAPS, type RegenerateOverlap } from "./schemas";
 import { isTokenScope, type TokenScope } from "./scopes";
 import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind, type TokenKind } from "./token";
@@ -233,7 +234,13 @@ export async function verifyBearerToken(
   resource?: string,
 ): Promise<BearerVerification> {
   const parsed = parseBearer(authorization);
-  if (!parsed.ok) return parsed.refusal;
+  if (!parsed.ok) {
+    // Option A migration: the older system's JWTs, only while MCP_JWT_SECRET is set.
+    const jwt = readBearerToken(authorization);
+    const legacy = jwt !== null && looksLikeJwt(jwt) ? legacyJwtSettings() : null;
+    if (legacy && jwt !== null) return verifyLegacyBearer(typeof database === "function" ? await database() : database, jwt, legacy);
+    return parsed.refusal;
+  }
   const { token, kind } = parsed;
 
   // Given as a function, the database is opened only for a token worth looking up.
@@ -259,6 +266,30 @@ export async function verifyBearerToken(
         createdAt: row.createdAt,
         // OAuth tokens: the resource (audience) they were issued for; null for personal tokens.
         resource: row.resource,
+      },
+    },
+  };
+}
+
+/** A legacy JWT as the MCP layer sees any caller: a person, scopes, and a token row (the person's legacy_jwt row). */
+async function verifyLegacyBearer(db: Database, jwt: string, settings: NonNullable<ReturnType<typeof legacyJwtSettings>>): Promise<BearerVerification> {
+  const verified = await verifyLegacyJwt(db, jwt, settings);
+  if (!verified.ok) return refusal(verified.reason);
+  const { user, scopes, expiresAt, rowId } = verified;
+  return {
+    ok: true,
+    caller: {
+      user,
+      token: {
+        id: rowId,
+        name: "Legacy JWT",
+        scopes,
+        expiresAt,
+        // The MCP layer treats it as a personal token; its api_tokens row (kind legacy_jwt) names it everywhere else.
+        kind: "personal",
+        grantId: null,
+        createdAt: expiresAt,
+        resource: null,
       },
     },
   };

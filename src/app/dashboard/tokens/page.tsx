@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { LegacyJwtNotice } from "~/components/legacy-jwt/legacy-jwt-notice";
 import { ConnectedApps } from "~/components/oauth/connected-apps";
 import { TokensDashboard } from "~/components/tokens/tokens-dashboard";
 import { env } from "~/env";
@@ -14,7 +15,7 @@ export const metadata: Metadata = { title: "API tokens" };
 export default async function TokensPage() {
   // Awaited so that the first HTML holds the table. A failure is not thrown here: the section then
   // fetches in the browser and says what went wrong.
-  await Promise.all([api.tokens.list.prefetch(), api.connectedApps.list.prefetch()]);
+  await Promise.all([api.tokens.list.prefetch(), api.connectedApps.list.prefetch(), api.legacyJwt.recentUse.prefetch()]);
   return (
     <HydrateClient>
       <main className="page">
@@ -23,6 +24,7 @@ export default async function TokensPage() {
           A personal access token lets an AI assistant (Claude Desktop, Claude Code, Cursor, VS Code…) use Carestral on
           your behalf over MCP, with only the scopes you grant. Revoke it at any time: the very next request is refused.
         </p>
+        <LegacyJwtNotice appUrl={env.APP_URL} />
         <TokensDashboard
           appUrl={env.APP_URL}
           scopes={TOKEN_SCOPES.map((scope) => ({ scope, description: SCOPE_DESCRIPTIONS[scope] }))}
