@@ -84,8 +84,8 @@ test("calls an assistant makes show on the token's page, in the activity and in 
   const csv = readFileSync((await download.path()) ?? "", "utf8");
   const lines = csv.trim().split("\r\n");
   expect(lines[0]).toBe("time_utc,token,token_id,tool,outcome,duration_ms,client_ip,user_agent,summary,error,client_name,client_version");
-  expect(lines.some((line) => line.includes("bookings_create") && line.includes(hospital.name) && line.includes(",ok,"))).toBe(true);
-  expect(lines.some((line) => line.includes("hospitals_get") && line.includes(",tool_error,"))).toBe(true);
+  expect(lines.some((line) => line.includes("bookings_create") && line.includes(hospital.name) && line.includes(',"ok",'))).toBe(true);
+  expect(lines.some((line) => line.includes("hospitals_get") && line.includes(',"tool_error",'))).toBe(true);
   expect(csv).not.toContain("cardiology letter");
 
   // Regenerate: a new secret shown once, the old one refused.

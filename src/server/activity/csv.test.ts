@@ -2,12 +2,19 @@ import { describe, expect, it } from "vitest";
 import { activityCsvRow, csvRow, exportPeriodSchema } from "./csv";
 
 describe("activity CSV", () => {
-  it("quotes commas, quotes and line breaks, and leaves plain fields bare", () => {
-    expect(csvRow(["a", 1, null, 'say "hi", twice', "two\nlines"])).toBe('a,1,,"say ""hi"", twice","two\nlines"\r\n');
+  it("quotes every text field (commas, quotes and line breaks included); numbers and nulls stay bare", () => {
+    expect(csvRow(["a", 1, null, 'say "hi", twice', "two\nlines"])).toBe('"a",1,,"say ""hi"", twice","two\nlines"\r\n');
   });
 
   it("defuses cells a spreadsheet would run as a formula", () => {
-    expect(csvRow(["=HYPERLINK(\"http://evil\")", "+1", "-2", "@SUM(A1)"])).toBe(`"'=HYPERLINK(""http://evil"")",'+1,'-2,'@SUM(A1)\r\n`);
+    expect(csvRow(["=HYPERLINK(\"http://evil\")", "+1", "-2", "@SUM(A1)", "  =1+1", "\tx"])).toBe(
+      `"'=HYPERLINK(""http://evil"")","'+1","'-2","'@SUM(A1)","'  =1+1","'\tx"\r\n`,
+    );
+  });
+
+  it("keeps a field whole for a spreadsheet that splits on semicolons", () => {
+    const line = csvRow(["x;=cmd|' /C calc'!A0", "claude;@SUM(1)"]);
+    expect(line).toBe(`"x;=cmd|' /C calc'!A0","claude;@SUM(1)"\r\n`);
   });
 
   it("writes one call as a row, time in UTC ISO 8601", () => {
@@ -27,7 +34,9 @@ describe("activity CSV", () => {
       clientName: "claude-code",
       clientVersion: "2.1.0",
     });
-    expect(line).toBe('2026-11-20T10:00:00.000Z,"Claude, laptop",t-1,bookings_create,ok,12,203.0.113.7,,"Hôpital Test, Cardiologie",,claude-code,2.1.0\r\n');
+    expect(line).toBe(
+      '"2026-11-20T10:00:00.000Z","Claude, laptop","t-1","bookings_create","ok",12,"203.0.113.7",,"Hôpital Test, Cardiologie",,"claude-code","2.1.0"\r\n',
+    );
   });
 
   it("reads a period of whole UTC days, both included, and refuses reversed or overlong ones", () => {

@@ -2,7 +2,8 @@ import { z } from "zod";
 import type { ActivityEntry } from "./queries";
 import { EXPORT_MAX_DAYS } from "./schemas";
 
-// The CSV export of the trail: RFC 4180 (CRLF, quoted fields), safe to open in a spreadsheet.
+// The CSV export of the trail: RFC 4180 (CRLF, every text field quoted), safe to open in a spreadsheet
+// whatever separator it splits on.
 
 export const CSV_HEADER = ["time_utc", "token", "token_id", "tool", "outcome", "duration_ms", "client_ip", "user_agent", "summary", "error", "client_name", "client_version"];
 
@@ -15,6 +16,9 @@ export const exportPeriodSchema = z
   .transform(({ from, to }) => ({ from: new Date(`${from}T00:00:00Z`), to: new Date(new Date(`${to}T00:00:00Z`).getTime() + DAY_MS) }))
   .refine(({ from, to }) => from < to, "The period ends before it starts.")
   .refine(({ from, to }) => to.getTime() - from.getTime() <= EXPORT_MAX_DAYS * DAY_MS, `Choose a period of at most ${EXPORT_MAX_DAYS} days.`);
+
+/** The header line: our own column names, plain. */
+export const CSV_HEADER_LINE = `${CSV_HEADER.join(",")}\r\n`;
 
 export function csvRow(fields: (string | number | null)[]): string {
   return `${fields.map(csvField).join(",")}\r\n`;
@@ -39,9 +43,11 @@ export function activityCsvRow(entry: ActivityEntry): string {
 
 function csvField(value: string | number | null): string {
   if (value === null) return "";
-  let text = String(value);
-  // A cell starting with = + - @ (or a tab or CR) is a formula to a spreadsheet: a token name or a user
-  // agent must not run as one (OWASP "CSV injection").
-  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replaceAll('"', '""')}"` : text;
+  if (typeof value === "number") return String(value);
+  // A cell starting with = + - @ (after any spaces), a tab or a CR is a formula to a spreadsheet: a token name or
+  // a user agent must not run as one (OWASP "CSV injection").
+  const text = /^\s*[=+\-@]|^[\t\r]/.test(value) ? `'${value}` : value;
+  // Every text is quoted, whatever it holds: a spreadsheet set to split on ";" (French, German locales) would
+  // otherwise cut "x;=cmd|' /C calc'!A0" into a formula cell.
+  return `"${text.replaceAll('"', '""')}"`;
 }

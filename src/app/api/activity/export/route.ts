@@ -1,5 +1,5 @@
 import { exportActivity } from "~/server/activity/queries";
-import { activityCsvRow, CSV_HEADER, csvRow, exportPeriodSchema } from "~/server/activity/csv";
+import { activityCsvRow, CSV_HEADER_LINE, exportPeriodSchema } from "~/server/activity/csv";
 import { sessionTokenFromCookieHeader } from "~/server/auth/cookie";
 import { validateSessionToken } from "~/server/auth/session";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
@@ -35,7 +35,7 @@ export async function GET(request: Request): Promise<Response> {
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(encoder.encode(csvRow(CSV_HEADER)));
+        controller.enqueue(encoder.encode(CSV_HEADER_LINE));
       },
       async pull(controller) {
         try {
