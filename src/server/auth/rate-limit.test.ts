@@ -29,14 +29,30 @@ describe.each(engines)("auth rate limits on %s", (engine) => {
     expect(row).toEqual({ key: "test:window", count: 1, windowStartedAt: at(60) });
   });
 
-  it("counts concurrent attempts exactly (one atomic upsert each)", async () => {
+  it("refuses attempts past the limit without writing: the counter stays where the limit was crossed", async () => {
+    const now = new Date();
+    const email = "flood@example.test";
+    const ip = "192.0.2.99";
+    for (let attempt = 0; attempt < rule.limit; attempt++) {
+      expect((await consumeAuthAttempt(testDb.db, { kind: "signin", ip, email }, rule, now)).allowed).toBe(true);
+    }
+    const before = await testDb.db.select().from(authRateLimits).orderBy(authRateLimits.key);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      expect(await consumeAuthAttempt(testDb.db, { kind: "signin", ip, email }, rule, now)).toMatchObject({ allowed: false });
+    }
+    expect(await testDb.db.select().from(authRateLimits).orderBy(authRateLimits.key)).toEqual(before);
+  });
+
+  it("counts concurrent attempts exactly (one atomic upsert each): exactly `limit` of them pass", async () => {
     const now = new Date();
     const results = await Promise.all(
       Array.from({ length: 8 }, () => consumeRateLimit(testDb.db, "test:concurrent", rule, now)),
     );
     expect(results.filter((result) => result.allowed)).toHaveLength(3);
+    // Attempts that read the counter after it reached the limit wrote nothing; the others each counted once.
     const [row] = await testDb.db.select({ count: authRateLimits.count }).from(authRateLimits).where(eq(authRateLimits.key, "test:concurrent"));
-    expect(row?.count).toBe(8);
+    expect(row?.count).toBeGreaterThanOrEqual(3);
+    expect(row?.count).toBeLessThanOrEqual(8);
   });
 
   it("keys the tight limit on (email, client): guesses from elsewhere do not lock the owner out", async () => {

@@ -14,7 +14,8 @@ export type RateLimitResult = { allowed: true } | { allowed: false; retryAfterSe
 
 /**
  * Counts one attempt against `key` in a fixed window and says whether it is allowed. One atomic upsert,
- * so concurrent attempts on any number of instances all count.
+ * so concurrent attempts on any number of instances all count; once the key is over its limit, attempts are
+ * refused by a read alone (consumeRateLimits).
  */
 export async function consumeRateLimit(
   db: Database,
@@ -22,6 +23,10 @@ export async function consumeRateLimit(
   rule: RateLimitRule,
   now: Date = new Date(),
 ): Promise<RateLimitResult> {
+  return consumeRateLimits(db, [{ key, rule }], now);
+}
+
+async function countAttempt(db: Database, key: string, rule: RateLimitRule, now: Date): Promise<RateLimitResult> {
   const nowParam = sql`${now.toISOString()}::timestamptz`;
   const windowExpired = sql`auth_rate_limits.window_started_at <= ${nowParam} - ${`${rule.windowMs} milliseconds`}::interval`;
   const [row] = await db
@@ -36,20 +41,41 @@ export async function consumeRateLimit(
     })
     .returning({ count: authRateLimits.count, windowStartedAt: authRateLimits.windowStartedAt });
   if (!row) throw new Error("rate limit upsert returned no row");
+  return refusalOf(row, rule, now);
+}
+
+function refusalOf(row: { count: number; windowStartedAt: Date }, rule: RateLimitRule, now: Date): RateLimitResult {
   if (row.count <= rule.limit) return { allowed: true };
   const retryAfterMs = row.windowStartedAt.getTime() + rule.windowMs - now.getTime();
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
 }
 
-/** Counts one attempt against every key under its own rule; refused if any is over, with the longest wait. */
+/**
+ * Counts one attempt against every key under its own rule; refused if any is over, with the longest wait.
+ * A key already at its limit in its current window refuses the attempt after one read, writing nothing: a
+ * flood of refused attempts must not cost a write each (issue 19, item 6).
+ */
 export async function consumeRateLimits(
   db: Database,
   limits: { key: string; rule: RateLimitRule }[],
   now: Date = new Date(),
 ): Promise<RateLimitResult> {
+  if (limits.length === 0) return { allowed: true };
+  const current = await db
+    .select({ key: authRateLimits.key, count: authRateLimits.count, windowStartedAt: authRateLimits.windowStartedAt })
+    .from(authRateLimits)
+    .where(inArray(authRateLimits.key, limits.map(({ key }) => key)));
   let longestWait = 0;
+  for (const row of current) {
+    const rule = limits.find(({ key }) => key === row.key)?.rule;
+    if (!rule || row.windowStartedAt.getTime() + rule.windowMs <= now.getTime()) continue;
+    const result = refusalOf({ ...row, count: row.count + 1 }, rule, now);
+    if (!result.allowed) longestWait = Math.max(longestWait, result.retryAfterSeconds);
+  }
+  if (longestWait > 0) return { allowed: false, retryAfterSeconds: longestWait };
+
   for (const { key, rule } of limits) {
-    const result = await consumeRateLimit(db, key, rule, now);
+    const result = await countAttempt(db, key, rule, now);
     if (!result.allowed) longestWait = Math.max(longestWait, result.retryAfterSeconds);
   }
   return longestWait > 0 ? { allowed: false, retryAfterSeconds: longestWait } : { allowed: true };
