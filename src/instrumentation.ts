@@ -16,6 +16,11 @@ export async function register(): Promise<void> {
   try {
     await getDb();
   } catch (error) {
+    // Another process holds the PGlite folder: serving beside it would destroy the data. Stop, saying who holds it.
+    if (error instanceof Error && (error as { code?: unknown }).code === "DATABASE_FOLDER_LOCKED") {
+      console.error(`Carestral cannot start: ${error.message}`);
+      process.exit(1);
+    }
     // Keep serving: /api/health reports the outage and the next request tries again.
     console.error("Database not ready at start:", error instanceof Error ? error.message : error);
   }

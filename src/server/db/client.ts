@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { lockDatabaseFolder } from "./folder-lock";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -97,7 +98,15 @@ function openPostgres(config: Extract<DatabaseConfig, { engine: "postgres" }>): 
 async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
   // PGlite does not create parent folders.
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  // One process per folder: PGlite has no lock of its own between processes.
+  const lock = dataDir ? lockDatabaseFolder(dataDir) : null;
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const db = drizzlePglite({ client, schema });
   return {
     db,
@@ -112,7 +121,13 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
         await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
       }
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 
