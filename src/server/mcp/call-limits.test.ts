@@ -17,19 +17,60 @@ describe("MCP call limits", () => {
     expect(limiter.takeCall("token-a")).not.toBeNull();
   });
 
-  it("caps the calls one person has in flight, across tokens, and frees a slot on release", () => {
-    const limiter = new McpCallLimiter({ perMinute: 6000, concurrency: 2 });
-    const first = limiter.enter("user-a");
-    const second = limiter.enter("user-a");
+  it("caps the calls one person has in flight, across tokens, and frees a slot on release", async () => {
+    const limiter = new McpCallLimiter({ perMinute: 6000, concurrency: 2, queueLength: 0 });
+    const first = await limiter.enter("user-a");
+    const second = await limiter.enter("user-a");
     expect(first.ok && second.ok).toBe(true);
-    expect(limiter.enter("user-a")).toMatchObject({ ok: false, retryAfterSeconds: 1 });
-    expect(limiter.enter("user-b").ok).toBe(true);
+    expect(await limiter.enter("user-a")).toMatchObject({ ok: false, retryAfterSeconds: 1 });
+    expect((await limiter.enter("user-b")).ok).toBe(true);
     if (first.ok) {
       first.release();
       first.release(); // twice is harmless
     }
-    expect(limiter.enter("user-a").ok).toBe(true);
-    expect(limiter.enter("user-a").ok).toBe(false);
+    expect((await limiter.enter("user-a")).ok).toBe(true);
+    expect((await limiter.enter("user-a")).ok).toBe(false);
+  });
+
+  it("lets an assistant's parallel calls wait their turn, in order, instead of refusing them", async () => {
+    const limiter = new McpCallLimiter({ perMinute: 6000, concurrency: 4 });
+    const order: number[] = [];
+    // Eight parallel calls of one person, each holding its slot a moment: all are answered, none refused.
+    const results = await Promise.all(
+      Array.from({ length: 8 }, async (_, index) => {
+        const admission = await limiter.enter("user-a");
+        if (!admission.ok) return admission;
+        order.push(index);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        admission.release();
+        return admission;
+      }),
+    );
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(limiter.waitingCount("user-a")).toBe(0);
+  });
+
+  it("refuses only past the bound: a full queue at once, a long wait after it, a client that left", async () => {
+    const limiter = new McpCallLimiter({ perMinute: 6000, concurrency: 1, queueLength: 2, queueWaitMs: 50 });
+    const held = await limiter.enter("user-a");
+    expect(held.ok).toBe(true);
+    const waiting = [limiter.enter("user-a"), limiter.enter("user-a")];
+    // The queue is full: the next call is refused at once, with Retry-After.
+    expect(await limiter.enter("user-a")).toMatchObject({ ok: false, retryAfterSeconds: 1, message: expect.stringMatching(/at most 1 at once/) });
+    // Another person is not queued behind this one.
+    expect((await limiter.enter("user-b")).ok).toBe(true);
+    // Nobody released within the bound: both waiting calls are refused, and leave the queue.
+    expect((await Promise.all(waiting)).map((result) => result.ok)).toEqual([false, false]);
+    expect(limiter.waitingCount("user-a")).toBe(0);
+    // A client that gives up leaves the queue at once.
+    const controller = new AbortController();
+    const leaving = limiter.enter("user-a", controller.signal);
+    controller.abort();
+    expect((await leaving).ok).toBe(false);
+    // The slot still works as before once released.
+    if (held.ok) held.release();
+    expect((await limiter.enter("user-a")).ok).toBe(true);
   });
 
   it("keys the rate before verification on the credential, so padding the header gets no fresh bucket", () => {

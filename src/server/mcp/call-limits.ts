@@ -23,7 +23,18 @@ export interface CallLimits {
   perMinute: number;
   /** Calls in flight at once per person. */
   concurrency: number;
+  /** Calls of one person that may wait for a slot (default 32). */
+  queueLength?: number;
+  /** How long a call waits for a slot before it is refused (default 5 s). */
+  queueWaitMs?: number;
 }
+
+interface Waiter {
+  admit: () => void;
+}
+
+const DEFAULT_QUEUE_LENGTH = 32;
+const DEFAULT_QUEUE_WAIT_MS = 5_000;
 
 export interface CallRefusal {
   ok: false;
@@ -43,6 +54,7 @@ const MAX_TRACKED = 10_000;
 export class McpCallLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly inFlight = new Map<string, number>();
+  private readonly waiting = new Map<string, Waiter[]>();
 
   constructor(
     private readonly limits: CallLimits,
@@ -82,23 +94,82 @@ export class McpCallLimiter {
     return null;
   }
 
-  /** Counts a call in flight for the person until `release()`; refused past the concurrency cap. */
-  enter(userId: string): CallAdmission {
+  /**
+   * Counts a call in flight for the person until `release()`. Past the concurrency cap the call waits its turn
+   * (first come, first served, per person) for at most `queueWaitMs`, behind at most `queueLength` others; only
+   * past that bound, or when `signal` aborts (the client left), is it refused. An assistant's parallel calls thus
+   * wait a moment instead of failing at once (issue 19, item 7), and the cap still protects the pool: a
+   * person's calls only ever wait for that person's own.
+   */
+  enter(userId: string, signal?: AbortSignal): Promise<CallAdmission> {
     const running = this.inFlight.get(userId) ?? 0;
-    if (running >= this.limits.concurrency) {
-      return {
-        ok: false,
-        retryAfterSeconds: 1,
-        message: `Too many calls in flight for this account: at most ${this.limits.concurrency} at once. Wait for one to finish.`,
-      };
+    if (running < this.limits.concurrency) {
+      this.inFlight.set(userId, running + 1);
+      return Promise.resolve(this.admission(userId));
     }
-    this.inFlight.set(userId, running + 1);
+    const queue = this.waiting.get(userId) ?? [];
+    if (queue.length >= this.queueLength || signal?.aborted) return Promise.resolve(this.busy());
+    return new Promise<CallAdmission>((resolve) => {
+      const waiter: Waiter = {
+        admit: () => {
+          cleanup();
+          resolve(this.admission(userId));
+        },
+      };
+      const giveUp = () => {
+        cleanup();
+        const left = this.waiting.get(userId)?.filter((other) => other !== waiter) ?? [];
+        if (left.length > 0) this.waiting.set(userId, left);
+        else this.waiting.delete(userId);
+        resolve(this.busy());
+      };
+      const timer = setTimeout(giveUp, this.queueWaitMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", giveUp);
+      };
+      signal?.addEventListener("abort", giveUp, { once: true });
+      queue.push(waiter);
+      this.waiting.set(userId, queue);
+    });
+  }
+
+  /** Calls waiting for a slot, per person (for tests and the benchmark). */
+  waitingCount(userId: string): number {
+    return this.waiting.get(userId)?.length ?? 0;
+  }
+
+  private get queueLength(): number {
+    return this.limits.queueLength ?? DEFAULT_QUEUE_LENGTH;
+  }
+
+  private get queueWaitMs(): number {
+    return this.limits.queueWaitMs ?? DEFAULT_QUEUE_WAIT_MS;
+  }
+
+  private busy(): CallRefusal {
+    return {
+      ok: false,
+      retryAfterSeconds: 1,
+      message: `Too many calls in flight for this account: at most ${this.limits.concurrency} at once, and the calls waiting for them waited too long. Retry after 1 s.`,
+    };
+  }
+
+  private admission(userId: string): CallAdmission {
     let released = false;
     return {
       ok: true,
       release: () => {
         if (released) return;
         released = true;
+        // The slot goes straight to the person's next waiting call, if any.
+        const queue = this.waiting.get(userId);
+        const next = queue?.shift();
+        if (queue?.length === 0) this.waiting.delete(userId);
+        if (next) {
+          next.admit();
+          return;
+        }
         const left = (this.inFlight.get(userId) ?? 1) - 1;
         if (left <= 0) this.inFlight.delete(userId);
         else this.inFlight.set(userId, left);

@@ -72,7 +72,7 @@ async function answerMcpRequest(request: Request): Promise<Response> {
     recordRateLimitedMcpCall(request, caller, db, overBudget.message);
     return jsonRpcError(429, -32000, overBudget.message, { "Retry-After": String(overBudget.retryAfterSeconds) });
   }
-  const admission = callLimiter().enter(caller.user.id);
+  const admission = await callLimiter().enter(caller.user.id, request.signal);
   if (!admission.ok) {
     recordRateLimitedMcpCall(request, caller, db, admission.message);
     return jsonRpcError(429, -32000, admission.message, { "Retry-After": String(admission.retryAfterSeconds) });
