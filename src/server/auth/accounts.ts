@@ -64,8 +64,8 @@ const sessionUserColumns = { id: users.id, email: users.email, firstname: users.
 export type CreateUserResult = { ok: true; user: SessionUser } | { ok: false; reason: "email-taken" };
 
 /** Creates an account. A taken email, including one taken by a concurrent sign-up, is an answer, not an error. */
-export async function createUser(db: Database, input: SignUpInput): Promise<CreateUserResult> {
-  const passwordHash = await hashPassword(input.password);
+export async function createUser(db: Database, input: SignUpInput, clientIp = "unknown"): Promise<CreateUserResult> {
+  const passwordHash = await hashPassword(input.password, clientIp);
   const [user] = await db
     .insert(users)
     .values({ email: input.email, firstname: input.firstname, surname: input.surname, passwordHash })
@@ -75,15 +75,15 @@ export async function createUser(db: Database, input: SignUpInput): Promise<Crea
 }
 
 /** The user whose email and password these are, or null; takes the same time whether or not the email exists. */
-export async function authenticateUser(db: Database, input: SignInInput): Promise<SessionUser | null> {
+export async function authenticateUser(db: Database, input: SignInInput, clientIp = "unknown"): Promise<SessionUser | null> {
   const [row] = await db
     .select({ ...sessionUserColumns, passwordHash: users.passwordHash })
     .from(users)
     .where(eq(users.email, input.email));
   if (!row) {
-    await verifyAgainstDummyHash(input.password);
+    await verifyAgainstDummyHash(input.password, clientIp);
     return null;
   }
   const { passwordHash, ...user } = row;
-  return (await verifyPassword(passwordHash, input.password)) ? user : null;
+  return (await verifyPassword(passwordHash, input.password, clientIp)) ? user : null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HASHING_CONCURRENCY, HASHING_QUEUE_MAX, PasswordHashingBusyError, passwordWeakness, verifyPassword } from "./password";
+import { HASHING_CONCURRENCY, HASHING_QUEUE_MAX, HASHING_QUEUE_PER_CLIENT, PasswordHashingBusyError, passwordWeakness, verifyPassword } from "./password";
 
 describe("password rules", () => {
   it.each(["1234567890", "qwertyuiop", "Password123", "iloveyou12"])("refuses the common password %s", (password) => {
@@ -20,8 +20,8 @@ describe("password rules", () => {
 describe("password hashing", () => {
   it("refuses with a busy error past a short queue instead of piling up argon2 work", async () => {
     const hash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0000000000000000000000000000000000000000000";
-    const checks = Array.from({ length: HASHING_CONCURRENCY + HASHING_QUEUE_MAX + 5 }, () =>
-      verifyPassword(hash, "some password").then(
+    const checks = Array.from({ length: HASHING_CONCURRENCY + HASHING_QUEUE_MAX + 5 }, (_, index) =>
+      verifyPassword(hash, "some password", `192.0.2.${index}`).then(
         () => "done",
         (error: unknown) => (error instanceof PasswordHashingBusyError ? "busy" : "other"),
       ),
@@ -29,5 +29,27 @@ describe("password hashing", () => {
     const outcomes = await Promise.all(checks);
     expect(outcomes.filter((outcome) => outcome === "busy")).toHaveLength(5);
     expect(outcomes.filter((outcome) => outcome === "other")).toHaveLength(0);
+  });
+
+  it("serves waiting hashes in turn between client addresses, and caps what one address may queue", async () => {
+    const hash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0000000000000000000000000000000000000000000";
+    const finished: string[] = [];
+    const check = (who: string) =>
+      verifyPassword(hash, "some password", who).then(
+        () => void finished.push(who),
+        (error: unknown) => void finished.push(error instanceof PasswordHashingBusyError ? `${who} busy` : `${who} other`),
+      );
+    // Eight sign-ups from one address, then one sign-in from another.
+    const flood = Array.from({ length: 8 }, () => check("198.51.100.1"));
+    const other = check("203.0.113.5");
+    await Promise.all([...flood, other]);
+    const busy = HASHING_QUEUE_PER_CLIENT;
+    // The flood runs two at once and queues four; the other two are refused at once.
+    expect(finished.filter((entry) => entry === "198.51.100.1 busy")).toHaveLength(8 - HASHING_CONCURRENCY - busy);
+    // The other address starts right after the flood's first queued hash, not after all four (finish order varies
+    // by a hash or so with the machine's load, so the bound has that much slack).
+    const done = finished.filter((entry) => !entry.endsWith("busy"));
+    expect(done.indexOf("203.0.113.5")).toBeLessThanOrEqual(HASHING_CONCURRENCY + 2);
+    expect(done).toHaveLength(HASHING_CONCURRENCY + busy + 1);
   });
 });

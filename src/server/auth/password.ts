@@ -54,32 +54,60 @@ export class PasswordHashingBusyError extends Error {
   }
 }
 
-let running = 0;
-const waiting: (() => void)[] = [];
+/** Of the waiting hashes, how many one client address may hold: the rest of the queue stays for others. */
+export const HASHING_QUEUE_PER_CLIENT = 4;
 
-async function withHashingSlot<T>(work: () => Promise<T>): Promise<T> {
+// Waiting hashes per client address, served in turn (round robin between addresses, first come first served
+// within one): eight sign-ups from one address used to queue ahead of everyone else's sign-in (issue 19, item 7).
+let running = 0;
+let waitingCount = 0;
+const waiting = new Map<string, (() => void)[]>();
+/** Addresses with waiting hashes, in the order they are next served. */
+const turns: string[] = [];
+
+async function withHashingSlot<T>(clientKey: string, work: () => Promise<T>): Promise<T> {
   if (running >= HASHING_CONCURRENCY) {
-    if (waiting.length >= HASHING_QUEUE_MAX) throw new PasswordHashingBusyError();
-    await new Promise<void>((resolve) => waiting.push(resolve));
+    const queue = waiting.get(clientKey) ?? [];
+    if (waitingCount >= HASHING_QUEUE_MAX || queue.length >= HASHING_QUEUE_PER_CLIENT) throw new PasswordHashingBusyError();
+    await new Promise<void>((resolve) => {
+      if (queue.length === 0) {
+        waiting.set(clientKey, queue);
+        turns.push(clientKey);
+      }
+      queue.push(resolve);
+      waitingCount += 1;
+    });
   } else {
     running += 1;
   }
   try {
     return await work();
   } finally {
-    // Hand the slot straight to the next in line, or free it.
-    const next = waiting.shift();
+    // Hand the slot straight to the next address in turn, or free it.
+    const next = nextWaiting();
     if (next) next();
     else running -= 1;
   }
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return withHashingSlot(() => hash(password, ARGON2_OPTIONS));
+function nextWaiting(): (() => void) | undefined {
+  const key = turns.shift();
+  if (key === undefined) return undefined;
+  const queue = waiting.get(key);
+  const next = queue?.shift();
+  if (queue && queue.length > 0) turns.push(key);
+  else waiting.delete(key);
+  waitingCount -= 1;
+  return next;
 }
 
-export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  return withHashingSlot(async () => {
+/** `clientKey`: the client address the hash is computed for; hashes wait their turn fairly between addresses. */
+export function hashPassword(password: string, clientKey = "unknown"): Promise<string> {
+  return withHashingSlot(clientKey, () => hash(password, ARGON2_OPTIONS));
+}
+
+export async function verifyPassword(passwordHash: string, password: string, clientKey = "unknown"): Promise<boolean> {
+  return withHashingSlot(clientKey, async () => {
     try {
       return await verify(passwordHash, password);
     } catch {
@@ -95,7 +123,7 @@ let dummyHash: Promise<string> | undefined;
  * Verifies against a throwaway hash so that an unknown email costs as much time as a wrong password:
  * response timing must not tell which accounts exist.
  */
-export async function verifyAgainstDummyHash(password: string): Promise<void> {
+export async function verifyAgainstDummyHash(password: string, clientKey = "unknown"): Promise<void> {
   dummyHash ??= hash("carestral-dummy-password-for-timing", ARGON2_OPTIONS);
-  await verifyPassword(await dummyHash, password);
+  await verifyPassword(await dummyHash, password, clientKey);
 }

@@ -15,7 +15,7 @@ function tempFolder(): string {
   return path.join(parent, "pglite");
 }
 afterAll(() => {
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
 });
 
 describe("the PGlite folder lock", () => {
@@ -80,5 +80,5 @@ describe("the PGlite folder lock", () => {
     } finally {
       if (!stopped) await first.stop();
     }
-  });
+  }, 180_000);
 });

@@ -40,7 +40,7 @@ async function startSession(ctx: TRPCContext, user: SessionUser): Promise<void> 
 export const authRouter = createTRPCRouter({
   signUp: publicProcedure.input(signUpInputSchema).mutation(async ({ ctx, input }) => {
     await enforceAttemptLimit(ctx, "signup", input.email);
-    const result = await createUser(ctx.db, input);
+    const result = await createUser(ctx.db, input, clientIpFromHeaders(ctx.headers));
     if (!result.ok) throw new TRPCError({ code: "CONFLICT", message: EMAIL_TAKEN_MESSAGE });
     await startSession(ctx, result.user);
     // Off the response path: sign-up lands on the dashboard at once, and a slow or failing mail server
@@ -55,7 +55,7 @@ export const authRouter = createTRPCRouter({
 
   signIn: publicProcedure.input(signInInputSchema).mutation(async ({ ctx, input }) => {
     await enforceAttemptLimit(ctx, "signin", input.email);
-    const user = await authenticateUser(ctx.db, input);
+    const user = await authenticateUser(ctx.db, input, clientIpFromHeaders(ctx.headers));
     if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS_MESSAGE });
     await startSession(ctx, user);
     return user;
