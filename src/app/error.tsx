@@ -6,7 +6,7 @@ import Link from "next/link";
 // sentence and a way to try again, never a stack trace. Details stay in the server log.
 export default function PageError({ reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
-    <main className="page narrow">
+    <main id="main" tabIndex={-1} className="page narrow">
       <h1>Something went wrong</h1>
       <p role="alert">
         Carestral could not load this page. If the service is being restarted or its database is unreachable, this

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { OriginNotice } from "~/components/origin-notice";
 import { ServiceWorkerRegistration } from "~/components/service-worker-registration";
+import { SkipLink } from "~/components/skip-link";
 import { env } from "~/env";
 import { TRPCReactProvider } from "~/trpc/react";
 import "./globals.css";
@@ -18,6 +19,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
+        <SkipLink />
         <noscript>
           <p className="warning site-notice">
             Carestral’s forms need JavaScript. Without it, signing in and managing tokens do not work: nothing is sent or

@@ -14,7 +14,7 @@ export default function NotFound() {
           </Link>
         </nav>
       </header>
-      <main className="page narrow">
+      <main id="main" tabIndex={-1} className="page narrow">
         <h1>Page not found</h1>
         <p>There is no page at this address. It may have moved, or the link may be mistyped.</p>
         <p className="actions">

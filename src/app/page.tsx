@@ -4,7 +4,7 @@ import { getCurrentUserIfAvailable } from "~/server/auth/current-session";
 export default async function HomePage() {
   const user = await getCurrentUserIfAvailable();
   return (
-    <main className="page narrow">
+    <main id="main" tabIndex={-1} className="page narrow">
       <h1>Carestral</h1>
       <p className="lead">
         Give your AI assistant (Claude Desktop, Claude Code, Cursor, VS Code) safe, revocable access to your hospital

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayPrefix, formatDate, formatDateTime, formatRelative } from "./format";
+import { displayPrefix, expiresSoon, formatDate, formatDateTime, formatRelative } from "./format";
 
 describe("formatRelative", () => {
   const now = new Date("2025-06-01T12:00:00Z");
@@ -31,5 +31,18 @@ describe("formatDate and formatDateTime", () => {
     const lateEvening = new Date("2030-05-14T22:30:00Z"); // 00:30 the next day in Paris (CEST)
     expect(formatDate(lateEvening)).toBe("May 15, 2030");
     expect(formatDateTime(lateEvening)).toBe("May 15, 2030, 12:30 AM");
+  });
+});
+
+describe("expiresSoon", () => {
+  const now = new Date("2026-12-04T12:00:00Z");
+  const inHours = (hours: number) => new Date(now.getTime() + hours * 3_600_000);
+  it("counts whole days, then hours, within two weeks ahead; says nothing otherwise", () => {
+    expect(expiresSoon(inHours(3 * 24 + 5), now)).toBe("Expires in 3 days");
+    expect(expiresSoon(inHours(24), now)).toBe("Expires in 1 day");
+    expect(expiresSoon(inHours(5.5), now)).toBe("Expires in 5 hours");
+    expect(expiresSoon(inHours(0.5), now)).toBe("Expires in less than an hour");
+    expect(expiresSoon(inHours(15 * 24), now)).toBeNull();
+    expect(expiresSoon(inHours(-1), now)).toBeNull();
   });
 });

@@ -36,6 +36,19 @@ export function formatRelative(date: Date, now: Date = new Date()): string {
   return "just now";
 }
 
+/** Days within which an expiry is worth a word on rows and token pages. */
+const EXPIRES_SOON_DAYS = 14;
+
+/** "Expires in 3 days" (or "in 5 hours", "today") when `expiresAt` is within two weeks and ahead; else null. */
+export function expiresSoon(expiresAt: Date, now: Date = new Date()): string | null {
+  const left = expiresAt.getTime() - now.getTime();
+  if (left <= 0 || left > EXPIRES_SOON_DAYS * 24 * 60 * 60 * 1000) return null;
+  const days = Math.floor(left / (24 * 60 * 60 * 1000));
+  if (days >= 1) return `Expires in ${days} ${days === 1 ? "day" : "days"}`;
+  const hours = Math.floor(left / (60 * 60 * 1000));
+  return hours >= 1 ? `Expires in ${hours} ${hours === 1 ? "hour" : "hours"}` : "Expires in less than an hour";
+}
+
 /** "mcp_AbCd1234…": the ellipsis says there is more, which is never shown. */
 export function displayPrefix(prefix: string): string {
   return `${prefix}…`;

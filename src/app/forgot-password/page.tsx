@@ -11,7 +11,7 @@ export default async function ForgotPasswordPage() {
   // Whether mail can be sent is the running server's configuration, not the build's: render per request.
   await connection();
   return (
-    <main className="page narrow">
+    <main id="main" tabIndex={-1} className="page narrow">
       <h1>Forgot password</h1>
       {isMailAvailable() ? (
         <>

@@ -13,7 +13,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   if (await getCurrentUserIfAvailable()) redirect(next);
   const signUpHref = next === AFTER_SIGN_IN_PATH ? "/signup" : `/signup?next=${encodeURIComponent(next)}`;
   return (
-    <main className="page narrow">
+    <main id="main" tabIndex={-1} className="page narrow">
       <h1>Sign in</h1>
       <SignInForm next={next} />
       <p className={styles.switch}>

@@ -12,7 +12,7 @@ export default async function ResetPasswordPage({ searchParams }: { searchParams
   const { token } = await searchParams;
   const valid = typeof token === "string" && (await withDatabaseDeadline((async () => isEmailLinkTokenValid(await getDb(), token, "password_reset"))()));
   return (
-    <main className="page narrow">
+    <main id="main" tabIndex={-1} className="page narrow">
       <h1>Choose a new password</h1>
       {valid ? (
         <ResetPasswordForm token={token} passwordHint={`At least ${PASSWORD_MIN_LENGTH} characters.`} />

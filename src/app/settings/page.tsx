@@ -10,7 +10,7 @@ export default async function SettingsPage() {
   const { user } = await getCurrentSession();
   if (!user) return null;
   return (
-    <main className="page">
+    <main id="main" tabIndex={-1} className="page">
       <h1>Account</h1>
       <AccountSettings
         user={{ firstname: user.firstname, surname: user.surname, email: user.email }}

@@ -13,7 +13,7 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
   if (await getCurrentUserIfAvailable()) redirect(next);
   const signInHref = next === AFTER_SIGN_IN_PATH ? "/login" : `/login?next=${encodeURIComponent(next)}`;
   return (
-    <main className="page narrow">
+    <main id="main" tabIndex={-1} className="page narrow">
       <h1>Create your account</h1>
       <SignUpForm next={next} />
       <p className={styles.switch}>

@@ -7,7 +7,7 @@ export const metadata: Metadata = { title: "Verify your email", referrer: "no-re
 export default async function VerifyEmailPage({ searchParams }: { searchParams: Promise<{ token?: string | string[] }> }) {
   const { token } = await searchParams;
   return (
-    <main className="page narrow">
+    <main id="main" tabIndex={-1} className="page narrow">
       <h1>Verify your email</h1>
       {typeof token === "string" && token ? (
         <VerifyEmailForm token={token} />

@@ -1,7 +1,9 @@
 "use client";
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
+import { formatDate } from "~/components/format";
 import { RequestErrorAlert } from "~/components/request-error";
+import { useNow } from "~/components/use-now";
 import { TOKEN_NAME_MAX_LENGTH, type TokenExpiryDays } from "~/server/tokens/schemas";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { api, type RouterOutputs } from "~/trpc/react";
@@ -29,6 +31,7 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
   const [selectedScopes, setSelectedScopes] = useState<TokenScope[]>(scopes.slice(0, 1).map(({ scope }) => scope));
   const [expiration, setExpiration] = useState(String(defaultExpiryDays));
   const [localErrors, setLocalErrors] = useState<FieldErrors | null>(null);
+  const now = useNow(60_000);
 
   const generate = api.tokens.generate.useMutation({
     // The plaintext must not linger in the mutation cache once the panel that shows it is gone.
@@ -183,7 +186,9 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
         >
           {expiryDays.map((days) => (
             <option key={days} value={String(days)}>
-              {days} days{days === defaultExpiryDays ? " (recommended)" : ""}
+              {/* The real date, as GitHub shows it: "30 days — expires 3 Jan 2027". The form only renders in the browser. */}
+              {days} days{days === defaultExpiryDays ? " (recommended)" : ""} — expires{" "}
+              {formatDate(new Date(now.getTime() + days * 24 * 60 * 60 * 1000))}
             </option>
           ))}
           <option value={NEVER}>Never</option>

@@ -7,7 +7,18 @@ import { setupSnippets } from "./setup-snippets";
 import styles from "./tokens.module.css";
 
 /** The one and only showing of a new token's plaintext, with ready-to-paste setup for each client. */
-export function NewTokenPanel({ created, appUrl, onDone }: { created: GeneratedToken; appUrl: string; onDone(): void }) {
+export function NewTokenPanel({
+  created,
+  regenerated = false,
+  appUrl,
+  onDone,
+}: {
+  created: GeneratedToken;
+  /** Made by Regenerate: a new secret for an existing token. */
+  regenerated?: boolean;
+  appUrl: string;
+  onDone(): void;
+}) {
   const headingRef = useRef<HTMLHeadingElement>(null);
   const tokenRef = useRef<HTMLElement>(null);
   const snippets = setupSnippets(appUrl, created.token);
@@ -20,7 +31,7 @@ export function NewTokenPanel({ created, appUrl, onDone }: { created: GeneratedT
   return (
     <section className="card" aria-labelledby="new-token-heading">
       <h2 id="new-token-heading" ref={headingRef} tabIndex={-1}>
-        Token “{created.name}” created
+        Token “{created.name}” {regenerated ? "regenerated" : "created"}
       </h2>
       <p className="warning">
         <strong>Copy this token now. You will not see it again:</strong> Carestral keeps only a hash of it. If you lose it,

@@ -6,7 +6,8 @@ import { useEffect, useRef, useState } from "react";
 import { RequestErrorAlert } from "~/components/request-error";
 import { api, type RouterOutputs } from "~/trpc/react";
 import type { GeneratedToken } from "./create-token-form";
-import { displayPrefix, formatDate, formatDateTime, formatRelative } from "~/components/format";
+import { displayPrefix, expiresSoon, formatDate, formatDateTime, formatRelative } from "~/components/format";
+import { REGENERATE_OVERLAPS, type RegenerateOverlap } from "~/server/tokens/schemas";
 import { NewTokenPanel } from "./new-token-panel";
 import styles from "../activity/activity.module.css";
 
@@ -24,6 +25,7 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
     return (
       <NewTokenPanel
         created={regenerated}
+        regenerated
         appUrl={appUrl}
         onDone={() => {
           setRegenerated(null);
@@ -59,14 +61,26 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
           <dd>
             {data.expiresAt ? formatDate(data.expiresAt) : "Never"}
             {data.expiresInDays !== null && <span className="muted"> ({data.expiresInDays}-day lifetime)</span>}
+            {data.status === "active" && data.expiresAt && expiresSoon(data.expiresAt) && (
+              <strong> · {expiresSoon(data.expiresAt)}</strong>
+            )}
           </dd>
+          {data.previousSecret && (
+            <>
+              <dt>Previous secret</dt>
+              <dd>
+                <code>{displayPrefix(data.previousSecret.prefix)}</code> keeps working until{" "}
+                <time dateTime={data.previousSecret.worksUntil.toISOString()}>{formatDateTime(data.previousSecret.worksUntil)}</time>
+              </dd>
+            </>
+          )}
           <dt>Last used</dt>
           <dd>{data.lastUsedAt ? <time dateTime={data.lastUsedAt.toISOString()}>{formatRelative(data.lastUsedAt)}</time> : "Never"}</dd>
         </dl>
       </section>
       <DescriptionForm tokenId={tokenId} description={data.description} />
-      {data.status === "active" && <RegenerateSection token={data} onRegenerated={setRegenerated} />}
-      {data.status !== "active" && (
+      {data.status !== "revoked" && <RegenerateSection token={data} onRegenerated={setRegenerated} />}
+      {data.status === "revoked" && (
         <p className="muted">
           This token no longer works. <Link href="/dashboard/tokens">Create a new token</Link> if an assistant still needs access.
         </p>
@@ -132,6 +146,8 @@ function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; 
   const dialogRef = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const [confirming, setConfirming] = useState(false);
+  const [overlap, setOverlap] = useState<RegenerateOverlap>("none");
+  const expired = token.status === "expired";
   const regenerate = api.tokens.regenerate.useMutation({
     onSuccess(created) {
       void utils.tokens.invalidate();
@@ -155,9 +171,21 @@ function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; 
     <section className="card" aria-labelledby="regenerate-heading">
       <h2 id="regenerate-heading">Regenerate</h2>
       <p>
-        Makes a new secret with the same name, scopes, description and lifetime, and revokes this one at the same moment.
-        Use it if the token may have leaked; then paste the new one into your assistant.
+        {expired
+          ? "This token has expired. Regenerate it to get a new secret with the same name, scopes, description and lifetime, counted from now; its page and history stay."
+          : "Makes a new secret for this token, with the same name, scopes, description and lifetime; its page and history stay. Use it if the token may have leaked, or to rotate it; then paste the new one into your assistant."}
       </p>
+      {!expired && (
+        <fieldset className="stack">
+          <legend>The current secret</legend>
+          {(Object.keys(REGENERATE_OVERLAPS) as RegenerateOverlap[]).map((value) => (
+            <label key={value} className="checkbox">
+              <input type="radio" name="overlap" value={value} checked={overlap === value} onChange={() => setOverlap(value)} />
+              {value === "none" ? "Stops working at once" : `Keeps working for ${REGENERATE_OVERLAPS[value].label}`}
+            </label>
+          ))}
+        </fieldset>
+      )}
       {regenerate.error && (
         <RequestErrorAlert error={regenerate.error} attempt="regenerate the token" />
       )}
@@ -167,7 +195,13 @@ function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; 
       <dialog ref={dialogRef} aria-labelledby="regenerate-dialog-heading" onClose={() => setConfirming(false)}>
         <h2 id="regenerate-dialog-heading">Regenerate “{token.name}”?</h2>
         <p>
-          <code>{displayPrefix(token.prefix)}</code> stops working at once. You will see the new token once.
+          <code>{displayPrefix(token.prefix)}</code>{" "}
+          {expired
+            ? "has expired and stays so."
+            : overlap === "none"
+              ? "stops working at once."
+              : `keeps working for ${REGENERATE_OVERLAPS[overlap].label}, then stops.`}{" "}
+          You will see the new token once.
         </p>
         <p className="actions">
           <button
@@ -175,7 +209,7 @@ function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; 
             className="danger"
             onClick={() => {
               setConfirming(false);
-              regenerate.mutate({ id: token.id });
+              regenerate.mutate({ id: token.id, overlap: expired ? "none" : overlap });
             }}
           >
             Regenerate token

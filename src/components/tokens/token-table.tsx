@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import type { RouterOutputs } from "~/trpc/react";
-import { displayPrefix, formatDate, formatDateTime, formatRelative } from "~/components/format";
+import { displayPrefix, expiresSoon, formatDate, formatDateTime, formatRelative } from "~/components/format";
 import { useNow } from "~/components/use-now";
 import styles from "./tokens.module.css";
 
@@ -57,6 +57,12 @@ export function TokenTable({ tokens, caption, onRevoke }: { tokens: TokenRow[]; 
               </td>
               <td role="cell" data-label="Expires" className={styles.nowrap}>
                 {token.expiresAt ? <Timestamp date={token.expiresAt}>{formatDate(token.expiresAt)}</Timestamp> : "Never"}
+                {token.status === "active" && token.expiresAt && expiresSoon(token.expiresAt, now) && (
+                  // Like "3 minutes ago", the count may differ between the server's render and the browser's.
+                  <strong className={styles.expiresSoon} suppressHydrationWarning>
+                    {expiresSoon(token.expiresAt, now)}
+                  </strong>
+                )}
               </td>
               <td role="cell" data-label="Last used" className={styles.nowrap}>
                 {token.lastUsedAt ? (

@@ -15,7 +15,7 @@ export default async function ActivityPage() {
   const db = await withDatabaseDeadline(getDb());
   const days = user ? await withDatabaseDeadline(dailyActivity(db, { userId: user.id })) : [];
   return (
-    <main className="page">
+    <main id="main" tabIndex={-1} className="page">
       <h1>Activity</h1>
       <p className="lead">
         Every call your assistants made with your <Link href="/dashboard/tokens">API tokens</Link>: which tool, how it ended, from

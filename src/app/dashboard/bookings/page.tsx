@@ -10,7 +10,7 @@ export default async function BookingsPage() {
   await api.bookings.list.prefetch();
   return (
     <HydrateClient>
-      <main className="page">
+      <main id="main" tabIndex={-1} className="page">
         <h1>Bookings</h1>
         <p className="lead">
           Your hospital appointments, and which of your <Link href="/dashboard/tokens">API tokens</Link> made each one.

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { LegacyJwtNotice } from "~/components/legacy-jwt/legacy-jwt-notice";
 import { ConnectedApps } from "~/components/oauth/connected-apps";
+import { McpServerUrl } from "~/components/tokens/mcp-server-url";
 import { TokensDashboard } from "~/components/tokens/tokens-dashboard";
 import { env } from "~/env";
 import { DEFAULT_TOKEN_EXPIRY_DAYS, MAX_ACTIVE_TOKENS, TOKEN_EXPIRY_DAYS } from "~/server/tokens/schemas";
@@ -18,13 +19,14 @@ export default async function TokensPage() {
   await Promise.all([api.tokens.list.prefetch(), api.connectedApps.list.prefetch(), api.legacyJwt.recentUse.prefetch()]);
   return (
     <HydrateClient>
-      <main className="page">
+      <main id="main" tabIndex={-1} className="page">
         <h1>API tokens</h1>
         <p className="lead">
           A personal access token lets an AI assistant (Claude Desktop, Claude Code, Cursor, VS Code…) use Carestral on
           your behalf over MCP, with only the scopes you grant. Revoke it at any time: the very next request is refused.
         </p>
         <LegacyJwtNotice appUrl={env.APP_URL} />
+        <McpServerUrl appUrl={env.APP_URL} />
         <TokensDashboard
           appUrl={env.APP_URL}
           scopes={TOKEN_SCOPES.map((scope) => ({ scope, description: SCOPE_DESCRIPTIONS[scope] }))}

@@ -28,7 +28,7 @@ export default async function AuthorizePage() {
   const loopback = redirectUriKind(redirectUri) === "loopback";
   const noScopeChosen = query.get(CONSENT_ERROR_PARAM) === "no_scope";
   return (
-    <main className="page narrow">
+    <main id="main" tabIndex={-1} className="page narrow">
       <h1>{`Authorize ${client.name}`}</h1>
       <div className="card">
         {client.verifiedHost ? (

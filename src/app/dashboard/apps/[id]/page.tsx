@@ -26,7 +26,7 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
   if (!app || !tokenIds) notFound();
   const days = await withDatabaseDeadline(dailyActivity(db, { userId: user.id, tokenIds }));
   return (
-    <main className="page">
+    <main id="main" tabIndex={-1} className="page">
       <p>
         <Link href="/dashboard/tokens">← API tokens</Link>
       </p>

@@ -26,7 +26,7 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
   if (token.id !== id) redirect(`/dashboard/tokens/${token.id}`);
   const days = await withDatabaseDeadline(dailyActivity(db, { userId: user.id, tokenIds: token.secretIds }));
   return (
-    <main className="page">
+    <main id="main" tabIndex={-1} className="page">
       <p>
         <Link href="/dashboard/tokens">← API tokens</Link>
       </p>
