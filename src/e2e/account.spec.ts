@@ -92,7 +92,10 @@ test("settings: change the name, see this session, and delete the account with t
   await checkPage(page, testInfo, "settings-delete-account-wrong-password");
   await dialog.getByLabel("Password").fill(user.password);
   await dialog.getByRole("button", { name: "Delete my account" }).click();
-  await expect(page).toHaveURL(/\/$/);
+  // The home page says what happened (issue 20, item 12).
+  await expect(page).toHaveURL(/\/\?deleted=1$/);
+  await expect(page.getByRole("status")).toContainText("Your account has been deleted");
+  await checkPage(page, testInfo, "home-account-deleted");
 
   await page.goto("/login");
   await page.getByLabel("Email").fill(user.email);

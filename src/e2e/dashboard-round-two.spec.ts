@@ -112,3 +112,31 @@ test("12. /dashboard leads to the tokens page, and a skip link is the first Tab 
   await page.keyboard.press("Tab");
   expect(await page.evaluate(() => document.activeElement?.closest("main") !== null)).toBe(true);
 });
+
+test("10. after a failed submit, focus lands on the first field in error, not on <body>", async ({ page }, testInfo) => {
+  // An empty sign-up: every field is in error; the first is Email.
+  await page.goto("/signup");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Email")).toBeFocused();
+
+  const user = await signUp(page);
+  // A wrong current password.
+  await page.goto("/settings");
+  await page.getByLabel("Current password").fill("not my password at all");
+  await page.getByLabel("New password").fill("a brand new password 123");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByLabel("Current password")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Current password")).toBeFocused();
+  await checkPage(page, testInfo, "settings-wrong-current-password-focused");
+
+  // A wrong password at sign-in marks no one field: the password is what to type again.
+  await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+  await expect(page).not.toHaveURL(/\/settings/);
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill("not my password at all");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Wrong" })).toBeVisible();
+  await expect(page.getByLabel("Password")).toBeFocused();
+});

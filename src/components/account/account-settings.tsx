@@ -6,6 +6,7 @@ import { FormField } from "~/components/auth/form-field";
 import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
 import { formatDateTime, formatRelative } from "~/components/format";
 import { RequestErrorAlert } from "~/components/request-error";
+import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { api } from "~/trpc/react";
 import styles from "./account.module.css";
 
@@ -68,6 +69,7 @@ function PasswordSection({ passwordHint }: { passwordHint: string }) {
   });
   const fieldErrors: FieldErrors = change.error?.data?.zodError?.fieldErrors;
   const wrongCurrent = change.error?.data?.code === "FORBIDDEN" ? change.error.message : undefined;
+  useFocusFirstError(formRef, change.error);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -187,9 +189,12 @@ function DeleteSection() {
   const [open, setOpen] = useState(false);
   const dialogRef = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
-  const remove = api.account.deleteAccount.useMutation({ onSuccess: () => navigate("/") });
+  // The home page says the account is gone (?deleted=1): landing there with no word was a dead end.
+  const remove = api.account.deleteAccount.useMutation({ onSuccess: () => navigate("/?deleted=1") });
+  const deleteFormRef = useRef<HTMLFormElement>(null);
   const fieldErrors: FieldErrors = remove.error?.data?.zodError?.fieldErrors;
   const wrongPassword = remove.error?.data?.code === "FORBIDDEN" ? remove.error.message : undefined;
+  useFocusFirstError(deleteFormRef, remove.error);
 
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -228,7 +233,7 @@ function DeleteSection() {
       </p>
       <dialog ref={dialogRef} aria-labelledby="delete-dialog-heading" aria-describedby="delete-dialog-description" onClose={close}>
         {open && (
-          <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={remove.isPending}>
+          <form ref={deleteFormRef} method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={remove.isPending}>
             <h2 id="delete-dialog-heading">Delete your account?</h2>
             <p id="delete-dialog-description">This cannot be undone. Enter your password to confirm.</p>
             <FormField

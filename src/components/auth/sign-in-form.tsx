@@ -1,6 +1,7 @@
 "use client";
 
-import type { FormEvent } from "react";
+import { useRef, type FormEvent } from "react";
+import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 import { FormField } from "./form-field";
@@ -13,6 +14,9 @@ export function SignInForm({ next }: { next: string }) {
   // The formatter types these loosely ({}); they are keyed by input field.
   const fieldErrors: Partial<Record<string, string[]>> | undefined = signIn.error?.data?.zodError?.fieldErrors;
   const busy = signIn.isPending || signIn.isSuccess;
+  const formRef = useRef<HTMLFormElement>(null);
+  // Wrong credentials mark no field: the password is what to type again.
+  useFocusFirstError(formRef, signIn.error, "#password");
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -22,7 +26,7 @@ export function SignInForm({ next }: { next: string }) {
 
   return (
     // method="post": without the script, the browser posts (the password stays out of the address bar).
-    <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={busy}>
+    <form ref={formRef} method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={busy}>
       <FormField id="email" label="Email" type="email" autoComplete="email" required error={fieldErrors?.email?.[0]} />
       <FormField id="password" label="Password" type="password" autoComplete="current-password" required error={fieldErrors?.password?.[0]} />
       {/* Wrong credentials belong to both fields at once, so they are said once, for the form. */}

@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import type { FormEvent } from "react";
+import { useRef, type FormEvent } from "react";
+import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { RequestErrorMessage } from "~/components/request-error";
 import { AFTER_SIGN_IN_PATH } from "~/server/auth/redirect";
 import { api } from "~/trpc/react";
@@ -17,6 +18,8 @@ export function SignUpForm({ next }: { next: string }) {
   const emailTaken = signUp.error?.data?.code === "CONFLICT";
   const isFieldError = Boolean(fieldErrors) || emailTaken;
   const busy = signUp.isPending || signUp.isSuccess;
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstError(formRef, signUp.error);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -32,7 +35,7 @@ export function SignUpForm({ next }: { next: string }) {
   return (
     // noValidate: our own messages, next to each field, rather than the browser's bubbles.
     // method="post": without the script, the browser posts (the password stays out of the address bar).
-    <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={busy}>
+    <form ref={formRef} method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={busy}>
       <FormField
         id="email"
         label="Email"

@@ -23,7 +23,7 @@ export function McpServerUrl({ appUrl }: { appUrl: string }) {
       <p>
         <strong>Clients that sign in</strong> (Claude, ChatGPT, Claude Code, VS Code, Cursor): give them this URL alone, no
         token needed; your browser opens to sign in to Carestral and approve. The app then appears under{" "}
-        <strong>Connected apps</strong>. <strong>Other clients, or scripts</strong>: create a token below and send it as{" "}
+        <strong>Connected apps</strong>. <strong>Other clients, or scripts</strong>: create a token above and send it as{" "}
         <code>Authorization: Bearer mcp_…</code>; its setup for each client is shown with it.
       </p>
     </section>

@@ -26,7 +26,6 @@ export default async function TokensPage() {
           your behalf over MCP, with only the scopes you grant. Revoke it at any time: the very next request is refused.
         </p>
         <LegacyJwtNotice appUrl={env.APP_URL} />
-        <McpServerUrl appUrl={env.APP_URL} />
         <TokensDashboard
           appUrl={env.APP_URL}
           scopes={TOKEN_SCOPES.map((scope) => ({ scope, description: SCOPE_DESCRIPTIONS[scope] }))}
@@ -34,6 +33,8 @@ export default async function TokensPage() {
           defaultExpiryDays={DEFAULT_TOKEN_EXPIRY_DAYS}
           maxActiveTokens={MAX_ACTIVE_TOKENS}
         />
+        {/* After the list (which leads, DESIGN), before Connected apps, whose empty state points "above" to it. */}
+        <McpServerUrl appUrl={env.APP_URL} />
         <ConnectedApps />
       </main>
     </HydrateClient>
