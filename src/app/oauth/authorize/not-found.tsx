@@ -9,7 +9,7 @@ export default async function AuthorizationRefused() {
   const validation = await validateConsentPageRequest(authorizationParameters(new URLSearchParams(await consentPageQuery())).toString());
   const description = validation.ok ? "This authorization request cannot be answered." : validation.description;
   return (
-    <main className="page narrow">
+    <main id="main" tabIndex={-1} className="page narrow">
       <h1>This sign-in link cannot be used</h1>
       <p role="alert" className="error">
         {description}
