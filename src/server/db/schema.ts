@@ -151,6 +151,10 @@ export const apiTokens = pgTable(
     revokedReason: text("revoked_reason"),
     // Refresh tokens: the refresh token this one replaced.
     rotatedFromId: uuid("rotated_from_id"),
+    // OAuth tokens: SHA-256 (hex) of the authorization code whose exchange began this chain, kept through every
+    // refresh, so a replayed code revokes what it issued and nothing else of the connection. No foreign key:
+    // spent codes are purged while their tokens live on.
+    codeHash: text("code_hash"),
     // Optional, set by the owner on the token's page: what the token is for.
     description: text("description"),
     // Personal tokens: one identity across regenerations (the id of its first secret), so the token's page,
@@ -171,6 +175,7 @@ export const apiTokens = pgTable(
     index("api_tokens_user_id_created_at_idx").on(table.userId, table.createdAt),
     index("api_tokens_grant_id_idx").on(table.grantId),
     index("api_tokens_rotated_from_id_idx").on(table.rotatedFromId),
+    index("api_tokens_code_hash_idx").on(table.codeHash),
   ],
 );
 

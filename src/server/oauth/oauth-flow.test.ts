@@ -351,6 +351,34 @@ describe("OAuth for MCP clients, over HTTP", () => {
       expect((await postMcp(server.url, { headers: { Authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
     });
 
+    it("a replayed code revokes only what that code issued (refreshed or not), not the app's other sign-ins on the same connection", async () => {
+      const redirect = "http://127.0.0.1/replay-cb";
+      const { client_id } = await registerClient(server.url, { redirect_uris: [redirect], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], client_name: "Replay app" });
+      type Pair = { access_token: string; refresh_token: string };
+      const exchange = async (grant: { code: string; verifier: string }) =>
+        postForm(`${server.url}/oauth/token`, { grant_type: "authorization_code", client_id, code: grant.code, code_verifier: grant.verifier, redirect_uri: redirect });
+      const refresh = async (token: string) => (await (await postForm(`${server.url}/oauth/token`, { grant_type: "refresh_token", client_id, refresh_token: token })).json()) as Pair;
+      const live = (token: string) => postMcp(server.url, { headers: { Authorization: `Bearer ${token}` } }).then((response) => response.status);
+
+      const stolen = await codeFor(client_id, redirect);
+      const stolenPair = await refresh(((await (await exchange(stolen)).json()) as Pair).refresh_token);
+      // The same person signs the same app in again (another machine): the same connection, a second chain.
+      const other = await codeFor(client_id, redirect);
+      const otherPair = (await (await exchange(other)).json()) as Pair;
+      expect(await live(stolenPair.access_token)).toBe(200);
+
+      const replay = await exchange(stolen);
+      expect(replay.status).toBe(400);
+      expect(await replay.json()).toMatchObject({ error: "invalid_grant" });
+      expect(await live(stolenPair.access_token)).toBe(401);
+      expect(await (await postForm(`${server.url}/oauth/token`, { grant_type: "refresh_token", client_id, refresh_token: stolenPair.refresh_token })).json()).toMatchObject({ error: "invalid_grant" });
+
+      expect(await live(otherPair.access_token)).toBe(200);
+      const refreshed = await refresh(otherPair.refresh_token);
+      expect(await live(refreshed.access_token)).toBe(200);
+      expect((await person.client.connectedApps.list.query()).map((app) => app.clientName)).toContain("Replay app");
+    });
+
     it("a wrong PKCE verifier (or another redirect URI, or resource) does not burn the code: the real client's exchange still works", async () => {
       const redirect = "http://127.0.0.1/cb";
       const { client_id } = await registerClient(server.url, { redirect_uris: [redirect], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"] });

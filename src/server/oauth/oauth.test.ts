@@ -151,6 +151,21 @@ describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
     expect(await bearer(first.tokens.access_token)).toMatchObject({ ok: false, reason: "revoked" });
   });
 
+  it("a replayed code revokes its own chain (refreshed too) and nothing else; that chain's refresh token is then refused without more harm", async () => {
+    const userId = await createUser();
+    const stolen = await connect(userId);
+    const stolenRefreshed = await refresh(stolen.tokens.refresh_token ?? "");
+    if (!stolenRefreshed.ok) throw new Error(stolenRefreshed.description);
+    const other = await connect(userId);
+    const replay = await exchangeAuthorizationCode(db, client, new URLSearchParams({ code: stolen.code, code_verifier: stolen.verifier, redirect_uri: stolen.redirectUri }));
+    expect(replay).toMatchObject({ ok: false, error: "invalid_grant" });
+    expect(await bearer(stolenRefreshed.body.access_token)).toMatchObject({ ok: false, reason: "revoked" });
+    expect(await refresh(stolenRefreshed.body.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
+    expect((await bearer(other.tokens.access_token)).ok).toBe(true);
+    expect((await refresh(other.tokens.refresh_token ?? "")).ok).toBe(true);
+    expect(await listConnectedApps(db, userId)).toHaveLength(1);
+  });
+
   it("rotates refresh tokens, forgives a replay within the grace window, and revokes the grant on a replay after it", async () => {
     const userId = await createUser();
     const { tokens } = await connect(userId);

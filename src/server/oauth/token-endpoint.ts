@@ -34,6 +34,7 @@ export async function exchangeAuthorizationCode(db: Database, client: OAuthClien
   if (!verifier) return failure("invalid_request", "code_verifier is required (PKCE).");
   if (!redirectUri) return failure("invalid_request", "redirect_uri is required.");
 
+  const codeHash = hashToken(code);
   const result = await db.transaction(async (tx): Promise<TokenResult> => {
     // Locked: of two concurrent exchanges, the second waits and then sees used_at already set.
     const [row] = await tx
@@ -48,12 +49,13 @@ export async function exchangeAuthorizationCode(db: Database, client: OAuthClien
         expired: sql<boolean>`(${oauthCodes.expiresAt} <= now())`,
       })
       .from(oauthCodes)
-      .where(eq(oauthCodes.codeHash, hashToken(code)))
+      .where(eq(oauthCodes.codeHash, codeHash))
       .for("update");
     if (!row) return failure("invalid_grant", "The authorization code is unknown.");
     if (row.used) {
-      // OAuth 2.1 §4.1.3: a code used twice was stolen or replayed; what it issued is revoked.
-      await revokeGrantTokens(tx, row.grantId, { revokeGrant: true });
+      // OAuth 2.1 §4.1.3: a code used twice was stolen or replayed; what it issued is revoked (the tokens of its
+      // chain, refreshed or not), and nothing else: the app's other sign-ins under the same connection live on.
+      await revokeTokensIssuedByCode(tx, codeHash);
       return failure("invalid_grant", "The authorization code was already used. Sign in again.");
     }
     // Marked used only once every check below has passed (the row stays locked meanwhile): a leaked code
@@ -70,8 +72,8 @@ export async function exchangeAuthorizationCode(db: Database, client: OAuthClien
       .from(oauthGrants)
       .where(eq(oauthGrants.id, row.grantId));
     if (!grant || grant.revoked) return failure("invalid_grant", "This connection was revoked. Sign in again.");
-    const issued = await issueTokens(tx, client, { grantId: row.grantId, ...grant, scopes: row.scopes.filter(isTokenScope), resource, rotatedFromId: null });
-    if (issued.ok) await tx.update(oauthCodes).set({ usedAt: sql`now()` }).where(eq(oauthCodes.codeHash, hashToken(code)));
+    const issued = await issueTokens(tx, client, { grantId: row.grantId, ...grant, scopes: row.scopes.filter(isTokenScope), resource, rotatedFromId: null, codeHash });
+    if (issued.ok) await tx.update(oauthCodes).set({ usedAt: sql`now()` }).where(eq(oauthCodes.codeHash, codeHash));
     return issued;
   });
   if (result.ok) await markClientUsed(db, client.clientId);
@@ -96,6 +98,7 @@ export async function refreshAccessToken(db: Database, client: OAuthClient, form
         scopes: apiTokens.scopes,
         resource: apiTokens.resource,
         revokedReason: apiTokens.revokedReason,
+        codeHash: apiTokens.codeHash,
         active: sql<boolean>`(${apiTokens.revokedAt} is null)`,
         withinGrace: sql<boolean>`(${apiTokens.revokedAt} > now() - make_interval(secs => ${REFRESH_GRACE_SECONDS}))`,
         expired: sql<boolean>`(${apiTokens.expiresAt} <= now())`,
@@ -126,7 +129,7 @@ export async function refreshAccessToken(db: Database, client: OAuthClient, form
       }
       scopes = requested.scopes;
     }
-    const grant = { grantId: row.grantId, userId: row.userId, clientName: row.clientName, scopes, resource };
+    const grant = { grantId: row.grantId, userId: row.userId, clientName: row.clientName, scopes, resource, codeHash: row.codeHash };
 
     if (row.active) {
       const issued = await issueTokens(tx, client, { ...grant, rotatedFromId: row.id });
@@ -135,7 +138,10 @@ export async function refreshAccessToken(db: Database, client: OAuthClient, form
       await revokeAccessTokenIssuedWith(tx, { id: row.id, grantId: row.grantId });
       return issued;
     }
-    if (row.revokedReason === "rotated" && row.withinGrace) {
+    // Revoked on purpose (its code was replayed): refused, and nothing more is revoked. Only a rotated token
+    // presented again says its chain was copied.
+    if (row.revokedReason !== "rotated") return failure("invalid_grant", "The refresh token was revoked. Sign in again.");
+    if (row.withinGrace) {
       const [siblings] = await tx.select({ count: count() }).from(apiTokens).where(eq(apiTokens.rotatedFromId, row.id));
       if ((siblings?.count ?? 0) < 1 + MAX_GRACE_REPLAYS) return issueTokens(tx, client, { ...grant, rotatedFromId: row.id });
     }
@@ -164,6 +170,14 @@ async function revokeAccessTokenIssuedWith(tx: Transaction, refresh: { id: strin
     );
 }
 
+/** Revokes every live token a code's exchange began: its first pair and every pair refreshed from it. */
+async function revokeTokensIssuedByCode(tx: Transaction, codeHash: string): Promise<void> {
+  await tx
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()`, revokedReason: "revoked" })
+    .where(and(eq(apiTokens.codeHash, codeHash), isNull(apiTokens.revokedAt)));
+}
+
 interface IssueInput {
   grantId: string;
   userId: string;
@@ -171,6 +185,8 @@ interface IssueInput {
   scopes: TokenScope[];
   resource: string;
   rotatedFromId: string | null;
+  /** The authorization code that began the chain (null for tokens issued before codes were recorded). */
+  codeHash: string | null;
 }
 
 async function issueTokens(tx: Transaction, client: OAuthClient, input: IssueInput): Promise<TokenResult> {
@@ -185,7 +201,7 @@ async function issueTokens(tx: Transaction, client: OAuthClient, input: IssueInp
   const accessToken = generateTokenString("oauth_access");
   const withRefresh = client.grantTypes.includes("refresh_token");
   const refreshToken = withRefresh ? generateTokenString("oauth_refresh") : null;
-  const common = { userId: input.userId, name: input.clientName, scopes: input.scopes, grantId: input.grantId, resource: input.resource };
+  const common = { userId: input.userId, name: input.clientName, scopes: input.scopes, grantId: input.grantId, resource: input.resource, codeHash: input.codeHash };
   await tx.insert(apiTokens).values([
     {
       ...common,
