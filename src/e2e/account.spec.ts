@@ -1,13 +1,25 @@
-import { expect, test } from "@playwright/test";
-import { signIn, signOut, signUp } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { generateToken, signIn, signOut, signUp } from "./helpers";
 import { linkFromMail } from "./mail";
 import { checkPage } from "./page-check";
 
 // Every test runs at 1280×800 and 390×844 (playwright.config.ts); checkPage runs axe, checks that nothing
 // (dialogs included) scrolls sideways, and writes a screenshot.
 
-test("forgot password: the mailed link sets a new password, then sign in with it", async ({ page }, testInfo) => {
+/** Whether /api/mcp still takes this bearer token. */
+async function tokenWorks(page: Page, token: string): Promise<boolean> {
+  const response = await page.request.post("/api/mcp", {
+    headers: { authorization: `Bearer ${token}`, accept: "application/json, text/event-stream", "content-type": "application/json" },
+    data: { jsonrpc: "2.0", id: 1, method: "ping" },
+    failOnStatusCode: false,
+  });
+  return response.status() !== 401;
+}
+
+test("forgot password: the mailed link sets a new password, revokes every token, then sign in with it", async ({ page }, testInfo) => {
   const user = await signUp(page);
+  const token = await generateToken(page, "Made before the reset");
+  expect(await tokenWorks(page, token)).toBe(true);
   await signOut(page);
 
   await page.goto("/login");
@@ -31,8 +43,10 @@ test("forgot password: the mailed link sets a new password, then sign in with it
   const newPassword = `reset-${Date.now()}-password`;
   await page.getByLabel("New password").fill(newPassword);
   await page.getByRole("button", { name: "Set new password" }).click();
-  await expect(page.getByRole("status")).toContainText("Your password is changed");
+  // Issue 19 item 2: a reset through the mailed link proves the mailbox, so nothing given out before survives it.
+  await expect(page.getByRole("status")).toContainText("Your password is changed. 0 sessions signed out; 1 API token and 0 connected apps revoked.");
   await checkPage(page, testInfo, "reset-password-done");
+  expect(await tokenWorks(page, token)).toBe(false);
   await page.getByRole("link", { name: "Sign in" }).click();
 
   // The old password no longer works; the new one does.
@@ -80,6 +94,17 @@ test("settings: change the name, see this session, and delete the account with t
   await expect(sessions.getByRole("listitem")).toHaveCount(1);
   await expect(sessions.getByRole("listitem")).toContainText("This device");
   await expect(page.getByRole("button", { name: "Sign out everywhere else" })).toBeDisabled();
+
+  // Sign out everywhere else can end every token and connection as well, and says what it did.
+  await page.goto("/dashboard/tokens");
+  const token = await generateToken(page, "Revoked from settings");
+  await page.goto("/settings");
+  const sessionsSection = page.getByRole("region", { name: "Sessions" });
+  await sessionsSection.getByRole("checkbox", { name: "Also revoke every API token and connected app" }).check();
+  await checkPage(page, testInfo, "settings-revoke-access-chosen");
+  await sessionsSection.getByRole("button", { name: "Sign out everywhere else" }).click();
+  await expect(sessionsSection.getByRole("status")).toHaveText("0 other sessions signed out; 1 API token and 0 connected apps revoked.");
+  expect(await tokenWorks(page, token)).toBe(false);
   await expect(page.getByRole("link", { name: "Export my data" })).toHaveAttribute("href", "/api/account/export");
 
   await page.getByRole("button", { name: "Delete account" }).click();

@@ -15,7 +15,10 @@ export default async function ForgotPasswordPage() {
       <h1>Forgot password</h1>
       {isMailAvailable() ? (
         <>
-          <p>Enter the email of your account. We will send you a link to choose a new password.</p>
+          <p>
+            Enter the email of your account. We will send you a link to choose a new password. Setting it signs out every session and
+            revokes every API token and connected app of the account.
+          </p>
           <ForgotPasswordForm />
         </>
       ) : (

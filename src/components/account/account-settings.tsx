@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
 import { formatDateTime, formatRelative } from "~/components/format";
@@ -9,6 +9,7 @@ import { RequestErrorAlert } from "~/components/request-error";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { api } from "~/trpc/react";
 import styles from "./account.module.css";
+import { describeRevokedAccess, REVOKE_ACCESS_LABEL } from "./revoked-access";
 
 type FieldErrors = Partial<Record<string, string[]>> | undefined;
 
@@ -74,7 +75,11 @@ function PasswordSection({ passwordHint }: { passwordHint: string }) {
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    change.mutate({ currentPassword: String(form.get("current-password") ?? ""), newPassword: String(form.get("new-password") ?? "") });
+    change.mutate({
+      currentPassword: String(form.get("current-password") ?? ""),
+      newPassword: String(form.get("new-password") ?? ""),
+      revokeAccess: form.get("password-revoke-access") === "on",
+    });
   }
 
   return (
@@ -98,12 +103,13 @@ function PasswordSection({ passwordHint }: { passwordHint: string }) {
           hint={passwordHint}
           error={fieldErrors?.newPassword?.[0]}
         />
+        <RevokeAccessCheckbox id="password-revoke-access" />
         {change.error && !fieldErrors && !wrongCurrent && <RequestErrorAlert error={change.error} attempt="change your password" />}
         <p className="actions">
           <button type="submit" className="primary" disabled={change.isPending}>
             Change password
           </button>
-          <span role="status">{change.isSuccess ? "Password changed. Your other sessions are signed out." : ""}</span>
+          <span role="status">{change.isSuccess ? `Password changed. ${describeRevokedAccess(change.data.revoked, "other session")}` : ""}</span>
         </p>
       </form>
     </section>
@@ -120,7 +126,8 @@ function SessionsSection() {
       else await utils.account.sessions.invalidate();
     },
   });
-  const signOutOthers = api.account.signOutOtherSessions.useMutation({ onSuccess: () => utils.account.sessions.invalidate() });
+  const signOutOthers = api.account.signOutOtherSessions.useMutation({ onSuccess: () => utils.invalidate() });
+  const [revokeAccess, setRevokeAccess] = useState(false);
   const failure = sessions.error
     ? { error: sessions.error, attempt: "load your sessions" }
     : signOutOne.error
@@ -161,12 +168,42 @@ function SessionsSection() {
           ))}
         </ul>
       )}
+      <RevokeAccessCheckbox id="sessions-revoke-access" checked={revokeAccess} onChange={setRevokeAccess} />
       <p className="actions">
-        <button type="button" onClick={() => signOutOthers.mutate()} disabled={signOutOthers.isPending || others === 0}>
+        <button
+          type="button"
+          onClick={() => signOutOthers.mutate({ revokeAccess })}
+          disabled={signOutOthers.isPending || (others === 0 && !revokeAccess)}
+        >
           Sign out everywhere else
         </button>
+        <span role="status">{signOutOthers.isSuccess ? describeRevokedAccess(signOutOthers.data.revoked, "other session") : ""}</span>
       </p>
     </section>
+  );
+}
+
+/**
+ * The choice to end token and app access too. A reset through the mailed link always does; here it is offered,
+ * since a token someone else created while holding the account outlives a password change.
+ */
+function RevokeAccessCheckbox({ id, checked, onChange }: { id: string; checked?: boolean; onChange?: (checked: boolean) => void }) {
+  return (
+    <div>
+      <label className="checkbox">
+        <input
+          id={id}
+          name={id}
+          type="checkbox"
+          aria-describedby={`${id}-hint`}
+          {...(onChange ? { checked, onChange: (event: ChangeEvent<HTMLInputElement>) => onChange(event.currentTarget.checked) } : {})}
+        />
+        {REVOKE_ACCESS_LABEL}
+      </label>
+      <p id={`${id}-hint`} className="muted">
+        Every assistant using one stops working at once; you create new tokens and connect your apps again.
+      </p>
+    </div>
   );
 }
 

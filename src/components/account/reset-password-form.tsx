@@ -5,6 +5,7 @@ import type { FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
+import { describeRevokedAccess } from "./revoked-access";
 
 export function ResetPasswordForm({ token, passwordHint }: { token: string; passwordHint: string }) {
   const reset = api.account.resetPassword.useMutation();
@@ -19,7 +20,8 @@ export function ResetPasswordForm({ token, passwordHint }: { token: string; pass
   if (reset.isSuccess) {
     return (
       <div role="status">
-        <p>Your password is changed, and every session of your account is signed out.</p>
+        <p>Your password is changed. {describeRevokedAccess(reset.data.revoked)}</p>
+        <p className="muted">Create new tokens and connect your apps again once you are signed in.</p>
         <p>
           <Link className="button primary" href="/login">
             Sign in
@@ -32,6 +34,10 @@ export function ResetPasswordForm({ token, passwordHint }: { token: string; pass
     // method="post": should the script not run, the browser posts the form (nothing happens) instead of
     // putting the new password in the address bar.
     <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={reset.isPending}>
+      <p>
+        A new password set here signs out every session of the account and revokes every API token and connected app, so that no
+        one else keeps access to it.
+      </p>
       <FormField
         id="password"
         label="New password"

@@ -9,7 +9,11 @@ import { generateToken, settleLastUsedWrites, verifyBearerToken } from "~/server
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
 import { resetPasswordWithLink, verifyEmailWithLink } from "./email-flows";
 import { exportAccountData } from "./export";
-import { changePassword, deleteAccount } from "./profile";
+import { listConnectedApps } from "~/server/oauth/grants";
+import { findClient } from "~/server/oauth/clients";
+import { refreshAccessToken } from "~/server/oauth/token-endpoint";
+import { issueOAuthTokens } from "~/test/oauth-in-process";
+import { changePassword, deleteAccount, signOutOtherSessions } from "./profile";
 
 let counter = 0;
 
@@ -100,11 +104,11 @@ describe.each(engines)("account self-service on %s", (engine) => {
       const second = await signedIn(db, user.id);
       const older = await createEmailLinkToken(db, user.id, "password_reset");
       const token = await createEmailLinkToken(db, user.id, "password_reset");
-      expect(await resetPasswordWithLink(db, token, "a fresh new password")).toBe(true);
+      expect(await resetPasswordWithLink(db, token, "a fresh new password")).toEqual({ sessions: 2, tokens: 0, apps: 0 });
       expect((await validateSessionToken(db, first.token)).session).toBeNull();
       expect((await validateSessionToken(db, second.token)).session).toBeNull();
-      expect(await resetPasswordWithLink(db, token, "another password")).toBe(false);
-      expect(await resetPasswordWithLink(db, older, "another password")).toBe(false);
+      expect(await resetPasswordWithLink(db, token, "another password")).toBeNull();
+      expect(await resetPasswordWithLink(db, older, "another password")).toBeNull();
       expect((await exportAccountData(db, user.id)).profile?.emailVerifiedAt).toBeInstanceOf(Date);
     });
 
@@ -121,11 +125,73 @@ describe.each(engines)("account self-service on %s", (engine) => {
     const current = await signedIn(db, user.id);
     const other = await signedIn(db, user.id);
     const params = { userId: user.id, currentSessionId: current.session.id, newPassword: "the new password" };
-    expect(await changePassword(db, { ...params, currentPassword: "wrong password" })).toBe(false);
+    const token = await generateToken(db, user.id, { name: "Kept", scopes: ["read:data"], expiresInDays: 30 });
+    expect(await changePassword(db, { ...params, currentPassword: "wrong password" })).toBeNull();
     expect((await validateSessionToken(db, other.token)).session).not.toBeNull();
-    expect(await changePassword(db, { ...params, currentPassword: user.password })).toBe(true);
+    expect(await changePassword(db, { ...params, currentPassword: user.password })).toEqual({ sessions: 1, tokens: 0, apps: 0 });
     expect((await validateSessionToken(db, current.token)).session).not.toBeNull();
     expect((await validateSessionToken(db, other.token)).session).toBeNull();
+    // Without the choice, tokens are left alone.
+    expect((await verifyBearerToken(db, `Bearer ${token.token}`)).ok).toBe(true);
+  });
+
+  describe("an address claimed in advance (issue 19 item 2)", () => {
+    /** The attacker's foothold: a session, a never-expiring personal token, and an OAuth connection with its refresh token. */
+    async function claimedAccount() {
+      const user = await newUser(db);
+      const session = await signedIn(db, user.id);
+      const personal = await generateToken(db, user.id, { name: "Claimed", scopes: ["read:data", "write:bookings"], expiresInDays: null });
+      const oauth = await issueOAuthTokens(db, user.id, ["read:data"]);
+      const found = await findClient(db, oauth.clientId);
+      if (!found.ok) throw new Error(found.description);
+      const refresh = () => refreshAccessToken(db, found.client, new URLSearchParams({ refresh_token: oauth.refreshToken }));
+      return { user, session, personal, oauth, refresh };
+    }
+
+    async function expectNoAccessLeft(claim: Awaited<ReturnType<typeof claimedAccount>>) {
+      expect((await verifyBearerToken(db, `Bearer ${claim.personal.token}`)).ok).toBe(false);
+      expect((await verifyBearerToken(db, `Bearer ${claim.oauth.accessToken}`)).ok).toBe(false);
+      expect(await claim.refresh()).toMatchObject({ ok: false });
+      expect(await listConnectedApps(db, claim.user.id)).toEqual([]);
+    }
+
+    it("a reset through the mailed link ends every session and revokes every token and connection, and says how many", async () => {
+      const claim = await claimedAccount();
+      expect((await verifyBearerToken(db, `Bearer ${claim.personal.token}`)).ok).toBe(true);
+      const link = await createEmailLinkToken(db, claim.user.id, "password_reset");
+      expect(await resetPasswordWithLink(db, link, "the owner's own password")).toEqual({ sessions: 1, tokens: 1, apps: 1 });
+      expect((await validateSessionToken(db, claim.session.token)).session).toBeNull();
+      await expectNoAccessLeft(claim);
+    });
+
+    it("a password change revokes them too when asked", async () => {
+      const claim = await claimedAccount();
+      const owner = await signedIn(db, claim.user.id);
+      const revoked = await changePassword(db, {
+        userId: claim.user.id,
+        currentSessionId: owner.session.id,
+        currentPassword: claim.user.password,
+        newPassword: "the owner's own password",
+        revokeAccess: true,
+      });
+      expect(revoked).toEqual({ sessions: 1, tokens: 1, apps: 1 });
+      expect((await validateSessionToken(db, owner.token)).session).not.toBeNull();
+      await expectNoAccessLeft(claim);
+    });
+
+    it("Sign out everywhere else revokes them too when asked, and only then", async () => {
+      const claim = await claimedAccount();
+      const owner = await signedIn(db, claim.user.id);
+      expect(await signOutOtherSessions(db, { userId: claim.user.id, currentSessionId: owner.session.id })).toEqual({ sessions: 1, tokens: 0, apps: 0 });
+      expect((await verifyBearerToken(db, `Bearer ${claim.personal.token}`)).ok).toBe(true);
+      expect(await signOutOtherSessions(db, { userId: claim.user.id, currentSessionId: owner.session.id, revokeAccess: true })).toEqual({
+        sessions: 0,
+        tokens: 1,
+        apps: 1,
+      });
+      expect((await validateSessionToken(db, owner.token)).session).not.toBeNull();
+      await expectNoAccessLeft(claim);
+    });
   });
 
   it("exports the person's data without any hash or secret", async () => {

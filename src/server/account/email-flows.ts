@@ -7,6 +7,7 @@ import type { Database } from "~/server/db/client";
 import { users } from "~/server/db/schema";
 import { MailUnavailableError, isMailAvailable, sendMail } from "~/server/email/mailer";
 import { emailVerificationMail, passwordResetMail } from "~/server/email/templates";
+import { revokeAllAccess, type RevokedAccess } from "./revoke-access";
 
 // Account flows that go through a mailed link: forgotten password and email verification.
 
@@ -33,20 +34,23 @@ export async function sendPasswordResetLink(db: Database, email: string): Promis
 }
 
 /**
- * Sets a new password with a reset link's secret, once. Every session of the account ends, and so does
- * every other reset link. Following the link proved the mailbox is theirs, so the email counts as verified.
+ * Sets a new password with a reset link's secret, once. Following the link proved the mailbox is theirs, so
+ * the email counts as verified, and whoever else held the account loses everything it gave them: every
+ * session ends, every personal token and OAuth connection is revoked (an address claimed in advance keeps no
+ * access once its owner takes it back), and every other reset link stops working. Null when the link is not
+ * (or no longer) valid.
  */
-export async function resetPasswordWithLink(db: Database, token: string, newPassword: string): Promise<boolean> {
+export async function resetPasswordWithLink(db: Database, token: string, newPassword: string): Promise<RevokedAccess | null> {
   const userId = await consumeEmailLinkToken(db, token, "password_reset");
-  if (!userId) return false;
+  if (!userId) return null;
   const passwordHash = await hashPassword(newPassword);
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
     await tx.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
     await deleteEmailLinks(tx, userId, "password_reset");
-    await invalidateUserSessions(tx, userId);
+    const sessions = await invalidateUserSessions(tx, userId);
+    return { sessions, ...(await revokeAllAccess(tx, userId)) };
   });
-  return true;
 }
 
 /** Mails a fresh verification link, ending the ones sent before. */

@@ -5,6 +5,7 @@ import { deleteRateLimitsForEmail } from "~/server/auth/rate-limit";
 import { invalidateUserSessions, type SessionUser } from "~/server/auth/session";
 import type { Database } from "~/server/db/client";
 import { users } from "~/server/db/schema";
+import { revokeAllAccess, type RevokedAccess } from "./revoke-access";
 
 // What someone changes about their own account on /settings.
 
@@ -24,20 +25,32 @@ async function isCurrentPassword(db: Database, userId: string, password: string)
 
 /**
  * Replaces the password when `currentPassword` is right. Every other session ends (whoever else was
- * signed in is out), the one making the change stays; outstanding reset links stop working.
+ * signed in is out), the one making the change stays; outstanding reset links stop working. With
+ * `revokeAccess`, every personal token and OAuth connection is revoked as well. Null for a wrong password.
  */
 export async function changePassword(
   db: Database,
-  params: { userId: string; currentSessionId: string; currentPassword: string; newPassword: string },
-): Promise<boolean> {
-  if (!(await isCurrentPassword(db, params.userId, params.currentPassword))) return false;
+  params: { userId: string; currentSessionId: string; currentPassword: string; newPassword: string; revokeAccess?: boolean },
+): Promise<RevokedAccess | null> {
+  if (!(await isCurrentPassword(db, params.userId, params.currentPassword))) return null;
   const passwordHash = await hashPassword(params.newPassword);
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, params.userId));
     await deleteEmailLinks(tx, params.userId, "password_reset");
-    await invalidateUserSessions(tx, params.userId, params.currentSessionId);
+    const sessions = await invalidateUserSessions(tx, params.userId, params.currentSessionId);
+    return { sessions, ...(params.revokeAccess ? await revokeAllAccess(tx, params.userId) : { tokens: 0, apps: 0 }) };
   });
-  return true;
+}
+
+/** Signs out every session but the current one and, with `revokeAccess`, revokes every token and connection too. */
+export async function signOutOtherSessions(
+  db: Database,
+  params: { userId: string; currentSessionId: string; revokeAccess?: boolean },
+): Promise<RevokedAccess> {
+  return db.transaction(async (tx) => {
+    const sessions = await invalidateUserSessions(tx, params.userId, params.currentSessionId);
+    return { sessions, ...(params.revokeAccess ? await revokeAllAccess(tx, params.userId) : { tokens: 0, apps: 0 }) };
+  });
 }
 
 /**

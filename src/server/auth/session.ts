@@ -97,11 +97,13 @@ export async function invalidateUserSession(db: Database, userId: string, sessio
   return deleted.length > 0;
 }
 
-/** Ends every session of the user, or every one but `exceptSessionId` (the one making the request). */
-export async function invalidateUserSessions(db: Database, userId: string, exceptSessionId?: string): Promise<void> {
-  await db
+/** Ends every session of the user, or every one but `exceptSessionId` (the one making the request); returns how many ended. */
+export async function invalidateUserSessions(db: Database, userId: string, exceptSessionId?: string): Promise<number> {
+  const ended = await db
     .delete(sessions)
-    .where(exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId));
+    .where(exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId))
+    .returning({ id: sessions.id });
+  return ended.length;
 }
 
 export interface SessionSummary {

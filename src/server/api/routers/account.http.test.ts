@@ -120,10 +120,12 @@ describe("account self-service over HTTP, with mail", () => {
     expect(await person.client.account.resendVerification.mutate()).toEqual({ sent: false, alreadyVerified: true });
   });
 
-  it("forgot password answers the same for any email, mails only real accounts, and the link resets once and signs out everywhere", async () => {
+  it("forgot password answers the same for any email, mails only real accounts, and the link resets once, signs out everywhere and revokes every token", async () => {
     const person = await signUp();
     await mail.waitForMail(person.email); // the verification mail
     const otherDevice = await signInAgain(person);
+    const { token: apiToken } = await createToken(person, "Made before the reset", ["read:data"], null);
+    secrets.push(apiToken);
     const unknown = `nobody-${Date.now()}@example.test`;
 
     const anonymous = createHttpClient(server.url);
@@ -154,9 +156,13 @@ describe("account self-service over HTTP, with mail", () => {
 
     const newPassword = `new-${crypto.randomUUID()}`;
     secrets.push(newPassword);
-    expect(await anonymous.account.resetPassword.mutate({ token, password: newPassword })).toEqual({ reset: true });
+    expect(await anonymous.account.resetPassword.mutate({ token, password: newPassword })).toEqual({
+      reset: true,
+      revoked: { sessions: 2, tokens: 1, apps: 0 },
+    });
 
-    // Every session ended.
+    // Every session ended, and every token (issue 19 item 2: whoever claimed the address keeps nothing).
+    expect((await postMcp(server.url, toolCall("whoami"), { token: apiToken })).status).toBe(401);
     expect(await person.client.auth.me.query()).toBeNull();
     expect(await otherDevice.client.auth.me.query()).toBeNull();
     // The link worked once.

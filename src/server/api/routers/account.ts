@@ -1,11 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { isEmailVerified, resetPasswordWithLink, sendPasswordResetLink, sendVerificationLink, verifyEmailWithLink } from "~/server/account/email-flows";
-import { changePassword, deleteAccount, updateName } from "~/server/account/profile";
+import { changePassword, deleteAccount, signOutOtherSessions, updateName } from "~/server/account/profile";
 import { currentPasswordSchema, emailSchema, firstnameSchema, newPasswordSchema, surnameSchema } from "~/server/auth/accounts";
 import { expiredSessionCookie } from "~/server/auth/cookie";
 import { describeDevice } from "~/server/auth/device";
-import { invalidateUserSession, invalidateUserSessions, listUserSessions } from "~/server/auth/session";
+import { invalidateUserSession, listUserSessions } from "~/server/auth/session";
 import { describeError } from "~/server/describe-error";
 import { isMailAvailable } from "~/server/email/mailer";
 import { createTRPCRouter, protectedProcedure, publicProcedure } from "~/server/api/trpc";
@@ -39,12 +39,11 @@ export const accountRouter = createTRPCRouter({
     .input(z.object({ token: linkTokenSchema, password: newPasswordSchema }))
     .mutation(async ({ ctx, input }) => {
       await enforceAttemptLimit(ctx, "reset", null);
-      if (!(await resetPasswordWithLink(ctx.db, input.token, input.password))) {
-        throw new TRPCError({ code: "BAD_REQUEST", message: RESET_LINK_INVALID_MESSAGE });
-      }
+      const revoked = await resetPasswordWithLink(ctx.db, input.token, input.password);
+      if (!revoked) throw new TRPCError({ code: "BAD_REQUEST", message: RESET_LINK_INVALID_MESSAGE });
       // Every session of the account has ended, the caller's included if it had one.
       ctx.resHeaders?.append("Set-Cookie", expiredSessionCookie());
-      return { reset: true as const };
+      return { reset: true as const, revoked };
     }),
 
   verifyEmail: publicProcedure.input(z.object({ token: linkTokenSchema })).mutation(async ({ ctx, input }) => {
@@ -81,17 +80,18 @@ export const accountRouter = createTRPCRouter({
     }),
 
   changePassword: protectedProcedure
-    .input(z.object({ currentPassword: currentPasswordSchema, newPassword: newPasswordSchema }))
+    .input(z.object({ currentPassword: currentPasswordSchema, newPassword: newPasswordSchema, revokeAccess: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
       await enforceAttemptLimit(ctx, "password", ctx.user.email);
-      const changed = await changePassword(ctx.db, {
+      const revoked = await changePassword(ctx.db, {
         userId: ctx.user.id,
         currentSessionId: ctx.session.id,
         currentPassword: input.currentPassword,
         newPassword: input.newPassword,
+        revokeAccess: input.revokeAccess,
       });
-      if (!changed) throw new TRPCError({ code: "FORBIDDEN", message: WRONG_PASSWORD_MESSAGE });
-      return { changed: true as const };
+      if (!revoked) throw new TRPCError({ code: "FORBIDDEN", message: WRONG_PASSWORD_MESSAGE });
+      return { changed: true as const, revoked };
     }),
 
   sessions: protectedProcedure.query(async ({ ctx }) => {
@@ -114,9 +114,9 @@ export const accountRouter = createTRPCRouter({
     return { signedOut: true as const, current };
   }),
 
-  signOutOtherSessions: protectedProcedure.mutation(async ({ ctx }) => {
-    await invalidateUserSessions(ctx.db, ctx.user.id, ctx.session.id);
-    return { signedOut: true as const };
+  signOutOtherSessions: protectedProcedure.input(z.object({ revokeAccess: z.boolean().default(false) }).default({ revokeAccess: false })).mutation(async ({ ctx, input }) => {
+    const revoked = await signOutOtherSessions(ctx.db, { userId: ctx.user.id, currentSessionId: ctx.session.id, revokeAccess: input.revokeAccess });
+    return { signedOut: true as const, revoked };
   }),
 
   deleteAccount: protectedProcedure.input(z.object({ password: currentPasswordSchema })).mutation(async ({ ctx, input }) => {
