@@ -113,8 +113,8 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
                 {app.scopes.join(", ")}
               </td>
               <td role="cell" data-label="Connected" className={styles.nowrap}>
-                <time dateTime={app.createdAt.toISOString()} title={formatDateTime(app.createdAt)}>
-                  {formatDate(app.createdAt)}
+                <time dateTime={app.connectedAt.toISOString()} title={formatDateTime(app.connectedAt)}>
+                  {formatDate(app.connectedAt)}
                 </time>
               </td>
               <td role="cell" data-label="Last used" className={styles.nowrap}>

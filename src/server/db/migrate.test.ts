@@ -1,6 +1,10 @@
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmptyPostgresDatabase, createTestDatabase, engines, type TestDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
@@ -56,6 +60,62 @@ describe.runIf(testDatabaseUrl)("concurrent migrations on one new PostgreSQL dat
     } finally {
       await Promise.all(handles.map((handle) => handle.close()));
       await created.drop();
+    }
+  });
+});
+
+describe("migration 0010 (one grant per person × client) on PGlite", () => {
+  it("merges the live grants a loopback port change duplicated into the newest that issued tokens; tokenless ones stay unlisted", async () => {
+    const entries = journal.entries as { tag: string }[];
+    const before = entries.findIndex((entry) => entry.tag === "0010_one_grant_per_client");
+    expect(before).toBeGreaterThan(0);
+    // The migrations before it, in a folder of their own.
+    const folder = mkdtempSync(path.join(tmpdir(), "carestral-migrations-"));
+    cpSync(migrationsFolder, folder, { recursive: true });
+    writeFileSync(path.join(folder, "meta/_journal.json"), JSON.stringify({ ...journal, entries: entries.slice(0, before) }));
+    const client = new PGlite();
+    const db = drizzlePglite({ client });
+    try {
+      await migratePglite(db, { migrationsFolder: folder });
+      const [user] = (await client.query<{ id: string }>(`insert into users (email, firstname, surname, password_hash) values ('m@example.com', 'A', 'B', 'x') returning id`)).rows;
+      const grant = async (client_id: string, port: number, minutesAgo: number, revoked = false) =>
+        (
+          await client.query<{ id: string }>(
+            `insert into oauth_grants (user_id, client_id, client_name, redirect_uri, scopes, resource, created_at, revoked_at)
+             values ($1, $2, 'App', $3, '{read:data}', 'http://localhost/api/mcp', now() - make_interval(mins => $4), ${revoked ? "now()" : "null"}) returning id`,
+            [user?.id, client_id, `http://localhost:${port}/cb`, minutesAgo],
+          )
+        ).rows[0]?.id ?? "";
+      const token = (grantId: string, hash: string) =>
+        client.query(`insert into api_tokens (user_id, name, token_hash, token_prefix, scopes, kind, grant_id, resource) values ($1, 'App', $2, 'mcpo_x', '{read:data}', 'oauth_access', $3, 'http://localhost/api/mcp')`, [user?.id, hash, grantId]);
+      const oldest = await grant("dcr_a", 4000, 30);
+      const middle = await grant("dcr_a", 5000, 20);
+      const blocked = await grant("dcr_a", 6000, 10); // Allow pressed, no code ever exchanged: no tokens
+      const revoked = await grant("dcr_a", 7000, 40, true);
+      const alone = await grant("dcr_b", 4000, 5); // no tokens either
+      await token(oldest, "h1");
+      await token(middle, "h2");
+      await token(revoked, "h3");
+
+      await migratePglite(db, { migrationsFolder });
+      const grants = (await client.query<{ id: string; connected: boolean; revoked: boolean }>(`select id, connected_at is not null as connected, revoked_at is not null as revoked from oauth_grants order by created_at`)).rows;
+      expect(grants).toEqual([
+        { id: revoked, connected: true, revoked: true },
+        { id: middle, connected: true, revoked: false },
+        { id: alone, connected: false, revoked: false },
+      ]);
+      expect(grants.map((row) => row.id)).not.toContain(blocked);
+      const tokens = (await client.query<{ token_hash: string; grant_id: string }>(`select token_hash, grant_id from api_tokens order by token_hash`)).rows;
+      expect(tokens).toEqual([
+        { token_hash: "h1", grant_id: middle },
+        { token_hash: "h2", grant_id: middle },
+        { token_hash: "h3", grant_id: revoked },
+      ]);
+      // The index now holds: a second live grant for dcr_a is refused.
+      await expect(grant("dcr_a", 8000, 0)).rejects.toThrow();
+    } finally {
+      await client.close();
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

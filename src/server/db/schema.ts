@@ -85,7 +85,9 @@ export const oauthClients = pgTable("oauth_clients", {
   lastUsedAt: timestamptz("last_used_at"),
 });
 
-// One grant per connection (user × client × redirect URI): what the dashboard lists as a connected app.
+// One grant per connection (person × client, whatever loopback port it returns to): what the dashboard lists as
+// a connected app. Made when the person presses Allow, but only connected (and listed) once a code of it is
+// exchanged: a blocked or abandoned attempt leaves nothing listed, and its row is swept later.
 export const oauthGrants = pgTable(
   "oauth_grants",
   {
@@ -98,13 +100,20 @@ export const oauthGrants = pgTable(
     // As shown at consent: the name the client gave, and the host that vouches for it (null for DCR: unverified).
     clientName: text("client_name").notNull(),
     clientHost: text("client_host"),
+    // Where the latest exchanged code was sent (a loopback port may differ from one sign-in to the next).
     redirectUri: text("redirect_uri").notNull(),
     scopes: text("scopes").array().notNull(),
     resource: text("resource").notNull(),
     createdAt: createdAt(),
+    // When its first code was exchanged; null while pending (Allow pressed, the app not yet back).
+    connectedAt: timestamptz("connected_at"),
     revokedAt: timestamptz("revoked_at"),
   },
-  (table) => [index("oauth_grants_user_id_idx").on(table.userId, table.createdAt)],
+  (table) => [
+    index("oauth_grants_user_id_idx").on(table.userId, table.createdAt),
+    // At most one live grant per person × client: connecting again, from any port, reuses it.
+    uniqueIndex("oauth_grants_one_live_idx").on(table.userId, table.clientId).where(sql`${table.revokedAt} is null`),
+  ],
 );
 
 export const oauthCodes = pgTable(

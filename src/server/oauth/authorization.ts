@@ -9,6 +9,8 @@ import { AUTHORIZATION_CODE_TTL_SECONDS, issuer, mcpResourceUrl, OFFLINE_ACCESS 
 import { isValidCodeChallenge } from "./pkce";
 import { redirectUriMatches } from "./redirect-uri";
 
+type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
 // The authorization endpoint's rules (OAuth 2.1 §4.1, MCP authorization). Used twice per sign-in: to show
 // the consent page, and again, from scratch, when the user answers it.
 
@@ -129,43 +131,16 @@ export function denyAuthorization(request: AuthorizationRequest): string {
 }
 
 /**
- * The user allowed `scopes` (a non-empty subset of the requested ones): record the grant (one per user × client
- * × redirect URI, reused when they connect again) and issue a single-use code bound to all of it.
- * Returns the redirect to the client.
+ * The user allowed `scopes` (a non-empty subset of the requested ones): issue a single-use code bound to all of
+ * it, under the person's one grant for this client (made pending when there is none). Nothing is listed or
+ * changed for the person until the code is exchanged (token-endpoint.ts connects the grant then): a blocked or
+ * abandoned attempt leaves only a pending row, swept here on a later Allow. Returns the redirect to the client.
  */
 export async function approveAuthorization(db: Database, userId: string, request: AuthorizationRequest, scopes: TokenScope[]): Promise<string> {
   const code = randomBase62(43);
   await db.transaction(async (tx) => {
-    const grantValues = {
-      clientName: request.client.name,
-      clientHost: request.client.verifiedHost,
-      scopes,
-      resource: request.resource,
-    };
-    const [existing] = await tx
-      .select({ id: oauthGrants.id })
-      .from(oauthGrants)
-      .where(
-        and(
-          eq(oauthGrants.userId, userId),
-          eq(oauthGrants.clientId, request.client.clientId),
-          eq(oauthGrants.redirectUri, request.redirectUri),
-          isNull(oauthGrants.revokedAt),
-        ),
-      )
-      .limit(1)
-      .for("update");
-    let grantId = existing?.id;
-    if (grantId) {
-      await tx.update(oauthGrants).set(grantValues).where(eq(oauthGrants.id, grantId));
-    } else {
-      const [inserted] = await tx
-        .insert(oauthGrants)
-        .values({ userId, clientId: request.client.clientId, redirectUri: request.redirectUri, ...grantValues })
-        .returning({ id: oauthGrants.id });
-      grantId = inserted?.id;
-    }
-    if (!grantId) throw new Error("Recording the grant returned no row");
+    await sweepPendingGrants(tx, userId);
+    const grantId = await liveGrantFor(tx, userId, request);
     await tx.insert(oauthCodes).values({
       codeHash: hashToken(code),
       grantId,
@@ -178,4 +153,41 @@ export async function approveAuthorization(db: Database, userId: string, request
     });
   });
   return authorizationResponseLocation(request.redirectUri, { code, state: request.state });
+}
+
+/** The person's live grant for this client (one at most, by a unique index), made pending if there is none. */
+async function liveGrantFor(tx: Transaction, userId: string, request: AuthorizationRequest): Promise<string> {
+  const live = and(eq(oauthGrants.userId, userId), eq(oauthGrants.clientId, request.client.clientId), isNull(oauthGrants.revokedAt));
+  const [existing] = await tx.select({ id: oauthGrants.id }).from(oauthGrants).where(live).limit(1);
+  if (existing) return existing.id;
+  const [inserted] = await tx
+    .insert(oauthGrants)
+    .values({
+      userId,
+      clientId: request.client.clientId,
+      clientName: request.client.name,
+      clientHost: request.client.verifiedHost,
+      redirectUri: request.redirectUri,
+      scopes: [],
+      resource: request.resource,
+    })
+    // Two Allows at once: the second finds the first's row.
+    .onConflictDoNothing()
+    .returning({ id: oauthGrants.id });
+  const grant = inserted ?? (await tx.select({ id: oauthGrants.id }).from(oauthGrants).where(live).limit(1))[0];
+  if (!grant) throw new Error("Recording the grant returned no row");
+  return grant.id;
+}
+
+/** Pending grants whose codes have all expired: an attempt that never came back. Their codes go with them. */
+async function sweepPendingGrants(tx: Transaction, userId: string): Promise<void> {
+  await tx
+    .delete(oauthGrants)
+    .where(
+      and(
+        eq(oauthGrants.userId, userId),
+        isNull(oauthGrants.connectedAt),
+        sql`not exists (select 1 from oauth_codes c where c.grant_id = ${oauthGrants.id} and c.expires_at > now())`,
+      ),
+    );
 }

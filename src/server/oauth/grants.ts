@@ -1,10 +1,11 @@
-import { and, desc, eq, isNull, max, sql } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, max, sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
 import { apiTokens, oauthGrants } from "~/server/db/schema";
 import { isTokenScope, type TokenScope } from "~/server/tokens/scopes";
 
-// Grants: one per connected app (user × client × redirect URI). What the dashboard lists as "Connected apps",
-// and what "Revoke access" ends, with every token issued under it.
+// Grants: one per connected app (person × client, whatever loopback port it returns to). What the dashboard
+// lists as "Connected apps" once a code was exchanged (connected_at), and what "Revoke access" ends, with every
+// token issued under it.
 
 type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
 
@@ -15,20 +16,21 @@ export interface ConnectedApp {
   clientHost: string | null;
   redirectHost: string;
   scopes: TokenScope[];
-  createdAt: Date;
+  connectedAt: Date;
   lastUsedAt: Date | null;
+  revokedAt: Date | null;
 }
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One of the user's connections (active or revoked), or null when there is none or it is someone else's. */
-export async function getConnectedApp(db: Database, userId: string, grantId: string): Promise<(ConnectedApp & { revokedAt: Date | null }) | null> {
+export async function getConnectedApp(db: Database, userId: string, grantId: string): Promise<ConnectedApp | null> {
   if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(grantId)) return null;
   const [row] = await db
-    .select({ ...connectedAppColumns, revokedAt: oauthGrants.revokedAt })
+    .select(connectedAppColumns)
     .from(oauthGrants)
     .leftJoin(apiTokens, eq(apiTokens.grantId, oauthGrants.id))
-    .where(and(eq(oauthGrants.id, grantId), eq(oauthGrants.userId, userId)))
+    .where(and(eq(oauthGrants.id, grantId), eq(oauthGrants.userId, userId), isNotNull(oauthGrants.connectedAt)))
     .groupBy(oauthGrants.id);
   return row ? toConnectedApp(row) : null;
 }
@@ -46,16 +48,16 @@ export async function connectedAppTokenIds(db: Database, userId: string, grantId
   return rows.map((row) => row.id);
 }
 
-/** The user's active grants, newest first, with the last time any of their tokens was used. */
+/** The user's live connections, newest first, with the last time any of their tokens was used. */
 export async function listConnectedApps(db: Database, userId: string): Promise<ConnectedApp[]> {
   if (!UUID_PATTERN.test(userId)) return [];
   const rows = await db
     .select(connectedAppColumns)
     .from(oauthGrants)
     .leftJoin(apiTokens, eq(apiTokens.grantId, oauthGrants.id))
-    .where(and(eq(oauthGrants.userId, userId), isNull(oauthGrants.revokedAt)))
+    .where(and(eq(oauthGrants.userId, userId), isNotNull(oauthGrants.connectedAt), isNull(oauthGrants.revokedAt)))
     .groupBy(oauthGrants.id)
-    .orderBy(desc(oauthGrants.createdAt), desc(oauthGrants.id));
+    .orderBy(desc(oauthGrants.connectedAt), desc(oauthGrants.id));
   return rows.map(toConnectedApp);
 }
 
@@ -65,12 +67,14 @@ const connectedAppColumns = {
   clientHost: oauthGrants.clientHost,
   redirectUri: oauthGrants.redirectUri,
   scopes: oauthGrants.scopes,
-  createdAt: oauthGrants.createdAt,
+  connectedAt: oauthGrants.connectedAt,
   lastUsedAt: max(apiTokens.lastUsedAt),
+  revokedAt: oauthGrants.revokedAt,
 };
 
-function toConnectedApp<Row extends { redirectUri: string; scopes: string[] }>({ redirectUri, scopes, ...row }: Row) {
-  return { ...row, redirectHost: redirectHost(redirectUri), scopes: scopes.filter(isTokenScope) };
+function toConnectedApp<Row extends { redirectUri: string; scopes: string[]; connectedAt: Date | null }>({ redirectUri, scopes, connectedAt, ...row }: Row) {
+  // Only connected grants are selected; the fallback keeps the type honest.
+  return { ...row, connectedAt: connectedAt ?? new Date(0), redirectHost: redirectHost(redirectUri), scopes: scopes.filter(isTokenScope) };
 }
 
 function redirectHost(uri: string): string {
@@ -88,7 +92,7 @@ export async function revokeConnectedApp(db: Database, userId: string, grantId: 
     const [grant] = await tx
       .select({ id: oauthGrants.id })
       .from(oauthGrants)
-      .where(and(eq(oauthGrants.id, grantId), eq(oauthGrants.userId, userId), isNull(oauthGrants.revokedAt)))
+      .where(and(eq(oauthGrants.id, grantId), eq(oauthGrants.userId, userId), isNotNull(oauthGrants.connectedAt), isNull(oauthGrants.revokedAt)))
       .for("update");
     if (!grant) return false;
     await revokeGrantTokens(tx, grant.id, { revokeGrant: true });

@@ -110,11 +110,15 @@ describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
     secretHash: null,
   };
 
-  async function connect(userId: string, scopes: ("read:data" | "write:bookings")[] = ["read:data", "write:bookings"]) {
+  async function allow(userId: string, scopes: ("read:data" | "write:bookings")[] = ["read:data", "write:bookings"], port = 4000) {
     const { verifier, challenge } = pkcePair();
-    const request: AuthorizationRequest = { client, redirectUri: "http://localhost:4000/callback", state: null, codeChallenge: challenge, scopes, resource: mcpResourceUrl() };
+    const request: AuthorizationRequest = { client, redirectUri: `http://localhost:${port}/callback`, state: null, codeChallenge: challenge, scopes, resource: mcpResourceUrl() };
     const location = new URL(await approveAuthorization(db, userId, request, scopes));
-    const code = location.searchParams.get("code") ?? "";
+    return { code: location.searchParams.get("code") ?? "", verifier, request };
+  }
+
+  async function connect(userId: string, scopes: ("read:data" | "write:bookings")[] = ["read:data", "write:bookings"], port = 4000) {
+    const { code, verifier, request } = await allow(userId, scopes, port);
     const result = await exchangeAuthorizationCode(db, client, new URLSearchParams({ code, code_verifier: verifier, redirect_uri: request.redirectUri }));
     if (!result.ok) throw new Error(result.description);
     return { tokens: result.body, code, verifier, redirectUri: request.redirectUri };
@@ -205,14 +209,14 @@ describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
     });
   });
 
-  it("lists one connected app per user × client × redirect URI, and revoking it ends every token at once", async () => {
+  it("lists one connected app per person × client, whatever loopback port it returns to; revoking it ends every token at once", async () => {
     const userId = await createUser();
     const stranger = await createUser();
-    const a = await connect(userId);
-    const b = await connect(userId);
+    const a = await connect(userId, undefined, 4000);
+    const b = await connect(userId, undefined, 51234);
     const apps = await listConnectedApps(db, userId);
     expect(apps).toHaveLength(1);
-    expect(apps[0]).toMatchObject({ clientName: "Example client", clientHost: "client.example", redirectHost: "localhost:4000" });
+    expect(apps[0]).toMatchObject({ clientName: "Example client", clientHost: "client.example", redirectHost: "localhost:51234" });
     const grantId = apps[0]?.id ?? "";
     expect(await revokeConnectedApp(db, stranger, grantId)).toBe(false);
     expect(await revokeConnectedApp(db, userId, grantId)).toBe(true);
@@ -221,6 +225,44 @@ describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
     expect(await revokeConnectedApp(db, userId, grantId)).toBe(false);
     const [grant] = await db.select({ revokedAt: oauthGrants.revokedAt }).from(oauthGrants).where(eq(oauthGrants.id, grantId));
     expect(grant?.revokedAt).toBeInstanceOf(Date);
+  });
+
+  it("lists nothing for an Allow whose code is never exchanged, and sweeps it on a later Allow once its code expired", async () => {
+    const userId = await createUser();
+    const abandoned = await allow(userId);
+    expect(await listConnectedApps(db, userId)).toEqual([]);
+    const pending = await db.select({ id: oauthGrants.id }).from(oauthGrants).where(eq(oauthGrants.userId, userId));
+    expect(pending).toHaveLength(1);
+    // The same app again, from another port, before it expired: the same pending grant, and connecting lists it once.
+    const { tokens } = await connect(userId, ["read:data"], 60000);
+    const apps = await listConnectedApps(db, userId);
+    expect(apps.map((app) => app.id)).toEqual(pending.map((row) => row.id));
+    expect(apps[0]?.scopes).toEqual(["read:data"]);
+    // The abandoned code still works within its lifetime, under the same connection.
+    const late = await exchangeAuthorizationCode(db, client, new URLSearchParams({ code: abandoned.code, code_verifier: abandoned.verifier, redirect_uri: abandoned.request.redirectUri }));
+    expect(late.ok).toBe(true);
+    expect((await bearer(tokens.access_token)).ok).toBe(true);
+    expect(await listConnectedApps(db, userId)).toHaveLength(1);
+
+    // Another person's abandoned attempt: swept when they next press Allow, once its code expired.
+    const other = await createUser();
+    await allow(other);
+    await db.execute(sql`update oauth_codes set expires_at = now() - interval '1 second' where grant_id in (select id from oauth_grants where user_id = ${other})`);
+    const otherClient = { ...client, clientId: "https://other.example/metadata.json" };
+    await approveAuthorization(db, other, { ...abandoned.request, client: otherClient }, ["read:data"]);
+    const left = await db.select({ clientId: oauthGrants.clientId }).from(oauthGrants).where(eq(oauthGrants.userId, other));
+    expect(left).toEqual([{ clientId: otherClient.clientId }]);
+  });
+
+  it("refuses a code whose connection was revoked after the consent", async () => {
+    const userId = await createUser();
+    await connect(userId);
+    const pending = await allow(userId, undefined, 5555);
+    const [app] = await listConnectedApps(db, userId);
+    expect(await revokeConnectedApp(db, userId, app?.id ?? "")).toBe(true);
+    const result = await exchangeAuthorizationCode(db, client, new URLSearchParams({ code: pending.code, code_verifier: pending.verifier, redirect_uri: pending.request.redirectUri }));
+    expect(result).toMatchObject({ ok: false, error: "invalid_grant" });
+    expect(await listConnectedApps(db, userId)).toEqual([]);
   });
 
   it("refuses a DCR client_name with invisible or control characters, and URI fields that are not https", async () => {

@@ -68,16 +68,38 @@ export async function exchangeAuthorizationCode(db: Database, client: OAuthClien
     if (resource === null || resource !== row.resource) return failure("invalid_target", "resource differs from the one the code was issued for.");
 
     const [grant] = await tx
-      .select({ userId: oauthGrants.userId, clientName: oauthGrants.clientName, revoked: sql<boolean>`(${oauthGrants.revokedAt} is not null)` })
+      .select({ userId: oauthGrants.userId, revoked: sql<boolean>`(${oauthGrants.revokedAt} is not null)` })
       .from(oauthGrants)
-      .where(eq(oauthGrants.id, row.grantId));
+      .where(eq(oauthGrants.id, row.grantId))
+      .for("update");
     if (!grant || grant.revoked) return failure("invalid_grant", "This connection was revoked. Sign in again.");
-    const issued = await issueTokens(tx, client, { grantId: row.grantId, ...grant, scopes: row.scopes.filter(isTokenScope), resource, rotatedFromId: null, codeHash });
-    if (issued.ok) await tx.update(oauthCodes).set({ usedAt: sql`now()` }).where(eq(oauthCodes.codeHash, codeHash));
+    const scopes = row.scopes.filter(isTokenScope);
+    const issued = await issueTokens(tx, client, { grantId: row.grantId, userId: grant.userId, clientName: client.name, scopes, resource, rotatedFromId: null, codeHash });
+    if (issued.ok) {
+      await tx.update(oauthCodes).set({ usedAt: sql`now()` }).where(eq(oauthCodes.codeHash, codeHash));
+      await connectGrant(tx, client, { grantId: row.grantId, redirectUri: row.redirectUri, scopes });
+    }
     return issued;
   });
   if (result.ok) await markClientUsed(db, client.clientId);
   return result;
+}
+
+/**
+ * The code's grant becomes (or stays) the person's connection to this client, as this consent left it: its
+ * scopes, where it returned to (any loopback port), the client's current name. Listed from now on.
+ */
+async function connectGrant(tx: Transaction, client: OAuthClient, code: { grantId: string; redirectUri: string; scopes: TokenScope[] }): Promise<void> {
+  await tx
+    .update(oauthGrants)
+    .set({
+      connectedAt: sql`coalesce(${oauthGrants.connectedAt}, now())`,
+      scopes: code.scopes,
+      redirectUri: code.redirectUri,
+      clientName: client.name,
+      clientHost: client.verifiedHost,
+    })
+    .where(eq(oauthGrants.id, code.grantId));
 }
 
 /**

@@ -41,7 +41,7 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
           <dt>May</dt>
           <dd>{app.scopes.join(", ")}</dd>
           <dt>Connected</dt>
-          <dd>{formatDateTime(app.createdAt)}</dd>
+          <dd>{formatDateTime(app.connectedAt)}</dd>
           <dt>Status</dt>
           <dd>
             {app.revokedAt ? (
