@@ -23,7 +23,7 @@ const nextConfig = {
     proxyClientMaxBodySize: 2 * 1024 * 1024,
   },
   // Inlined at build time, so a production build can never turn on test-only switches (the CIMD fetch to a
-  // local test server, src/server/oauth/client-metadata-document.ts), whatever its runtime environment says.
+  // local test server, src/server/oauth/client-metadata/fetch.ts), whatever its runtime environment says.
   env: { CARESTRAL_TEST_BUILD: process.env.CARESTRAL_TEST_BUILD === "1" ? "1" : "" },
   // Browsers check the service worker for updates on page loads; make every check reach the server.
   async headers() {

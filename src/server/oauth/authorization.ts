@@ -4,7 +4,7 @@ import { oauthCodes, oauthGrants } from "~/server/db/schema";
 import { isTokenScope, TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
 import { hashToken, randomBase62 } from "~/server/tokens/token";
 import { findClient, type OAuthClient } from "./clients";
-import type { ResolveOptions } from "./client-metadata-document";
+import type { ResolveOptions } from "./client-metadata";
 import { AUTHORIZATION_CODE_TTL_SECONDS, issuer, mcpResourceUrl, OFFLINE_ACCESS } from "./metadata";
 import { isValidCodeChallenge } from "./pkce";
 import { redirectUriMatches } from "./redirect-uri";

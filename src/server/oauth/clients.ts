@@ -3,11 +3,11 @@ import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { consumeRateLimit } from "~/server/auth/rate-limit";
-import { lineOfText } from "~/server/text";
 import type { Database } from "~/server/db/client";
 import { oauthClients } from "~/server/db/schema";
 import { hashToken, randomBase62 } from "~/server/tokens/token";
-import { parseClientIdUrl, resolveClientMetadataDocument, type ResolveOptions } from "./client-metadata-document";
+import { parseClientIdUrl, resolveClientMetadataDocument, type ResolveOptions } from "./client-metadata";
+import { clientNameSchema, httpsUriSchema } from "./client-metadata/rules";
 import { redirectUriKind } from "./redirect-uri";
 
 // OAuth clients: Client ID Metadata Documents first (a client_id that is an https URL), dynamic client
@@ -96,11 +96,7 @@ const SUPPORTED_GRANT_TYPES = ["authorization_code", "refresh_token"];
 const UNUSED_CLIENT_LIFETIME = "1 day";
 
 // Shown or linked to people (a logo, terms): https only, never javascript:, data: or a plain-http page.
-const optionalUrl = z
-  .string()
-  .max(2048)
-  .refine((value) => URL.canParse(value) && new URL(value).protocol === "https:", "must be an absolute https URL")
-  .optional();
+const optionalUrl = httpsUriSchema.optional();
 
 const registrationSchema = z.object({
   redirect_uris: z
@@ -115,8 +111,7 @@ const registrationSchema = z.object({
     .default("client_secret_basic"),
   grant_types: z.array(z.string().max(200)).max(10).default(["authorization_code"]),
   response_types: z.array(z.string().max(50)).max(5).default(["code"]),
-  // The project's printable-line rule: a bidi override (U+202E) would reverse the consent page's sentence.
-  client_name: lineOfText("client_name must be one line of printable characters").pipe(z.string().min(1).max(100)).optional(),
+  client_name: clientNameSchema.optional(),
   client_uri: optionalUrl,
   logo_uri: optionalUrl,
   tos_uri: optionalUrl,
@@ -153,7 +148,7 @@ export async function registerClient(db: Database, body: unknown): Promise<Regis
     return {
       ok: false,
       error: "invalid_redirect_uri",
-      description: `Redirect URI "${badUri.slice(0, 200)}" is not allowed: use https, http on localhost/127.0.0.1/[::1], or a private-use scheme such as myapp://, with no fragment.`,
+      description: `Redirect URI "${badUri.slice(0, 200)}" is not allowed: use https, http on localhost/127.0.0.1/[::1], or a private-use scheme such as myapp://, with no fragment, credentials or spaces.`,
     };
   }
   if (!metadata.response_types.includes("code")) {

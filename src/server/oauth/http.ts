@@ -32,11 +32,11 @@ export async function readForm(request: Request): Promise<ReadBody<URLSearchPara
   return text.ok ? { ok: true, value: new URLSearchParams(text.value) } : text;
 }
 
-/** A JSON object body (RFC 7591 §3.1), within the size limit. */
-export async function readJsonObject(request: Request, errorCode: string): Promise<ReadBody<unknown>> {
+/** A JSON object body (RFC 7591 §3.1), within `maxBytes`. */
+export async function readJsonObject(request: Request, errorCode: string, maxBytes = MAX_OAUTH_BODY_BYTES): Promise<ReadBody<unknown>> {
   const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") return { ok: false, response: oauthError(400, errorCode, "Send the client metadata as application/json.") };
-  const text = await readText(request);
+  const text = await readText(request, maxBytes);
   if (!text.ok) return text;
   try {
     const value: unknown = JSON.parse(text.value);
@@ -47,14 +47,14 @@ export async function readJsonObject(request: Request, errorCode: string): Promi
   }
 }
 
-async function readText(request: Request): Promise<ReadBody<string>> {
+async function readText(request: Request, maxBytes = MAX_OAUTH_BODY_BYTES): Promise<ReadBody<string>> {
   let body: Awaited<ReturnType<typeof readBodyWithinLimit>>;
   try {
-    body = await readBodyWithinLimit(request, MAX_OAUTH_BODY_BYTES);
+    body = await readBodyWithinLimit(request, maxBytes);
   } catch {
     return { ok: false, response: oauthError(400, "invalid_request", "The request body could not be read.") };
   }
-  if (body === "too-large") return { ok: false, response: oauthError(413, "invalid_request", "The request body is larger than 16 KiB.") };
+  if (body === "too-large") return { ok: false, response: oauthError(413, "invalid_request", `The request body is larger than ${maxBytes / 1024} KiB.`) };
   try {
     return { ok: true, value: new TextDecoder("utf-8", { fatal: true }).decode(body) };
   } catch {

@@ -489,6 +489,19 @@ describe("OAuth for MCP clients, over HTTP", () => {
       expect(register.status).toBe(201);
     });
 
+    it("bounds a registration's body like a metadata document's (5 KiB): larger is 413 and registers nothing", async () => {
+      const register = (contacts: string[]) =>
+        fetch(`${server.url}/oauth/register`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ redirect_uris: ["http://127.0.0.1/cb"], token_endpoint_auth_method: "none", client_name: "Sized", contacts }),
+        });
+      expect((await register(["a".repeat(150)])).status).toBe(201);
+      const tooLarge = await register(["a".repeat(3000), "b".repeat(3000)]);
+      expect(tooLarge.status).toBe(413);
+      expect(await tooLarge.json()).toMatchObject({ error: "invalid_request" });
+    });
+
     it("refuses malformed requests with RFC 6749 errors, never a 500", async () => {
       const json = await fetch(`${server.url}/oauth/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
       expect(json.status).toBe(400);

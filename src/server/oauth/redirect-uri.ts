@@ -1,24 +1,45 @@
 // Redirect URI rules for OAuth clients (MCP authorization, security considerations; RFC 8252; OAuth 2.1 §2.3.1).
+// The one rule for both kinds of client: registered ones (DCR) and those with a metadata document (CIMD).
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-// Schemes a native app may not claim as "private-use" (RFC 8252 §7.1): they would hand the code to a browser or worse.
-const FORBIDDEN_SCHEMES = new Set(["http:", "https:", "javascript:", "data:", "file:", "vbscript:", "about:", "blob:", "ws:", "wss:", "ftp:", "mailto:", "tel:"]);
+/** The loopback interface's names (RFC 8252 §7.3); `localhost` never stands for `127.0.0.1`. */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);
+export const MAX_REDIRECT_URI_LENGTH = 2048;
+// Schemes a native app may not claim as "private-use" (RFC 8252 §7.1): they would hand the code to a browser,
+// run it, read it locally or send it to another program.
+const FORBIDDEN_SCHEMES = new Set([
+  "http:",
+  "https:",
+  "javascript:",
+  "data:",
+  "vbscript:",
+  "file:",
+  "filesystem:",
+  "blob:",
+  "about:",
+  "ws:",
+  "wss:",
+  "ftp:",
+  "mailto:",
+  "tel:",
+]);
 
 export type RedirectUriKind = "https" | "loopback" | "private-use";
 
 /**
- * What kind of redirect URI this is, or null when a client may not register it: https anywhere, plain http
- * only on a loopback host (RFC 8252 §7.3), or a private-use scheme such as `cursor://` (RFC 8252 §7.1).
- * Never a fragment (RFC 6749 §3.1.2) or credentials.
+ * What kind of redirect URI this is, or null when a client may not use it: https anywhere, plain http only on a
+ * loopback host (RFC 8252 §7.3), or a private-use scheme such as `cursor://` (RFC 8252 §7.1). Never a fragment
+ * (RFC 6749 §3.1.2), credentials, whitespace, a control character or a backslash (the URL parser would silently
+ * drop or rewrite them, and the URI is compared byte for byte), nor longer than 2048 characters.
  */
 export function redirectUriKind(uri: string): RedirectUriKind | null {
+  if (uri.length > MAX_REDIRECT_URI_LENGTH || /[\s\u0000-\u001f\u007f\\#]/.test(uri)) return null;
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
     return null;
   }
-  if (uri.includes("#") || url.username || url.password) return null;
+  if (url.username || url.password) return null;
   if (url.protocol === "https:") return url.hostname ? "https" : null;
   if (url.protocol === "http:") return LOOPBACK_HOSTS.has(url.hostname) ? "loopback" : null;
   if (FORBIDDEN_SCHEMES.has(url.protocol) || !/^[a-z][a-z0-9+.-]*:$/.test(url.protocol)) return null;

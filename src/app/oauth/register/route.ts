@@ -2,6 +2,7 @@ import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { consumeRateLimit } from "~/server/auth/rate-limit";
 import { getDb, withDatabaseDeadline } from "~/server/db";
 import { registerClient } from "~/server/oauth/clients";
+import { MAX_CLIENT_METADATA_BYTES } from "~/server/oauth/client-metadata/rules";
 import { oauthError, oauthJson, oauthServerError, readJsonObject } from "~/server/oauth/http";
 import { corsPreflight } from "~/server/oauth/metadata";
 
@@ -12,7 +13,8 @@ const REGISTRATIONS_PER_IP = { limit: 30, windowMs: 60_000 };
 
 /** RFC 7591 dynamic client registration, the fallback for clients without a metadata document. */
 export async function POST(request: Request): Promise<Response> {
-  const body = await readJsonObject(request, "invalid_client_metadata");
+  // The same bound as a client metadata document: one client's self-description, never more.
+  const body = await readJsonObject(request, "invalid_client_metadata", MAX_CLIENT_METADATA_BYTES);
   if (!body.ok) return body.response;
   try {
     return await withDatabaseDeadline(

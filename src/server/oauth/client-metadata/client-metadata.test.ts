@@ -16,8 +16,8 @@ import {
   type DocumentRequester,
   type ResolveClientMetadataOptions,
   type ResolvedAddress,
-} from "./client-metadata-document";
-import { KNOWN_CLIENT_DOCUMENTS } from "./known-client-documents";
+} from ".";
+import { KNOWN_CLIENT_DOCUMENTS } from "../known-client-documents";
 
 const CLAUDE = "https://claude.ai/oauth/mcp-oauth-client-metadata";
 const CHATGPT = "https://chatgpt.com/oauth/client.json";
