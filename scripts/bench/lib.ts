@@ -34,6 +34,27 @@ export function toolCall(name: string, args: Record<string, unknown> = {}): stri
   return JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } });
 }
 
+/** The 2026-07-28 revision of the same call: the version, method and tool name in headers that agree with the body's `_meta` envelope. */
+export const MODERN_VERSION = "2026-07-28";
+export const modernWhoamiBody = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: {
+    name: "whoami",
+    arguments: {},
+    _meta: {
+      "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
+      "io.modelcontextprotocol/clientInfo": { name: "carestral-bench", version: "1.0.0" },
+      "io.modelcontextprotocol/clientCapabilities": {},
+    },
+  },
+});
+
+export function modernMcpHeaders(token?: string): Record<string, string> {
+  return { ...mcpHeaders(token), "mcp-protocol-version": MODERN_VERSION, "mcp-method": "tools/call", "mcp-name": "whoami" };
+}
+
 export function mcpHeaders(token?: string): Record<string, string> {
   return {
     ...(token ? { authorization: `Bearer ${token}` } : {}),
@@ -158,7 +179,7 @@ export function ensurePeerBuild(): void {
   });
 }
 
-/** `next start` of the peer: the MCP SDK in a bare route, one static tool, no auth, no database. */
+/** `next start` of the peer: the MCP SDK in bare routes (v1 and v2 lines), one static tool, no auth, no database. */
 export async function startPeer(): Promise<TestServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
