@@ -52,6 +52,9 @@ const schema = z.object({
   // MCP calls per minute per token, and MCP calls in flight at once per person (per instance).
   MCP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   MCP_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).default(4),
+  // MCP calls per minute per person, all of their tokens together (across instances): many tokens, OAuth access
+  // tokens of many apps for instance, do not multiply a person's calls. Unset: twice MCP_RATE_LIMIT_PER_MINUTE.
+  MCP_RATE_LIMIT_PER_PERSON_PER_MINUTE: z.coerce.number().int().min(1).optional(),
   // Web origins (comma-separated, e.g. "https://inspector.example.com") whose pages may call /api/mcp: they
   // pass its Origin check and get CORS answers. Empty: only APP_URL's own pages (DNS rebinding protection).
   MCP_ALLOWED_ORIGINS: z
@@ -139,7 +142,11 @@ const schema = z.object({
   })
   // Without APP_URL, the app is where `next dev`/`next start` listen: PORT=4200 means http://localhost:4200,
   // or every sign-in would fail the Origin check against a :3000 nobody opened.
-  .transform(({ APP_URL, ...rest }) => ({ ...rest, APP_URL: APP_URL ?? `http://localhost:${rest.PORT}` }));
+  .transform(({ APP_URL, MCP_RATE_LIMIT_PER_PERSON_PER_MINUTE, ...rest }) => ({
+    ...rest,
+    APP_URL: APP_URL ?? `http://localhost:${rest.PORT}`,
+    MCP_RATE_LIMIT_PER_PERSON_PER_MINUTE: MCP_RATE_LIMIT_PER_PERSON_PER_MINUTE ?? 2 * rest.MCP_RATE_LIMIT_PER_MINUTE,
+  }));
 
 export type Env = z.infer<typeof schema>;
 

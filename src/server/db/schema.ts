@@ -198,6 +198,16 @@ export const mcpCallWindows = pgTable("mcp_call_windows", {
   calls: integer("calls").notNull(),
 });
 
+// The MCP per-person rate beside it, counted the same way: all of one person's tokens together (many OAuth
+// access tokens, say) get one budget, so more tokens do not multiply the calls a person may make.
+export const mcpPersonCallWindows = pgTable("mcp_person_call_windows", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  windowStartedAt: timestamptz("window_started_at").notNull(),
+  calls: integer("calls").notNull(),
+});
+
 export const hospitals = pgTable(
   "hospitals",
   {

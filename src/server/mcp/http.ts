@@ -12,7 +12,7 @@ import { parseMcpBody, readMessage, type McpMessage } from "./message";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
 import { mcpRateKey, McpCallLimiter } from "./call-limits";
-import { SharedCallBudget } from "./shared-call-budget";
+import { SharedCallBudget, type BudgetSubject } from "./shared-call-budget";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 
 /**
@@ -65,9 +65,10 @@ async function answerMcpRequest(request: Request): Promise<Response> {
   }
 
   if (!db) throw new Error("an authenticated request has no database");
-  // The per-token rate again, now counted across every instance (after verification: unknown tokens never write).
+  // The per-token rate again, now counted across every instance (after verification: unknown tokens never write),
+  // then the person's, all of their tokens together.
   const { caller } = verification;
-  const overBudget = await sharedBudget().takeCall(caller.token.id);
+  const overBudget = (await sharedBudget("token").takeCall(caller.token.id)) ?? (await sharedBudget("person").takeCall(caller.user.id));
   if (overBudget) {
     recordRateLimitedMcpCall(request, caller, db, overBudget.message);
     return jsonRpcError(429, -32000, overBudget.message, { "Retry-After": String(overBudget.retryAfterSeconds) });
@@ -120,7 +121,7 @@ async function authenticate(request: Request): Promise<{ db: Database | null; ve
   return { db: verification.ok ? await getDb() : null, verification };
 }
 
-const globalForLimits = globalThis as unknown as { carestralMcpLimiter?: McpCallLimiter; carestralMcpBudget?: SharedCallBudget };
+const globalForLimits = globalThis as unknown as { carestralMcpLimiter?: McpCallLimiter; carestralMcpBudgets?: Record<BudgetSubject, SharedCallBudget> };
 
 function callLimiter(): McpCallLimiter {
   globalForLimits.carestralMcpLimiter ??= new McpCallLimiter({
@@ -130,10 +131,13 @@ function callLimiter(): McpCallLimiter {
   return globalForLimits.carestralMcpLimiter;
 }
 
-function sharedBudget(): SharedCallBudget {
+function sharedBudget(per: BudgetSubject): SharedCallBudget {
   // On the authentication pool, like verification: tool queries cannot hold up the count.
-  globalForLimits.carestralMcpBudget ??= new SharedCallBudget(getAuthDb, { perMinute: env.MCP_RATE_LIMIT_PER_MINUTE });
-  return globalForLimits.carestralMcpBudget;
+  globalForLimits.carestralMcpBudgets ??= {
+    token: new SharedCallBudget(getAuthDb, { per: "token", perMinute: env.MCP_RATE_LIMIT_PER_MINUTE }),
+    person: new SharedCallBudget(getAuthDb, { per: "person", perMinute: env.MCP_RATE_LIMIT_PER_PERSON_PER_MINUTE }),
+  };
+  return globalForLimits.carestralMcpBudgets[per];
 }
 
 /**

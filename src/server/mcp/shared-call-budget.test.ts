@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { apiTokens, mcpCallWindows, users } from "~/server/db/schema";
+import { apiTokens, mcpCallWindows, mcpPersonCallWindows, users } from "~/server/db/schema";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
 import { SharedCallBudget } from "./shared-call-budget";
 
@@ -33,15 +33,23 @@ describe.each(engines)("the shared MCP call budget on %s", (engine) => {
     return token?.id ?? "";
   }
 
+  async function newPerson(): Promise<string> {
+    const [user] = await testDb.db
+      .insert(users)
+      .values({ email: `budget-${crypto.randomUUID()}@example.com`, firstname: "Grace", surname: "Budget", passwordHash: "not-a-real-hash" })
+      .returning({ id: users.id });
+    return user?.id ?? "";
+  }
+
   /** A budget as one instance holds it; `asks` counts its trips to the database. */
-  function instance(perMinute: number, windowSeconds = HOUR) {
+  function instance(perMinute: number, windowSeconds = HOUR, per: "token" | "person" = "token") {
     const counter = { asks: 0 };
     const budget = new SharedCallBudget(
       async () => {
         counter.asks += 1;
         return testDb.db;
       },
-      { perMinute, windowSeconds },
+      { per, perMinute, windowSeconds },
     );
     return { budget, counter };
   }
@@ -111,6 +119,27 @@ describe.each(engines)("the shared MCP call budget on %s", (engine) => {
     expect(await budget.takeCall(tokenId)).toBeNull();
   });
 
+  it("counts a person's calls in a budget of their own, shared between instances, and forgets it with the person", async () => {
+    const personId = await newPerson();
+    const a = instance(10, HOUR, "person");
+    const b = instance(10, HOUR, "person");
+    let admitted = 0;
+    for (let i = 0; i < 30; i++) {
+      if ((await (i % 2 === 0 ? a : b).budget.takeCall(personId)) === null) admitted += 1;
+    }
+    expect(admitted).toBeLessThanOrEqual(10);
+    expect(admitted).toBeGreaterThanOrEqual(5);
+    const refusal = await a.budget.takeCall(personId);
+    expect(refusal?.message).toMatch(/^Too many calls from your account \(all of its tokens together\): at most 10 per 3600 s, counted across all servers\. Retry after \d+ s\.$/);
+    // The person's count is not any token's: a token budget keyed the same is untouched.
+    const [row] = await testDb.db.select({ calls: mcpPersonCallWindows.calls }).from(mcpPersonCallWindows).where(eq(mcpPersonCallWindows.userId, personId));
+    expect(row?.calls).toBeGreaterThanOrEqual(10);
+    expect(await testDb.db.select().from(mcpCallWindows).where(eq(mcpCallWindows.tokenId, personId))).toEqual([]);
+
+    await testDb.db.delete(users).where(eq(users.id, personId));
+    expect(await testDb.db.select().from(mcpPersonCallWindows).where(eq(mcpPersonCallWindows.userId, personId))).toEqual([]);
+  });
+
   it("forgets a token's window when the token is deleted", async () => {
     const tokenId = await newToken();
     await instance(10).budget.takeCall(tokenId);
@@ -126,7 +155,7 @@ describe("the shared MCP call budget without its database", () => {
     try {
       for (let i = 0; i < 10; i++) expect(await budget.takeCall("00000000-0000-4000-8000-000000000000")).toBeNull();
       expect(error).toHaveBeenCalledTimes(1);
-      expect(String(error.mock.calls[0]?.[0])).toMatch(/shared MCP rate could not be counted.*connection refused/);
+      expect(String(error.mock.calls[0]?.[0])).toMatch(/shared MCP rate per token could not be counted.*connection refused/);
     } finally {
       error.mockRestore();
     }

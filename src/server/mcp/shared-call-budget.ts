@@ -1,19 +1,21 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
-import { mcpCallWindows } from "~/server/db/schema";
+import { mcpCallWindows, mcpPersonCallWindows } from "~/server/db/schema";
 import { describeError } from "~/server/describe-error";
 import type { CallRefusal } from "./call-limits";
 
-// The per-token MCP rate, shared by every instance: at most `perMinute` calls in each fixed window, counted
-// in the database (mcp_call_windows). A write per call would cost the hot path a round trip, so an instance
+// The MCP rates shared by every instance: at most `perMinute` calls in each fixed window per token, and per
+// person across all of their tokens, counted in the database (mcp_call_windows, mcp_person_call_windows). A write per call would cost the hot path a round trip, so an instance
 // takes calls in leases: one upsert grants it several, which it then hands out from memory. A lease starts
 // small in each window and doubles as the token keeps calling there (up to a tenth of the limit, at most 100),
 // so a busy token costs a write every 100 calls or fewer, and a token spread over many instances loses at most
-// about half its budget to calls leased and never used. Leases are taken after verification, by token id, so
-// a flood of made-up tokens never writes here.
+// about half its budget to calls leased and never used. Leases are taken after verification, by token or person
+// id, so a flood of made-up tokens never writes here.
 
 export interface SharedCallBudgetOptions {
-  /** Calls per window per token, across all instances. */
+  /** What one budget covers: a token (the default), or a person with all of their tokens together. */
+  per?: BudgetSubject;
+  /** Calls per window per token or person, across all instances. */
   perMinute: number;
   /** The window's length; a minute in production, longer in tests so that no window ends mid-test. */
   windowSeconds?: number;
@@ -31,12 +33,21 @@ interface Lease {
   pending: Promise<void> | null;
 }
 
+export type BudgetSubject = "token" | "person";
+
+/** Where each kind of budget is counted: two tables of the same shape, keyed by the token or the person. */
+const WINDOWS = {
+  token: { table: mcpCallWindows, key: mcpCallWindows.tokenId, whose: "with this token" },
+  person: { table: mcpPersonCallWindows, key: mcpPersonCallWindows.userId, whose: "from your account (all of its tokens together)" },
+} as const;
+
 const MAX_LEASE = 100;
 const MAX_TRACKED = 10_000;
 const ERROR_LOG_INTERVAL_MS = 60_000;
 
 export class SharedCallBudget {
   private readonly leases = new Map<string, Lease>();
+  private readonly per: BudgetSubject;
   private readonly windowSeconds: number;
   private readonly largestLease: number;
   private readonly firstLease: number;
@@ -47,6 +58,7 @@ export class SharedCallBudget {
     private readonly options: SharedCallBudgetOptions,
     private readonly now: () => number = () => performance.now(),
   ) {
+    this.per = options.per ?? "token";
     this.windowSeconds = options.windowSeconds ?? 60;
     this.largestLease = Math.max(1, Math.min(MAX_LEASE, Math.ceil(options.perMinute / 10)));
     this.firstLease = Math.max(1, Math.min(this.largestLease, Math.ceil(options.perMinute / 100)));
@@ -56,14 +68,14 @@ export class SharedCallBudget {
    * Takes one call from the token's shared budget: null when admitted, else the refusal with the wait until
    * the window ends. Admits when the database cannot be asked (the per-instance limits still hold).
    */
-  async takeCall(tokenId: string): Promise<CallRefusal | null> {
+  async takeCall(id: string): Promise<CallRefusal | null> {
     // Each pass admits, refuses, or waits for a lease; every lease grants a call or ends the window, so
     // concurrent callers that lose the race to a small lease only wait for the next one.
     for (;;) {
       const now = this.now();
-      let lease = this.leases.get(tokenId);
+      let lease = this.leases.get(id);
       if (lease && !lease.pending && now >= lease.endsAt) {
-        this.leases.delete(tokenId);
+        this.leases.delete(id);
         lease = undefined;
       }
       if (lease?.exhausted) return this.refusal((lease.endsAt - now) / 1000);
@@ -74,11 +86,11 @@ export class SharedCallBudget {
       if (!lease) {
         if (this.leases.size >= MAX_TRACKED) this.sweep(now);
         lease = { remaining: 0, nextSize: this.firstLease, endsAt: Infinity, exhausted: false, pending: null };
-        this.leases.set(tokenId, lease);
+        this.leases.set(id, lease);
       }
       if (!lease.pending) {
         const current = lease;
-        current.pending = this.renew(tokenId, current).then(
+        current.pending = this.renew(id, current).then(
           () => {
             current.pending = null;
           },
@@ -97,30 +109,24 @@ export class SharedCallBudget {
     }
   }
 
-  /** Asks the database for the next lease of the token's current window (one upsert). */
-  private async renew(tokenId: string, lease: Lease): Promise<void> {
+  /** Asks the database for the next lease of the token's or person's current window (one upsert). */
+  private async renew(id: string, lease: Lease): Promise<void> {
     const size = lease.nextSize;
     const limit = this.options.perMinute;
     const seconds = this.windowSeconds;
+    const { table, key } = WINDOWS[this.per];
     const db = await this.database();
-    // The window is the database's: every instance agrees on it whatever its own clock says.
-    const windowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${seconds}) * ${seconds})`;
-    const [row] = await db
-      .insert(mcpCallWindows)
-      .values({ tokenId, windowStartedAt: windowStart, calls: size })
-      .onConflictDoUpdate({
-        target: mcpCallWindows.tokenId,
-        set: {
-          calls: sql`case when mcp_call_windows.window_started_at = excluded.window_started_at then mcp_call_windows.calls + ${size} else ${size} end`,
-          windowStartedAt: sql`excluded.window_started_at`,
-        },
-        // Nothing is written (and no row comes back) once the window's calls are all taken.
-        setWhere: sql`mcp_call_windows.window_started_at <> excluded.window_started_at or mcp_call_windows.calls < ${limit}`,
-      })
-      .returning({
-        calls: mcpCallWindows.calls,
-        secondsLeft: sql<number>`extract(epoch from (${mcpCallWindows.windowStartedAt} + make_interval(secs => ${seconds}) - now()))::float8`,
-      });
+    // The window is the database's: every instance agrees on it whatever its own clock says. Nothing is written
+    // (and no row comes back) once the window's calls are all taken.
+    const result = await db.execute(sql`
+      insert into ${table} (${sql.identifier(key.name)}, window_started_at, calls)
+      values (${id}, to_timestamp(floor(extract(epoch from now()) / ${seconds}) * ${seconds}), ${size})
+      on conflict (${sql.identifier(key.name)}) do update set
+        calls = case when ${table}.window_started_at = excluded.window_started_at then ${table}.calls + ${size} else ${size} end,
+        window_started_at = excluded.window_started_at
+      where ${table}.window_started_at <> excluded.window_started_at or ${table}.calls < ${limit}
+      returning calls, extract(epoch from (window_started_at + make_interval(secs => ${seconds}) - now()))::float8 as seconds_left`);
+    const row = rowsOf<{ calls: number; seconds_left: number }>(result)[0];
     const now = this.now();
     if (!row) {
       lease.exhausted = true;
@@ -129,10 +135,10 @@ export class SharedCallBudget {
       lease.endsAt = now + (seconds - ((Date.now() / 1000) % seconds)) * 1000;
       return;
     }
-    const takenBefore = row.calls - size;
+    const takenBefore = Number(row.calls) - size;
     lease.remaining += Math.max(0, Math.min(size, limit - takenBefore));
     lease.nextSize = Math.min(this.largestLease, size * 2);
-    lease.endsAt = now + Number(row.secondsLeft) * 1000;
+    lease.endsAt = now + Number(row.seconds_left) * 1000;
   }
 
   private refusal(secondsLeft: number): CallRefusal {
@@ -141,7 +147,7 @@ export class SharedCallBudget {
     return {
       ok: false,
       retryAfterSeconds,
-      message: `Too many calls with this token: at most ${this.options.perMinute} ${window}, counted across all servers. Retry after ${retryAfterSeconds} s.`,
+      message: `Too many calls ${WINDOWS[this.per].whose}: at most ${this.options.perMinute} ${window}, counted across all servers. Retry after ${retryAfterSeconds} s.`,
     };
   }
 
@@ -149,7 +155,7 @@ export class SharedCallBudget {
     const now = this.now();
     if (now - this.lastErrorLoggedAt < ERROR_LOG_INTERVAL_MS) return;
     this.lastErrorLoggedAt = now;
-    console.error(`The shared MCP rate could not be counted; calls are admitted on this instance's limits alone: ${describeError(error)}`);
+    console.error(`The shared MCP rate per ${this.per} could not be counted; calls are admitted on this instance's limits alone: ${describeError(error)}`);
   }
 
   /** Forgets the leases of windows that have ended. */
@@ -161,4 +167,9 @@ export class SharedCallBudget {
       for (const [key, lease] of this.leases) if (!lease.pending) this.leases.delete(key);
     }
   }
+}
+
+/** The rows of a raw query: postgres-js returns them as an array, PGlite as { rows }. */
+function rowsOf<Row>(result: unknown): Row[] {
+  return (Array.isArray(result) ? result : ((result as { rows?: Row[] }).rows ?? [])) as Row[];
 }
