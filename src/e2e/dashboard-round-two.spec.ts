@@ -1,8 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test, type Page } from "@playwright/test";
 import { newTokenValue, openNewTokenForm, signUp } from "./helpers";
-import { checkPage } from "./page-check";
+import { checkPage, isPhone } from "./page-check";
 
 // Issue 20, the dashboard round two. Every test runs at 1280×800 and 390×844 (playwright.config.ts);
 // checkPage runs axe, checks that nothing scrolls sideways and writes a screenshot of the state.
@@ -18,11 +19,14 @@ async function generateToken(page: Page, name: string): Promise<string> {
 }
 
 async function callsWork(baseURL: string, token: string): Promise<boolean> {
+  return connects(new URL("/api/mcp", baseURL), { Authorization: `Bearer ${token}` });
+}
+
+/** Whether an MCP client given this URL and headers, as a client's config file would give them, connects. */
+async function connects(url: URL | string, headers: Record<string, string>): Promise<boolean> {
   const client = new Client({ name: "e2e-round-two", version: "1.0.0" });
   try {
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL("/api/mcp", baseURL), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
-    );
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
     await client.close();
     return true;
   } catch {
@@ -44,6 +48,170 @@ test("1. the tokens page shows the MCP server URL at all times, with Copy and ho
   const apps = await page.getByText("No connected apps.").boundingBox();
   expect(urlBox && apps && urlBox.y < apps.y).toBe(true);
   await checkPage(page, testInfo, "tokens-empty-with-mcp-url");
+});
+
+/** Runs a shell snippet in bash, `claude` replaced by a printer of its arguments, the token typed on stdin. */
+function runInShell(snippet: string, token: string): string[] {
+  const out = execFileSync("bash", ["--norc", "--noprofile", "-c", `claude() { printf '%s\\n' "$@"; }\n${snippet}`], {
+    input: `${token}\n`,
+    stdio: "pipe",
+  });
+  return out.toString().trimEnd().split("\n");
+}
+
+async function snippetText(page: Page, label: string): Promise<string> {
+  return (await page.getByRole("group", { name: label }).textContent()) ?? "";
+}
+
+test("2 and 3. the one-time panel: token first, one client at a time in tabs, setup that keeps the token out of shared files, Done in reach", async ({ page, baseURL }, testInfo) => {
+  await signUp(page);
+  const token = await generateToken(page, "All clients");
+  const mcpUrl = `${baseURL}/api/mcp`;
+  const panel = page.getByRole("region", { name: "Token “All clients” created" });
+
+  // The token, its Copy and the warning come before any setup.
+  const tokenBox = panel.getByRole("group", { name: "New token", exact: true });
+  const tablist = panel.getByRole("tablist", { name: "Set up your assistant" });
+  const [warningY = Infinity, tokenY = Infinity, tabsY = 0] = await Promise.all(
+    [panel.getByText("You will not see it again"), tokenBox, tablist].map(async (locator) => (await locator.boundingBox())?.y ?? Infinity),
+  );
+  expect(warningY).toBeLessThan(tabsY);
+  expect(tokenY).toBeLessThan(tabsY);
+  // On a phone the token wraps inside the card.
+  const edges = await tokenBox.evaluate((box) => {
+    const card = box.closest("section")?.getBoundingClientRect();
+    const code = box.querySelector("code")?.getBoundingClientRect();
+    return { card: card?.right ?? 0, code: code?.right ?? Infinity };
+  });
+  expect(edges.code).toBeLessThanOrEqual(edges.card);
+
+  const tabs = tablist.getByRole("tab");
+  await expect(tabs).toHaveText(["Claude Desktop", "Claude Code", "Cursor", "VS Code", "curl"]);
+  await expect(tabs.first()).toHaveAttribute("aria-selected", "true");
+  await checkPage(page, testInfo, "tokens-new-token-panel-claude-desktop");
+
+  // Claude Desktop: an entry pasted into an existing config, which stays valid JSON with both servers.
+  await expect(panel).toContainText("~/Library/Application Support/Claude/claude_desktop_config.json");
+  await expect(panel).toContainText("%APPDATA%\\Claude\\claude_desktop_config.json");
+  const existing = '{\n  "mcpServers": {\n    "filesystem": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"] }\n  }\n}';
+  const desktopEntry = await snippetText(page, "Claude Desktop configuration");
+  const desktop = JSON.parse(existing.replace('"mcpServers": {\n', `"mcpServers": {\n${desktopEntry},\n`)) as {
+    mcpServers: Record<string, { command: string; args: string[]; env?: Record<string, string> }>;
+  };
+  expect(Object.keys(desktop.mcpServers)).toEqual(["carestral", "filesystem"]);
+  expect(desktop.mcpServers.carestral?.args).toEqual(["-y", "mcp-remote", mcpUrl, "--header", "Authorization:${AUTH_HEADER}"]);
+  expect(desktop.mcpServers.carestral?.env).toEqual({ AUTH_HEADER: `Bearer ${token}` });
+  const copies: Record<string, string> = { "Claude Desktop configuration": desktopEntry };
+
+  // Arrow keys move between tabs and select them.
+  await tabs.first().focus();
+  await page.keyboard.press("ArrowRight");
+  await expect(tablist.getByRole("tab", { name: "Claude Code" })).toBeFocused();
+  await expect(tablist.getByRole("tab", { name: "Claude Code" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByRole("group", { name: "Claude Desktop configuration" })).toHaveCount(0);
+
+  // Claude Code: bash reads the token without it appearing in the command, and the config keeps a reference.
+  const claudeCode = await snippetText(page, "Claude Code command");
+  expect(claudeCode).not.toContain(token);
+  expect(runInShell(claudeCode, token)).toEqual(["mcp", "add", "--transport", "http", "carestral", mcpUrl, "--header", "Authorization: Bearer ${CARESTRAL_TOKEN}"]);
+  copies["Claude Code command"] = claudeCode;
+
+  await page.keyboard.press("ArrowRight");
+  await expect(tablist.getByRole("tab", { name: "Cursor" })).toHaveAttribute("aria-selected", "true");
+  // Cursor: the project file reads the token from the environment; the one-click link carries a working config.
+  const cursorFile = await snippetText(page, "Cursor configuration");
+  const cursor = JSON.parse(cursorFile) as { mcpServers: { carestral: { url: string; headers: Record<string, string> } } };
+  expect(cursor.mcpServers.carestral).toEqual({ url: mcpUrl, headers: { Authorization: "Bearer ${env:CARESTRAL_TOKEN}" } });
+  const cursorLink = new URL((await panel.getByRole("link", { name: "Add to Cursor" }).getAttribute("href")) ?? "");
+  expect(`${cursorLink.protocol}//${cursorLink.host}${cursorLink.pathname}`).toBe("cursor://anysphere.cursor-deeplink/mcp/install");
+  expect(cursorLink.searchParams.get("name")).toBe("carestral");
+  const cursorInstalled = JSON.parse(atob(cursorLink.searchParams.get("config") ?? "")) as { url: string; headers: Record<string, string> };
+  expect(await connects(cursorInstalled.url, cursorInstalled.headers)).toBe(true);
+  const cursorWithEnv = cursorFile.replace("${env:CARESTRAL_TOKEN}", token);
+  const fromEnv = (JSON.parse(cursorWithEnv) as typeof cursor).mcpServers.carestral;
+  expect(await connects(fromEnv.url, fromEnv.headers)).toBe(true);
+  copies["Cursor configuration"] = cursorFile;
+
+  await page.keyboard.press("ArrowRight");
+  await expect(tablist.getByRole("tab", { name: "VS Code" })).toHaveAttribute("aria-selected", "true");
+  // VS Code: a password prompt; the file and the install link hold no token.
+  const vscodeFile = await snippetText(page, "VS Code configuration");
+  expect(vscodeFile).not.toContain(token);
+  const prompt = { type: "promptString", id: "carestral-token", description: "Carestral token (mcp_…)", password: true };
+  const server = { type: "http", url: mcpUrl, headers: { Authorization: "Bearer ${input:carestral-token}" } };
+  expect(JSON.parse(vscodeFile)).toEqual({ inputs: [prompt], servers: { carestral: server } });
+  const vscodeLink = (await panel.getByRole("link", { name: "Add to VS Code" }).getAttribute("href")) ?? "";
+  expect(vscodeLink.startsWith("vscode:mcp/install?")).toBe(true);
+  expect(JSON.parse(decodeURIComponent(vscodeLink.slice("vscode:mcp/install?".length)))).toEqual({ name: "carestral", ...server, inputs: [prompt] });
+  copies["VS Code configuration"] = vscodeFile;
+  await checkPage(page, testInfo, "tokens-new-token-panel-vscode");
+
+  await page.keyboard.press("End");
+  await expect(tablist.getByRole("tab", { name: "curl" })).toBeFocused();
+  copies["curl command"] = await snippetText(page, "curl command");
+  expect(copies["curl command"]).not.toContain(token);
+  await page.keyboard.press("Home");
+  await expect(tablist.getByRole("tab", { name: "Claude Desktop" })).toHaveAttribute("aria-selected", "true");
+
+  // Each tab's Copy copies exactly its snippet; the panel is never taller than this bound (see below).
+  const heights: number[] = [];
+  for (const [label, text] of Object.entries(copies)) {
+    const client = label.replace(/ (configuration|command)$/, "");
+    await tablist.getByRole("tab", { name: client, exact: true }).click();
+    const copy = panel.getByRole("button", { name: `Copy ${label}`, exact: true });
+    await copy.click();
+    await expect(copy.locator("xpath=..").getByRole("status")).toHaveText("Copied");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
+    heights.push((await panel.boundingBox())?.height ?? Infinity);
+  }
+  // The old panel was 3,500 px tall on a desktop and 6,400 px on a phone. Now the tallest tab fits in two
+  // phone screens (2 × 844 px) and in one and a half desktop screens (1.5 × 800 px).
+  testInfo.annotations.push({ type: "panel heights (px)", description: heights.map(Math.round).join(", ") });
+  expect(Math.max(...heights)).toBeLessThanOrEqual(isPhone(testInfo) ? 2 * 844 : 1.5 * 800);
+
+  // Done stays on screen wherever the panel is scrolled to.
+  const done = panel.getByRole("button", { name: "Done" });
+  await panel.getByRole("heading", { level: 2 }).evaluate((heading) => heading.scrollIntoView({ block: "start" }));
+  await expect(done).toBeInViewport();
+
+  // The choice is remembered: the next token opens on the client chosen last, also after a reload.
+  await tablist.getByRole("tab", { name: "VS Code" }).click();
+  await done.click();
+  await generateToken(page, "Second");
+  await expect(page.getByRole("tab", { name: "VS Code" })).toHaveAttribute("aria-selected", "true");
+  await page.getByRole("button", { name: "Done" }).click();
+  await page.reload();
+  await generateToken(page, "Third");
+  await expect(page.getByRole("tab", { name: "VS Code" })).toHaveAttribute("aria-selected", "true");
+});
+
+test("8. a token's page revokes in place, with the list's dialog", async ({ page, baseURL }, testInfo) => {
+  await signUp(page);
+  const token = await generateToken(page, "In place");
+  await page.getByRole("button", { name: "Done" }).click();
+  await page.getByRole("link", { name: "In place" }).click();
+  await expect(page.getByRole("heading", { name: "In place", level: 1 })).toBeVisible();
+  const tokenUrl = page.url();
+
+  await page.getByRole("button", { name: "Revoke", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Revoke “In place”?" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole("button", { name: "Keep token" })).toBeFocused();
+  await checkPage(page, testInfo, "token-page-revoke-dialog");
+  await dialog.getByRole("button", { name: "Keep token" }).click();
+  await expect(dialog).toBeHidden();
+  expect(await callsWork(baseURL ?? "", token)).toBe(true);
+
+  await page.getByRole("button", { name: "Revoke", exact: true }).click();
+  await dialog.getByRole("button", { name: "Revoke token" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Token “In place” revoked: its next request is refused." })).toBeVisible();
+  const settings = page.getByRole("region", { name: "Settings" });
+  await expect(settings.getByText("Revoked", { exact: true })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Settings" })).toBeFocused();
+  await expect(page.getByRole("button", { name: "Revoke", exact: true })).toHaveCount(0);
+  expect(page.url()).toBe(tokenUrl);
+  expect(await callsWork(baseURL ?? "", token)).toBe(false);
+  await checkPage(page, testInfo, "token-page-revoked-in-place");
 });
 
 test("5. Regenerate keeps the token's page and can let the old secret overlap; the panel says regenerated", async ({ page, baseURL }, testInfo) => {

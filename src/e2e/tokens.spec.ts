@@ -40,15 +40,16 @@ test("generate a token, copy it once, then revoke it through the dialog", async 
   const token = await generateToken(page, "Claude Desktop", { scopes: ["read:data", "write:bookings"] });
   await expect(page.getByText("You will not see it again")).toBeVisible();
   const mcpUrl = `${baseURL}/api/mcp`;
-  const desktop = JSON.parse((await page.getByLabel("Claude Desktop configuration").textContent()) ?? "") as {
-    mcpServers: { carestral: { args: string[]; env: Record<string, string> } };
+  // The entry to merge into claude_desktop_config.json's mcpServers (dashboard-round-two.spec.ts pastes every snippet).
+  const desktop = JSON.parse(`{${(await page.getByLabel("Claude Desktop configuration").textContent()) ?? ""}}`) as {
+    carestral: { args: string[]; env: Record<string, string> };
   };
-  expect(desktop.mcpServers.carestral.args).toEqual(["-y", "mcp-remote", mcpUrl, "--header", "Authorization:${AUTH_HEADER}"]);
-  expect(desktop.mcpServers.carestral.env.AUTH_HEADER).toBe(`Bearer ${token}`);
-  await expect(page.getByLabel("Claude Code command")).toHaveText(
-    `claude mcp add --transport http carestral ${mcpUrl} --header "Authorization: Bearer ${token}"`,
+  expect(desktop.carestral.args).toEqual(["-y", "mcp-remote", mcpUrl, "--header", "Authorization:${AUTH_HEADER}"]);
+  expect(desktop.carestral.env.AUTH_HEADER).toBe(`Bearer ${token}`);
+  await page.getByRole("tab", { name: "Claude Code" }).click();
+  await expect(page.getByLabel("Claude Code command")).toContainText(
+    `claude mcp add --transport http carestral ${mcpUrl} --header 'Authorization: Bearer \${CARESTRAL_TOKEN}'`,
   );
-  await expect(page.getByLabel("curl command")).toContainText(`-H "Authorization: Bearer ${token}"`);
 
   await page.getByRole("button", { name: "Copy", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "Copied" })).toBeVisible();

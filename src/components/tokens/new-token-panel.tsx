@@ -1,12 +1,13 @@
 "use client";
 
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useRef } from "react";
 import { CopyButton } from "./copy-button";
 import type { GeneratedToken } from "./create-token-form";
 import { setupSnippets } from "./setup-snippets";
+import { SetupTabs } from "./setup-tabs";
 import styles from "./tokens.module.css";
 
-/** The one and only showing of a new token's plaintext, with ready-to-paste setup for each client. */
+/** The one and only showing of a new token's plaintext: the token, Copy and the warning first, then one client's setup at a time. */
 export function NewTokenPanel({
   created,
   regenerated = false,
@@ -44,82 +45,19 @@ export function NewTokenPanel({
         <CopyButton text={created.token} target={tokenRef} primary />
       </div>
 
-      <p>
-        MCP server URL: <code>{snippets.mcpUrl}</code>
+      <h3 id="client-setup-heading">Set up your assistant</h3>
+      <SetupTabs snippets={snippets} labelledBy="client-setup-heading" />
+      <p className="muted">
+        No token needed for clients that sign in (Claude’s <strong>Add custom connector</strong>, ChatGPT, Claude Code, VS
+        Code, Cursor): give them <code>{snippets.mcpUrl}</code> alone and sign in to Carestral in your browser.
       </p>
 
-      <Snippet title="Claude Desktop" label="Claude Desktop configuration" text={snippets.claudeDesktop}>
-        Add this to <code>claude_desktop_config.json</code> (Settings → Developer → Edit Config), then restart Claude Desktop.
-        It needs Node.js for <code>npx</code>.
-      </Snippet>
-      <Snippet title="Claude Code" label="Claude Code command" text={snippets.claudeCode}>
-        Run this in a terminal.
-      </Snippet>
-      <Snippet title="Cursor" label="Cursor configuration" text={snippets.cursor}>
-        Add this to <code>.cursor/mcp.json</code> in your project, or to <code>~/.cursor/mcp.json</code> for every project.
-      </Snippet>
-      <Snippet title="VS Code" label="VS Code configuration" text={snippets.vscode}>
-        Add this to <code>.vscode/mcp.json</code> in your workspace (or run <strong>MCP: Open User Configuration</strong>),
-        then start the server from that file.
-      </Snippet>
-      <Snippet title="curl" label="curl command" text={snippets.curl}>
-        Lists the tools this token may use.
-      </Snippet>
-
-      <h3>No token needed for clients that sign in</h3>
-      <p>
-        Claude (Settings → Connectors → <strong>Add custom connector</strong>), ChatGPT, Claude Code, VS Code and Cursor can
-        also connect without a token: give them <code>{snippets.mcpUrl}</code> as the server URL, without any header, and
-        sign in to Carestral when your browser opens. You can then revoke that connection here like a token.
-      </p>
-
-      <h3>When this token expires or is revoked</h3>
-      <p>Every request with it is refused (HTTP 401). This is how it shows:</p>
-      <ul>
-        <li>
-          <strong>Claude Desktop</strong>: the Carestral tools disappear and Settings → Developer shows the server as
-          failed; mcp-remote’s log says the token was refused or opens a browser to sign in.
-        </li>
-        <li>
-          <strong>Claude Code</strong>: <code>/mcp</code> lists carestral as failed or as needing authentication.
-        </li>
-        <li>
-          <strong>Cursor</strong>: the MCP settings show carestral with an error and no tools.
-        </li>
-        <li>
-          <strong>VS Code</strong>: the server stops with an error in the MCP output, or offers to sign in.
-        </li>
-        <li>
-          <strong>curl</strong>: <code>HTTP 401</code> with{" "}
-          <code>WWW-Authenticate: Bearer error=&quot;invalid_token&quot;, error_description=&quot;The token has expired…&quot;</code>.
-        </li>
-      </ul>
-      <p>In each case, create a new token here and put it in place of the old one.</p>
-
-      <p>
+      {/* Sticky: however long the setup, Done stays on screen while the panel is. */}
+      <div className={styles.panelFooter}>
         <button type="button" onClick={onDone}>
           Done
         </button>
-      </p>
-    </section>
-  );
-}
-
-function Snippet({ title, label, text, children }: { title: string; label: string; text: string; children: ReactNode }) {
-  const preRef = useRef<HTMLPreElement>(null);
-  return (
-    <>
-      <h3>{title}</h3>
-      <p>{children}</p>
-      {/* A <pre> may not carry a label itself (ARIA: generic role); the group around it does. */}
-      <div role="group" aria-label={label}>
-        <pre ref={preRef} className={styles.snippet}>
-          {text}
-        </pre>
       </div>
-      <p className={styles.snippetActions}>
-        <CopyButton text={text} target={preRef} what={label} />
-      </p>
-    </>
+    </section>
   );
 }

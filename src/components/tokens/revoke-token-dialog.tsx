@@ -3,8 +3,19 @@
 import { useEffect, useRef } from "react";
 import type { TokenRow } from "./token-table";
 
+/** What the dialog names: a row of the list, or the token on its own page. */
+type RevokableToken = Pick<TokenRow, "id" | "name" | "prefix">;
+
 /** A modal confirmation before revoking; Escape and Keep token leave the token alone. */
-export function RevokeTokenDialog({ token, onConfirm, onCancel }: { token: TokenRow | null; onConfirm(token: TokenRow): void; onCancel(): void }) {
+export function RevokeTokenDialog<T extends RevokableToken>({
+  token,
+  onConfirm,
+  onCancel,
+}: {
+  token: T | null;
+  onConfirm(token: T): void;
+  onCancel(): void;
+}) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const keepRef = useRef<HTMLButtonElement>(null);
 

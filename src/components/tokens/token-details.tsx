@@ -9,6 +9,7 @@ import type { GeneratedToken } from "./create-token-form";
 import { displayPrefix, expiresSoon, formatDate, formatDateTime, formatRelative } from "~/components/format";
 import { REGENERATE_OVERLAPS, type RegenerateOverlap } from "~/server/tokens/schemas";
 import { NewTokenPanel } from "./new-token-panel";
+import { RevokeTokenDialog } from "./revoke-token-dialog";
 import styles from "../activity/activity.module.css";
 
 type TokenDetailsData = RouterOutputs["tokens"]["get"];
@@ -20,6 +21,7 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
   const router = useRouter();
   const token = api.tokens.get.useQuery({ id: tokenId });
   const [regenerated, setRegenerated] = useState<GeneratedToken | null>(null);
+  const [notice, setNotice] = useState("");
 
   if (regenerated) {
     return (
@@ -42,7 +44,9 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
   return (
     <>
       <section className="card" aria-labelledby="settings-heading">
-        <h2 id="settings-heading">Settings</h2>
+        <h2 id="settings-heading" tabIndex={-1}>
+          Settings
+        </h2>
         <dl className={styles.settings}>
           <dt>Status</dt>
           <dd>
@@ -78,14 +82,50 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
           <dd>{data.lastUsedAt ? <time dateTime={data.lastUsedAt.toISOString()}>{formatRelative(data.lastUsedAt)}</time> : "Never"}</dd>
         </dl>
       </section>
+      <p role="status">{notice}</p>
       <DescriptionForm tokenId={tokenId} description={data.description} />
       {data.status !== "revoked" && <RegenerateSection token={data} onRegenerated={setRegenerated} />}
+      {data.status !== "revoked" && (
+        <RevokeSection token={data} onRevoked={() => setNotice(`Token “${data.name}” revoked: its next request is refused.`)} />
+      )}
       {data.status === "revoked" && (
         <p className="muted">
           This token no longer works. <Link href="/dashboard/tokens">Create a new token</Link> if an assistant still needs access.
         </p>
       )}
     </>
+  );
+}
+
+/** Revoke on the token's own page, with the list's dialog; the page stays and shows the token as revoked. */
+function RevokeSection({ token, onRevoked }: { token: TokenDetailsData; onRevoked(): void }) {
+  const utils = api.useUtils();
+  const [confirming, setConfirming] = useState(false);
+  const revoke = api.tokens.revoke.useMutation({
+    async onSuccess() {
+      await utils.tokens.invalidate();
+      onRevoked();
+      // The settings card now reads Revoked; say so where focus lands.
+      document.getElementById("settings-heading")?.focus();
+    },
+  });
+  return (
+    <section className="card" aria-labelledby="revoke-heading">
+      <h2 id="revoke-heading">Revoke</h2>
+      <p>Ends every secret of this token at once; any assistant using it is refused from its next request. This cannot be undone.</p>
+      {revoke.error && <RequestErrorAlert error={revoke.error} attempt={`revoke “${token.name}”`} />}
+      <button type="button" className="danger" onClick={() => setConfirming(true)} disabled={revoke.isPending}>
+        Revoke
+      </button>
+      <RevokeTokenDialog
+        token={confirming ? token : null}
+        onCancel={() => setConfirming(false)}
+        onConfirm={({ id }) => {
+          setConfirming(false);
+          revoke.mutate({ id });
+        }}
+      />
+    </section>
   );
 }
 
