@@ -4,7 +4,7 @@ import { z } from "zod";
 // (client components import this file: zod only, no database code).
 
 /** How a call ended. The database enum mcp_activity_outcome is built from this list. */
-export const ACTIVITY_OUTCOMES = ["ok", "tool_error", "scope_refused", "rate_limited", "server_error"] as const;
+export const ACTIVITY_OUTCOMES = ["ok", "tool_error", "scope_refused", "rate_limited", "server_error", "protocol_refused"] as const;
 export type ActivityOutcome = (typeof ACTIVITY_OUTCOMES)[number];
 export const activityOutcomeSchema = z.enum(ACTIVITY_OUTCOMES);
 
@@ -14,6 +14,7 @@ export const OUTCOME_LABELS: Record<ActivityOutcome, string> = {
   scope_refused: "Refused: scope",
   rate_limited: "Rate limited",
   server_error: "Server error",
+  protocol_refused: "Refused: protocol",
 };
 
 /** What the tool filter offers: our tools, then the protocol methods clients call. */

@@ -239,14 +239,31 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
       });
       expect((await serveMcpRequest(request, readOnly, db, message.body)).status).toBe(200);
     }
+    // Refused by the protocol, before any tool ran: headers that disagree with the body (-32020), a version we do
+    // not serve (-32022). Neither is a tool error.
+    const refusals = [
+      { message: modernMessage("tools/call", { name: "whoami", arguments: {} }), headers: { "Mcp-Name": "hospitals_get" } },
+      { message: modernMessage("tools/list", {}, "2099-01-01"), headers: {} },
+    ];
+    for (const { message, headers } of refusals) {
+      const request = new Request("http://127.0.0.1:3000/api/mcp", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...message.headers, ...headers },
+        body: JSON.stringify(message.body),
+      });
+      expect((await serveMcpRequest(request, readOnly, db, message.body)).status).toBe(400);
+    }
     const rows = (await rowsOf(readOnly)).slice(before);
     expect(rows.map((row) => [row.tool, row.outcome])).toEqual([
       ["server/discover", "ok"],
       ["tools/list", "ok"],
       ["whoami", "ok"],
+      ["whoami", "protocol_refused"],
+      ["tools/list", "protocol_refused"],
     ]);
+    expect(rows.slice(3).map((row) => row.error)).toEqual([expect.stringMatching(/Mcp-Name header \(hospitals_get\) does not match/), expect.stringMatching(/2099-01-01|[Uu]nsupported/)]);
     // Named by the clientInfo of its envelope, on every request.
-    expect(rows.map((row) => [row.clientName, row.clientVersion])).toEqual(Array(3).fill(["carestral-wire-test", "1.0.0"]));
+    expect(rows.map((row) => [row.clientName, row.clientVersion])).toEqual(Array(5).fill(["carestral-wire-test", "1.0.0"]));
   });
 
   it("names a 2025-era client by its initialize clientInfo on its later calls too, and hides protocol calls unless asked", async () => {

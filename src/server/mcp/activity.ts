@@ -179,7 +179,14 @@ export function recordRateLimitedMcpCall(request: Request, caller: McpCaller, db
   new McpRequestActivity(request, caller, db, { id: 0, method, toolName, clientInfo: null }).finishAs("rate_limited", refusal);
 }
 
+/**
+ * A JSON-RPC error in a 200 is the server answering the call (an unknown tool, arguments its schema refuses): a tool
+ * error. An HTTP 4xx is the protocol refusing the request before any tool ran (a version we do not serve, headers
+ * that disagree with the body, a malformed message, an Accept or Content-Type the transport cannot serve).
+ */
 function outcomeOfAnswer(answer: Answer["kind"], status: number): ActivityOutcome {
+  if (status >= 500) return "server_error";
+  if (status >= 400) return "protocol_refused";
   switch (answer) {
     case "ok":
       return "ok";
@@ -189,8 +196,7 @@ function outcomeOfAnswer(answer: Answer["kind"], status: number): ActivityOutcom
     case "server_error":
       return "server_error";
     default:
-      // No JSON-RPC answer: the transport refused the request (4xx) or the server failed.
-      return status >= 500 ? "server_error" : status < 300 ? "ok" : "tool_error";
+      return "ok";
   }
 }
 

@@ -188,7 +188,7 @@ function headersMatchBody(request: Request, message: McpMessage): ReturnType<Mes
   if (disagreement === null) return null;
   return {
     response: Response.json({ jsonrpc: "2.0", error: { code: -32020, message: disagreement }, id: message.id }, { status: 400, headers: { "Cache-Control": "no-store" } }),
-    outcome: "tool_error",
+    outcome: "protocol_refused",
     reason: disagreement,
   };
 }

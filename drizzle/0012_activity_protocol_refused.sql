@@ -1,0 +1,1 @@
+ALTER TYPE "public"."mcp_activity_outcome" ADD VALUE 'protocol_refused';
