@@ -33,9 +33,17 @@ server.listen(port, hostname, () => {
   console.log(`Carestral listening on http://${hostname ?? "0.0.0.0"}:${port}`);
 });
 
+// What the app must finish once the last request is answered and before the process exits (the activity trail
+// writes its buffer): functions it registers under this symbol (src/server/shutdown.ts). Shutdown waits for them
+// for at most 5 s in all, so a database that stopped answering cannot keep a stopping instance alive.
+const SHUTDOWN_TASKS = Symbol.for("carestral.shutdownTasks");
+globalThis[SHUTDOWN_TASKS] ??= [];
+
 for (const signal of ["SIGTERM", "SIGINT"]) {
   process.once(signal, () => {
-    server.close(() => process.exit(0));
+    server.close(() => {
+      void Promise.allSettled(globalThis[SHUTDOWN_TASKS].map((task) => task())).then(() => process.exit(0));
+    });
     setTimeout(() => process.exit(0), 5_000).unref();
   });
 }

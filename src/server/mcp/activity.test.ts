@@ -241,7 +241,7 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     }
     // Refused by the protocol, before any tool ran: headers that disagree with the body (-32020), a version we do
     // not serve (-32022). Neither is a tool error.
-    const refusals = [
+    const refusals: { message: ReturnType<typeof modernMessage>; headers: Record<string, string> }[] = [
       { message: modernMessage("tools/call", { name: "whoami", arguments: {} }), headers: { "Mcp-Name": "hospitals_get" } },
       { message: modernMessage("tools/list", {}, "2099-01-01"), headers: {} },
     ];
