@@ -8,6 +8,7 @@ import { oauthClients } from "~/server/db/schema";
 import { hashToken, randomBase62 } from "~/server/tokens/token";
 import { parseClientIdUrl, resolveClientMetadataDocument, type ResolveOptions } from "./client-metadata";
 import { clientNameSchema, httpsUriSchema } from "./client-metadata/rules";
+import { OAuthError } from "./errors";
 import { redirectUriKind } from "./redirect-uri";
 
 // OAuth clients: Client ID Metadata Documents first (a client_id that is an https URL), dynamic client
@@ -209,35 +210,34 @@ async function sweepUnusedClients(db: Database): Promise<void> {
 
 // ---- Client authentication at the token and revocation endpoints (RFC 6749 §2.3) ----
 
-export type ClientAuthentication = { ok: true; client: OAuthClient } | { ok: false; status: 400 | 401; error: "invalid_client" | "invalid_request"; description: string };
-
 /**
  * Identifies and authenticates the client of a token or revocation request: HTTP Basic, or client_id (and
  * client_secret) in the form. A public client proves itself with PKCE instead; a confidential one needs its secret.
+ * Throws the OAuthError to answer otherwise.
  */
-export async function authenticateClient(db: Database, headers: Headers, form: URLSearchParams, options?: ResolveOptions): Promise<ClientAuthentication> {
+export async function authenticateClient(db: Database, headers: Headers, form: URLSearchParams, options?: ResolveOptions): Promise<OAuthClient> {
   const basic = readBasicCredentials(headers.get("authorization"));
-  if (basic === "malformed") return invalidClient("The Authorization header is not valid HTTP Basic credentials.");
+  if (basic === "malformed") throw invalidClient("The Authorization header is not valid HTTP Basic credentials.");
   const clientId = basic?.clientId ?? form.get("client_id");
   const secret = basic?.secret ?? form.get("client_secret");
-  if (!clientId) return { ok: false, status: 400, error: "invalid_request", description: "client_id is required." };
+  if (!clientId) throw new OAuthError(400, "invalid_request", "client_id is required.");
   if (basic && form.get("client_id") !== null && form.get("client_id") !== basic.clientId) {
-    return invalidClient("client_id in the body differs from the one in the Authorization header.");
+    throw invalidClient("client_id in the body differs from the one in the Authorization header.");
   }
 
   // The requester's address pays for any metadata document fetched on its behalf.
   const lookup = await findClient(db, clientId, { ...documentFetchesLimitedFor(db, headers), ...options });
   // 401 invalid_client makes Claude and the MCP SDK register again, which is what a lost registration needs.
-  if (!lookup.ok) return invalidClient(lookup.description);
+  if (!lookup.ok) throw invalidClient(lookup.description);
   const { client } = lookup;
   if (client.secretHash !== null) {
-    if (!secret || !sameHash(hashToken(secret), client.secretHash)) return invalidClient("The client secret is missing or wrong.");
+    if (!secret || !sameHash(hashToken(secret), client.secretHash)) throw invalidClient("The client secret is missing or wrong.");
   }
-  return { ok: true, client };
+  return client;
 }
 
-function invalidClient(description: string): ClientAuthentication {
-  return { ok: false, status: 401, error: "invalid_client", description };
+function invalidClient(description: string): OAuthError {
+  return new OAuthError(401, "invalid_client", description);
 }
 
 /** HTTP Basic client credentials (RFC 6749 §2.3.1), null when absent, "malformed" when unreadable. */

@@ -1,4 +1,3 @@
-import { getAuthDb, withDatabaseDeadline } from "~/server/db";
 import {
   authenticateIntrospectionCaller,
   consumeIntrospectionBudget,
@@ -6,7 +5,7 @@ import {
   introspectToken,
 } from "~/server/introspection/introspect";
 import { readBasicCredentials } from "~/server/oauth/clients";
-import { oauthError, oauthJson, oauthServerError, readForm } from "~/server/oauth/http";
+import { OAuthError, oauthJson, oauthRoute } from "~/server/oauth/http";
 
 export const dynamic = "force-dynamic";
 
@@ -16,34 +15,22 @@ const CHALLENGE = { "WWW-Authenticate": 'Basic realm="carestral-introspection"' 
  * RFC 7662 token introspection, for the resource servers listed in INTROSPECTION_CREDENTIALS
  * (client_secret_basic or client_secret_post). 404 when none is configured.
  */
-export async function POST(request: Request): Promise<Response> {
-  if (!introspectionEnabled()) return oauthError(404, "not_found", "Token introspection is not enabled on this server.");
+export const POST = oauthRoute("introspection", async ({ request, form: readForm, withDatabase }) => {
+  if (!introspectionEnabled()) throw new OAuthError(404, "not_found", "Token introspection is not enabled on this server.");
   const basic = readBasicCredentials(request.headers.get("authorization"));
-  if (basic === "malformed") return oauthError(401, "invalid_client", "The Authorization header is not valid HTTP Basic credentials.", CHALLENGE);
-  const form = await readForm(request);
-  if (!form.ok) return form.response;
-  const caller = authenticateIntrospectionCaller(
-    basic?.clientId ?? form.value.get("client_id"),
-    basic?.secret ?? form.value.get("client_secret"),
+  if (basic === "malformed") throw new OAuthError(401, "invalid_client", "The Authorization header is not valid HTTP Basic credentials.", CHALLENGE);
+  const form = await readForm();
+  const caller = authenticateIntrospectionCaller(basic?.clientId ?? form.get("client_id"), basic?.secret ?? form.get("client_secret"));
+  if (!caller) throw new OAuthError(401, "invalid_client", "Introspection needs the credentials of a listed resource server.", CHALLENGE);
+  const token = form.get("token");
+  if (!token) throw new OAuthError(400, "invalid_request", "token is required.");
+  // Verification's own pool, as /api/mcp: busy tool queries must not starve it.
+  return withDatabase(
+    async (db) => {
+      const budget = await consumeIntrospectionBudget(db, caller);
+      if (!budget.allowed) throw OAuthError.tooMany("rate_limited", `Too many introspection requests. Try again in ${budget.retryAfterSeconds} seconds.`, budget.retryAfterSeconds);
+      return oauthJson(await introspectToken(db, caller, token, request.headers));
+    },
+    { pool: "auth" },
   );
-  if (!caller) return oauthError(401, "invalid_client", "Introspection needs the credentials of a listed resource server.", CHALLENGE);
-  const token = form.value.get("token");
-  if (!token) return oauthError(400, "invalid_request", "token is required.");
-  try {
-    return await withDatabaseDeadline(
-      (async () => {
-        // Verification's own pool, as /api/mcp: busy tool queries must not starve it.
-        const db = await getAuthDb();
-        const budget = await consumeIntrospectionBudget(db, caller);
-        if (!budget.allowed) {
-          return oauthError(429, "rate_limited", `Too many introspection requests. Try again in ${budget.retryAfterSeconds} seconds.`, {
-            "Retry-After": String(budget.retryAfterSeconds),
-          });
-        }
-        return oauthJson(await introspectToken(db, caller, token, request.headers));
-      })(),
-    );
-  } catch (error) {
-    return oauthServerError("introspection", error);
-  }
-}
+});
