@@ -613,6 +613,19 @@ describe("OAuth for MCP clients, over HTTP", () => {
       expect((await postMcp(server.url, { headers: { Authorization: `Bearer ${refreshed.access_token}` } })).status).toBe(401);
     });
 
+    it("finds us through /.well-known/openid-configuration, its default, and through RFC 8414; neither claims OpenID Connect", async () => {
+      const issuer = new URL(server.url);
+      const options = { [oauth.allowInsecureRequests]: true };
+      const oidc = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, options));
+      const rfc8414 = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...options, algorithm: "oauth2" }));
+      expect(oidc).toEqual(rfc8414);
+      // No ID tokens: nothing of OpenID Connect is advertised, so no client mistakes us for a provider.
+      expect(oidc.scopes_supported).not.toContain("openid");
+      expect(oidc.response_types_supported).toEqual(["code"]);
+      expect(oidc).not.toHaveProperty("jwks_uri");
+      expect(oidc).not.toHaveProperty("id_token_signing_alg_values_supported");
+    });
+
     it("a forged iss or a missing one is caught by the client (the server always sends ours)", async () => {
       const issuer = new URL(server.url);
       const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { [oauth.allowInsecureRequests]: true }));
