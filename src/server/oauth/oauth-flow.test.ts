@@ -573,13 +573,20 @@ describe("OAuth for MCP clients, over HTTP", () => {
   });
 
   describe("with a strict independent client (oauth4webapi)", () => {
-    it("completes the flow, checking iss on the authorization response", async () => {
+    it("completes the flow: discovery, registration, PKCE, iss on the authorization response, code, refresh, revocation", async () => {
       const issuer = new URL(server.url);
       const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { [oauth.allowInsecureRequests]: true }));
       const redirect = "http://127.0.0.1:45678/strict";
-      const registered = await registerClient(server.url, { redirect_uris: [redirect], token_endpoint_auth_method: "client_secret_post", grant_types: ["authorization_code", "refresh_token"], client_name: "Strict client" });
+      const registered = await oauth.processDynamicClientRegistrationResponse(
+        await oauth.dynamicClientRegistrationRequest(
+          as,
+          { redirect_uris: [redirect], token_endpoint_auth_method: "client_secret_post", grant_types: ["authorization_code", "refresh_token"], client_name: "Strict client" },
+          { [oauth.allowInsecureRequests]: true },
+        ),
+      );
+      expect(registered.client_id).toMatch(/^dcr_/);
       const client: oauth.Client = { client_id: registered.client_id };
-      const clientAuth = oauth.ClientSecretPost(registered.client_secret ?? "");
+      const clientAuth = oauth.ClientSecretPost(typeof registered.client_secret === "string" ? registered.client_secret : "");
       const verifier = oauth.generateRandomCodeVerifier();
       const state = oauth.generateRandomState();
       const url = new URL(as.authorization_endpoint ?? "");
