@@ -25,6 +25,7 @@ const SECTIONS: Record<string, () => Promise<Figures>> = {
   activity_pages: async () => (await import("./bench/activity")).benchActivityPages(),
   flood: async () => (await import("./bench/flood")).benchFlood(),
   call_limits: async () => (await import("./bench/call-limits")).benchCallLimits(),
+  account_export: async () => (await import("./bench/account-export")).benchAccountExport(),
 };
 
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");

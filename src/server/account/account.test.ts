@@ -109,7 +109,7 @@ describe.each(engines)("account self-service on %s", (engine) => {
       expect((await validateSessionToken(db, second.token)).session).toBeNull();
       expect(await resetPasswordWithLink(db, token, "another password")).toBeNull();
       expect(await resetPasswordWithLink(db, older, "another password")).toBeNull();
-      expect((await exportAccountData(db, user.id)).profile?.emailVerifiedAt).toBeInstanceOf(Date);
+      expect((await exportAccountData(db, user.id)).profile).toMatchObject({ emailVerifiedAt: expect.any(String) });
     });
 
     it("verify the email once", async () => {

@@ -282,6 +282,55 @@ describe("account self-service over HTTP, with mail", () => {
     expect(body).not.toMatch(/hash|\$argon2/i);
   });
 
+  it.runIf(testDatabaseUrl)("streams a long export, one per person at a time: a second gets 429 with Retry-After until the first ends or its client leaves", async () => {
+    const person = await signUp({ firstname: "Streamia", surname: "Longtrail" });
+    const { id: tokenId } = await createToken(person, "Busy assistant");
+    // Enough of a trail (several MB of JSON) that the first download is still running while nobody reads it.
+    const calls = 40_000;
+    await withPostgres(databaseUrl ?? "", async (sql) => {
+      await sql`
+        insert into mcp_activity (at, user_id, token_id, tool, outcome, duration_ms)
+        select date_trunc('milliseconds', now()) - make_interval(secs => ${calls} - g), u.id, ${tokenId}::uuid, 'whoami', 'ok', 1
+        from users u, generate_series(1, ${calls}) g where u.email = ${person.email}`;
+    });
+    const cookie = `${SESSION_COOKIE_NAME}=${person.jar.sessionToken() ?? ""}`;
+    const exportOnce = (signal?: AbortSignal) => fetch(`${server.url}/api/account/export`, { headers: { cookie }, signal });
+
+    const first = new AbortController();
+    const running = await exportOnce(first.signal);
+    expect(running.status).toBe(200);
+    expect(running.headers.get("transfer-encoding")).toBe("chunked");
+    const reader = running.body?.getReader();
+    expect((await reader?.read())?.value?.length).toBeGreaterThan(0);
+
+    const refused = await exportOnce();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("30");
+    expect(await refused.json()).toEqual({ error: "An export of your data is already under way. Wait for it to finish, then try again." });
+    // Another person's export is not held up.
+    const other = await signUp();
+    const othersExport = await fetch(`${server.url}/api/account/export`, { headers: { cookie: `${SESSION_COOKIE_NAME}=${other.jar.sessionToken() ?? ""}` } });
+    expect(othersExport.status).toBe(200);
+    await othersExport.body?.cancel();
+
+    // The client hangs up: the server stops, and the slot is free again for a whole download, one JSON
+    // document with every call.
+    first.abort();
+    let body = "";
+    await expect
+      .poll(
+        async () => {
+          const response = await exportOnce();
+          if (response.status === 200) body = await response.text();
+          else await response.body?.cancel();
+          return response.status;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(200);
+    expect((JSON.parse(body) as { activity: unknown[] }).activity).toHaveLength(calls);
+  });
+
   it("deletes the account with the password: tokens fail at once, sign-in fails, and no row names the person", async () => {
     const person = await signUp({ firstname: "Deletia", surname: "Gonewright" });
     const otherDevice = await signInAgain(person);

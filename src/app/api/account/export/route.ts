@@ -1,32 +1,44 @@
-import { exportAccountData } from "~/server/account/export";
+import { accountExportStream, claimExportSlot, readAccountSections } from "~/server/account/export";
 import { sessionTokenFromCookieHeader } from "~/server/auth/cookie";
 import { validateSessionToken } from "~/server/auth/session";
 import { describeError } from "~/server/describe-error";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
 
-// "Export my data": the signed-in person's data as a JSON download. A GET that changes nothing, so another
-// site linking here can at most make a visitor download their own data to their own machine.
+export const dynamic = "force-dynamic";
+
+/** How long a second export is told to wait: most exports take seconds. */
+const EXPORT_RETRY_AFTER_SECONDS = 30;
+
+// "Export my data": the signed-in person's data as a JSON download, streamed (the activity trail a page at a
+// time), one at a time per person. A GET that changes nothing, so another site linking here can at most make a
+// visitor download their own data to their own machine.
 export async function GET(request: Request): Promise<Response> {
   const token = sessionTokenFromCookieHeader(request.headers.get("cookie"));
   if (!token) return Response.json({ error: "Sign in to export your data." }, { status: 401 });
+  let release: (() => void) | null = null;
   try {
-    const data = await withDatabaseDeadline(
-      (async () => {
-        const db = await getDb();
-        const { user } = await validateSessionToken(db, token);
-        return user ? exportAccountData(db, user.id) : null;
-      })(),
-    );
-    if (!data) return Response.json({ error: "Sign in to export your data." }, { status: 401 });
-    const day = data.exportedAt.slice(0, 10);
-    return new Response(`${JSON.stringify(data, null, 2)}\n`, {
+    const db = await withDatabaseDeadline(getDb());
+    const { user } = await withDatabaseDeadline(validateSessionToken(db, token));
+    if (!user) return Response.json({ error: "Sign in to export your data." }, { status: 401 });
+    release = claimExportSlot(user.id);
+    if (!release) {
+      return Response.json(
+        { error: "An export of your data is already under way. Wait for it to finish, then try again." },
+        { status: 429, headers: { "retry-after": String(EXPORT_RETRY_AFTER_SECONDS), "cache-control": "no-store" } },
+      );
+    }
+    const head = await withDatabaseDeadline(readAccountSections(db, user.id));
+    const now = new Date();
+    const body = accountExportStream(db, user.id, { head, now, signal: request.signal, onEnd: release });
+    return new Response(body, {
       headers: {
         "content-type": "application/json; charset=utf-8",
-        "content-disposition": `attachment; filename="carestral-export-${day}.json"`,
+        "content-disposition": `attachment; filename="carestral-export-${now.toISOString().slice(0, 10)}.json"`,
         "cache-control": "no-store",
       },
     });
   } catch (error) {
+    release?.();
     if (isDatabaseUnavailable(error)) {
       return Response.json({ error: "The database is unavailable. Try again shortly." }, { status: 503, headers: { "retry-after": "5" } });
     }
