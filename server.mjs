@@ -2,6 +2,8 @@
 // - The socket's peer address, in a header the client cannot forge (src/server/auth/client-ip.ts): Next
 //   removed NextRequest.ip, and it fills X-Forwarded-For from the socket only when the client sent none.
 // - Deadlines on receiving a request (slow clients): Node's default lets a body trickle in for 300 s.
+// - A request id and one JSON access line per request (src/server/observability/requests.ts, which
+//   src/instrumentation.ts publishes during app.prepare(): the logger and its redaction live in the app).
 // This file is the one bootstrap that reads process.env besides src/env.ts (which validates the same values).
 import { createServer } from "node:http";
 import next from "next";
@@ -18,11 +20,12 @@ process.env.CARESTRAL_SOCKET_ADDRESS_HEADER = "1";
 const app = next({ dev: false, hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();
+const hooks = await serverHooks();
 
 // Deadlines are checked every connectionsCheckingInterval: keep that well under the request timeout.
 const server = createServer({ connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs / 2) }, (request, response) => {
   request.headers[SOCKET_ADDRESS_HEADER] = request.socket.remoteAddress ?? "";
-  void handle(request, response);
+  hooks.observeRequest(request, response, () => handle(request, response));
 });
 // Headers within 10 s, the whole request (body included) within REQUEST_TIMEOUT_MS; then Node answers 408
 // and closes the connection.
@@ -30,7 +33,7 @@ server.headersTimeout = Math.min(10_000, requestTimeoutMs);
 server.requestTimeout = requestTimeoutMs;
 server.keepAliveTimeout = 5_000;
 server.listen(port, hostname, () => {
-  console.log(`Carestral listening on http://${hostname ?? "0.0.0.0"}:${port}`);
+  hooks.log.info(`Carestral listening on http://${hostname ?? "0.0.0.0"}:${port}`);
 });
 
 // What the app must finish once the last request is answered and before the process exits (the activity trail
@@ -38,6 +41,17 @@ server.listen(port, hostname, () => {
 // for at most 5 s in all, so a database that stopped answering cannot keep a stopping instance alive.
 const SHUTDOWN_TASKS = Symbol.for("carestral.shutdownTasks");
 globalThis[SHUTDOWN_TASKS] ??= [];
+
+/** Next starts src/instrumentation.ts during prepare() without waiting for it; its first act is to publish these. */
+async function serverHooks() {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const hooks = globalThis[Symbol.for("carestral.server-hooks")];
+    if (hooks) return hooks;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("src/instrumentation.ts did not publish the server hooks within 60 s: is the build complete?");
+}
 
 for (const signal of ["SIGTERM", "SIGINT"]) {
   process.once(signal, () => {

@@ -1,14 +1,17 @@
-// Runs once when a server instance starts: say which database and public URL it uses, open the database
-// and apply pending migrations; start the activity trail's retention purge and make sure its buffer is
-// written on shutdown.
+// Runs once when a server instance starts: publish the request hooks server.mjs wraps every request in, say
+// which database and public URL it uses, open the database and apply pending migrations; start the activity
+// trail's retention purge and make sure its buffer is written on shutdown.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { log } = await import("~/server/observability/logger");
+  const { observeRequest, publishServerHooks } = await import("~/server/observability/requests");
+  publishServerHooks({ observeRequest, log });
   const { getDb, describeAppDatabase } = await import("~/server/db");
   const { env } = await import("~/env");
-  console.log(`Carestral: database ${describeAppDatabase()}; APP_URL ${env.APP_URL}`);
+  log.info(`Carestral: database ${describeAppDatabase()}; APP_URL ${env.APP_URL}`);
   const { socketAddressIsKnown } = await import("~/server/auth/client-ip");
   if (env.NODE_ENV === "production" && !socketAddressIsKnown()) {
-    console.warn(
+    log.warn(
       "Carestral: not started with `npm start` (server.mjs), so client addresses are unknown: every client shares one " +
         "sign-in rate limit unless TRUSTED_PROXIES names a proxy that sets X-Forwarded-For. Start it with `npm start`.",
     );
@@ -18,11 +21,11 @@ export async function register(): Promise<void> {
   } catch (error) {
     // Another process holds the PGlite folder: serving beside it would destroy the data. Stop, saying who holds it.
     if (error instanceof Error && (error as { code?: unknown }).code === "DATABASE_FOLDER_LOCKED") {
-      console.error(`Carestral cannot start: ${error.message}`);
+      log.fatal(`Carestral cannot start: ${error.message}`);
       process.exit(1);
     }
     // Keep serving: /api/health reports the outage and the next request tries again.
-    console.error("Database not ready at start:", error instanceof Error ? error.message : error);
+    log.error({ err: error }, "Database not ready at start");
   }
   const { startActivityTrail } = await import("~/server/mcp/activity-lifecycle");
   startActivityTrail();

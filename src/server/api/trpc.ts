@@ -5,6 +5,7 @@ import { z } from "zod";
 import { TWO_SESSION_COOKIES_MESSAGE } from "~/server/auth/messages";
 import { expiredSessionCookie, readSessionCookie, sessionCookie } from "~/server/auth/cookie";
 import { validateSessionToken, type Session, type SessionUser } from "~/server/auth/session";
+import { noteCaller } from "~/server/observability/logger";
 import { PasswordHashingBusyError } from "~/server/auth/password";
 import { DomainError, type DomainErrorKind } from "~/server/domain-error";
 import { getAuthDb, getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
@@ -60,6 +61,7 @@ export async function createTRPCContext(opts: { headers: Headers; resHeaders?: H
     // was just validated is written back, and a dead one is cleared.
     opts.resHeaders?.append("Set-Cookie", session ? sessionCookie(cookie.token, session.expiresAt) : expiredSessionCookie());
   }
+  noteCaller({ personId: user?.id });
   return createInnerTRPCContext({ db, authDb, session, user, headers: opts.headers, resHeaders: opts.resHeaders ?? null });
 }
 

@@ -14,6 +14,7 @@ import { isAppOrigin } from "~/server/http/origin";
 import { mcpRateKey, McpCallLimiter } from "./call-limits";
 import { SharedCallBudget, type BudgetSubject } from "./shared-call-budget";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
+import { log, noteCaller } from "~/server/observability/logger";
 
 /**
  * POST /api/mcp. Cheap refusals first (Origin, size), then the token, and only then any MCP work:
@@ -50,7 +51,7 @@ async function answerMcpRequest(request: Request): Promise<Response> {
     if (isDatabaseUnavailable(error)) {
       return jsonRpcError(503, -32000, "The database is unavailable. Try again shortly.", { "Retry-After": "5" });
     }
-    console.error(`MCP authentication failed: ${describeError(error)}`);
+    log.error(`MCP authentication failed: ${describeError(error)}`);
     return jsonRpcError(500, -32603, "Internal server error.");
   }
 
@@ -68,6 +69,7 @@ async function answerMcpRequest(request: Request): Promise<Response> {
   // The per-token rate again, now counted across every instance (after verification: unknown tokens never write),
   // then the person's, all of their tokens together.
   const { caller } = verification;
+  noteCaller({ personId: caller.user.id, tokenId: caller.token.id });
   const overBudget = (await sharedBudget("token").takeCall(caller.token.id)) ?? (await sharedBudget("person").takeCall(caller.user.id));
   if (overBudget) {
     recordRateLimitedMcpCall(request, caller, db, overBudget.message);
@@ -231,7 +233,7 @@ async function serveLegacy(request: Request, exchange: McpExchange): Promise<Res
 /** Closing holds nothing the answer needs, so it runs once the response is on its way rather than before. */
 function closeAfterResponse(server: McpServer): void {
   setImmediate(() => {
-    server.close().catch((error: unknown) => console.error(`Closing an MCP server failed: ${describeError(error)}`));
+    server.close().catch((error: unknown) => log.error(`Closing an MCP server failed: ${describeError(error)}`));
   });
 }
 
@@ -259,7 +261,7 @@ function modernHandler(): McpHttpHandler {
       onerror: (error) => {
         // Refusals (a wrong version, headers that disagree) are answered to the client; only failures are logged.
         if (error instanceof UnsupportedProtocolVersionError || error.message.startsWith("Rejected ")) return;
-        console.error(`MCP request failed: ${describeError(error)}`);
+        log.error(`MCP request failed: ${describeError(error)}`);
       },
     },
   );
