@@ -6,6 +6,7 @@ import { TWO_SESSION_COOKIES_MESSAGE } from "~/server/auth/messages";
 import { isAppOrigin } from "~/server/http/origin";
 import { redirectUriKind } from "~/server/oauth/redirect-uri";
 import { baseSecurityHeaders, contentSecurityPolicy, generateNonce } from "~/server/http/security-headers";
+import { log } from "~/server/observability/logger";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -42,7 +43,7 @@ export function proxy(request: NextRequest): NextResponse {
     const origin = request.headers.get("origin");
     if (origin === null || !isAppOrigin(origin)) {
       // Usually a page opened at another address than APP_URL (127.0.0.1, a LAN address, another port).
-      console.warn(`Refused ${request.method} ${pathname} from Origin ${origin === null ? "(none)" : JSON.stringify(origin.slice(0, 200))}: APP_URL is ${env.APP_URL}.`);
+      log.warn(`Refused ${request.method} ${pathname} from Origin ${origin === null ? "(none)" : JSON.stringify(origin.slice(0, 200))}: APP_URL is ${env.APP_URL}.`);
       return withSecurityHeaders(
         NextResponse.json({ error: `Cross-origin request refused: Origin must be this site (${env.APP_URL}).` }, { status: 403 }),
       );

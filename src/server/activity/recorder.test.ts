@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Database } from "~/server/db/client";
 import { ActivityRecorder, type ActivityRecord } from "./recorder";
+import { log } from "~/server/observability/logger";
 
 // The buffer alone, with a fake writer: batching, timing, failures. The database side is tested in
 // src/server/mcp/activity.test.ts.
@@ -80,7 +81,7 @@ describe("ActivityRecorder", () => {
   });
 
   it("drops a batch the database refuses, logs its size only, and keeps recording", async () => {
-    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const error = vi.spyOn(log, "error").mockImplementation(() => {});
     const failing = recorderWithLog({ fail: true });
     failing.recorder.record(dbA, { ...row(), summary: "Hôpital Test, Cardiologie" });
     await expect(failing.recorder.flush()).resolves.toBeUndefined();
@@ -91,7 +92,7 @@ describe("ActivityRecorder", () => {
   });
 
   it("retries a batch refused for a row's sake in halves, down to the one bad row, and only then drops it", async () => {
-    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const error = vi.spyOn(log, "error").mockImplementation(() => {});
     const attempts: number[] = [];
     const written: string[] = [];
     const recorder = new ActivityRecorder({
@@ -121,7 +122,7 @@ describe("ActivityRecorder", () => {
   });
 
   it("never makes record() wait, even when a write hangs; past the cap it drops and counts", async () => {
-    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const error = vi.spyOn(log, "error").mockImplementation(() => {});
     const { recorder } = recorderWithLog({ hang: true, maxBatchRows: 2, maxBufferedRows: 3 });
     const started = performance.now();
     for (let i = 0; i < 10; i++) recorder.record(dbA, row());

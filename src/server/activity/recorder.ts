@@ -5,6 +5,7 @@ import { describeError } from "~/server/describe-error";
 import { mcpActivity, users } from "~/server/db/schema";
 import { storableLine, UNKNOWN_NAME } from "./recorded-text";
 import { ACTIVITY_TOOL_MAX_LENGTH, type ActivityOutcome } from "./schemas";
+import { log } from "~/server/observability/logger";
 
 /** One MCP call as the trail stores it. Never the call's arguments. */
 export interface ActivityRecord {
@@ -165,7 +166,7 @@ export class ActivityRecorder {
 
   private async writeAll(taken: { db: Database; row: ActivityRecord }[]): Promise<void> {
     if (this.dropped > 0) {
-      console.error(`Activity trail: ${this.dropped} calls were not recorded because the database fell behind.`);
+      log.error(`Activity trail: ${this.dropped} calls were not recorded because the database fell behind.`);
       this.dropped = 0;
     }
     const byDatabase = new Map<Database, ActivityRecord[]>();
@@ -191,7 +192,7 @@ export class ActivityRecorder {
         await this.writeBatch(db, batch.slice(half));
         return;
       }
-      console.error(`Activity trail: could not record ${batch.length} calls: ${describeError(error)}`);
+      log.error(`Activity trail: could not record ${batch.length} calls: ${describeError(error)}`);
     }
   }
 }

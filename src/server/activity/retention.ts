@@ -2,6 +2,7 @@ import type { Database } from "~/server/db/client";
 import { withDatabaseDeadline } from "~/server/db/deadline";
 import { describeError } from "~/server/describe-error";
 import { purgeActivityBatch } from "./queries";
+import { log } from "~/server/observability/logger";
 
 export interface PurgeOptions {
   /** Rows per DELETE: small enough that a batch holds its locks for milliseconds. */
@@ -38,9 +39,9 @@ export function startActivityRetention(getDb: () => Promise<Database>, retention
   const run = async () => {
     try {
       const purged = await purgeOldActivity(await getDb(), retentionDays);
-      if (purged > 0) console.log(`Activity trail: purged ${purged} calls older than ${retentionDays} days.`);
+      if (purged > 0) log.info(`Activity trail: purged ${purged} calls older than ${retentionDays} days.`);
     } catch (error) {
-      console.error(`Activity trail: purge failed, will retry: ${describeError(error)}`);
+      log.error(`Activity trail: purge failed, will retry: ${describeError(error)}`);
     }
     timer = setTimeout(() => void run(), RUN_INTERVAL_MS);
     timer.unref?.();

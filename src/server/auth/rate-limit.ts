@@ -2,6 +2,7 @@ import { inArray, like, or, sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
 import { describeError } from "~/server/describe-error";
 import { authRateLimits } from "~/server/db/schema";
+import { log } from "~/server/observability/logger";
 
 type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
 
@@ -140,7 +141,7 @@ export async function consumeAuthAttempt(
   // this attempt wait for it or fail with it.
   if (Math.random() < 0.01) {
     deleteExpiredRateLimits(db, rule.windowMs, now).catch((error: unknown) => {
-      console.error(`Sweeping expired rate limits failed: ${describeError(error)}`);
+      log.error(`Sweeping expired rate limits failed: ${describeError(error)}`);
     });
   }
   return consumeRateLimits(db, limits, now);

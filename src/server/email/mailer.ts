@@ -52,6 +52,8 @@ export async function sendMail(message: MailMessage): Promise<void> {
   const delivery = mailDelivery();
   if (delivery === "unavailable") throw new MailUnavailableError();
   if (delivery === "log" || !env.SMTP_URL) {
+    // Not a log line but development's stand-in for a mail server, link and all: deliberately outside the
+    // JSON logger, whose redaction would remove the link. Never in production (mailDelivery above).
     console.info(formatLoggedMail(message));
     return;
   }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { env } from "~/env";
 import { foreignRequestOrigin, requestOrigin } from "./request-origin";
+import { log } from "~/server/observability/logger";
 
 describe("requestOrigin", () => {
   it("reads the Host the browser used, with APP_URL's scheme", () => {
@@ -22,14 +23,14 @@ describe("foreignRequestOrigin", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("is null at APP_URL and logs nothing", () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const warn = vi.spyOn(log, "warn").mockImplementation(() => {});
     const { host, protocol } = new URL(env.APP_URL);
     expect(foreignRequestOrigin(new Headers({ host, "x-forwarded-proto": protocol.replace(":", "") }))).toBeNull();
     expect(warn).not.toHaveBeenCalled();
   });
 
   it("names another origin, and logs it once", () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const warn = vi.spyOn(log, "warn").mockImplementation(() => {});
     const headers = new Headers({ host: "192.0.2.7:3000", "x-forwarded-proto": "http" });
     expect(foreignRequestOrigin(headers)).toBe("http://192.0.2.7:3000");
     expect(foreignRequestOrigin(headers)).toBe("http://192.0.2.7:3000");

@@ -1,5 +1,6 @@
 import "server-only";
 import { env } from "~/env";
+import { log } from "~/server/observability/logger";
 
 /**
  * The origin a browser used to reach this request, from the Host a proxy forwarded or the one it sent.
@@ -29,7 +30,7 @@ export function foreignRequestOrigin(headers: Headers): string | null {
   if (!origin || origin === env.APP_URL) return null;
   if (!reported.has(origin) && reported.size < 100) {
     reported.add(origin);
-    console.warn(
+    log.warn(
       `Carestral: a page was opened at ${origin}, but APP_URL is ${env.APP_URL}. Sign-in and changes from ${origin} ` +
         `are refused by the Origin check: open ${env.APP_URL}, or set APP_URL to the address people use.`,
     );

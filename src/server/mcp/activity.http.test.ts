@@ -13,6 +13,7 @@ import { activityRecorder } from "./activity";
 import type { McpCaller } from "./caller";
 import { serveMcpRequest } from "./http";
 import { postMcp } from "./test-client";
+import { log } from "~/server/observability/logger";
 
 const WHOAMI = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "whoami", arguments: {} } };
 
@@ -87,7 +88,7 @@ describe.skipIf(!findPostgresBinDir())("the activity trail when the database sto
     (await handle.db.select({ id: mcpActivity.id }).from(mcpActivity).where(eq(mcpActivity.tokenId, auth.token.id))).length;
 
   it("keeps answering, loses only the calls of the failed flush, and records again once it is back", { timeout: 90_000 }, async () => {
-    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const error = vi.spyOn(log, "error").mockImplementation(() => {});
     for (let i = 0; i < 3; i++) expect((await answer()).status).toBe(200);
     await activityRecorder.flush();
     expect(await recorded()).toBe(3);

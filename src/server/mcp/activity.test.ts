@@ -12,6 +12,7 @@ import { activityRecorder, authRefusalCounts, countAuthRefusal, recordRateLimite
 import type { McpCaller } from "./caller";
 import { serveMcpRequest } from "./http";
 import { futureSlot, modernMessage } from "./test-client";
+import { log } from "~/server/observability/logger";
 
 // The trail as /api/mcp fills it: the real handler in process (serveMcpRequest, given a verified
 // caller), the real recorder, a real database.
@@ -167,7 +168,7 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
   });
 
   it("keeps every legitimate call of a mixed flush: NUL and lone surrogates in names, a deleted person's calls, a row the database refuses", async () => {
-    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const errors = vi.spyOn(log, "error").mockImplementation(() => {});
     const victim = await authFor(db, await insertPerson(db), ["read:data"]);
     const attacker = await authFor(db, await insertPerson(db), ["read:data"]);
     const leaving = await insertPerson(db);

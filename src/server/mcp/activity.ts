@@ -7,6 +7,7 @@ import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import type { Database } from "~/server/db/client";
 import type { McpCaller } from "./caller";
 import type { ClientInfo, McpMessage } from "./message";
+import { log } from "~/server/observability/logger";
 
 // The activity trail's side of /api/mcp: one row per authenticated JSON-RPC request (a tool call or a
 // method), recorded off the response path. DESIGN: the per-call trail; README: Activity trail.
@@ -215,7 +216,7 @@ export function countAuthRefusal(reason: string): void {
     refusalLogTimer = undefined;
     const counts = [...authRefusals].map(([why, count]) => `${why} ${count}`).join(", ");
     authRefusals.clear();
-    if (counts) console.warn(`MCP refused unauthenticated requests in the last minute: ${counts}`);
+    if (counts) log.warn(`MCP refused unauthenticated requests in the last minute: ${counts}`);
   }, REFUSAL_LOG_INTERVAL_MS);
   refusalLogTimer.unref?.();
 }

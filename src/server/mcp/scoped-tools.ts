@@ -10,6 +10,7 @@ import type { ActivityOutcome } from "~/server/activity/schemas";
 import type { McpCallTrail } from "./activity";
 import type { McpCaller } from "./caller";
 import { portableSchema } from "./portable-schema";
+import { log } from "~/server/observability/logger";
 
 /** What a tool call runs with: this request's database and caller. Never shared between requests. */
 export interface ToolContext {
@@ -124,7 +125,7 @@ function failureResult(toolName: string, error: unknown): CallToolResult {
   if (error instanceof DomainError) return errorResult(error.message);
   if (isDatabaseUnavailable(error)) return errorResult("The database is unavailable right now. Try again in a moment.");
   // Unexpected: log once, without arguments (they may hold personal notes) or query parameters.
-  console.error(`MCP tool ${toolName} failed: ${describeError(error)}`);
+  log.error(`MCP tool ${toolName} failed: ${describeError(error)}`);
   return errorResult(`${toolName} failed because of a server error. Try again later; if it keeps failing, tell the user.`);
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { apiTokens, mcpCallWindows, mcpPersonCallWindows, users } from "~/server/db/schema";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
 import { SharedCallBudget } from "./shared-call-budget";
+import { log } from "~/server/observability/logger";
 
 // An hour-long window unless a test is about windows ending: no window turns over mid-test.
 const HOUR = 3600;
@@ -150,7 +151,7 @@ describe.each(engines)("the shared MCP call budget on %s", (engine) => {
 
 describe("the shared MCP call budget without its database", () => {
   it("admits on the instance's own limits and says so in the log, once", async () => {
-    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const error = vi.spyOn(log, "error").mockImplementation(() => {});
     const budget = new SharedCallBudget(() => Promise.reject(new Error("connection refused")), { perMinute: 5 });
     try {
       for (let i = 0; i < 10; i++) expect(await budget.takeCall("00000000-0000-4000-8000-000000000000")).toBeNull();

@@ -3,6 +3,7 @@ import type { Database } from "~/server/db/client";
 import { mcpCallWindows, mcpPersonCallWindows } from "~/server/db/schema";
 import { describeError } from "~/server/describe-error";
 import type { CallRefusal } from "./call-limits";
+import { log } from "~/server/observability/logger";
 
 // The MCP rates shared by every instance: at most `perMinute` calls in each fixed window per token, and per
 // person across all of their tokens, counted in the database (mcp_call_windows, mcp_person_call_windows). A write per call would cost the hot path a round trip, so an instance
@@ -155,7 +156,7 @@ export class SharedCallBudget {
     const now = this.now();
     if (now - this.lastErrorLoggedAt < ERROR_LOG_INTERVAL_MS) return;
     this.lastErrorLoggedAt = now;
-    console.error(`The shared MCP rate per ${this.per} could not be counted; calls are admitted on this instance's limits alone: ${describeError(error)}`);
+    log.error(`The shared MCP rate per ${this.per} could not be counted; calls are admitted on this instance's limits alone: ${describeError(error)}`);
   }
 
   /** Forgets the leases of windows that have ended. */

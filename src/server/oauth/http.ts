@@ -4,6 +4,7 @@ import { getAuthDb, getDb, isDatabaseUnavailable, withDatabaseDeadline, type Dat
 import { readBodyWithinLimit } from "~/server/http/body-limit";
 import { OAuthError } from "./errors";
 import { CORS_HEADERS } from "./metadata";
+import { log } from "~/server/observability/logger";
 
 // The one error path of the OAuth routes (token, registration, revocation, introspection, the consent answer):
 // oauthRoute owns reading the body (size bound, form or JSON), the database deadline, and turning whatever
@@ -54,7 +55,7 @@ export function oauthRoute(endpoint: string, handle: (request: OAuthRequest) => 
           ? oauthError(503, "temporarily_unavailable", "The database is unavailable. Try again shortly.", { "Retry-After": "5" })
           : plainText(503, "The database is unavailable. Go back and try again in a moment.");
       }
-      console.error(`OAuth ${endpoint} failed: ${describeError(error)}`);
+      log.error(`OAuth ${endpoint} failed: ${describeError(error)}`);
       return answers === "json"
         ? oauthError(500, "server_error", "Something went wrong on our side. Try again in a moment.")
         : plainText(500, "Something went wrong on our side. Go back and try again.");

@@ -7,6 +7,7 @@ import { describeError } from "~/server/describe-error";
 import { sendMail } from "~/server/email/mailer";
 import { tokenFoundPublicMail } from "~/server/email/templates";
 import { hashToken } from "~/server/tokens/token";
+import { log } from "~/server/observability/logger";
 
 // Leaked-token reports (GitHub's secret scanning partner program): each reported token that still works is
 // revoked at once, as "found public", and its owner is told. DESIGN: Tokens beyond this deployment.
@@ -117,6 +118,6 @@ async function tellOwner(db: Database, token: RevokedLeak): Promise<void> {
       }),
     );
   } catch (error) {
-    console.error(`Token leak report: token ${token.id} was revoked, but its owner could not be mailed: ${describeError(error)}`);
+    log.error(`Token leak report: token ${token.id} was revoked, but its owner could not be mailed: ${describeError(error)}`);
   }
 }

@@ -15,6 +15,7 @@ import {
   type BearerVerification,
 } from "./service";
 import { generateTokenString, hashToken } from "./token";
+import { log } from "~/server/observability/logger";
 
 let userCount = 0;
 
@@ -375,7 +376,7 @@ describe.each(engines)("token service on %s", (engine) => {
         return Reflect.get(target, property, receiver) as unknown;
       },
     });
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logged = vi.spyOn(log, "error").mockImplementation(() => {});
     try {
       expect((await verifyBearerToken(failingWrites, `Bearer ${created.token}`)).ok).toBe(true);
       await settleLastUsedWrites();

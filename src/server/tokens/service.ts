@@ -8,6 +8,8 @@ import { legacyJwtSettings, looksLikeJwt, verifyLegacyJwt } from "~/server/legac
 import { generateTokenInputSchema, MAX_ACTIVE_TOKENS, REGENERATE_OVERLAPS, type RegenerateOverlap } from "./schemas";
 import { isTokenScope, type TokenScope } from "./scopes";
 import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind, type TokenKind } from "./token";
+import { log } from "~/server/observability/logger";
+import { describeError } from "~/server/describe-error";
 
 // The token service: the one place that reads and writes `api_tokens`. DESIGN: Tokens.
 // Every time comparison uses the database clock (now()), so instances with skewed clocks agree.
@@ -384,7 +386,7 @@ function recordTokenUse(db: Database, tokenId: string): void {
     .then(
       () => {},
       (error: unknown) => {
-        console.error(`Could not record the last use of token ${tokenId}:`, error instanceof Error ? error.message : error);
+        log.error(`Could not record the last use of token ${tokenId}: ${describeError(error)}`);
       },
     );
   pendingLastUsedWrites.add(write);

@@ -5,6 +5,7 @@ import { describeError } from "~/server/describe-error";
 import { readBodyWithinLimit } from "~/server/http/body-limit";
 import { candidateKeys, signatureMatches } from "~/server/token-leaks/keys";
 import { notifyOwners, parseLeakReport, revokeReportedTokens } from "~/server/token-leaks/reports";
+import { log } from "~/server/observability/logger";
 
 export const dynamic = "force-dynamic";
 
@@ -38,7 +39,7 @@ export async function POST(request: Request): Promise<Response> {
   try {
     keys = await candidateKeys(identifier.slice(0, 200));
   } catch (error) {
-    console.error(`Token leak report: the signing keys could not be read: ${describeError(error)}`);
+    log.error(`Token leak report: the signing keys could not be read: ${describeError(error)}`);
     return refuse(503, "The signing keys could not be read. Try again shortly.", { "Retry-After": "30" });
   }
   // The signature is checked over the raw bytes, before anything in them is believed.
@@ -61,7 +62,7 @@ export async function POST(request: Request): Promise<Response> {
     return NextResponse.json(outcomes, { headers: { "Cache-Control": "no-store" } });
   } catch (error) {
     if (isDatabaseUnavailable(error)) return refuse(503, "The database is unavailable. Try again shortly.", { "Retry-After": "5" });
-    console.error(`Token leak report failed: ${describeError(error)}`);
+    log.error(`Token leak report failed: ${describeError(error)}`);
     return refuse(500, "Something went wrong on our side. Try again in a moment.");
   }
 }

@@ -10,6 +10,7 @@ import { describeError } from "~/server/describe-error";
 import { isMailAvailable } from "~/server/email/mailer";
 import { createTRPCRouter, protectedProcedure, publicProcedure } from "~/server/api/trpc";
 import { enforceAttemptLimit } from "./auth";
+import { log } from "~/server/observability/logger";
 
 export const MAIL_UNAVAILABLE_MESSAGE = "This server cannot send email, so this is unavailable. Ask its administrator to configure SMTP_URL.";
 export const RESET_REQUESTED_MESSAGE = "If an account uses this email, a link to reset its password is on its way. It works once, within 30 minutes.";
@@ -30,7 +31,7 @@ export const accountRouter = createTRPCRouter({
     await enforceAttemptLimit(ctx, "reset", input.email);
     requireMail();
     sendPasswordResetLink(ctx.db, input.email).catch((error: unknown) => {
-      console.error(`Sending a password reset email failed: ${describeError(error)}`);
+      log.error(`Sending a password reset email failed: ${describeError(error)}`);
     });
     return { message: RESET_REQUESTED_MESSAGE };
   }),
@@ -65,7 +66,7 @@ export const accountRouter = createTRPCRouter({
     try {
       await sendVerificationLink(ctx.db, ctx.user);
     } catch (error) {
-      console.error(`Sending the verification email failed: ${describeError(error)}`);
+      log.error(`Sending the verification email failed: ${describeError(error)}`);
       throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The email could not be sent. Try again in a few minutes." });
     }
     return { sent: true as const, alreadyVerified: false as const };

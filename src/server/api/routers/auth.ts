@@ -10,6 +10,7 @@ import { authAttemptRule, consumeAuthAttempt, type AuthAttemptKind } from "~/ser
 import { createSession, generateSessionToken, invalidateSession, type SessionUser } from "~/server/auth/session";
 import type { TRPCContext } from "~/server/api/trpc";
 import { createTRPCRouter, publicProcedure } from "~/server/api/trpc";
+import { log } from "~/server/observability/logger";
 
 export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. Sign in instead?";
 export const WRONG_CREDENTIALS_MESSAGE = "Wrong email or password.";
@@ -47,7 +48,7 @@ export const authRouter = createTRPCRouter({
     // only delays the mail (the dashboard offers Resend).
     if (isMailAvailable()) {
       sendVerificationLink(ctx.db, result.user).catch((error: unknown) => {
-        console.error(`Sending the verification email failed: ${describeError(error)}`);
+        log.error(`Sending the verification email failed: ${describeError(error)}`);
       });
     }
     return result.user;

@@ -3,6 +3,7 @@ import { sessionTokenFromCookieHeader } from "~/server/auth/cookie";
 import { validateSessionToken } from "~/server/auth/session";
 import { describeError } from "~/server/describe-error";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
+import { log } from "~/server/observability/logger";
 
 export const dynamic = "force-dynamic";
 
@@ -42,7 +43,7 @@ export async function GET(request: Request): Promise<Response> {
     if (isDatabaseUnavailable(error)) {
       return Response.json({ error: "The database is unavailable. Try again shortly." }, { status: 503, headers: { "retry-after": "5" } });
     }
-    console.error(`Export failed: ${describeError(error)}`);
+    log.error(`Export failed: ${describeError(error)}`);
     return Response.json({ error: "Something went wrong on our side. Try again in a moment." }, { status: 500 });
   }
 }

@@ -7,6 +7,7 @@ import { describeError } from "~/server/describe-error";
 import { tokenIdSchema } from "~/server/tokens/schemas";
 import { z } from "zod";
 import { activityOwnerFor } from "~/server/activity/owner";
+import { log } from "~/server/observability/logger";
 
 export const dynamic = "force-dynamic";
 
@@ -43,7 +44,7 @@ export async function GET(request: Request): Promise<Response> {
           if (next.done) controller.close();
           else controller.enqueue(encoder.encode(next.value.map(activityCsvRow).join("")));
         } catch (error) {
-          console.error(`Activity export failed: ${describeError(error)}`);
+          log.error(`Activity export failed: ${describeError(error)}`);
           controller.error(new Error("export failed"));
         }
       },
@@ -62,7 +63,7 @@ export async function GET(request: Request): Promise<Response> {
     });
   } catch (error) {
     if (isDatabaseUnavailable(error)) return plain(503, "The database is unavailable. Try again shortly.", { "Retry-After": "5" });
-    console.error(`Activity export failed: ${describeError(error)}`);
+    log.error(`Activity export failed: ${describeError(error)}`);
     return plain(500, "Something went wrong on our side. Try again in a moment.");
   }
 }

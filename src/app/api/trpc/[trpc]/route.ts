@@ -4,6 +4,7 @@ import { appRouter } from "~/server/api/root";
 import { createTRPCContext, MAX_BATCH_SIZE } from "~/server/api/trpc";
 import { describeError } from "~/server/describe-error";
 import { MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
+import { log } from "~/server/observability/logger";
 
 // The fetch adapter has no maxBodySize (the node-http one does): without this, a client could make the
 // server buffer and JSON-parse a body of any size. No dashboard call comes near a mebibyte.
@@ -32,7 +33,7 @@ async function answer(req: Request): Promise<Response> {
     onError({ error, path }) {
       // Expected failures are answers, not incidents; log only the unexpected, without input or headers.
       if (error.code === "INTERNAL_SERVER_ERROR") {
-        console.error(`tRPC ${path ?? "<no path>"} failed: ${describeError(error)}`);
+        log.error(`tRPC ${path ?? "<no path>"} failed: ${describeError(error)}`);
       }
     },
   });
