@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DatabaseTimeoutError } from "~/server/db/deadline";
+import { log } from "~/server/observability/logger";
 import { OAuthError, oauthRoute } from "./http";
 
 // The one error path of the OAuth routes: whatever a handler throws, from whatever depth, becomes one answer.
@@ -40,7 +41,7 @@ describe("oauthRoute", () => {
   });
 
   it("turns a database deadline into 503 and anything else into a logged 500 that says nothing of it", async () => {
-    const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const logged = vi.spyOn(log, "error").mockImplementation(() => undefined);
     const timeout = await oauthRoute("test", () => Promise.reject(new DatabaseTimeoutError("late")))(post(""));
     expect(timeout.status).toBe(503);
     expect(timeout.headers.get("retry-after")).toBe("5");
@@ -48,7 +49,7 @@ describe("oauthRoute", () => {
     const broken = await oauthRoute("test", () => Promise.reject(new Error("secret detail")))(post(""));
     expect(broken.status).toBe(500);
     expect(await broken.text()).not.toContain("secret detail");
-    expect(log).toHaveBeenCalledOnce();
+    expect(logged).toHaveBeenCalledOnce();
   });
 
   it("answers the browser's consent form in plain text", async () => {
