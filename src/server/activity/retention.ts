@@ -1,6 +1,7 @@
 import type { Database } from "~/server/db/client";
 import { withDatabaseDeadline } from "~/server/db/deadline";
 import { describeError } from "~/server/describe-error";
+import { purgeOldOAuthRows } from "~/server/oauth/retention";
 import { purgeActivityBatch } from "./queries";
 import { log } from "~/server/observability/logger";
 
@@ -30,7 +31,8 @@ const FIRST_RUN_DELAY_MS = 60_000;
 const RUN_INTERVAL_MS = 10 * 60_000;
 
 /**
- * Runs the purge in the background of every instance: a minute after start, then every ten minutes. No
+ * Runs the retention purges in the background of every instance: the activity trail's, then the OAuth rows'
+ * (whose tokens are kept while the trail still names them), a minute after start, then every ten minutes. No
  * cron, and no coordination needed: batches skip rows another instance is deleting (FOR UPDATE SKIP LOCKED).
  * Returns a function that stops it.
  */
@@ -38,10 +40,15 @@ export function startActivityRetention(getDb: () => Promise<Database>, retention
   let timer: ReturnType<typeof setTimeout>;
   const run = async () => {
     try {
-      const purged = await purgeOldActivity(await getDb(), retentionDays);
+      const db = await getDb();
+      const purged = await purgeOldActivity(db, retentionDays);
       if (purged > 0) log.info(`Activity trail: purged ${purged} calls older than ${retentionDays} days.`);
+      const oauth = await purgeOldOAuthRows(db, retentionDays);
+      if (oauth.tokens + oauth.codes > 0) {
+        log.info(`OAuth: purged ${oauth.tokens} tokens and ${oauth.codes} codes that ended more than ${retentionDays} days ago.`);
+      }
     } catch (error) {
-      log.error(`Activity trail: purge failed, will retry: ${describeError(error)}`);
+      log.error(`Retention: purge failed, will retry: ${describeError(error)}`);
     }
     timer = setTimeout(() => void run(), RUN_INTERVAL_MS);
     timer.unref?.();

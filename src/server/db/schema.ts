@@ -185,6 +185,10 @@ export const apiTokens = pgTable(
     index("api_tokens_grant_id_idx").on(table.grantId),
     index("api_tokens_rotated_from_id_idx").on(table.rotatedFromId),
     index("api_tokens_code_hash_idx").on(table.codeHash),
+    // The OAuth retention purge's candidates (src/server/oauth/retention.ts).
+    index("api_tokens_oauth_expires_at_idx")
+      .on(table.expiresAt)
+      .where(sql`${table.kind} in ('oauth_access', 'oauth_refresh')`),
   ],
 );
 
@@ -247,6 +251,11 @@ export const bookings = pgTable(
   },
   (table) => [
     index("bookings_user_id_starts_at_idx").on(table.userId, table.startsAt),
+    // Deleting a token (the OAuth retention purge) sets its bookings' token to null, and the purge asks
+    // whether a booking still names a token: both find them here instead of scanning every booking.
+    index("bookings_created_by_token_id_idx")
+      .on(table.createdByTokenId)
+      .where(sql`${table.createdByTokenId} is not null`),
     // One confirmed booking per person per time slot.
     uniqueIndex("bookings_user_slot_confirmed_idx")
       .on(table.userId, table.startsAt)

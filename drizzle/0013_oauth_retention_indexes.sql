@@ -1,0 +1,2 @@
+CREATE INDEX "api_tokens_oauth_expires_at_idx" ON "api_tokens" USING btree ("expires_at") WHERE "api_tokens"."kind" in ('oauth_access', 'oauth_refresh');--> statement-breakpoint
+CREATE INDEX "bookings_created_by_token_id_idx" ON "bookings" USING btree ("created_by_token_id") WHERE "bookings"."created_by_token_id" is not null;
