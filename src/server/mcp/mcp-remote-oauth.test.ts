@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { chromium } from "playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
@@ -12,7 +13,9 @@ import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 
 // Claude Desktop's usual bridge, `npx mcp-remote <url>`, signing in with OAuth: no header, it discovers us, registers
 // (DCR), opens a browser on the consent page and waits on its loopback callback. Here the "browser" is a fake opener
-// that writes the URL to a file; the test answers the consent as the signed-in person and delivers the callback.
+// (BROWSER and the usual openers on PATH) that writes the URL to a file; the test either answers the consent over
+// HTTP as the signed-in person and delivers the callback, or hands the URL to a Chromium driven by Playwright,
+// signed out, where the person signs in and presses Allow as they would.
 // Each run has its own HOME and MCP_REMOTE_CONFIG_DIR, so no OAuth state leaks between runs or from the machine.
 
 const PROXY = path.resolve("node_modules/mcp-remote/dist/proxy.js");
@@ -178,6 +181,39 @@ describe("mcp-remote signing in with OAuth", () => {
     } catch (error) {
       throw new Error(`${String(error)}\nmcp-remote said:\n${bridge.log()}`);
     } finally {
+      await bridge.close();
+    }
+  });
+
+  // Where most people start: mcp-remote opens the system browser, which is not signed in to Carestral. The fake
+  // browser hands the URL to a Chromium that Playwright drives from a fresh profile: the person signs in on the
+  // page they land on, presses Allow, and the browser itself delivers the code to mcp-remote's loopback callback.
+  it("with no header, from a signed-out browser: sign in, Allow, and mcp-remote lists the tools", { timeout: 120_000 }, async () => {
+    const bridge = await startBridge(mcpUrl);
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || undefined,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    try {
+      const opened = await bridge.openedUrl();
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(opened.href);
+      expect(new URL(page.url()).pathname).toBe("/login");
+      await page.getByLabel("Email").fill(person.email);
+      await page.getByLabel("Password").fill(person.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(/\/oauth\/authorize\?/, { timeout: 15_000 });
+      await page.getByRole("button", { name: "Allow", exact: true }).click();
+      await page.waitForURL((url) => url.port === String(bridge.callbackPort) && url.pathname === "/oauth/callback", { timeout: 15_000 });
+      expect(await page.textContent("body")).toMatch(/Authorization successful/);
+
+      await withTimeout(bridge.connected, 30_000, "initialize through mcp-remote");
+      const { tools } = await withTimeout(bridge.client.listTools(), 15_000, "tools/list");
+      expect(tools.map((tool) => tool.name).sort()).toEqual(ALL_TOOLS);
+    } catch (error) {
+      throw new Error(`${String(error)}\nmcp-remote said:\n${bridge.log()}`);
+    } finally {
+      await browser.close();
       await bridge.close();
     }
   });
