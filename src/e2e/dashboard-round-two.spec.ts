@@ -214,6 +214,60 @@ test("8. a token's page revokes in place, with the list's dialog", async ({ page
   await checkPage(page, testInfo, "token-page-revoked-in-place");
 });
 
+/** The date `days` from now as YYYY-MM-DD and as the app prints it, both in the zone dates are shown in. */
+function dateAhead(days: number): { iso: string; shown: string } {
+  const date = new Date(Date.now() + days * 24 * 60 * 60 * 1000);
+  return {
+    iso: new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: "Europe/Paris" }).format(date),
+    shown: new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "Europe/Paris" }).format(date),
+  };
+}
+
+test("4 and 12. a custom expiry date up to a year, and a token's expiry edited from its page with the same secret", async ({ page, baseURL }, testInfo) => {
+  await signUp(page);
+  await openNewTokenForm(page);
+  await page.getByLabel("Token name").fill("Custom date");
+  await page.getByLabel("Expiration", { exact: true }).selectOption("custom");
+  const date = page.getByLabel("Expiration date");
+  await expect(date).toHaveAttribute("min", dateAhead(1).iso);
+  await date.fill(dateAhead(400).iso);
+  await page.getByRole("button", { name: "Generate token" }).click();
+  await expect(page.getByText("Choose a date within a year from today.")).toBeVisible();
+  await expect(date).toHaveAttribute("aria-invalid", "true");
+  await checkPage(page, testInfo, "tokens-new-token-custom-date-error");
+
+  const in45 = dateAhead(45);
+  await date.fill(in45.iso);
+  await page.getByRole("button", { name: "Generate token" }).click();
+  const token = await newTokenValue(page);
+  await page.getByRole("button", { name: "Done" }).click();
+  const row = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "Custom date", exact: true }) });
+  await expect(row.getByRole("cell").nth(3)).toHaveText(in45.shown);
+
+  await page.getByRole("link", { name: "Custom date" }).click();
+  const settings = page.getByRole("region", { name: "Settings" });
+  await expect(settings).toContainText(`${in45.shown} (45-day lifetime)`);
+  const form = page.getByRole("form", { name: "Change expiration" });
+  await form.getByLabel("New expiration").selectOption("never");
+  await expect(form.getByText("A token that never expires works until you revoke it")).toBeVisible();
+  await form.getByRole("button", { name: "Save expiration" }).click();
+  await expect(form.getByRole("status")).toHaveText("Saved: never expires");
+  await expect(settings.getByRole("definition").filter({ hasText: "Never" }).first()).toBeVisible();
+
+  const in10 = dateAhead(10);
+  await form.getByLabel("New expiration").selectOption("custom");
+  await form.getByLabel("Expiration date").fill(in10.iso);
+  await form.getByRole("button", { name: "Save expiration" }).click();
+  await expect(form.getByRole("status")).toHaveText(`Saved: expires ${in10.shown}`);
+  await expect(settings).toContainText(in10.shown);
+  await expect(settings).toContainText(/Expires in (9|10) days/);
+  await checkPage(page, testInfo, "token-page-expiration-changed");
+  // The same secret, still working.
+  expect(await callsWork(baseURL ?? "", token)).toBe(true);
+  await page.goto("/dashboard/tokens");
+  await expect(row.getByRole("cell").nth(3)).toContainText(in10.shown);
+});
+
 test("5. Regenerate keeps the token's page and can let the old secret overlap; the panel says regenerated", async ({ page, baseURL }, testInfo) => {
   await signUp(page);
   const oldToken = await generateToken(page, "Rolling");

@@ -1,12 +1,12 @@
 "use client";
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { formatDate } from "~/components/format";
 import { RequestErrorAlert } from "~/components/request-error";
 import { useNow } from "~/components/use-now";
 import { TOKEN_NAME_MAX_LENGTH, type TokenExpiryDays } from "~/server/tokens/schemas";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { api, type RouterOutputs } from "~/trpc/react";
+import { ExpirationField, expirationDays, type ExpirationChoice } from "./expiration-field";
 import styles from "./tokens.module.css";
 
 export type GeneratedToken = RouterOutputs["tokens"]["generate"];
@@ -22,14 +22,12 @@ interface CreateTokenFormProps {
   onCancel(): void;
 }
 
-const NEVER = "never";
-
 export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreated, onCancel }: CreateTokenFormProps) {
   const utils = api.useUtils();
   const nameRef = useRef<HTMLInputElement>(null);
   const [name, setName] = useState("");
   const [selectedScopes, setSelectedScopes] = useState<TokenScope[]>(scopes.slice(0, 1).map(({ scope }) => scope));
-  const [expiration, setExpiration] = useState(String(defaultExpiryDays));
+  const [expiration, setExpiration] = useState<ExpirationChoice>({ option: String(defaultExpiryDays), customDate: "" });
   const [localErrors, setLocalErrors] = useState<FieldErrors | null>(null);
   const now = useNow(60_000);
 
@@ -74,7 +72,9 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
     if (name.trim() === "") errors.name = ["Give the token a name."];
     else if ([...name.trim()].length > TOKEN_NAME_MAX_LENGTH) errors.name = [`Use at most ${TOKEN_NAME_MAX_LENGTH} characters.`];
     if (selectedScopes.length === 0) errors.scopes = ["Choose at least one scope."];
-    if (Object.keys(errors).length > 0) {
+    const lifetime = expirationDays(expiration, new Date());
+    if ("error" in lifetime) errors.expiresInDays = [lifetime.error];
+    if (Object.keys(errors).length > 0 || "error" in lifetime) {
       setLocalErrors(errors);
       return;
     }
@@ -82,7 +82,7 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
     generate.mutate({
       name,
       scopes: selectedScopes,
-      expiresInDays: expiration === NEVER ? null : (expiryDays.find((days) => String(days) === expiration) ?? defaultExpiryDays),
+      expiresInDays: lifetime.days,
     });
   }
 
@@ -91,9 +91,6 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
   const expirationError = fieldErrors?.expiresInDays?.[0];
   // write:bookings alone can book and cancel, but cannot find a hospital or a booking to act on.
   const writeWithoutRead = selectedScopes.includes("write:bookings") && !selectedScopes.includes("read:data");
-  const expirationDescribedBy = [expiration === NEVER ? "token-expiration-warning" : null, expirationError ? "token-expiration-error" : null]
-    .filter(Boolean)
-    .join(" ");
 
   return (
     // method="post": should the script not run, the browser posts the form (nothing happens) instead of
@@ -171,39 +168,19 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
         )}
       </fieldset>
 
-      <div>
-        <label htmlFor="token-expiration">Expiration</label>
-        <select
-          id="token-expiration"
-          name="expiration"
-          value={expiration}
-          aria-invalid={expirationError ? true : undefined}
-          aria-describedby={expirationDescribedBy || undefined}
-          onChange={(event) => {
-            clearErrors();
-            setExpiration(event.target.value);
-          }}
-        >
-          {expiryDays.map((days) => (
-            <option key={days} value={String(days)}>
-              {/* The real date, as GitHub shows it: "30 days — expires 3 Jan 2027". The form only renders in the browser. */}
-              {days} days{days === defaultExpiryDays ? " (recommended)" : ""} — expires{" "}
-              {formatDate(new Date(now.getTime() + days * 24 * 60 * 60 * 1000))}
-            </option>
-          ))}
-          <option value={NEVER}>Never</option>
-        </select>
-        {expiration === NEVER && (
-          <p id="token-expiration-warning" className="warning">
-            A token that never expires works until you revoke it. If it leaks, it stays usable: prefer an expiration.
-          </p>
-        )}
-        {expirationError && (
-          <p id="token-expiration-error" className="field-error">
-            {expirationError}
-          </p>
-        )}
-      </div>
+      <ExpirationField
+        id="token-expiration"
+        label="Expiration"
+        expiryDays={expiryDays}
+        defaultExpiryDays={defaultExpiryDays}
+        choice={expiration}
+        onChange={(choice) => {
+          clearErrors();
+          setExpiration(choice);
+        }}
+        error={expirationError}
+        now={now}
+      />
 
       {formError && <RequestErrorAlert error={formError} attempt="create the token" />}
       <p className="actions">

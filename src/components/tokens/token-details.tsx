@@ -7,7 +7,9 @@ import { RequestErrorAlert } from "~/components/request-error";
 import { api, type RouterOutputs } from "~/trpc/react";
 import type { GeneratedToken } from "./create-token-form";
 import { displayPrefix, expiresSoon, formatDate, formatDateTime, formatRelative } from "~/components/format";
-import { REGENERATE_OVERLAPS, type RegenerateOverlap } from "~/server/tokens/schemas";
+import { REGENERATE_OVERLAPS, TOKEN_EXPIRY_DAYS, type RegenerateOverlap } from "~/server/tokens/schemas";
+import { useNow } from "~/components/use-now";
+import { ExpirationField, expirationDays, type ExpirationChoice } from "./expiration-field";
 import { NewTokenPanel } from "./new-token-panel";
 import { RevokeTokenDialog } from "./revoke-token-dialog";
 import styles from "../activity/activity.module.css";
@@ -84,6 +86,7 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
       </section>
       <p role="status">{notice}</p>
       <DescriptionForm tokenId={tokenId} description={data.description} />
+      {data.status === "active" && <ExpiryForm token={data} />}
       {data.status !== "revoked" && <RegenerateSection token={data} onRegenerated={setRegenerated} />}
       {data.status !== "revoked" && (
         <RevokeSection token={data} onRevoked={() => setNotice(`Token “${data.name}” revoked: its next request is refused.`)} />
@@ -126,6 +129,70 @@ function RevokeSection({ token, onRevoked }: { token: TokenDetailsData; onRevoke
         }}
       />
     </section>
+  );
+}
+
+/** A new expiry for an active token, from now; the secret stays (GitHub's fine-grained token edit). */
+function ExpiryForm({ token }: { token: TokenDetailsData }) {
+  const utils = api.useUtils();
+  const now = useNow(60_000);
+  const [choice, setChoice] = useState<ExpirationChoice>({ option: "30", customDate: "" });
+  const [localError, setLocalError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const save = api.tokens.setExpiry.useMutation({
+    onSuccess(updated) {
+      utils.tokens.get.setData({ id: token.id }, updated);
+      void utils.tokens.list.invalidate();
+      setSaved(true);
+    },
+  });
+  const serverErrors: Partial<Record<string, string[]>> | undefined = save.error?.data?.zodError?.fieldErrors;
+  const error = localError ?? serverErrors?.expiresInDays?.[0];
+  return (
+    <form
+      method="post"
+      className="card stack"
+      aria-labelledby="expiry-heading"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        setSaved(false);
+        const lifetime = expirationDays(choice, new Date());
+        if ("error" in lifetime) {
+          setLocalError(lifetime.error);
+          return;
+        }
+        setLocalError(null);
+        save.mutate({ id: token.id, expiresInDays: lifetime.days });
+      }}
+    >
+      <h2 id="expiry-heading">Change expiration</h2>
+      <p className="muted">
+        The same secret keeps working until the new date, counted from now. To change its scopes, create a new token or
+        Regenerate.
+      </p>
+      <ExpirationField
+        id="token-new-expiration"
+        label="New expiration"
+        expiryDays={TOKEN_EXPIRY_DAYS}
+        choice={choice}
+        onChange={(next) => {
+          setChoice(next);
+          setLocalError(null);
+          setSaved(false);
+          save.reset();
+        }}
+        error={error}
+        now={now}
+      />
+      {save.error && !serverErrors?.expiresInDays && <RequestErrorAlert error={save.error} attempt="change the expiration" />}
+      <p className="actions">
+        <button type="submit" disabled={save.isPending}>
+          Save expiration
+        </button>
+        <span role="status">{saved ? `Saved: ${token.expiresAt ? `expires ${formatDate(token.expiresAt)}` : "never expires"}` : ""}</span>
+      </p>
+    </form>
   );
 }
 

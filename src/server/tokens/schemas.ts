@@ -4,7 +4,7 @@ import { tokenScopeSchema, type TokenScope } from "./scopes";
 
 // Input rules for tokens, shared by the tRPC router and the token service. DESIGN: Tokens.
 
-/** Allowed lifetimes in days; `null` (never) is allowed too. */
+/** The lifetimes offered, in days; a custom date and `null` (never) are allowed too. */
 export const TOKEN_EXPIRY_DAYS = [7, 30, 60, 90, 365] as const;
 export type TokenExpiryDays = (typeof TOKEN_EXPIRY_DAYS)[number];
 export const DEFAULT_TOKEN_EXPIRY_DAYS: TokenExpiryDays = 30;
@@ -27,8 +27,15 @@ export const tokenScopesSchema = z
   .min(1, "Choose at least one scope.")
   .transform((scopes): TokenScope[] => [...new Set(scopes)]);
 
+/** A custom date goes up to a year ahead (GitHub's limit): 366 days when a 29 February falls in between. */
+export const MAX_TOKEN_EXPIRY_DAYS = 366;
+const EXPIRY_MESSAGE = "Choose an expiration from 1 day to a year from now, or never.";
+
+/** The presets or a custom date's days from now; `null` = never. */
 export const tokenExpiresInDaysSchema = z
-  .literal(TOKEN_EXPIRY_DAYS, { error: `Choose an expiration of ${TOKEN_EXPIRY_DAYS.join(", ")} days, or never.` })
+  .int({ error: EXPIRY_MESSAGE })
+  .min(1, EXPIRY_MESSAGE)
+  .max(MAX_TOKEN_EXPIRY_DAYS, EXPIRY_MESSAGE)
   .nullable();
 
 export const generateTokenInputSchema = z.object({

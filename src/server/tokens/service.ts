@@ -5,7 +5,7 @@ import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import { DomainError } from "~/server/domain-error";
 import { legacyJwtSettings, looksLikeJwt, verifyLegacyJwt } from "~/server/legacy-jwt/verify";
-import { generateTokenInputSchema, MAX_ACTIVE_TOKENS, REGENERATE_OVERLAPS, type RegenerateOverlap } from "./schemas";
+import { generateTokenInputSchema, MAX_ACTIVE_TOKENS, MAX_TOKEN_EXPIRY_DAYS, REGENERATE_OVERLAPS, type RegenerateOverlap } from "./schemas";
 import { isTokenScope, type TokenScope } from "./scopes";
 import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind, type TokenKind } from "./token";
 import { log } from "~/server/observability/logger";
@@ -411,7 +411,7 @@ export interface TokenDetails extends TokenSummary {
 }
 
 // expires_at was set to created_at + N days in the statement that created the row (one now()), so the
-// difference is exactly the lifetime chosen.
+// difference is exactly the lifetime chosen (after setTokenExpiry, the span from creation to the new end).
 const lifetimeDays = sql<number | null>`(extract(epoch from (${apiTokens.expiresAt} - ${apiTokens.createdAt})) / 86400)::int`;
 
 /**
@@ -461,6 +461,33 @@ export async function setTokenDescription(db: Database, userId: string, tokenId:
 }
 
 /**
+ * Moves an active token's expiry to `expiresInDays` from now (null = never), as GitHub lets fine-grained tokens be
+ * edited; the secret stays the same. An old secret still in its overlap keeps its own end. A revoked or expired
+ * token is refused: revoking is final, and an expired one gets a new secret through Regenerate. Null when there
+ * is no such token among the user's.
+ */
+export async function setTokenExpiry(db: Database, userId: string, tokenId: string, expiresInDays: number | null): Promise<TokenDetails | null> {
+  if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(tokenId)) return null;
+  const current = await getToken(db, userId, tokenId);
+  if (!current) return null;
+  const [row] = await db
+    .update(apiTokens)
+    .set({ expiresAt: expiresInDays === null ? null : sql`now() + make_interval(days => ${expiresInDays})` })
+    .where(and(eq(apiTokens.id, current.id), eq(apiTokens.userId, userId), isCurrent, isActive))
+    .returning({ id: apiTokens.id });
+  if (!row) {
+    throw new DomainError(
+      "conflict",
+      current.status === "revoked"
+        ? "This token is revoked and stays so: create a new token instead."
+        : "This token has expired: Regenerate it for a new secret with a new expiry.",
+      "expiresInDays",
+    );
+  }
+  return getToken(db, userId, tokenId);
+}
+
+/**
  * GitHub's "Regenerate token", with Stripe's "roll key" overlap: a new secret for the same token (identity, name,
  * scopes, description, lifetime counted from now). The old secret stops working now, or keeps working for the
  * `overlap` chosen so clients can be moved over; a secret replaced earlier and still in its overlap stops now.
@@ -494,6 +521,8 @@ export async function regenerateToken(
       .for("update");
     if (!old?.identityId) return null;
     if (old.revoked) throw new DomainError("invalid", "A revoked token cannot be regenerated. Create a new token instead.");
+    // An expiry moved later by setTokenExpiry can make the span from creation longer than any lifetime offered.
+    const lifetime = old.expiresInDays === null ? null : Math.min(Math.max(old.expiresInDays, 1), MAX_TOKEN_EXPIRY_DAYS);
     // Only one old secret overlaps at a time: one replaced earlier and still working stops now.
     await tx
       .update(apiTokens)
@@ -523,7 +552,7 @@ export async function regenerateToken(
         tokenHash: hashToken(token),
         tokenPrefix: tokenPrefix(token),
         scopes: old.scopes,
-        expiresAt: old.expiresInDays === null ? null : sql`now() + make_interval(days => ${old.expiresInDays})`,
+        expiresAt: lifetime === null ? null : sql`now() + make_interval(days => ${lifetime})`,
       })
       .returning(generatedColumns);
     if (!inserted) throw new Error("Inserting the token returned no row");

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DomainError } from "~/server/domain-error";
-import { generateTokenInputSchema, regenerateOverlapSchema, tokenDescriptionSchema, tokenIdSchema } from "~/server/tokens/schemas";
+import { generateTokenInputSchema, regenerateOverlapSchema, tokenDescriptionSchema, tokenExpiresInDaysSchema, tokenIdSchema } from "~/server/tokens/schemas";
 import {
   generateToken,
   getToken,
@@ -8,6 +8,7 @@ import {
   regenerateToken,
   revokeToken,
   setTokenDescription,
+  setTokenExpiry,
   type GeneratedToken,
 } from "~/server/tokens/service";
 import { createTRPCRouter, domainProcedure } from "../trpc";
@@ -61,6 +62,15 @@ export const tokensRouter = createTRPCRouter({
     .input(z.object({ id: tokenIdSchema, description: tokenDescriptionSchema }))
     .mutation(async ({ ctx, input }) => {
       const token = await setTokenDescription(ctx.db, ctx.user.id, input.id, input.description);
+      if (!token) throw tokenNotFound();
+      return token;
+    }),
+
+  /** A new expiry for an active token, counted from now; the secret stays. Scope changes go through Regenerate. */
+  setExpiry: domainProcedure
+    .input(z.object({ id: tokenIdSchema, expiresInDays: tokenExpiresInDaysSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const token = await setTokenExpiry(ctx.db, ctx.user.id, input.id, input.expiresInDays);
       if (!token) throw tokenNotFound();
       return token;
     }),
