@@ -9,6 +9,7 @@ import { withDatabaseDeadline } from "~/server/db/deadline";
 import { describeError } from "~/server/describe-error";
 import { listConnectedApps } from "~/server/oauth/grants";
 import { listTokens } from "~/server/tokens/service";
+import { log } from "~/server/observability/logger";
 
 // "Export my data" (GDPR art. 15 and 20): everything the app holds about a person, as JSON. One entry per
 // kind of data; a new kind is one more line in `sections` (the activity trail, the one that grows without
@@ -133,7 +134,7 @@ export function accountExportStream(db: Database, userId: string, options: Accou
   // The client is gone: nobody reads the stream any more, but it is errored all the same so nothing waits on it.
   const onClientGone = () => end(new Error("the client left"));
   const deadline = setTimeout(() => {
-    console.warn(`Account export stopped: it ran past its ${options.deadlineMs ?? EXPORT_DEADLINE_MS} ms deadline.`);
+    log.warn(`Account export stopped: it ran past its ${options.deadlineMs ?? EXPORT_DEADLINE_MS} ms deadline.`);
     end(new ExportDeadlineError("the export ran past its deadline"));
   }, options.deadlineMs ?? EXPORT_DEADLINE_MS);
   if (options.signal?.aborted) onClientGone();
@@ -156,7 +157,7 @@ export function accountExportStream(db: Database, userId: string, options: Accou
           } else controller.enqueue(encoder.encode(next.value));
         } catch (error) {
           if (ended) return;
-          console.error(`Account export failed: ${describeError(error)}`);
+          log.error(`Account export failed: ${describeError(error)}`);
           end(new Error("export failed"));
         }
       },
