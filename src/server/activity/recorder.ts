@@ -6,6 +6,7 @@ import { mcpActivity, users } from "~/server/db/schema";
 import { storableLine, UNKNOWN_NAME } from "./recorded-text";
 import { ACTIVITY_TOOL_MAX_LENGTH, type ActivityOutcome } from "./schemas";
 import { log } from "~/server/observability/logger";
+import { metrics } from "~/server/observability/metrics";
 
 /** One MCP call as the trail stores it. Never the call's arguments. */
 export interface ActivityRecord {
@@ -136,6 +137,7 @@ export class ActivityRecorder {
     if (!this.enabled) return;
     if (this.buffered.length >= this.maxBufferedRows) {
       this.dropped++;
+      metrics().activityRowsDropped.inc();
       return;
     }
     this.buffered.push({ db, row: storableRow(row) });
@@ -193,6 +195,7 @@ export class ActivityRecorder {
         return;
       }
       log.error(`Activity trail: could not record ${batch.length} calls: ${describeError(error)}`);
+      metrics().activityRowsDropped.inc(batch.length);
     }
   }
 }

@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from "nodemailer";
 import { env } from "~/env";
+import { metrics } from "~/server/observability/metrics";
 
 export interface MailMessage {
   to: string;
@@ -57,7 +58,13 @@ export async function sendMail(message: MailMessage): Promise<void> {
     console.info(formatLoggedMail(message));
     return;
   }
-  await smtpTransport(env.SMTP_URL).sendMail({ from: mailFrom, ...message });
+  try {
+    await smtpTransport(env.SMTP_URL).sendMail({ from: mailFrom, ...message });
+  } catch (error) {
+    metrics().mail.inc({ outcome: "failed" });
+    throw error;
+  }
+  metrics().mail.inc({ outcome: "sent" });
 }
 
 /** The development stand-in for sending: the whole message, fenced so it stands out in the server log. */

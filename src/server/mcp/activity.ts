@@ -8,6 +8,7 @@ import type { Database } from "~/server/db/client";
 import type { McpCaller } from "./caller";
 import type { ClientInfo, McpMessage } from "./message";
 import { log } from "~/server/observability/logger";
+import { metrics } from "~/server/observability/metrics";
 
 // The activity trail's side of /api/mcp: one row per authenticated JSON-RPC request (a tool call or a
 // method), recorded off the response path. DESIGN: the per-call trail; README: Activity trail.
@@ -96,6 +97,8 @@ export class McpRequestActivity implements McpCallTrail {
   private record(outcome: ActivityOutcome, error: string | null): void {
     if (!this.call) return;
     const durationMs = Math.max(0, Math.round(performance.now() - this.started));
+    metrics().mcpCalls.inc({ tool: this.call.tool, outcome });
+    metrics().mcpCallSeconds.observe({ tool: this.call.tool }, (performance.now() - this.started) / 1000);
     const ip = clientIpFromHeaders(this.request.headers);
     const userAgent = this.request.headers.get("user-agent")?.slice(0, USER_AGENT_MAX_LENGTH) ?? null;
     activityRecorder.record(this.db, {
@@ -211,6 +214,7 @@ const REFUSAL_LOG_INTERVAL_MS = 60_000;
 /** Counts one 401 by reason; a summary line reaches the log at most once a minute. */
 export function countAuthRefusal(reason: string): void {
   authRefusals.set(reason, (authRefusals.get(reason) ?? 0) + 1);
+  metrics().authRefusals.inc({ reason });
   if (refusalLogTimer) return;
   refusalLogTimer = setTimeout(() => {
     refusalLogTimer = undefined;

@@ -15,6 +15,7 @@ import { mcpRateKey, McpCallLimiter } from "./call-limits";
 import { SharedCallBudget, type BudgetSubject } from "./shared-call-budget";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 import { log, noteCaller } from "~/server/observability/logger";
+import { metrics } from "~/server/observability/metrics";
 
 /**
  * POST /api/mcp. Cheap refusals first (Origin, size), then the token, and only then any MCP work:
@@ -41,7 +42,10 @@ async function answerMcpRequest(request: Request): Promise<Response> {
   // a flood of calls past the limit then costs no database round trip on the authentication pool.
   const rateKey = mcpRateKey(request.headers.get("authorization"));
   const refusal = rateKey ? callLimiter().takeCall(rateKey) : null;
-  if (refusal) return jsonRpcError(429, -32000, refusal.message, { "Retry-After": String(refusal.retryAfterSeconds) });
+  if (refusal) {
+    metrics().limitRefusals.inc({ limit: "mcp_token_rate" });
+    return jsonRpcError(429, -32000, refusal.message, { "Retry-After": String(refusal.retryAfterSeconds) });
+  }
 
   let db: Database | null;
   let verification: BearerVerification;
@@ -72,11 +76,13 @@ async function answerMcpRequest(request: Request): Promise<Response> {
   noteCaller({ personId: caller.user.id, tokenId: caller.token.id });
   const overBudget = (await sharedBudget("token").takeCall(caller.token.id)) ?? (await sharedBudget("person").takeCall(caller.user.id));
   if (overBudget) {
+    metrics().limitRefusals.inc({ limit: "mcp_shared_rate" });
     recordRateLimitedMcpCall(request, caller, db, overBudget.message);
     return jsonRpcError(429, -32000, overBudget.message, { "Retry-After": String(overBudget.retryAfterSeconds) });
   }
   const admission = await callLimiter().enter(caller.user.id, request.signal);
   if (!admission.ok) {
+    metrics().limitRefusals.inc({ limit: "mcp_person_concurrency" });
     recordRateLimitedMcpCall(request, caller, db, admission.message);
     return jsonRpcError(429, -32000, admission.message, { "Retry-After": String(admission.retryAfterSeconds) });
   }
@@ -119,7 +125,9 @@ async function serveAuthenticated(request: Request, caller: McpCaller, db: Datab
 
 /** Verifies on the authentication pool; tools get the main one. Opens neither for a missing or malformed token. */
 async function authenticate(request: Request): Promise<{ db: Database | null; verification: BearerVerification }> {
+  const stopTimer = metrics().verificationSeconds.startTimer();
   const verification = await verifyBearerToken(getAuthDb, request.headers.get("authorization"), mcpResourceUrl());
+  stopTimer({ result: verification.ok ? "ok" : "refused" });
   return { db: verification.ok ? await getDb() : null, verification };
 }
 

@@ -5,6 +5,7 @@ import { authenticateClient } from "~/server/oauth/clients";
 import { OAuthError, oauthJson, oauthRoute } from "~/server/oauth/http";
 import { corsPreflight } from "~/server/oauth/metadata";
 import { exchangeAuthorizationCode, refreshAccessToken } from "~/server/oauth/token-endpoint";
+import { metrics } from "~/server/observability/metrics";
 
 export const dynamic = "force-dynamic";
 
@@ -26,9 +27,15 @@ export const POST = oauthRoute("token", async ({ request, form: readForm, withDa
         limit: 4 * env.OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE,
         windowMs: 60_000,
       });
-      if (!limit.allowed) throw OAuthError.tooMany("invalid_request", "Too many token requests from this client. Try again shortly.", limit.retryAfterSeconds);
+      if (!limit.allowed) {
+        metrics().limitRefusals.inc({ limit: "oauth_token" });
+        throw OAuthError.tooMany("invalid_request", "Too many token requests from this client. Try again shortly.", limit.retryAfterSeconds);
+      }
       const result = grantType === "authorization_code" ? await exchangeAuthorizationCode(db, client, form) : await refreshAccessToken(db, client, form);
-      if (result.ok) return oauthJson(result.body);
+      if (result.ok) {
+        metrics().oauthTokens.inc({ grant: grantType });
+        return oauthJson(result.body);
+      }
       if (result.retryAfterSeconds !== undefined) throw OAuthError.tooMany(result.error, result.description, result.retryAfterSeconds);
       throw new OAuthError(400, result.error, result.description);
     },

@@ -11,6 +11,7 @@ import { createSession, generateSessionToken, invalidateSession, type SessionUse
 import type { TRPCContext } from "~/server/api/trpc";
 import { createTRPCRouter, publicProcedure } from "~/server/api/trpc";
 import { log } from "~/server/observability/logger";
+import { metrics } from "~/server/observability/metrics";
 
 export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. Sign in instead?";
 export const WRONG_CREDENTIALS_MESSAGE = "Wrong email or password.";
@@ -23,6 +24,7 @@ export async function enforceAttemptLimit(ctx: TRPCContext, kind: AuthAttemptKin
     authAttemptRule(env.AUTH_RATE_LIMIT_PER_MINUTE),
   );
   if (result.allowed) return;
+  metrics().limitRefusals.inc({ limit: `auth_${kind}` });
   ctx.resHeaders?.set("Retry-After", String(result.retryAfterSeconds));
   throw new TRPCError({
     code: "TOO_MANY_REQUESTS",
@@ -57,6 +59,7 @@ export const authRouter = createTRPCRouter({
   signIn: publicProcedure.input(signInInputSchema).mutation(async ({ ctx, input }) => {
     await enforceAttemptLimit(ctx, "signin", input.email);
     const user = await authenticateUser(ctx.db, input, clientIpFromHeaders(ctx.headers));
+    metrics().signIns.inc({ outcome: user ? "ok" : "wrong_credentials" });
     if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS_MESSAGE });
     await startSession(ctx, user);
     return user;
