@@ -1,4 +1,5 @@
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { returnedRowCount } from "~/server/db/purge";
 import type { Database } from "~/server/db/client";
 import { apiTokens, mcpActivity } from "~/server/db/schema";
 import { ACTIVITY_PAGE_SIZE, type ActivityCursor, type ActivityOutcome } from "./schemas";
@@ -184,12 +185,5 @@ export async function purgeActivityBatch(db: Database, retentionDays: number, ba
       limit ${batchSize}
       for update skip locked
     ) returning 1`);
-  return rowCount(deleted);
-}
-
-function rowCount(result: unknown): number {
-  // postgres-js returns the rows as an array; PGlite returns { rows }.
-  if (Array.isArray(result)) return result.length;
-  const rows = (result as { rows?: unknown[] }).rows;
-  return rows?.length ?? 0;
+  return returnedRowCount(deleted);
 }

@@ -1,30 +1,15 @@
 import type { Database } from "~/server/db/client";
-import { withDatabaseDeadline } from "~/server/db/deadline";
+import { purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { describeError } from "~/server/describe-error";
 import { purgeOldOAuthRows } from "~/server/oauth/retention";
 import { purgeActivityBatch } from "./queries";
 import { log } from "~/server/observability/logger";
 
-export interface PurgeOptions {
-  /** Rows per DELETE: small enough that a batch holds its locks for milliseconds. */
-  batchSize?: number;
-  /** Batches per run; what is left waits for the next run. */
-  maxBatches?: number;
-}
+export type { PurgeOptions } from "~/server/db/purge";
 
 /** Purges calls older than `retentionDays` in bounded batches; returns how many rows went. */
 export async function purgeOldActivity(db: Database, retentionDays: number, options: PurgeOptions = {}): Promise<number> {
-  const batchSize = options.batchSize ?? 1000;
-  const maxBatches = options.maxBatches ?? 50;
-  let purged = 0;
-  for (let batch = 0; batch < maxBatches; batch++) {
-    const deleted = await withDatabaseDeadline(purgeActivityBatch(db, retentionDays, batchSize));
-    purged += deleted;
-    if (deleted < batchSize) break;
-    // Let requests have the database between batches.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return purged;
+  return purgeInBatches((batchSize) => purgeActivityBatch(db, retentionDays, batchSize), options);
 }
 
 const FIRST_RUN_DELAY_MS = 60_000;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
-import { withDatabaseDeadline } from "~/server/db/deadline";
+import { purgeInBatches, returnedRowCount, type PurgeOptions } from "~/server/db/purge";
 import { apiTokens, bookings, mcpActivity, oauthCodes } from "~/server/db/schema";
 
 // Purging what OAuth leaves behind (issue 18, hole 2): every refresh adds a pair of api_tokens rows and every
@@ -10,32 +10,11 @@ import { apiTokens, bookings, mcpActivity, oauthCodes } from "~/server/db/schema
 // the activity trail or a booking still names (the trail shows a call's app through its token row; a booking
 // shows the app that made it), so neither ever loses its name.
 
-export interface OAuthPurgeOptions {
-  /** Rows per DELETE: small enough that a batch holds its locks for milliseconds. */
-  batchSize?: number;
-  /** Batches per table per run; what is left waits for the next run. */
-  maxBatches?: number;
-}
-
 /** Purges OAuth tokens and codes that ended more than `retentionDays` ago; returns how many rows went. */
-export async function purgeOldOAuthRows(db: Database, retentionDays: number, options: OAuthPurgeOptions = {}): Promise<{ tokens: number; codes: number }> {
-  const batchSize = options.batchSize ?? 1000;
-  const maxBatches = options.maxBatches ?? 50;
-  const tokens = await inBatches(() => purgeTokenBatch(db, retentionDays, batchSize), batchSize, maxBatches);
-  const codes = await inBatches(() => purgeCodeBatch(db, retentionDays, batchSize), batchSize, maxBatches);
+export async function purgeOldOAuthRows(db: Database, retentionDays: number, options: PurgeOptions = {}): Promise<{ tokens: number; codes: number }> {
+  const tokens = await purgeInBatches((batchSize) => purgeTokenBatch(db, retentionDays, batchSize), options);
+  const codes = await purgeInBatches((batchSize) => purgeCodeBatch(db, retentionDays, batchSize), options);
   return { tokens, codes };
-}
-
-async function inBatches(batch: () => Promise<number>, batchSize: number, maxBatches: number): Promise<number> {
-  let purged = 0;
-  for (let run = 0; run < maxBatches; run++) {
-    const deleted = await withDatabaseDeadline(batch());
-    purged += deleted;
-    if (deleted < batchSize) break;
-    // Let requests have the database between batches.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return purged;
 }
 
 /**
@@ -54,7 +33,7 @@ async function purgeTokenBatch(db: Database, retentionDays: number, batchSize: n
       limit ${batchSize}
       for update of t skip locked
     ) returning 1`);
-  return rowCount(result);
+  return returnedRowCount(result);
 }
 
 /** Authorization codes (spent or not) that expired more than `retentionDays` ago. */
@@ -66,12 +45,5 @@ async function purgeCodeBatch(db: Database, retentionDays: number, batchSize: nu
       limit ${batchSize}
       for update skip locked
     ) returning 1`);
-  return rowCount(result);
-}
-
-function rowCount(result: unknown): number {
-  // postgres-js returns the rows as an array; PGlite returns { rows }.
-  if (Array.isArray(result)) return result.length;
-  const rows = (result as { rows?: unknown[] }).rows;
-  return rows?.length ?? 0;
+  return returnedRowCount(result);
 }
