@@ -285,11 +285,26 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
       ["hospitals_get", "Visual Studio Code", "1.107.0"],
     ]);
 
+    // The same token pasted into a second client (another User-Agent): each keeps its own name.
+    const cursor = (body: unknown) => {
+      const request = mcpRequest(body);
+      request.headers.set("user-agent", "Cursor/1.7");
+      return serveMcpRequest(request, auth, db, body).then((response) => response.text());
+    };
+    await cursor({ ...initialize, params: { ...initialize.params, clientInfo: { name: "Cursor", version: "1.7.0" } } });
+    await cursor(toolCall("hospitals_get", { hospital_id: "paris-pitie-salpetriere" }));
+    await call(auth, toolCall("hospitals_get", { hospital_id: "paris-pitie-salpetriere" }));
+    expect((await rowsOf(auth)).slice(3).map((row) => [row.tool, row.clientName])).toEqual([
+      ["initialize", "Cursor"],
+      ["hospitals_get", "Cursor"],
+      ["hospitals_get", "Visual Studio Code"],
+    ]);
+
     const owner = { userId: auth.user.id };
     const tools = async (options: Parameters<typeof listActivity>[2]) => (await listActivity(db, owner, options)).entries.map((entry) => entry.tool);
-    expect(await tools({})).toEqual(["hospitals_get"]);
-    expect(await tools({ protocol: true })).toEqual(["hospitals_get", "tools/list", "initialize"]);
-    expect(await tools({ tool: "initialize" })).toEqual(["initialize"]);
+    expect(await tools({})).toEqual(["hospitals_get", "hospitals_get", "hospitals_get"]);
+    expect(await tools({ protocol: true })).toEqual(["hospitals_get", "hospitals_get", "initialize", "hospitals_get", "tools/list", "initialize"]);
+    expect(await tools({ tool: "initialize" })).toEqual(["initialize", "initialize"]);
   });
 
   it("keeps the hospital and specialty of a booking, never its note", async () => {

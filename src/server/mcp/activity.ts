@@ -68,7 +68,7 @@ export class McpRequestActivity implements McpCallTrail {
     this.id = message.id;
     const tool = message.toolName || message.method;
     this.call = message.id !== null && tool ? recordedName(tool, Boolean(message.toolName)) : null;
-    this.client = clientOf(caller.token.id, message.clientInfo);
+    this.client = clientOf(caller.token.id, request.headers.get("user-agent")?.slice(0, USER_AGENT_MAX_LENGTH) ?? null, message.clientInfo);
   }
 
   noteToolCall(requestId: RequestId, note: ToolCallNote): void {
@@ -149,19 +149,23 @@ async function answerOf(response: Response): Promise<Answer> {
 }
 
 // A 2025-era client names itself only in initialize; its later calls, one HTTP request each, do not. The name is
-// kept per token (in this process, a bounded number of tokens) for those calls. A 2026-07-28 client names itself
-// on every request.
+// kept for those calls in this process's memory (a bounded number of entries), per token and User-Agent: one token
+// pasted into two clients (VS Code and Cursor, say) keeps each client's own name instead of the last one to
+// initialize. Per instance on purpose: a call reaching an instance that did not see the initialize has no name
+// (null) rather than a guessed one, and sharing the names would cost a database trip per call for a label. A
+// 2026-07-28 client names itself on every request.
 const globalForClients = globalThis as unknown as { carestralMcpClients?: Map<string, ClientInfo> };
-const clientsByToken = (globalForClients.carestralMcpClients ??= new Map<string, ClientInfo>());
+const rememberedClients = (globalForClients.carestralMcpClients ??= new Map<string, ClientInfo>());
 const REMEMBERED_CLIENTS = 10_000;
 
-function clientOf(tokenId: string, sent: ClientInfo | null): ClientInfo | null {
-  if (!sent) return clientsByToken.get(tokenId) ?? null;
-  clientsByToken.delete(tokenId);
-  clientsByToken.set(tokenId, sent);
-  if (clientsByToken.size > REMEMBERED_CLIENTS) {
-    const oldest = clientsByToken.keys().next();
-    if (!oldest.done) clientsByToken.delete(oldest.value);
+function clientOf(tokenId: string, userAgent: string | null, sent: ClientInfo | null): ClientInfo | null {
+  const key = `${tokenId} ${userAgent ?? ""}`;
+  if (!sent) return rememberedClients.get(key) ?? null;
+  rememberedClients.delete(key);
+  rememberedClients.set(key, sent);
+  if (rememberedClients.size > REMEMBERED_CLIENTS) {
+    const oldest = rememberedClients.keys().next();
+    if (!oldest.done) rememberedClients.delete(oldest.value);
   }
   return sent;
 }
