@@ -3,7 +3,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
 import { generateToken, newTokenValue, signUp } from "./helpers";
-import { checkPage } from "./page-check";
+import { checkPage, isPhone } from "./page-check";
 
 const NOTE = "Bring the cardiology letter from Dr Martin";
 // A long journey with several axe runs and screenshots, on a shared 2-core machine.
@@ -48,7 +48,7 @@ test("calls an assistant makes show on the token's page, in the activity and in 
   await expect(booking).toContainText(/just now|minute/);
   await expect(activity.getByRole("row").filter({ hasText: "hospitals_search" })).toContainText("city lyon, specialty cardiologie");
   await expect(page.getByText(NOTE)).toHaveCount(0);
-  await expect(page.getByRole("img", { name: /Calls with “Trail assistant”: \d+ calls in 30 days/ })).toBeVisible();
+  await expect(page.getByRole("group", { name: "Calls with “Trail assistant”, per day" })).toBeVisible();
   await checkPage(page, testInfo, "token-page-with-activity");
 
   // The client by the name it gave in initialize, not its HTTP library.
@@ -115,4 +115,59 @@ test("another person's token page is not found", async ({ page }, testInfo) => {
   const response = await page.goto("/dashboard/tokens/00000000-0000-4000-8000-000000000000");
   expect(response?.status()).toBe(404);
   await checkPage(page, testInfo, "token-page-not-found");
+});
+
+test("the chart reads at 390 px: its figures clear of the bars, a value on focus, the numbers in a table", async ({ page, baseURL }, testInfo) => {
+  await signUp(page);
+  const token = await generateToken(page, "Chart");
+  const assistant = new Client({ name: "e2e-chart", version: "1.0.0" });
+  await assistant.connect(
+    new StreamableHTTPClientTransport(new URL("/api/mcp", baseURL), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+  );
+  for (let call = 0; call < 3; call += 1) await assistant.callTool({ name: "whoami", arguments: {} });
+  await assistant.close();
+  await page.getByRole("link", { name: "Chart" }).click();
+  await expect(page).toHaveURL(/\/dashboard\/tokens\/[0-9a-f-]{36}$/);
+
+  const bars = page.getByRole("group", { name: "Calls with “Chart”, per day" });
+  const today = new Intl.DateTimeFormat("en", { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date());
+  // The trail is written within a flush interval; the chart is drawn with the page.
+  await expect(async () => {
+    await page.reload();
+    await expect(bars.getByRole("button").last()).toHaveAccessibleName(/: [1-9]\d* calls?$/, { timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(bars.getByRole("button")).toHaveCount(30);
+  const todayName = (await bars.getByRole("button").last().getAttribute("aria-label")) ?? "";
+  expect(todayName.startsWith(`${today}: `)).toBe(true);
+  const todayCalls = Number(/: (\d+) calls?$/.exec(todayName)?.[1]);
+
+  // Text at reading size on a phone too, and the figure line above the bars, not on them.
+  const readout = page.getByText(/^Busiest day: /);
+  await expect(readout).toHaveText(`Busiest day: ${today}, ${todayCalls} ${todayCalls === 1 ? "call" : "calls"}`);
+  const sizes = await page.locator("figure").first().evaluate((figure) =>
+    [...figure.querySelectorAll("figcaption, p, span")].filter((element) => element.textContent?.trim()).map((element) => parseFloat(getComputedStyle(element).fontSize)),
+  );
+  expect(Math.min(...sizes)).toBeGreaterThanOrEqual(12);
+  const readoutBox = await readout.boundingBox();
+  const barsBox = await bars.boundingBox();
+  expect((readoutBox?.y ?? Infinity) + (readoutBox?.height ?? 0)).toBeLessThanOrEqual(barsBox?.y ?? 0);
+  if (isPhone(testInfo)) expect(barsBox?.width ?? Infinity).toBeLessThanOrEqual(390);
+
+  // One Tab stop; the arrow keys move between days and the focused day's value shows.
+  await bars.getByRole("button").last().focus();
+  await expect(page.getByText(`${today}: ${todayCalls} ${todayCalls === 1 ? "call" : "calls"}`, { exact: true })).toBeVisible();
+  await page.keyboard.press("ArrowLeft");
+  await expect(bars.getByRole("button").nth(28)).toBeFocused();
+  await expect(bars.getByRole("button").nth(28)).toHaveAttribute("tabindex", "0");
+  await expect(bars.getByRole("button").last()).toHaveAttribute("tabindex", "-1");
+  await page.keyboard.press("Home");
+  await expect(bars.getByRole("button").first()).toBeFocused();
+  await checkPage(page, testInfo, "token-page-chart-focused");
+
+  // The numbers, in a table behind a disclosure.
+  await page.getByText("Show the numbers").click();
+  const table = page.getByRole("table", { name: "Calls with “Chart”, per day (UTC)" });
+  await expect(table.getByRole("row")).toHaveCount(31);
+  await expect(table.getByRole("row").last()).toHaveText(`${today}${todayCalls}`);
+  await checkPage(page, testInfo, "token-page-chart-numbers");
 });

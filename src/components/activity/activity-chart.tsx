@@ -1,47 +1,105 @@
+"use client";
+
+import { useRef, useState, type KeyboardEvent } from "react";
 import type { DailyCount } from "~/server/activity/queries";
 import styles from "./activity.module.css";
 
-const WIDTH = 600;
-const HEIGHT = 120;
-const AXIS = 16;
+// The days are UTC calendar days (YYYY-MM-DD), so they are printed in UTC too.
+const dayFormat = new Intl.DateTimeFormat("en", { day: "numeric", month: "short", timeZone: "UTC" });
+
+function dayLabel(day: string): string {
+  return dayFormat.format(new Date(`${day}T00:00:00Z`));
+}
+
+function callsLabel(calls: number): string {
+  return `${calls} ${calls === 1 ? "call" : "calls"}`;
+}
 
 /**
- * Calls per day as server-rendered SVG bars: no chart library, no script. The figures are also in a
- * visually hidden table, so screen readers get the numbers rather than a picture.
+ * Calls per day as HTML bars, so the text stays at reading size on a phone (an SVG's text shrinks with it).
+ * One Tab stop: the arrow keys move between days, and the focused or hovered day's figure shows above the
+ * bars, clear of them. The same figures are in a table under "Show the numbers".
  */
 export function ActivityChart({ days, label }: { days: DailyCount[]; label: string }) {
   const max = Math.max(1, ...days.map((day) => day.calls));
   const total = days.reduce((sum, day) => sum + day.calls, 0);
-  const slot = WIDTH / Math.max(1, days.length);
-  const first = days[0]?.day;
-  const last = days.at(-1)?.day;
+  const busiest = days.reduce<DailyCount | null>((best, day) => (day.calls > (best?.calls ?? 0) ? day : best), null);
+  const [active, setActive] = useState<number | null>(null);
+  // The most recent day is where Tab lands first.
+  const [focusable, setFocusable] = useState(Math.max(0, days.length - 1));
+  const barRefs = useRef<(HTMLButtonElement | null)[]>([]);
+  const shown = active === null ? null : days[active];
+
+  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+    const moves: Record<string, number> = { ArrowLeft: focusable - 1, ArrowRight: focusable + 1, Home: 0, End: days.length - 1 };
+    const next = moves[event.key];
+    if (next === undefined || next < 0 || next >= days.length) return;
+    event.preventDefault();
+    setFocusable(next);
+    setActive(next);
+    barRefs.current[next]?.focus();
+  }
+
   return (
-    <figure>
-      <svg className={styles.chart} viewBox={`0 0 ${WIDTH} ${HEIGHT + AXIS}`} role="img" aria-label={`${label}: ${total} calls in ${days.length} days`}>
-        {days.map((day, index) => {
-          const height = day.calls === 0 ? 0 : Math.max(2, Math.round((day.calls / max) * HEIGHT));
-          return (
-            <rect key={day.day} className={styles.bar} x={index * slot + 1} y={HEIGHT - height} width={Math.max(1, slot - 2)} height={height}>
-              <title>{`${day.day}: ${day.calls} ${day.calls === 1 ? "call" : "calls"}`}</title>
-            </rect>
-          );
-        })}
-        <line x1={0} x2={WIDTH} y1={HEIGHT + 0.5} y2={HEIGHT + 0.5} stroke="currentColor" strokeOpacity={0.3} />
-        {first && (
-          <text x={0} y={HEIGHT + AXIS - 3}>
-            {first}
-          </text>
-        )}
-        {last && (
-          <text x={WIDTH} y={HEIGHT + AXIS - 3} textAnchor="end">
-            {last}
-          </text>
-        )}
-        <text x={WIDTH} y={10} textAnchor="end">{`max ${max}/day`}</text>
-      </svg>
-      <figcaption className="muted">
-        {label}: {total} {total === 1 ? "call" : "calls"} in the last {days.length} days (UTC).
+    <figure className={styles.chartFigure}>
+      <figcaption>
+        {label}: {callsLabel(total)} in the last {days.length} days (days in UTC).
       </figcaption>
+      <p className={styles.chartReadout} aria-hidden="true">
+        {shown
+          ? `${dayLabel(shown.day)}: ${callsLabel(shown.calls)}`
+          : busiest
+            ? `Busiest day: ${dayLabel(busiest.day)}, ${callsLabel(busiest.calls)}`
+            : "No calls yet"}
+      </p>
+      <div role="group" aria-label={`${label}, per day`} className={styles.bars} onKeyDown={onKeyDown} onMouseLeave={() => setActive(null)}>
+        {days.map((day, index) => (
+          <button
+            key={day.day}
+            type="button"
+            ref={(element) => {
+              barRefs.current[index] = element;
+            }}
+            className={styles.barSlot}
+            tabIndex={index === focusable ? 0 : -1}
+            aria-label={`${dayLabel(day.day)}: ${callsLabel(day.calls)}`}
+            onFocus={() => {
+              setFocusable(index);
+              setActive(index);
+            }}
+            onBlur={() => setActive(null)}
+            onMouseEnter={() => setActive(index)}
+          >
+            <span className={styles.bar} style={{ height: day.calls === 0 ? 0 : `max(2px, ${(day.calls / max) * 100}%)` }} />
+          </button>
+        ))}
+      </div>
+      <div className={styles.chartAxis} aria-hidden="true">
+        <span>{days[0] ? dayLabel(days[0].day) : ""}</span>
+        <span>{days.at(-1) ? dayLabel(days.at(-1)?.day ?? "") : ""}</span>
+      </div>
+      <details className={styles.chartNumbers}>
+        <summary>Show the numbers</summary>
+        <table>
+          <caption className="visually-hidden">{label}, per day (UTC)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
+              <th scope="col">Calls</th>
+            </tr>
+          </thead>
+          <tbody>
+            {days.map((day) => (
+              <tr key={day.day}>
+                <th scope="row">
+                  <time dateTime={day.day}>{dayLabel(day.day)}</time>
+                </th>
+                <td>{day.calls}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
     </figure>
   );
 }
