@@ -83,9 +83,17 @@ function uniqueClientName(): string {
   return `E2E Assistant ${Date.now().toString(36)}-${counter}`;
 }
 
-/** A new SDK client that has discovered, registered (DCR) and been sent to the authorization URL. */
-async function startSignIn(mcpUrl: URL, clientName: string): Promise<{ provider: InMemoryOAuthProvider; authorizationUrl: URL }> {
-  const provider = new InMemoryOAuthProvider(callback.redirectUri, clientMetadata(callback.redirectUri, { client_name: clientName }));
+/**
+ * A new SDK client that has discovered, registered (DCR) and been sent to the authorization URL. `registered`:
+ * the client information of an earlier registration to reuse (the same app, signing in again).
+ */
+async function startSignIn(
+  mcpUrl: URL,
+  clientName: string,
+  { to = callback, registered }: { to?: LoopbackCallback; registered?: InMemoryOAuthProvider["client"] } = {},
+): Promise<{ provider: InMemoryOAuthProvider; authorizationUrl: URL }> {
+  const provider = new InMemoryOAuthProvider(to.redirectUri, clientMetadata(to.redirectUri, { client_name: clientName }));
+  if (registered) provider.saveClientInformation(registered);
   expect(await auth(provider, { serverUrl: mcpUrl })).toBe("REDIRECT");
   const authorizationUrl = provider.authorizationUrl;
   if (!authorizationUrl) throw new Error("auth() gave no authorization URL");
@@ -95,8 +103,8 @@ async function startSignIn(mcpUrl: URL, clientName: string): Promise<{ provider:
 }
 
 function scopeCheckbox(page: Page, scope: string) {
-  // Labelled with the scope itself, followed by what it allows.
-  return page.getByRole("checkbox", { name: new RegExp(`^${scope.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s|$)`) });
+  // Labelled with what it allows in words, then the scope itself.
+  return page.getByRole("checkbox", { name: new RegExp(`(^|\\s)${scope.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) });
 }
 
 function connectedApps(page: Page) {
@@ -117,13 +125,19 @@ async function rawMcpCall(mcpUrl: URL, accessToken: string): Promise<Response> {
 }
 
 /** Signs the client in through the consent page in the browser, leaving only `granted` checked; returns its tokens. */
-async function connectThroughConsent(page: Page, mcpUrl: URL, clientName: string, granted: string[]): Promise<InMemoryOAuthProvider> {
-  const { provider, authorizationUrl } = await startSignIn(mcpUrl, clientName);
+async function connectThroughConsent(
+  page: Page,
+  mcpUrl: URL,
+  clientName: string,
+  granted: string[],
+  options: Parameters<typeof startSignIn>[2] = {},
+): Promise<InMemoryOAuthProvider> {
+  const { provider, authorizationUrl } = await startSignIn(mcpUrl, clientName, options);
   await page.goto(authorizationUrl.href);
   await expect(page.getByRole("heading", { name: `Authorize ${clientName}`, level: 1 })).toBeVisible();
   for (const scope of ["read:data", "write:bookings"]) await scopeCheckbox(page, scope).setChecked(granted.includes(scope));
   await page.getByRole("button", { name: "Allow", exact: true }).click();
-  const code = (await callback.next()).searchParams.get("code");
+  const code = (await (options.to ?? callback).next()).searchParams.get("code");
   if (!code) throw new Error("the callback got no code");
   expect(await auth(provider, { serverUrl: mcpUrl, authorizationCode: code })).toBe("AUTHORIZED");
   return provider;
@@ -221,6 +235,95 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
   }
 });
 
+test("one app signing in again from another loopback port is one connection, and Revoke access ends both sets of tokens", async ({ page, baseURL }) => {
+  const mcpUrl = new URL("/api/mcp", baseURL ?? "");
+  await signUp(page);
+  const clientName = uniqueClientName();
+  const first = await connectThroughConsent(page, mcpUrl, clientName, ["read:data", "write:bookings"]);
+  // The same registration, its callback on another port this time (a CLI picks a free port on every sign-in).
+  const otherPort = new LoopbackCallback();
+  await otherPort.start();
+  try {
+    const second = await connectThroughConsent(page, mcpUrl, clientName, ["read:data"], { to: otherPort, registered: first.client });
+    expect(second.client?.client_id).toBe(first.client?.client_id);
+    const tokens = [first.savedTokens?.access_token ?? "", second.savedTokens?.access_token ?? ""];
+    for (const token of tokens) expect((await rawMcpCall(mcpUrl, token)).status).toBe(200);
+
+    await page.goto("/dashboard/tokens");
+    await expect(appRow(page, clientName)).toHaveCount(1);
+    // As the latest consent left it: where it returns now, and the one scope kept.
+    await expect(appRow(page, clientName).getByRole("rowheader")).toContainText(`returns to 127.0.0.1:${otherPort.port}`);
+    await expect(appRow(page, clientName).getByRole("cell").first()).toHaveText("read:data");
+
+    await appRow(page, clientName).getByRole("button", { name: "Revoke access" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke access", exact: true }).click();
+    await expect(page.getByRole("dialog")).toBeHidden();
+    for (const token of tokens) expect((await rawMcpCall(mcpUrl, token)).status).toBe(401);
+    for (const provider of [first, second]) {
+      const refreshed = await fetch(new URL("/oauth/token", baseURL ?? ""), {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: provider.savedTokens?.refresh_token ?? "", client_id: provider.client?.client_id ?? "" }),
+      });
+      expect(refreshed.status).toBe(400);
+    }
+  } finally {
+    await otherPort.stop();
+  }
+});
+
+test("the consent page: Carestral's header, permissions in words, how long access lasts, and Not you? back to the same request", async ({ page, browser, baseURL }, testInfo) => {
+  const base = baseURL ?? "";
+  const elsewhere = await browser.newContext({ baseURL: base });
+  const other = await signUp(await elsewhere.newPage());
+  await elsewhere.close();
+  const user = await signUp(page);
+  const clientName = uniqueClientName();
+  const { provider, authorizationUrl } = await startSignIn(new URL("/api/mcp", base), clientName);
+
+  await page.goto(authorizationUrl.href);
+  const header = page.getByRole("banner");
+  await expect(header.getByRole("link", { name: "Carestral" })).toBeVisible();
+  await expect(header).toContainText(user.email);
+  await expect(page.getByRole("checkbox", { name: "Read hospitals and your own bookings read:data" })).toBeChecked();
+  await expect(page.getByRole("checkbox", { name: "Create and cancel your own bookings write:bookings" })).toBeChecked();
+  await expect(page.getByText("Access lasts until you revoke it")).toContainText("30 days without use");
+  await expect(page.locator("h1 bdi")).toHaveText(clientName);
+  await checkPage(page, testInfo, "oauth-consent-header");
+
+  // Not you? Signs out and asks for a sign-in that comes back to this very request.
+  await header.getByRole("button", { name: "Switch account" }).click();
+  await expect(page).toHaveURL(/\/login\?next=%2Foauth%2Fauthorize%3F/);
+  await signIn(page, other, /\/oauth\/authorize\?/);
+  await expect(page.getByRole("heading", { name: `Authorize ${clientName}`, level: 1 })).toBeVisible();
+  await expect(page.getByRole("banner")).toContainText(other.email);
+  await expectConsentThenAnswer(page, base, clientName, "Allow", provider);
+  const whoami = await rawMcpCall(new URL("/api/mcp", base), provider.savedTokens?.access_token ?? "");
+  expect(whoami.status).toBe(200);
+});
+
+test("mcp-remote's self-declared name is explained on the consent page and in Connected apps, still unverified", async ({ page, baseURL }, testInfo) => {
+  const mcpUrl = new URL("/api/mcp", baseURL ?? "");
+  await signUp(page);
+  const clientName = "MCP CLI Proxy";
+  const { provider, authorizationUrl } = await startSignIn(mcpUrl, clientName);
+  await page.goto(authorizationUrl.href);
+  await expect(page.getByRole("heading", { name: `Authorize ${clientName}`, level: 1 })).toBeVisible();
+  await expect(page.getByText("That is the name mcp-remote (used by Claude Desktop) gives itself.")).toBeVisible();
+  await expect(page.getByText("Unverified: the application chose this name itself.")).toBeVisible();
+  await expectConsentThenAnswer(page, baseURL ?? "", clientName, "Allow", provider);
+
+  await page.goto("/dashboard/tokens");
+  const row = appRow(page, clientName);
+  await expect(row.getByRole("rowheader")).toContainText(`mcp-remote (used by Claude Desktop) · unverified · returns to 127.0.0.1:${callback.port}`);
+  await expect(row.locator("bdi")).toHaveText(clientName);
+  await checkPage(page, testInfo, "connected-apps-mcp-remote");
+  await row.getByRole("link", { name: clientName }).click();
+  await expect(page.getByRole("heading", { name: clientName, level: 1 })).toBeVisible();
+  await expect(page.locator("h1 bdi")).toHaveText(clientName);
+  await expect(page.getByText("It is the name mcp-remote (used by Claude Desktop) gives itself.")).toBeVisible();
+});
+
 test("the Revoke access dialog opens on Keep connected: one Enter keeps the app connected", async ({ page, baseURL }) => {
   const mcpUrl = new URL("/api/mcp", baseURL ?? "");
   await signUp(page);
@@ -275,7 +378,7 @@ test("the consent page cannot be framed, not even by a page of the same site", a
 
   const response = await page.request.get(authorizationUrl.href, { maxRedirects: 0 });
   expect(response.status()).toBe(200);
-  expect(await response.text()).toContain(`Authorize ${clientName}`);
+  expect(await response.text()).toContain(`Authorize <bdi>${clientName}</bdi>`);
   const headers = response.headers();
   expect(headers["x-frame-options"]).toBe("DENY");
   expect(headers["content-security-policy"]).toMatch(/frame-ancestors 'none'/);

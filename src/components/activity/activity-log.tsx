@@ -167,7 +167,9 @@ function ActivityTable({ entries, now, showToken }: { entries: ActivityEntry[]; 
               </th>
               {showToken && (
                 <td role="cell" data-label="Token">
-                  <a href={entry.grantId ? `/dashboard/apps/${entry.grantId}` : `/dashboard/tokens/${entry.tokenId}`}>{entry.tokenName}</a>
+                  <a href={entry.grantId ? `/dashboard/apps/${entry.grantId}` : `/dashboard/tokens/${entry.tokenId}`}>
+                    <bdi>{entry.tokenName}</bdi>
+                  </a>
                 </td>
               )}
               <td role="cell" data-label="Tool">
@@ -189,7 +191,7 @@ function ActivityTable({ entries, now, showToken }: { entries: ActivityEntry[]; 
                 {(entry.clientName || entry.userAgent) && (
                   <>
                     <br />
-                    {entry.clientName ? [entry.clientName, entry.clientVersion].filter(Boolean).join(" ") : entry.userAgent}
+                    <bdi>{entry.clientName ? [entry.clientName, entry.clientVersion].filter(Boolean).join(" ") : entry.userAgent}</bdi>
                   </>
                 )}
               </td>

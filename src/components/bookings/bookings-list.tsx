@@ -117,7 +117,7 @@ export function BookingsList() {
                     )}
                   </td>
                   <td role="cell" data-label="Made by">
-                    {booking.tokenName ?? <span className="muted">Web</span>}
+                    {booking.tokenName !== null ? <bdi>{booking.tokenName}</bdi> : <span className="muted">Web</span>}
                   </td>
                   <td role="cell">
                     {/* A past appointment cannot be cancelled: no button for it. */}

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { formatDate, formatDateTime, formatRelative } from "~/components/format";
+import { ClientName, isolated, recognisedClient } from "~/components/oauth/client-name";
 import { classifyRequestError, RequestErrorAlert } from "~/components/request-error";
 import { useNow } from "~/components/use-now";
 import styles from "~/components/tokens/tokens.module.css";
@@ -46,7 +47,7 @@ export function ConnectedApps() {
         access ends every token the app holds, at once.
       </p>
       {revokeError && (
-        <RequestErrorAlert error={revokeError.error} attempt={`revoke access for ${revokeError.name ? `“${revokeError.name}”` : "the app"}`} />
+        <RequestErrorAlert error={revokeError.error} attempt={`revoke access for ${revokeError.name ? `“${isolated(revokeError.name)}”` : "the app"}`} />
       )}
       {/* A failed refresh keeps the rows already shown; one that failed for the reason just given goes unsaid. */}
       {apps.isError && !sameFailure(apps.error, revokeError?.error) && (
@@ -80,6 +81,13 @@ export function ConnectedApps() {
   );
 }
 
+/** The host that vouches for the app; else what a person would recognise, marked unverified, and where it returns. */
+export function clientDetail(app: Pick<ConnectedApp, "clientName" | "clientHost" | "redirectHost">): string {
+  if (app.clientHost) return app.clientHost;
+  const recognised = recognisedClient(app.clientName, app.clientHost);
+  return `${recognised ? `${recognised} · ` : ""}unverified · returns to ${app.redirectHost}`;
+}
+
 function sameFailure(error: unknown, other: unknown): boolean {
   return other !== undefined && classifyRequestError(error).kind === classifyRequestError(other).kind;
 }
@@ -105,9 +113,11 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
           {apps.map((app) => (
             <tr key={app.id} role="row">
               <th scope="row" role="rowheader" id={`app-${app.id}-name`} className={styles.rowName}>
-                <Link href={`/dashboard/apps/${app.id}`}>{app.clientName}</Link>
+                <Link href={`/dashboard/apps/${app.id}`}>
+                  <ClientName name={app.clientName} />
+                </Link>
                 <br />
-                <span className="muted">{app.clientHost ?? `unverified · returns to ${app.redirectHost}`}</span>
+                <span className="muted">{clientDetail(app)}</span>
               </th>
               <td role="cell" data-label="Scopes">
                 {app.scopes.join(", ")}
@@ -158,9 +168,11 @@ function RevokeAccessDialog({ app, onConfirm, onCancel }: { app: ConnectedApp | 
     <dialog ref={dialogRef} aria-labelledby="revoke-app-heading" aria-describedby="revoke-app-description" onClose={onCancel}>
       {app && (
         <>
-          <h2 id="revoke-app-heading">Revoke access for “{app.clientName}”?</h2>
+          <h2 id="revoke-app-heading">
+            Revoke access for “<ClientName name={app.clientName} />”?
+          </h2>
           <p id="revoke-app-description">
-            {app.clientName} loses access with its very next request, on every device where you connected it this way. To use it again,
+            <ClientName name={app.clientName} /> loses access with its very next request, on every device where you connected it this way. To use it again,
             connect it again.
           </p>
           <p className="actions">

@@ -150,7 +150,7 @@ describe("OAuth for MCP clients, over HTTP", () => {
       expect(await auth(provider, { serverUrl: mcpUrl })).toBe("REDIRECT");
       expect(provider.authorizationUrl?.searchParams.get("client_id")).toBe(clientId);
       const page = await (await fetch(provider.authorizationUrl ?? "", { headers: { cookie: person.jar.header() ?? "" } })).text();
-      expect(page).toContain("Authorize Claude Code (test)");
+      expect(page).toContain("Authorize <bdi>Claude Code (test)</bdi>");
       expect(page).toContain("clients.test");
       expect(page).toContain("localhost:51234");
 

@@ -1,8 +1,13 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
+import authStyles from "~/components/auth/auth.module.css";
+import { ClientName, recognisedClient } from "~/components/oauth/client-name";
+import { SwitchAccountButton } from "~/components/oauth/switch-account-button";
 import { getCurrentSession } from "~/server/auth/current-session";
 import { redirectUriDisplay, redirectUriKind } from "~/server/oauth/redirect-uri";
 import { authorizationParameters, CONSENT_ERROR_PARAM, CONSENT_FIELDS, consentPageQuery, validateConsentPageRequest } from "~/server/oauth/consent";
+import { REFRESH_TOKEN_TTL_DAYS } from "~/server/oauth/metadata";
 import { SCOPE_DESCRIPTIONS } from "~/server/tokens/scopes";
 import styles from "./consent.module.css";
 
@@ -27,61 +32,85 @@ export default async function AuthorizePage() {
   const { client, redirectUri, scopes } = validation.request;
   const loopback = redirectUriKind(redirectUri) === "loopback";
   const noScopeChosen = query.get(CONSENT_ERROR_PARAM) === "no_scope";
+  const recognised = recognisedClient(client.name, client.verifiedHost);
   return (
-    <main id="main" tabIndex={-1} className="page narrow">
-      <h1>{`Authorize ${client.name}`}</h1>
-      <div className="card">
-        {client.verifiedHost ? (
-          <p>
-            <strong className={styles.host}>{client.verifiedHost}</strong> wants to connect to your Carestral account as{" "}
-            <strong>{client.name}</strong>.
-          </p>
-        ) : (
-          <>
-            <p>
-              An application calling itself <strong>{client.name}</strong> wants to connect to your Carestral account.
-            </p>
-            <p className="warning">Unverified: the application chose this name itself.</p>
-          </>
-        )}
-        <p>
-          After you answer, you will be sent back to <strong className={styles.host}>{redirectUriDisplay(redirectUri)}</strong>
-          {loopback ? " (an application on this computer)" : ""}.
-        </p>
-        <p className="muted">
-          Signed in as {user.firstname} {user.surname} ({user.email}). You can revoke this connection at any time under Connected apps
-          on your API tokens page.
-        </p>
-      </div>
-      <form method="post" action="/oauth/authorize/decision" className="stack">
-        {[...params.entries()].map(([name, value], index) => (
-          <input key={`${name}-${index}`} type="hidden" name={name} value={value} />
-        ))}
-        <fieldset className={styles.scopes} aria-describedby={noScopeChosen ? "scope-error" : undefined}>
-          <legend>It may</legend>
-          {scopes.map((scope) => (
-            <label key={scope} className="checkbox">
-              <input type="checkbox" name={CONSENT_FIELDS.granted} value={scope} defaultChecked />
-              <span>
-                {scope} <span className="muted">— {SCOPE_DESCRIPTIONS[scope]}</span>
-              </span>
-            </label>
-          ))}
-          {noScopeChosen && (
-            <p id="scope-error" role="alert" className="field-error">
-              Choose at least one permission, or Deny.
-            </p>
-          )}
-        </fieldset>
-        <div className="actions">
-          <button type="submit" name={CONSENT_FIELDS.decision} value="allow" className="primary">
-            Allow
-          </button>
-          <button type="submit" name={CONSENT_FIELDS.decision} value="deny">
-            Deny
-          </button>
+    <>
+      <header className="site-header">
+        <Link href="/" className={authStyles.brand}>
+          Carestral
+        </Link>
+        <div className={authStyles.account}>
+          <span>
+            Signed in as <strong>{`${user.firstname} ${user.surname}`}</strong> <span className="muted">({user.email})</span>
+          </span>
+          <SwitchAccountButton returnTo={`/oauth/authorize?${params.toString()}`} />
         </div>
-      </form>
-    </main>
+      </header>
+      <main id="main" tabIndex={-1} className="page narrow">
+        <h1>
+          Authorize <ClientName name={client.name} />
+        </h1>
+        <div className="card">
+          {client.verifiedHost ? (
+            <p>
+              <strong className={styles.host}>{client.verifiedHost}</strong> wants to connect to your Carestral account as{" "}
+              <strong>
+                <ClientName name={client.name} />
+              </strong>
+              .
+            </p>
+          ) : (
+            <>
+              <p>
+                An application calling itself{" "}
+                <strong>
+                  <ClientName name={client.name} />
+                </strong>{" "}
+                wants to connect to your Carestral account.
+                {recognised && ` That is the name ${recognised} gives itself.`}
+              </p>
+              <p className="warning">Unverified: the application chose this name itself.</p>
+            </>
+          )}
+          <p>
+            After you answer, you will be sent back to <strong className={styles.host}>{redirectUriDisplay(redirectUri)}</strong>
+            {loopback ? " (an application on this computer)" : ""}.
+          </p>
+        </div>
+        <form method="post" action="/oauth/authorize/decision" className="stack">
+          {[...params.entries()].map(([name, value], index) => (
+            <input key={`${name}-${index}`} type="hidden" name={name} value={value} />
+          ))}
+          <fieldset className={styles.scopes} aria-describedby={noScopeChosen ? "scope-error" : undefined}>
+            <legend>It may</legend>
+            {scopes.map((scope) => (
+              <label key={scope} className="checkbox">
+                <input type="checkbox" name={CONSENT_FIELDS.granted} value={scope} defaultChecked />
+                <span>
+                  {SCOPE_DESCRIPTIONS[scope]} <code className="muted">{scope}</code>
+                </span>
+              </label>
+            ))}
+            {noScopeChosen && (
+              <p id="scope-error" role="alert" className="field-error">
+                Choose at least one permission, or Deny.
+              </p>
+            )}
+          </fieldset>
+          <p>
+            Access lasts until you revoke it: the app renews it by itself while you use it, and loses it after {REFRESH_TOKEN_TTL_DAYS} days
+            without use. Revoke it at any time under Connected apps on your API tokens page.
+          </p>
+          <div className="actions">
+            <button type="submit" name={CONSENT_FIELDS.decision} value="allow" className="primary">
+              Allow
+            </button>
+            <button type="submit" name={CONSENT_FIELDS.decision} value="deny">
+              Deny
+            </button>
+          </div>
+        </form>
+      </main>
+    </>
   );
 }

@@ -6,6 +6,7 @@ import { ActivityLog } from "~/components/activity/activity-log";
 import { ExportForm } from "~/components/activity/export-form";
 import styles from "~/components/activity/activity.module.css";
 import { formatDateTime } from "~/components/format";
+import { ClientName, isolated, recognisedClient } from "~/components/oauth/client-name";
 import { env } from "~/env";
 import { dailyActivity } from "~/server/activity/queries";
 import { getCurrentSession } from "~/server/auth/current-session";
@@ -24,18 +25,24 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
   const app = await withDatabaseDeadline(getConnectedApp(db, user.id, id));
   const tokenIds = app ? await withDatabaseDeadline(connectedAppTokenIds(db, user.id, id)) : null;
   if (!app || !tokenIds) notFound();
+  const recognised = recognisedClient(app.clientName, app.clientHost);
   const days = await withDatabaseDeadline(dailyActivity(db, { userId: user.id, tokenIds }));
   return (
     <main id="main" tabIndex={-1} className="page">
       <p>
         <Link href="/dashboard/tokens">← API tokens</Link>
       </p>
-      <h1>{app.clientName}</h1>
+      <h1>
+        <ClientName name={app.clientName} />
+      </h1>
       <section className="card" aria-labelledby="settings-heading">
         <h2 id="settings-heading">Settings</h2>
         <dl className={styles.settings}>
           <dt>Verified by</dt>
-          <dd>{app.clientHost ?? "Nobody: the app chose its name itself (unverified)"}</dd>
+          <dd>
+            {app.clientHost ??
+              `Nobody: the app chose its name itself (unverified)${recognised ? `. It is the name ${recognised} gives itself.` : ""}`}
+          </dd>
           <dt>Sends you back to</dt>
           <dd>{app.redirectHost}</dd>
           <dt>May</dt>
@@ -55,7 +62,7 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
         </dl>
       </section>
       <h2>Calls per day</h2>
-      <ActivityChart days={days} label={`Calls by “${app.clientName}”`} />
+      <ActivityChart days={days} label={`Calls by “${isolated(app.clientName)}”`} />
       <ActivityLog appId={app.id} showToken={false} />
       <p className="muted">Calls are kept {env.ACTIVITY_RETENTION_DAYS} days.</p>
       <h2>Download</h2>
