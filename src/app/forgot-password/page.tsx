@@ -3,16 +3,22 @@ import Link from "next/link";
 import { connection } from "next/server";
 import { ForgotPasswordForm } from "~/components/account/forgot-password-form";
 import styles from "~/components/auth/auth.module.css";
+import { SignInContext } from "~/components/oauth/sign-in-context";
+import { AFTER_SIGN_IN_PATH, safeNextPath } from "~/server/auth/redirect";
 import { isMailAvailable } from "~/server/email/mailer";
 
 export const metadata: Metadata = { title: "Forgot password" };
 
-export default async function ForgotPasswordPage() {
+export default async function ForgotPasswordPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
   // Whether mail can be sent is the running server's configuration, not the build's: render per request.
   await connection();
+  // Where signing in leads afterwards (an app's consent page): kept on the way back, validated as sign-in's own.
+  const next = safeNextPath((await searchParams).next);
+  const signInHref = next === AFTER_SIGN_IN_PATH ? "/login" : `/login?next=${encodeURIComponent(next)}`;
   return (
     <main id="main" tabIndex={-1} className="page narrow">
       <h1>Forgot password</h1>
+      <SignInContext next={next} action="Choose a new password, then sign in" />
       {isMailAvailable() ? (
         <>
           <p>
@@ -27,7 +33,7 @@ export default async function ForgotPasswordPage() {
         </p>
       )}
       <p className={styles.switch}>
-        Remembered it? <Link href="/login">Sign in</Link>
+        Remembered it? <Link href={signInHref}>Sign in</Link>
       </p>
     </main>
   );

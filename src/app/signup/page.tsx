@@ -3,6 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { SignUpForm } from "~/components/auth/sign-up-form";
 import styles from "~/components/auth/auth.module.css";
+import { SignInContext } from "~/components/oauth/sign-in-context";
 import { getCurrentUserIfAvailable } from "~/server/auth/current-session";
 import { AFTER_SIGN_IN_PATH, safeNextPath } from "~/server/auth/redirect";
 
@@ -15,6 +16,7 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
   return (
     <main id="main" tabIndex={-1} className="page narrow">
       <h1>Create your account</h1>
+      <SignInContext next={next} action="Create a Carestral account" />
       <SignUpForm next={next} />
       <p className={styles.switch}>
         Already have an account? <Link href={signInHref}>Sign in</Link>

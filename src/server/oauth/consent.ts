@@ -8,6 +8,9 @@ import { documentFetchesLimitedFor } from "./clients";
 
 // The consent page and its form answer share this: the same parameters, validated the same way, twice.
 
+/** The consent page's path: the authorization endpoint, as a page. */
+export const CONSENT_PATH = "/oauth/authorize";
+
 /** The fields the consent form sends back besides the authorization request's own parameters. */
 export const CONSENT_FIELDS = { decision: "decision", granted: "granted" } as const;
 export const CONSENT_ERROR_PARAM = "consent_error";
