@@ -215,13 +215,16 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
     await expect(appRow(page, clientName)).toHaveCount(1);
     expect((await rawMcpCall(mcpUrl, accessToken)).status).toBe(200);
 
-    // Confirming revokes: the row goes, and the client's very next call is refused.
+    // Confirming revokes, announced like a token's: the row stays, as Revoked, and the client's very next call is refused.
     await appRow(page, clientName).getByRole("button", { name: "Revoke access" }).click();
     await expect(dialog).toBeVisible();
     await dialog.getByRole("button", { name: "Revoke access", exact: true }).click();
     await expect(dialog).toBeHidden();
-    await expect(appRow(page, clientName)).toHaveCount(0);
-    await expect(connectedApps(page).getByText("No connected apps.")).toBeVisible();
+    await expect(connectedApps(page).getByRole("status")).toContainText(`Access revoked for “\u2068${clientName}\u2069”: its next request is refused.`);
+    await expect(appRow(page, clientName)).toHaveCount(1);
+    await expect(appRow(page, clientName).getByRole("cell", { name: /^Revoked/ })).toBeVisible();
+    await expect(appRow(page, clientName).getByRole("button", { name: "Revoke access" })).toHaveCount(0);
+    await checkPage(page, testInfo, "connected-apps-revoked");
 
     const refused = await rawMcpCall(mcpUrl, accessToken);
     expect(refused.status).toBe(401);
@@ -229,10 +232,72 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
     // Through the SDK too: its refresh token went with the grant, so it cannot quietly get a new access token.
     await expect(client.callTool({ name: "whoami", arguments: {} })).rejects.toThrow();
     await page.reload();
-    await expect(appRow(page, clientName)).toHaveCount(0);
+    await expect(appRow(page, clientName).getByRole("cell", { name: /^Revoked/ })).toBeVisible();
   } finally {
     await client.close();
   }
+});
+
+test("the app page revokes in place, with the same dialog, and says so", async ({ page, baseURL }, testInfo) => {
+  const mcpUrl = new URL("/api/mcp", baseURL ?? "");
+  await signUp(page);
+  const clientName = uniqueClientName();
+  const provider = await connectThroughConsent(page, mcpUrl, clientName, ["read:data"]);
+  const accessToken = provider.savedTokens?.access_token ?? "";
+  await page.goto("/dashboard/tokens");
+  await appRow(page, clientName).getByRole("link", { name: clientName }).click();
+  await expect(page.getByRole("heading", { name: clientName, level: 1 })).toBeVisible();
+
+  await page.getByRole("button", { name: "Revoke access" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toContainText(`Revoke access for “${clientName}”?`);
+  await expect(dialog.getByRole("button", { name: "Keep connected" })).toBeFocused();
+  await dialog.getByRole("button", { name: "Revoke access", exact: true }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("status").filter({ hasText: "Access revoked for" })).toContainText("its next request is refused.");
+  await expect(page.getByText(/^Access revoked \d/)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Revoke access" })).toHaveCount(0);
+  expect((await rawMcpCall(mcpUrl, accessToken)).status).toBe(401);
+  await checkPage(page, testInfo, "connected-app-revoked");
+  await page.reload();
+  await expect(page.getByText(/^Access revoked \d/)).toBeVisible();
+});
+
+test("signing in from an authorization link says which app is asking; Forgot password? and Create an account keep the way back", async ({ page, browser, baseURL }, testInfo) => {
+  const base = baseURL ?? "";
+  const elsewhere = await browser.newContext({ baseURL: base });
+  const user = await signUp(await elsewhere.newPage());
+  await elsewhere.close();
+  const clientName = uniqueClientName();
+  const { provider, authorizationUrl } = await startSignIn(new URL("/api/mcp", base), clientName);
+  const context = `to continue to ${clientName} (a name the app chose itself).`;
+
+  await page.goto(authorizationUrl.href);
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await expect(page.getByText(`Sign in to Carestral ${context}`)).toBeVisible();
+  await expect(page.locator("main bdi")).toHaveText(clientName);
+  await checkPage(page, testInfo, "login-from-app");
+
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await expect(page).toHaveURL(/\/forgot-password\?next=%2Foauth%2Fauthorize%3F/);
+  await expect(page.getByText(`Choose a new password, then sign in ${context}`)).toBeVisible();
+  await checkPage(page, testInfo, "forgot-password-from-app");
+  await page.getByRole("link", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/login\?next=%2Foauth%2Fauthorize%3F/);
+
+  await page.getByRole("link", { name: "Create an account" }).click();
+  await expect(page).toHaveURL(/\/signup\?next=%2Foauth%2Fauthorize%3F/);
+  await expect(page.getByText(`Create a Carestral account ${context}`)).toBeVisible();
+  await checkPage(page, testInfo, "signup-from-app");
+  await page.getByRole("link", { name: "Sign in" }).click();
+  await signIn(page, user, /\/oauth\/authorize\?/);
+  await expectConsentThenAnswer(page, base, clientName, "Allow", provider);
+
+  // Without an authorization link, sign-in says nothing of the kind, and an off-site next goes nowhere.
+  await page.context().clearCookies();
+  await page.goto("/login?next=https%3A%2F%2Fevil.example%2Foauth%2Fauthorize");
+  await expect(page.getByText("to continue to")).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Forgot password?" })).toHaveAttribute("href", "/forgot-password");
 });
 
 test("one app signing in again from another loopback port is one connection, and Revoke access ends both sets of tokens", async ({ page, baseURL }) => {

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { formatDate, formatDateTime, formatRelative } from "~/components/format";
 import { ClientName, isolated, recognisedClient } from "~/components/oauth/client-name";
@@ -11,25 +12,35 @@ import { api, type RouterOutputs } from "~/trpc/react";
 
 type ConnectedApp = RouterOutputs["connectedApps"]["list"][number];
 
-/** DESIGN: "Connected apps": one row per active OAuth grant, each with Revoke access. */
+/**
+ * DESIGN: "Connected apps": one row per connection (person × app), each live one with Revoke access. Revoked
+ * ones stay listed, after the live ones, as revoked tokens do: the trail keeps them.
+ */
 export function ConnectedApps() {
   const utils = api.useUtils();
   const apps = api.connectedApps.list.useQuery();
   const [confirming, setConfirming] = useState<ConnectedApp | null>(null);
   const [revokeError, setRevokeError] = useState<{ error: unknown; name: string | undefined } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   const revoke = api.connectedApps.revoke.useMutation({
-    onMutate() {
+    // Optimistic: the row reads Revoked at once, and goes back if the server refuses.
+    async onMutate({ id }) {
       setRevokeError(null);
+      setNotice(null);
+      await utils.connectedApps.list.cancel();
+      const previous = utils.connectedApps.list.getData();
+      utils.connectedApps.list.setData(undefined, (rows) => rows?.map((app) => (app.id === id ? { ...app, revokedAt: app.revokedAt ?? new Date() } : app)));
+      return { previous };
     },
-    onError(failure, { id }) {
-      const name = utils.connectedApps.list.getData()?.find((app) => app.id === id)?.clientName;
-      setRevokeError({ error: failure, name });
+    onError(failure, { id }, context) {
+      if (context?.previous) utils.connectedApps.list.setData(undefined, context.previous);
+      setRevokeError({ error: failure, name: context?.previous?.find((app) => app.id === id)?.clientName });
     },
-    onSuccess({ id }) {
-      utils.connectedApps.list.setData(undefined, (rows) => rows?.filter((app) => app.id !== id));
-      // The row and its button are gone: put focus somewhere that still exists.
+    onSuccess({ id }, _input, context) {
+      setNotice(revokedNotice(context?.previous?.find((app) => app.id === id)?.clientName));
+      // The row's button is gone: put focus somewhere that still exists, next to the announcement.
       headingRef.current?.focus();
     },
     onSettled() {
@@ -46,6 +57,7 @@ export function ConnectedApps() {
         Apps you connected by signing in from them (Claude, ChatGPT, Claude Code, VS Code, Cursor…): no token to copy. Revoking
         access ends every token the app holds, at once.
       </p>
+      <p role="status">{notice}</p>
       {revokeError && (
         <RequestErrorAlert error={revokeError.error} attempt={`revoke access for ${revokeError.name ? `“${isolated(revokeError.name)}”` : "the app"}`} />
       )}
@@ -88,6 +100,10 @@ export function clientDetail(app: Pick<ConnectedApp, "clientName" | "clientHost"
   return `${recognised ? `${recognised} · ` : ""}unverified · returns to ${app.redirectHost}`;
 }
 
+function revokedNotice(name: string | undefined): string {
+  return `Access revoked for ${name ? `“${isolated(name)}”` : "the app"}: its next request is refused.`;
+}
+
 function sameFailure(error: unknown, other: unknown): boolean {
   return other !== undefined && classifyRequestError(error).kind === classifyRequestError(other).kind;
 }
@@ -97,13 +113,14 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
   return (
     <div className={styles.tableWrapper}>
       <table className="cards" role="table">
-        <caption className="visually-hidden">Apps connected to your account, newest first</caption>
+        <caption className="visually-hidden">Apps connected to your account: connected ones first, newest first</caption>
         <thead role="rowgroup">
           <tr role="row">
             <th scope="col" role="columnheader">App</th>
             <th scope="col" role="columnheader">Scopes</th>
             <th scope="col" role="columnheader">Connected</th>
             <th scope="col" role="columnheader">Last used</th>
+            <th scope="col" role="columnheader">Status</th>
             <th scope="col" role="columnheader">
               <span className="visually-hidden">Actions</span>
             </th>
@@ -136,10 +153,24 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
                   "Never"
                 )}
               </td>
+              <td role="cell" data-label="Status">
+                {app.revokedAt ? (
+                  <>
+                    <span className="status revoked">Revoked</span>{" "}
+                    <time dateTime={app.revokedAt.toISOString()} title={formatDateTime(app.revokedAt)} className="muted">
+                      {formatDate(app.revokedAt)}
+                    </time>
+                  </>
+                ) : (
+                  <span className="status active">Connected</span>
+                )}
+              </td>
               <td role="cell">
-                <button type="button" className="danger" aria-describedby={`app-${app.id}-name`} onClick={() => onRevoke(app)}>
-                  Revoke access
-                </button>
+                {!app.revokedAt && (
+                  <button type="button" className="danger" aria-describedby={`app-${app.id}-name`} onClick={() => onRevoke(app)}>
+                    Revoke access
+                  </button>
+                )}
               </td>
             </tr>
           ))}
@@ -149,8 +180,61 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
   );
 }
 
+/**
+ * The app page's Revoke access, with the list's dialog. The page re-reads afterwards; this stays, so its
+ * announcement is heard. `revokedLabel`: when the app is already revoked, what to say instead of the button.
+ */
+export function AppRevocation({ app, revokedLabel }: { app: Pick<ConnectedApp, "id" | "clientName">; revokedLabel: string | null }) {
+  const router = useRouter();
+  const [confirming, setConfirming] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  const revoke = api.connectedApps.revoke.useMutation({
+    onMutate() {
+      setNotice(null);
+    },
+    onSuccess() {
+      setNotice(revokedNotice(app.clientName));
+      noticeRef.current?.focus();
+      router.refresh();
+    },
+  });
+  return (
+    <>
+      {revokedLabel ?? (
+        <>
+          Connected.{" "}
+          <button type="button" className="danger" onClick={() => setConfirming(true)} disabled={revoke.isPending}>
+            Revoke access
+          </button>
+        </>
+      )}
+      <p role="status" ref={noticeRef} tabIndex={-1}>
+        {notice}
+      </p>
+      {revoke.error && <RequestErrorAlert error={revoke.error} attempt={`revoke access for “${isolated(app.clientName)}”`} />}
+      <RevokeAccessDialog
+        app={confirming ? app : null}
+        onCancel={() => setConfirming(false)}
+        onConfirm={() => {
+          setConfirming(false);
+          revoke.mutate({ id: app.id });
+        }}
+      />
+    </>
+  );
+}
+
 /** A modal confirmation; it opens on Cancel, so one Enter never revokes. */
-function RevokeAccessDialog({ app, onConfirm, onCancel }: { app: ConnectedApp | null; onConfirm(app: ConnectedApp): void; onCancel(): void }) {
+function RevokeAccessDialog<App extends Pick<ConnectedApp, "id" | "clientName">>({
+  app,
+  onConfirm,
+  onCancel,
+}: {
+  app: App | null;
+  onConfirm(app: App): void;
+  onCancel(): void;
+}) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {

@@ -48,16 +48,19 @@ export async function connectedAppTokenIds(db: Database, userId: string, grantId
   return rows.map((row) => row.id);
 }
 
-/** The user's live connections, newest first, with the last time any of their tokens was used. */
+/**
+ * The user's connections, live ones first, then revoked ones (kept, as revoked tokens are), each newest first,
+ * with the last time any of their tokens was used.
+ */
 export async function listConnectedApps(db: Database, userId: string): Promise<ConnectedApp[]> {
   if (!UUID_PATTERN.test(userId)) return [];
   const rows = await db
     .select(connectedAppColumns)
     .from(oauthGrants)
     .leftJoin(apiTokens, eq(apiTokens.grantId, oauthGrants.id))
-    .where(and(eq(oauthGrants.userId, userId), isNotNull(oauthGrants.connectedAt), isNull(oauthGrants.revokedAt)))
+    .where(and(eq(oauthGrants.userId, userId), isNotNull(oauthGrants.connectedAt)))
     .groupBy(oauthGrants.id)
-    .orderBy(desc(oauthGrants.connectedAt), desc(oauthGrants.id));
+    .orderBy(sql`${oauthGrants.revokedAt} is not null`, desc(oauthGrants.connectedAt), desc(oauthGrants.id));
   return rows.map(toConnectedApp);
 }
 

@@ -558,7 +558,8 @@ describe("OAuth for MCP clients, over HTTP", () => {
       expect(refused.headers.get("www-authenticate")).toContain("revoked");
       const refresh = await postForm(`${server.url}/oauth/token`, { grant_type: "refresh_token", client_id: String(provider.client?.client_id), refresh_token: provider.savedTokens?.refresh_token ?? "" });
       expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
-      expect((await person.client.connectedApps.list.query()).some((row) => row.id === app.id)).toBe(false);
+      // Still listed, as revoked (the trail keeps it).
+      expect((await person.client.connectedApps.list.query()).find((row) => row.id === app.id)?.revokedAt).toBeTruthy();
       await expect(person.client.connectedApps.revoke.mutate({ id: app.id })).rejects.toThrow(/No such connected app/);
     });
 

@@ -188,7 +188,8 @@ describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
     expect(await refresh(tokens.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
     expect(await bearer(rotated.body.access_token)).toMatchObject({ ok: false, reason: "revoked" });
     expect(await refresh(rotated.body.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
-    expect(await listConnectedApps(db, userId)).toEqual([]);
+    // Still listed, as revoked.
+    expect(await listConnectedApps(db, userId)).toMatchObject([{ revokedAt: expect.any(Date) }]);
   });
 
   it("caps the pairs minted from one rotated refresh token within the grace window", async () => {
@@ -225,6 +226,13 @@ describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
     expect(await revokeConnectedApp(db, userId, grantId)).toBe(false);
     const [grant] = await db.select({ revokedAt: oauthGrants.revokedAt }).from(oauthGrants).where(eq(oauthGrants.id, grantId));
     expect(grant?.revokedAt).toBeInstanceOf(Date);
+    // Revoked connections stay listed, after the live ones; connecting again makes a new one.
+    await connect(userId);
+    const listed = await listConnectedApps(db, userId);
+    expect(listed.map((app) => [app.id === grantId, app.revokedAt === null])).toEqual([
+      [false, true],
+      [true, false],
+    ]);
   });
 
   it("lists nothing for an Allow whose code is never exchanged, and sweeps it on a later Allow once its code expired", async () => {
@@ -262,7 +270,7 @@ describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
     expect(await revokeConnectedApp(db, userId, app?.id ?? "")).toBe(true);
     const result = await exchangeAuthorizationCode(db, client, new URLSearchParams({ code: pending.code, code_verifier: pending.verifier, redirect_uri: pending.request.redirectUri }));
     expect(result).toMatchObject({ ok: false, error: "invalid_grant" });
-    expect(await listConnectedApps(db, userId)).toEqual([]);
+    expect(await listConnectedApps(db, userId)).toMatchObject([{ id: app?.id, revokedAt: expect.any(Date) }]);
   });
 
   it("refuses a DCR client_name with invisible or control characters, and URI fields that are not https", async () => {

@@ -7,6 +7,7 @@ import { ExportForm } from "~/components/activity/export-form";
 import styles from "~/components/activity/activity.module.css";
 import { formatDateTime } from "~/components/format";
 import { ClientName, isolated, recognisedClient } from "~/components/oauth/client-name";
+import { AppRevocation } from "~/components/oauth/connected-apps";
 import { env } from "~/env";
 import { dailyActivity } from "~/server/activity/queries";
 import { getCurrentSession } from "~/server/auth/current-session";
@@ -51,13 +52,7 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
           <dd>{formatDateTime(app.connectedAt)}</dd>
           <dt>Status</dt>
           <dd>
-            {app.revokedAt ? (
-              `Access revoked ${formatDateTime(app.revokedAt)}`
-            ) : (
-              <>
-                Connected. <Link href="/dashboard/tokens#connected-apps-heading">Revoke access</Link> under Connected apps.
-              </>
-            )}
+            <AppRevocation app={{ id: app.id, clientName: app.clientName }} revokedLabel={app.revokedAt ? `Access revoked ${formatDateTime(app.revokedAt)}` : null} />
           </dd>
         </dl>
       </section>
