@@ -202,7 +202,8 @@ test.describe("readable failures", () => {
     await revoke();
     const unreachable = apps.getByRole("alert").filter({ hasText: "Could not revoke access" });
     await expect(unreachable).toHaveText(
-      `Could not revoke access for “${clientName}”: Carestral’s server cannot be reached. Check your connection (or, if you run Carestral, that the server is running), then try again.`,
+      // The name is isolated (FSI … PDI), so a right-to-left name cannot turn the sentence around.
+      `Could not revoke access for “\u2068${clientName}\u2069”: Carestral’s server cannot be reached. Check your connection (or, if you run Carestral, that the server is running), then try again.`,
     );
     await expect(page.getByText("Failed to fetch")).toHaveCount(0);
     // The list's refresh fails for the same reason (after its retries): said once, and the row stays.
