@@ -21,10 +21,13 @@ const app = next({ dev: false, hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();
 const hooks = await serverHooks();
+let stopping = false;
 
 // Deadlines are checked every connectionsCheckingInterval: keep that well under the request timeout.
 const server = createServer({ connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs / 2) }, (request, response) => {
   request.headers[SOCKET_ADDRESS_HEADER] = request.socket.remoteAddress ?? "";
+  // Stopping: a kept-alive connection would go on bringing new requests after close(); this answer ends it.
+  if (stopping) response.setHeader("Connection", "close");
   hooks.observeRequest(request, response, () => handle(request, response));
 });
 // Headers within 10 s, the whole request (body included) within REQUEST_TIMEOUT_MS; then Node answers 408
@@ -55,6 +58,10 @@ async function serverHooks() {
 
 for (const signal of ["SIGTERM", "SIGINT"]) {
   process.once(signal, () => {
+    // /api/health/ready answers 503 from now on; the listening socket closes, requests in flight are finished.
+    stopping = true;
+    globalThis[Symbol.for("carestral.stopping")] = true;
+    hooks.log.info(`${signal}: stopping; finishing the requests in flight`);
     server.close(() => {
       void Promise.allSettled(globalThis[SHUTDOWN_TASKS].map((task) => task())).then(() => process.exit(0));
     });
