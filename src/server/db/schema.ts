@@ -160,9 +160,10 @@ export const apiTokens = pgTable(
     revokedReason: text("revoked_reason"),
     // Refresh tokens: the refresh token this one replaced.
     rotatedFromId: uuid("rotated_from_id"),
-    // OAuth tokens: SHA-256 (hex) of the authorization code whose exchange began this chain, kept through every
-    // refresh, so a replayed code revokes what it issued and nothing else of the connection. No foreign key:
-    // spent codes are purged while their tokens live on.
+    // OAuth tokens: SHA-256 (hex) of the authorization code whose exchange began this chain (one sign-in of the
+    // app), kept through every refresh, so a replayed code, a reused refresh token or an RFC 7009 revocation ends
+    // that chain and nothing else of the connection. No foreign key: spent codes are purged while their tokens
+    // live on.
     codeHash: text("code_hash"),
     // Optional, set by the owner on the token's page: what the token is for.
     description: text("description"),

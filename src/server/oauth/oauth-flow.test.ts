@@ -379,6 +379,30 @@ describe("OAuth for MCP clients, over HTTP", () => {
       expect((await person.client.connectedApps.list.query()).map((app) => app.clientName)).toContain("Replay app");
     });
 
+    it("an app revoking one sign-in's refresh token (RFC 7009) ends that sign-in only: its other sign-ins on the same connection keep working", async () => {
+      const redirect = "http://127.0.0.1/revoke-cb";
+      const { client_id } = await registerClient(server.url, { redirect_uris: [redirect], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], client_name: "Two machines app" });
+      type Pair = { access_token: string; refresh_token: string };
+      const exchange = async (grant: { code: string; verifier: string }) =>
+        (await (await postForm(`${server.url}/oauth/token`, { grant_type: "authorization_code", client_id, code: grant.code, code_verifier: grant.verifier, redirect_uri: redirect })).json()) as Pair;
+      const refresh = (token: string) => postForm(`${server.url}/oauth/token`, { grant_type: "refresh_token", client_id, refresh_token: token });
+      const live = (token: string) => postMcp(server.url, { headers: { Authorization: `Bearer ${token}` } }).then((response) => response.status);
+
+      const signedOut = (await (await refresh((await exchange(await codeFor(client_id, redirect))).refresh_token)).json()) as Pair;
+      const other = await exchange(await codeFor(client_id, redirect));
+      const revoked = await postForm(`${server.url}/oauth/revoke`, { token: signedOut.refresh_token, client_id });
+      expect(revoked.status).toBe(200);
+      expect(await live(signedOut.access_token)).toBe(401);
+      expect(await (await refresh(signedOut.refresh_token)).json()).toMatchObject({ error: "invalid_grant" });
+
+      expect(await live(other.access_token)).toBe(200);
+      const refreshed = await refresh(other.refresh_token);
+      expect(refreshed.status).toBe(200);
+      expect(await live(((await refreshed.json()) as Pair).access_token)).toBe(200);
+      const app = (await person.client.connectedApps.list.query()).find((listed) => listed.clientName === "Two machines app");
+      expect(app?.revokedAt).toBeNull();
+    });
+
     it("a wrong PKCE verifier (or another redirect URI, or resource) does not burn the code: the real client's exchange still works", async () => {
       const redirect = "http://127.0.0.1/cb";
       const { client_id } = await registerClient(server.url, { redirect_uris: [redirect], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"] });

@@ -12,7 +12,7 @@ import { listConnectedApps, revokeConnectedApp } from "./grants";
 import { mcpResourceUrl, REFRESH_GRACE_SECONDS } from "./metadata";
 import { isValidCodeChallenge, verifyCodeVerifier } from "./pkce";
 import { redirectUriKind, redirectUriMatches } from "./redirect-uri";
-import { exchangeAuthorizationCode, refreshAccessToken } from "./token-endpoint";
+import { exchangeAuthorizationCode, refreshAccessToken, revokeClientToken } from "./token-endpoint";
 
 describe("redirect URIs", () => {
   it("match exactly, except loopback, which ignores the port (RFC 8252 §7.3)", () => {
@@ -170,7 +170,15 @@ describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
     expect(await listConnectedApps(db, userId)).toHaveLength(1);
   });
 
-  it("rotates refresh tokens, forgives a replay within the grace window, and revokes the grant on a replay after it", async () => {
+  /** Pushes a rotated refresh token's rotation past the grace window: presenting it again now is reuse. */
+  async function pastGrace(refreshToken: string) {
+    await db
+      .update(apiTokens)
+      .set({ revokedAt: sql`now() - make_interval(secs => ${REFRESH_GRACE_SECONDS + 5})` })
+      .where(eq(apiTokens.tokenHash, hashToken(refreshToken)));
+  }
+
+  it("rotates refresh tokens, forgives a replay within the grace window, and ends that sign-in (not the connection) on a replay after it", async () => {
     const userId = await createUser();
     const { tokens } = await connect(userId);
     const rotated = await refresh(tokens.refresh_token ?? "");
@@ -178,18 +186,59 @@ describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
     // The old access token stays valid until it expires; the old refresh token is rotated.
     expect((await bearer(rotated.body.access_token)).ok).toBe(true);
     const parallel = await refresh(tokens.refresh_token ?? "");
-    expect(parallel.ok).toBe(true);
+    if (!parallel.ok) throw new Error(parallel.description);
 
-    // Past the grace window, the same replay means theft: everything of the grant is revoked.
-    await db
-      .update(apiTokens)
-      .set({ revokedAt: sql`now() - make_interval(secs => ${REFRESH_GRACE_SECONDS + 5})` })
-      .where(eq(apiTokens.tokenHash, hashToken(tokens.refresh_token ?? "")));
+    // Past the grace window, the same replay means the chain was copied (RFC 9700 §4.14.2): everything of that
+    // sign-in is revoked, the parallel pair too. The connection itself stays, listed, for the app to sign in again.
+    await pastGrace(tokens.refresh_token ?? "");
     expect(await refresh(tokens.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
-    expect(await bearer(rotated.body.access_token)).toMatchObject({ ok: false, reason: "revoked" });
-    expect(await refresh(rotated.body.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
-    // Still listed, as revoked.
-    expect(await listConnectedApps(db, userId)).toMatchObject([{ revokedAt: expect.any(Date) }]);
+    for (const pair of [rotated.body, parallel.body]) {
+      expect(await bearer(pair.access_token)).toMatchObject({ ok: false, reason: "revoked" });
+      expect(await refresh(pair.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
+    }
+    // Still listed, and live.
+    const apps = await listConnectedApps(db, userId);
+    expect(apps).toMatchObject([{ revokedAt: null }]);
+    const again = await connect(userId);
+    expect((await bearer(again.tokens.access_token)).ok).toBe(true);
+    expect((await listConnectedApps(db, userId)).map((app) => app.id)).toEqual(apps.map((app) => app.id));
+  });
+
+  it("another sign-in of the same app keeps working after reuse is detected on one chain, and after the app revokes one chain's refresh token (RFC 7009)", async () => {
+    const userId = await createUser();
+    const machineA = await connect(userId, undefined, 4000);
+    const machineB = await connect(userId, undefined, 51234);
+    const rotatedA = await refresh(machineA.tokens.refresh_token ?? "");
+    if (!rotatedA.ok) throw new Error(rotatedA.description);
+
+    // Reuse on machine A's chain ends that chain only.
+    await pastGrace(machineA.tokens.refresh_token ?? "");
+    expect(await refresh(machineA.tokens.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
+    expect(await bearer(rotatedA.body.access_token)).toMatchObject({ ok: false, reason: "revoked" });
+    expect((await bearer(machineB.tokens.access_token)).ok).toBe(true);
+    const rotatedB = await refresh(machineB.tokens.refresh_token ?? "");
+    if (!rotatedB.ok) throw new Error(rotatedB.description);
+    expect((await bearer(rotatedB.body.access_token)).ok).toBe(true);
+
+    // Machine B's app signs out (RFC 7009 on its refresh token): its chain ends; machine C stays connected.
+    const machineC = await connect(userId, undefined, 60000);
+    await revokeClientToken(db, client, rotatedB.body.refresh_token ?? "");
+    expect(await bearer(rotatedB.body.access_token)).toMatchObject({ ok: false, reason: "revoked" });
+    expect(await refresh(rotatedB.body.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
+    // Nor does a parallel refresh within the grace window bring the ended chain back.
+    expect(await refresh(machineB.tokens.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
+    expect((await bearer(machineC.tokens.access_token)).ok).toBe(true);
+    const rotatedC = await refresh(machineC.tokens.refresh_token ?? "");
+    if (!rotatedC.ok) throw new Error(rotatedC.description);
+    expect((await bearer(rotatedC.body.access_token)).ok).toBe(true);
+    const apps = await listConnectedApps(db, userId);
+    expect(apps).toMatchObject([{ revokedAt: null }]);
+
+    // The person's Revoke access still ends all of it.
+    expect(await revokeConnectedApp(db, userId, apps[0]?.id ?? "")).toBe(true);
+    expect(await bearer(rotatedC.body.access_token)).toMatchObject({ ok: false, reason: "revoked" });
+    expect(await refresh(rotatedC.body.refresh_token ?? "")).toMatchObject({ ok: false, error: "invalid_grant" });
+    expect(await listConnectedApps(db, userId)).toMatchObject([{ id: apps[0]?.id, revokedAt: expect.any(Date) }]);
   });
 
   it("caps the pairs minted from one rotated refresh token within the grace window", async () => {

@@ -8,7 +8,6 @@ import { checkResource, parseRequestedScopes } from "./authorization";
 import { markClientUsed, type OAuthClient } from "./clients";
 import { ACCESS_TOKEN_TTL_SECONDS, MAX_GRACE_REPLAYS, REFRESH_GRACE_SECONDS, REFRESH_TOKEN_TTL_DAYS } from "./metadata";
 import { verifyCodeVerifier } from "./pkce";
-import { revokeGrantTokens } from "./grants";
 
 // The token endpoint's grants (OAuth 2.1 §4.1.3 and §4.3) and revocation (RFC 7009). Access and refresh tokens
 // are rows of api_tokens, hashed like personal tokens, so /api/mcp verifies them the same way.
@@ -55,7 +54,7 @@ export async function exchangeAuthorizationCode(db: Database, client: OAuthClien
     if (row.used) {
       // OAuth 2.1 §4.1.3: a code used twice was stolen or replayed; what it issued is revoked (the tokens of its
       // chain, refreshed or not), and nothing else: the app's other sign-ins under the same connection live on.
-      await revokeTokensIssuedByCode(tx, codeHash);
+      await revokeChain(tx, { grantId: row.grantId, codeHash });
       return failure("invalid_grant", "The authorization code was already used. Sign in again.");
     }
     // Marked used only once every check below has passed (the row stays locked meanwhile): a leaked code
@@ -105,7 +104,8 @@ async function connectGrant(tx: Transaction, client: OAuthClient, code: { grantI
 /**
  * grant_type=refresh_token, rotated on every use (OAuth 2.1 §4.3.1). A rotated token presented again within
  * REFRESH_GRACE_SECONDS is a client refreshing in parallel: it gets another pair (at most MAX_GRACE_REPLAYS)
- * and nothing is revoked. Presented later, it was stolen: the whole grant is revoked (OAuth 2.1 §6.1).
+ * and nothing is revoked. Presented later, its chain was copied (RFC 9700 §4.14.2): that chain is revoked, the
+ * sign-in it came from, and nothing else; the app's other sign-ins under the same connection live on.
  */
 export async function refreshAccessToken(db: Database, client: OAuthClient, form: URLSearchParams): Promise<TokenResult> {
   const refreshToken = form.get("refresh_token");
@@ -160,15 +160,18 @@ export async function refreshAccessToken(db: Database, client: OAuthClient, form
       await revokeAccessTokenIssuedWith(tx, { id: row.id, grantId: row.grantId });
       return issued;
     }
-    // Revoked on purpose (its code was replayed): refused, and nothing more is revoked. Only a rotated token
+    const chain = { grantId: row.grantId, codeHash: row.codeHash };
+    // Revoked on purpose (its chain was ended): refused, and nothing more is revoked. Only a rotated token
     // presented again says its chain was copied.
     if (row.revokedReason !== "rotated") return failure("invalid_grant", "The refresh token was revoked. Sign in again.");
     if (row.withinGrace) {
+      // A chain ended since (reuse detected, or revoked by the client) is not brought back by a parallel refresh.
+      if (!(await chainLives(tx, chain))) return failure("invalid_grant", "The refresh token was revoked. Sign in again.");
       const [siblings] = await tx.select({ count: count() }).from(apiTokens).where(eq(apiTokens.rotatedFromId, row.id));
       if ((siblings?.count ?? 0) < 1 + MAX_GRACE_REPLAYS) return issueTokens(tx, client, { ...grant, rotatedFromId: row.id });
     }
-    await revokeGrantTokens(tx, row.grantId, { revokeGrant: true });
-    return failure("invalid_grant", "The refresh token was already used. This connection has been ended for safety: sign in again.");
+    await revokeChain(tx, chain);
+    return failure("invalid_grant", "The refresh token was already used. This sign-in has been ended for safety: sign in again.");
   });
 }
 
@@ -192,12 +195,35 @@ async function revokeAccessTokenIssuedWith(tx: Transaction, refresh: { id: strin
     );
 }
 
-/** Revokes every live token a code's exchange began: its first pair and every pair refreshed from it. */
-async function revokeTokensIssuedByCode(tx: Transaction, codeHash: string): Promise<void> {
+/**
+ * One sign-in of an app: every token its code's exchange began (its first pair and every pair refreshed from
+ * it), kept together by code_hash. The tokens of a grant issued before codes were recorded (null) count as one.
+ */
+interface Chain {
+  grantId: string;
+  codeHash: string | null;
+}
+
+function inChain(chain: Chain) {
+  return and(eq(apiTokens.grantId, chain.grantId), chain.codeHash === null ? isNull(apiTokens.codeHash) : eq(apiTokens.codeHash, chain.codeHash));
+}
+
+/** Revokes every live token of a chain; the grant, and the app's other chains, are left connected. */
+async function revokeChain(tx: Transaction, chain: Chain): Promise<void> {
   await tx
     .update(apiTokens)
     .set({ revokedAt: sql`now()`, revokedReason: "revoked" })
-    .where(and(eq(apiTokens.codeHash, codeHash), isNull(apiTokens.revokedAt)));
+    .where(and(inChain(chain), isNull(apiTokens.revokedAt)));
+}
+
+/** Whether the chain still holds a live refresh token (it was not ended). */
+async function chainLives(tx: Transaction, chain: Chain): Promise<boolean> {
+  const [live] = await tx
+    .select({ id: apiTokens.id })
+    .from(apiTokens)
+    .where(and(inChain(chain), eq(apiTokens.kind, "oauth_refresh"), isNull(apiTokens.revokedAt), sql`${apiTokens.expiresAt} > now()`))
+    .limit(1);
+  return live !== undefined;
 }
 
 interface IssueInput {
@@ -258,22 +284,24 @@ async function issueTokens(tx: Transaction, client: OAuthClient, input: IssueInp
 }
 
 /**
- * RFC 7009: revokes an access or refresh token the client holds. A refresh token ends the whole connection
- * (§2.1: the access tokens of the same grant go too). Unknown tokens, other clients' tokens and personal tokens
- * are left alone, and the answer is the same, so the endpoint reveals nothing.
+ * RFC 7009: revokes an access or refresh token the client holds. A refresh token ends its chain, the sign-in it
+ * came from (§2.1: the access tokens of the same authorization grant, here the code, go too): an app signing out
+ * on one machine leaves the same app on another connected. Only the person ends the whole connection (Connected
+ * apps → Revoke access). Unknown tokens, other clients' tokens and personal tokens are left alone, and the answer
+ * is the same, so the endpoint reveals nothing.
  */
 export async function revokeClientToken(db: Database, client: OAuthClient, token: string): Promise<void> {
   const kind = wellFormedTokenKind(token);
   if (kind !== "oauth_access" && kind !== "oauth_refresh") return;
   await db.transaction(async (tx) => {
     const [row] = await tx
-      .select({ id: apiTokens.id, grantId: apiTokens.grantId, clientId: oauthGrants.clientId })
+      .select({ id: apiTokens.id, grantId: apiTokens.grantId, codeHash: apiTokens.codeHash, clientId: oauthGrants.clientId })
       .from(apiTokens)
       .innerJoin(oauthGrants, eq(apiTokens.grantId, oauthGrants.id))
       .where(eq(apiTokens.tokenHash, hashToken(token)));
     if (!row?.grantId || row.clientId !== client.clientId) return;
     if (kind === "oauth_refresh") {
-      await revokeGrantTokens(tx, row.grantId, { revokeGrant: true });
+      await revokeChain(tx, { grantId: row.grantId, codeHash: row.codeHash });
     } else {
       await tx
         .update(apiTokens)
