@@ -29,7 +29,9 @@ export default async function ForgotPasswordPage({ searchParams }: { searchParam
         </>
       ) : (
         <p className="warning" role="alert">
-          Password reset by email is unavailable: this server is not set up to send email. Ask its administrator.
+          Password reset by email is unavailable: this server is not set up to send email. Ask its operator, who can either set{" "}
+          <code>SMTP_URL</code> so reset mail goes out, or give you a one-time reset link made on the server with{" "}
+          <code>npm run account -- reset-password &lt;your email&gt;</code>.
         </p>
       )}
       <p className={styles.switch}>
