@@ -134,6 +134,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Bearer token Prometheus sends to /api/metrics. Unset: /api/metrics answers 404.
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (a long random string)").optional(),
+  // OpenTelemetry: spans over OTLP/HTTP to this collector (e.g. http://otel-collector:4318). Unset: nothing is loaded.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
   // Not a setting: server.mjs sets it to "1" for its own process, to say that it writes the socket address
   // header on every request. Without it (next dev, a bare next start) that header is the client's and is ignored.
   CARESTRAL_SOCKET_ADDRESS_HEADER: z.literal("1").optional(),

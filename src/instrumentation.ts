@@ -3,11 +3,17 @@
 // trail's retention purge and make sure its buffer is written on shutdown.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { env } = await import("~/env");
+  // Traces only when a collector is named: otherwise no OpenTelemetry module is even loaded. Next.js then reports
+  // its own spans (each request, route handler and render) through the provider this registers.
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    const { registerOTel } = await import("@vercel/otel");
+    registerOTel({ serviceName: "carestral" });
+  }
   const { log } = await import("~/server/observability/logger");
   const { observeRequest, publishServerHooks } = await import("~/server/observability/requests");
   publishServerHooks({ observeRequest, log });
   const { getDb, describeAppDatabase } = await import("~/server/db");
-  const { env } = await import("~/env");
   log.info(`Carestral: database ${describeAppDatabase()}; APP_URL ${env.APP_URL}`);
   const { socketAddressIsKnown } = await import("~/server/auth/client-ip");
   if (env.NODE_ENV === "production" && !socketAddressIsKnown()) {
