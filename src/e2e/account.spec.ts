@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { generateToken, signIn, signOut, signUp } from "./helpers";
+import { fillSignUpForm, generateToken, newUser, signIn, signOut, signUp } from "./helpers";
 import { linkFromMail } from "./mail";
 import { checkPage } from "./page-check";
 
@@ -62,22 +62,37 @@ test("forgot password: the mailed link sets a new password, revokes every token,
   await checkPage(page, testInfo, "reset-password-used-link");
 });
 
-test("the dashboard asks to verify the email until the mailed link is used", async ({ page }, testInfo) => {
-  const user = await signUp(page);
-  const banner = page.getByRole("complementary", { name: "Email verification" });
-  await expect(banner).toContainText("Please confirm your email");
-  await banner.getByRole("button", { name: "Resend" }).click();
-  await expect(banner.getByRole("status")).toHaveText("Sent. Check your inbox.");
+test("sign-up with mail: check your email, no sign-in before the link, and the link signs in (issue 19 item 2)", async ({ page }, testInfo) => {
+  const user = newUser();
+  await page.goto("/signup");
+  await fillSignUpForm(page, user);
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  await expect(page.getByRole("status")).toContainText(`We sent a link to ${user.email}`);
+  await checkPage(page, testInfo, "signup-check-email");
 
-  await page.goto(await linkFromMail(user.email, "Confirm your email"));
-  await expect(page.getByRole("button", { name: "Verify email" })).toBeVisible();
+  // The password is right, but the address is not confirmed yet.
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Confirm your email first" })).toBeVisible();
+  await checkPage(page, testInfo, "login-awaiting-confirmation");
+
+  const link = await linkFromMail(user.email, "Confirm your email to finish");
+  await page.goto(link);
   await checkPage(page, testInfo, "verify-email");
   await page.getByRole("button", { name: "Verify email" }).click();
-  await expect(page.getByRole("status")).toContainText("Your email is confirmed");
-  await checkPage(page, testInfo, "verify-email-done");
-  await page.getByRole("link", { name: "Go to dashboard" }).click();
+  await expect(page).toHaveURL(/\/dashboard\/tokens$/);
   await expect(page.getByRole("heading", { name: "API tokens" })).toBeVisible();
-  await expect(banner).toHaveCount(0);
+  // Confirmed: no banner asking for it.
+  await expect(page.getByRole("complementary", { name: "Email verification" })).toHaveCount(0);
+  await signOut(page);
+  await signIn(page, user);
+
+  // The link worked once.
+  await page.goto(link);
+  await page.getByRole("button", { name: "Verify email" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "verification link" })).toContainText("This verification link is invalid");
 });
 
 test("settings: change the name, see this session, and delete the account with the password", async ({ page }, testInfo) => {

@@ -1,4 +1,5 @@
 import { expect, type Page } from "@playwright/test";
+import { linkFromMail } from "./mail";
 
 export interface E2EUser {
   email: string;
@@ -21,17 +22,39 @@ function uniqueUser(overrides: Partial<E2EUser>): E2EUser {
   };
 }
 
-/** Signs a new, unique user up through /signup and waits for the dashboard. */
+/** Signs a new, unique user up through /signup (confirming the address from the mail) and waits for the dashboard. */
 export async function signUp(page: Page, overrides: Partial<E2EUser> = {}): Promise<E2EUser> {
   const user = uniqueUser(overrides);
   await page.goto("/signup");
+  await fillSignUpForm(page, user);
+  await confirmSignUp(page, user.email);
+  await expect(page).toHaveURL(/\/dashboard\/tokens$/);
+  return user;
+}
+
+/** Fills /signup (already open) with `user` and presses Create account. */
+export async function fillSignUpForm(page: Page, user: E2EUser): Promise<void> {
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("First name").fill(user.firstname);
   await page.getByLabel("Surname").fill(user.surname);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard\/tokens$/);
-  return user;
+}
+
+/**
+ * After Create account: the e2e server sends mail (SMTP_URL), so sign-up answers "Check your email"; follows the
+ * mailed link and confirms, which signs the person in and goes on to where sign-up was headed (its `next`).
+ */
+export async function confirmSignUp(page: Page, email: string): Promise<void> {
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  await page.goto(await linkFromMail(email, "Confirm your email to finish"));
+  await page.getByRole("button", { name: "Verify email" }).click();
+  await expect(page).not.toHaveURL(/\/verify-email/);
+}
+
+/** A new, unique person's details, not signed up yet. */
+export function newUser(overrides: Partial<E2EUser> = {}): E2EUser {
+  return uniqueUser(overrides);
 }
 
 /** Signs in through /login and waits for the dashboard (or `expectedPath`, e.g. after a redirect). */

@@ -6,7 +6,7 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";
-import { signIn, signUp } from "./helpers";
+import { confirmSignUp, fillSignUpForm, newUser, signIn, signUp } from "./helpers";
 import { checkPage } from "./page-check";
 
 // An MCP client signing in through the browser: the SDK's own auth() runs on the test's side, the person answers
@@ -496,12 +496,10 @@ for (const decision of ["Allow", "Deny"] as const) {
     await expect(page).toHaveURL(/\/login\?next=/);
     await page.getByRole("link", { name: "Create an account" }).click();
     await expect(page).toHaveURL(/\/signup\?next=/);
-    const unique = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-    await page.getByLabel("Email").fill(`e2e-new-${unique}@example.test`);
-    await page.getByLabel("First name").fill("Grace");
-    await page.getByLabel("Surname").fill("Hopper");
-    await page.getByLabel("Password").fill(`pw-${unique}`);
-    await page.getByRole("button", { name: "Create account" }).click();
+    const person = newUser({ firstname: "Grace", surname: "Hopper" });
+    await fillSignUpForm(page, person);
+    // The confirmation link carries the authorization request as its `next` (issue 19 item 2).
+    await confirmSignUp(page, person.email);
     await expect(page).toHaveURL(/\/oauth\/authorize\?/);
     await expectConsentThenAnswer(page, base, clientName, decision, provider);
   });

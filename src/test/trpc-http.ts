@@ -2,6 +2,7 @@ import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
 import superjson from "superjson";
 import type { AppRouter } from "~/server/api/root";
 import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
+import { linkIn, type TestMailServer } from "./mail-server";
 
 /** The cookies a browser would keep for one site: what Set-Cookie stored, sent back as Cookie. */
 export class CookieJar {
@@ -80,17 +81,25 @@ let signUpCounter = 0;
 export async function signUpOverHttp(
   baseUrl: string,
   overrides: Partial<{ email: string; firstname: string; surname: string; password: string }> = {},
+  /** The server's mail, when it has SMTP_URL: sign-up then confirms the address through the mailed link. */
+  mail?: TestMailServer,
 ): Promise<SignedUpClient> {
   signUpCounter += 1;
   const email = overrides.email ?? `http-${Date.now()}-${signUpCounter}-${Math.random().toString(36).slice(2, 8)}@example.test`;
   const password = overrides.password ?? `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`;
   const jar = new CookieJar();
   const client = createHttpClient(baseUrl, jar);
-  const user = await client.auth.signUp.mutate({
+  const answer = await client.auth.signUp.mutate({
     email,
     password,
     firstname: overrides.firstname ?? "Test",
     surname: overrides.surname ?? "User",
   });
+  if (!("checkEmail" in answer)) return { client, jar, user: answer, email: answer.email, password };
+  if (!mail) throw new Error("sign-up asks to confirm the email: pass the test mail server to signUpOverHttp");
+  const link = linkIn(await mail.waitForMail(email), `${baseUrl}/verify-email?token=`);
+  await client.account.verifyEmail.mutate({ token: link.searchParams.get("token") ?? "" });
+  const user = await client.auth.me.query();
+  if (!user) throw new Error("following the confirmation link did not sign in");
   return { client, jar, user, email: user.email, password };
 }

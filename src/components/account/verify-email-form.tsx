@@ -2,11 +2,15 @@
 
 import Link from "next/link";
 import { RequestErrorMessage } from "~/components/request-error";
+import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
 import { api } from "~/trpc/react";
 
 /** One click to confirm: a GET that verified on its own would be triggered by mail scanners prefetching links. */
-export function VerifyEmailForm({ token }: { token: string }) {
-  const verify = api.account.verifyEmail.useMutation();
+export function VerifyEmailForm({ token, next }: { token: string; next: string }) {
+  const navigate = useSessionChangeNavigation();
+  // A confirmation at sign-up is also the first sign-in: on to where the person was going.
+  const verify = api.account.verifyEmail.useMutation({ onSuccess: (result) => result.signedIn && navigate(next) });
+  if (verify.isSuccess && verify.data.signedIn) return <p role="status">Your email is confirmed. Signing you in…</p>;
   if (verify.isSuccess) {
     return (
       <div role="status">

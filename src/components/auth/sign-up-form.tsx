@@ -11,13 +11,15 @@ import { useSessionChangeNavigation } from "./use-session-change-navigation";
 
 export function SignUpForm({ next }: { next: string }) {
   const navigate = useSessionChangeNavigation();
-  const signUp = api.auth.signUp.useMutation({ onSuccess: () => navigate(next) });
+  // With mail configured the answer is "check your email", whether or not the address already has an account.
+  const signUp = api.auth.signUp.useMutation({ onSuccess: (result) => !("checkEmail" in result) && navigate(next) });
 
   // The formatter types these loosely ({}); they are keyed by input field.
   const fieldErrors: Partial<Record<string, string[]>> | undefined = signUp.error?.data?.zodError?.fieldErrors;
   const emailTaken = signUp.error?.data?.code === "CONFLICT";
   const isFieldError = Boolean(fieldErrors) || emailTaken;
   const busy = signUp.isPending || signUp.isSuccess;
+  const checkEmail = signUp.data && "checkEmail" in signUp.data ? signUp.data.email : null;
   const formRef = useRef<HTMLFormElement>(null);
   useFocusFirstError(formRef, signUp.error);
 
@@ -29,7 +31,24 @@ export function SignUpForm({ next }: { next: string }) {
       firstname: String(form.get("firstname") ?? ""),
       surname: String(form.get("surname") ?? ""),
       password: String(form.get("password") ?? ""),
+      next,
     });
+  }
+
+  if (checkEmail) {
+    return (
+      <div role="status" className="stack">
+        <h2>Check your email</h2>
+        <p>
+          We sent a link to <strong>{checkEmail}</strong>. Follow it within 48 hours to confirm the address and sign in: until then, the
+          account cannot be used.
+        </p>
+        <p className="muted">
+          If this address already has an account, its owner got an email instead, saying how to reset the password. Nothing here tells
+          which.
+        </p>
+      </div>
+    );
   }
 
   return (

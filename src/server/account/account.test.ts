@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createUser } from "~/server/auth/accounts";
+import { authenticateUser, createUser } from "~/server/auth/accounts";
 import { consumeEmailLinkToken, createEmailLinkToken, isEmailLinkTokenValid } from "~/server/auth/email-links";
 import { consumeAuthAttempt, authAttemptRule } from "~/server/auth/rate-limit";
 import { createSession, generateSessionToken, validateSessionToken } from "~/server/auth/session";
@@ -115,8 +115,26 @@ describe.each(engines)("account self-service on %s", (engine) => {
     it("verify the email once", async () => {
       const user = await newUser(db);
       const token = await createEmailLinkToken(db, user.id, "email_verification");
-      expect(await verifyEmailWithLink(db, token)).toBe(true);
-      expect(await verifyEmailWithLink(db, token)).toBe(false);
+      expect(await verifyEmailWithLink(db, token)).toMatchObject({ user: { id: user.id }, wasAwaitingConfirmation: false });
+      expect(await verifyEmailWithLink(db, token)).toBeNull();
+    });
+
+    it("an account awaiting confirmation signs in only once its link, or a reset link, was followed (issue 19 item 2)", async () => {
+      for (const proof of ["email_verification", "password_reset"] as const) {
+        counter += 1;
+        const input = { email: `awaiting-${proof}-${counter}-${Date.now()}@example.test`, firstname: "Wait", surname: "Ing", password: `pw-${crypto.randomUUID()}` };
+        const created = await createUser(db, input, "unknown", { awaitingConfirmation: true });
+        if (!created.ok) throw new Error("email taken");
+        expect(await authenticateUser(db, input)).toMatchObject({ id: created.user.id, awaitingConfirmation: true });
+        const link = await createEmailLinkToken(db, created.user.id, proof);
+        if (proof === "email_verification") {
+          expect(await verifyEmailWithLink(db, link)).toMatchObject({ user: { id: created.user.id }, wasAwaitingConfirmation: true });
+          expect(await authenticateUser(db, input)).toMatchObject({ awaitingConfirmation: false });
+        } else {
+          await resetPasswordWithLink(db, link, "the owner's own password");
+          expect(await authenticateUser(db, { ...input, password: "the owner's own password" })).toMatchObject({ awaitingConfirmation: false });
+        }
+      }
     });
   });
 

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { env } from "~/env";
 import { createEmailLinkToken, consumeEmailLinkToken, deleteEmailLinks, EMAIL_VERIFICATION_LINK_HOURS, PASSWORD_RESET_LINK_MINUTES } from "~/server/auth/email-links";
 import { hashPassword } from "~/server/auth/password";
@@ -6,7 +6,9 @@ import { invalidateUserSessions } from "~/server/auth/session";
 import type { Database } from "~/server/db/client";
 import { users } from "~/server/db/schema";
 import { MailUnavailableError, isMailAvailable, sendMail } from "~/server/email/mailer";
-import { emailVerificationMail, passwordResetMail } from "~/server/email/templates";
+import { emailVerificationMail, passwordResetMail, signUpAttemptMail, signUpConfirmationMail } from "~/server/email/templates";
+import { AFTER_SIGN_IN_PATH } from "~/server/auth/redirect";
+import type { SessionUser } from "~/server/auth/session";
 import { revokeAllAccess, type RevokedAccess } from "./revoke-access";
 
 // Account flows that go through a mailed link: forgotten password and email verification.
@@ -47,6 +49,7 @@ export async function resetPasswordWithLink(db: Database, token: string, newPass
   return db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
     await tx.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+    await tx.update(users).set({ awaitingConfirmation: false }).where(eq(users.id, userId));
     await deleteEmailLinks(tx, userId, "password_reset");
     const sessions = await invalidateUserSessions(tx, userId);
     return { sessions, ...(await revokeAllAccess(tx, userId)) };
@@ -63,12 +66,44 @@ export async function sendVerificationLink(db: Database, user: { id: string; ema
   );
 }
 
-/** Marks the email of the link's account as verified, once per link. */
-export async function verifyEmailWithLink(db: Database, token: string): Promise<boolean> {
+/**
+ * Marks the email of the link's account as verified, once per link. Returns the account, and whether it was
+ * waiting for this confirmation to allow its first sign-in; null when the link is not (or no longer) valid.
+ */
+export async function verifyEmailWithLink(db: Database, token: string): Promise<{ user: SessionUser; wasAwaitingConfirmation: boolean } | null> {
   const userId = await consumeEmailLinkToken(db, token, "email_verification");
-  if (!userId) return false;
-  await db.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
-  return true;
+  if (!userId) return null;
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select({ awaiting: users.awaitingConfirmation }).from(users).where(eq(users.id, userId)).for("update");
+    const [user] = await tx
+      .update(users)
+      .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, awaitingConfirmation: false })
+      .where(eq(users.id, userId))
+      .returning({ id: users.id, email: users.email, firstname: users.firstname, surname: users.surname });
+    return user ? { user, wasAwaitingConfirmation: before?.awaiting ?? false } : null;
+  });
+}
+
+/**
+ * Sign-up where mail is configured: mails the link that confirms the address and allows the first sign-in.
+ * `next` (already validated) rides along, so whoever signed up from an authorization link lands back on it.
+ */
+export async function sendSignUpConfirmation(db: Database, user: SessionUser, next: string): Promise<void> {
+  if (!isMailAvailable()) throw new MailUnavailableError();
+  const token = await createEmailLinkToken(db, user.id, "email_verification");
+  const link = `${linkTo(VERIFY_EMAIL_PATH, token)}${next === AFTER_SIGN_IN_PATH ? "" : `&next=${encodeURIComponent(next)}`}`;
+  await sendMail(signUpConfirmationMail({ to: user.email, firstname: user.firstname, link, validHours: EMAIL_VERIFICATION_LINK_HOURS }));
+}
+
+/**
+ * Sign-up with an address that already has an account: its owner is told, and how to get in if it was them.
+ * The person signing up sees the same answer as for a free address, so sign-up tells nobody who has an account.
+ */
+export async function sendSignUpAttemptNotice(db: Database, email: string): Promise<void> {
+  if (!isMailAvailable()) throw new MailUnavailableError();
+  const [user] = await db.select({ email: users.email, firstname: users.firstname }).from(users).where(eq(users.email, email));
+  if (!user) return;
+  await sendMail(signUpAttemptMail({ to: user.email, firstname: user.firstname, link: `${env.APP_URL}/forgot-password` }));
 }
 
 export async function isEmailVerified(db: Database, userId: string): Promise<boolean> {

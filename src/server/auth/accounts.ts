@@ -63,21 +63,37 @@ const sessionUserColumns = { id: users.id, email: users.email, firstname: users.
 
 export type CreateUserResult = { ok: true; user: SessionUser } | { ok: false; reason: "email-taken" };
 
-/** Creates an account. A taken email, including one taken by a concurrent sign-up, is an answer, not an error. */
-export async function createUser(db: Database, input: SignUpInput, clientIp = "unknown"): Promise<CreateUserResult> {
+/**
+ * Creates an account. A taken email, including one taken by a concurrent sign-up, is an answer, not an error;
+ * the password is hashed either way, so both answers cost the same. `awaitingConfirmation`: no sign-in until the
+ * mailed confirmation link is followed.
+ */
+export async function createUser(
+  db: Database,
+  input: SignUpInput,
+  clientIp = "unknown",
+  options: { awaitingConfirmation?: boolean } = {},
+): Promise<CreateUserResult> {
   const passwordHash = await hashPassword(input.password, clientIp);
   const [user] = await db
     .insert(users)
-    .values({ email: input.email, firstname: input.firstname, surname: input.surname, passwordHash })
+    .values({ email: input.email, firstname: input.firstname, surname: input.surname, passwordHash, awaitingConfirmation: options.awaitingConfirmation ?? false })
     .onConflictDoNothing({ target: users.email })
     .returning(sessionUserColumns);
   return user ? { ok: true, user } : { ok: false, reason: "email-taken" };
 }
 
-/** The user whose email and password these are, or null; takes the same time whether or not the email exists. */
-export async function authenticateUser(db: Database, input: SignInInput, clientIp = "unknown"): Promise<SessionUser | null> {
+/**
+ * The user whose email and password these are, or null; takes the same time whether or not the email exists.
+ * `awaitingConfirmation`: the right password, but the account's confirmation link was never followed.
+ */
+export async function authenticateUser(
+  db: Database,
+  input: SignInInput,
+  clientIp = "unknown",
+): Promise<(SessionUser & { awaitingConfirmation: boolean }) | null> {
   const [row] = await db
-    .select({ ...sessionUserColumns, passwordHash: users.passwordHash })
+    .select({ ...sessionUserColumns, passwordHash: users.passwordHash, awaitingConfirmation: users.awaitingConfirmation })
     .from(users)
     .where(eq(users.email, input.email));
   if (!row) {

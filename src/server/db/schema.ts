@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { ACTIVITY_OUTCOMES } from "../activity/schemas";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -15,6 +15,9 @@ export const users = pgTable("users", {
   createdAt: createdAt(),
   // Null until the person follows the link mailed at sign-up.
   emailVerifiedAt: timestamptz("email_verified_at"),
+  // Signed up where mail is configured: no sign-in until the mailed confirmation link (or a reset link) is
+  // followed, so nobody can hold an account under an address they do not control (issue 19 item 2).
+  awaitingConfirmation: boolean("awaiting_confirmation").notNull().default(false),
   // An IANA zone ("Europe/Paris") the person chose in settings; null = the browser's own zone.
   timeZone: text("time_zone"),
 });

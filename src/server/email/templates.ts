@@ -51,6 +51,37 @@ export function emailVerificationMail(params: { to: string; firstname: string; l
   });
 }
 
+export function signUpConfirmationMail(params: { to: string; firstname: string; link: string; validHours: number }): MailMessage {
+  return composeMail({
+    to: params.to,
+    firstname: params.firstname,
+    subject: "Confirm your email to finish creating your Carestral account",
+    lines: ["Welcome to Carestral. Confirm that this email address is yours to finish creating your account and sign in."],
+    action: "Confirm my email",
+    link: params.link,
+    after: [
+      `The link works once, within ${params.validHours} hours. Until it is followed, nobody can sign in to the account.`,
+      "If you did not create a Carestral account, ignore this email: the account stays unusable.",
+    ],
+  });
+}
+
+/** Someone signed up with an address that already has an account: its owner hears of it, nobody else does. */
+export function signUpAttemptMail(params: { to: string; firstname: string; link: string }): MailMessage {
+  return composeMail({
+    to: params.to,
+    firstname: params.firstname,
+    subject: "Someone tried to create a Carestral account with your address",
+    lines: [
+      "Someone tried to create a Carestral account with this email address, which already has one.",
+      "If it was you, reset your password to get back in: setting a new one through the mailed link also ends every session, token and connected app of the account.",
+    ],
+    action: "Reset my password",
+    link: params.link,
+    after: ["If it was not you, nothing changed: no second account was created, and you can ignore this email."],
+  });
+}
+
 /** A token of theirs was found in public (a secret scanning report) and revoked: what happened, where, what to do. */
 export function tokenFoundPublicMail(params: { to: string; firstname: string; tokenName: string; foundAt: string | null; link: string }): MailMessage {
   return composeMail({

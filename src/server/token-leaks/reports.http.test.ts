@@ -45,7 +45,7 @@ describe("leaked-token reports over HTTP", () => {
       databaseUrl,
       env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", SMTP_URL: mail.url, SECRET_SCANNING_KEYS: publicKey.export({ type: "spki", format: "pem" }).toString() },
     });
-    person = await signUpOverHttp(server.url, { firstname: "Grace" });
+    person = await signUpOverHttp(server.url, { firstname: "Grace" }, mail);
   });
   afterAll(async () => {
     await server?.stop();

@@ -7,6 +7,7 @@ import { testDatabaseUrl } from "~/test/env";
 import { linkIn, startMailServer, type ReceivedMail, type TestMailServer } from "~/test/mail-server";
 import { startServer, type TestServer } from "~/test/server";
 import { CookieJar, createHttpClient, signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
+import { AWAITING_CONFIRMATION_MESSAGE } from "./auth";
 import {
   MAIL_UNAVAILABLE_MESSAGE,
   RESET_LINK_INVALID_MESSAGE,
@@ -60,7 +61,7 @@ describe("account self-service over HTTP, with mail", () => {
   });
 
   async function signUp(overrides: Parameters<typeof signUpOverHttp>[1] = {}): Promise<SignedUpClient> {
-    const person = await signUpOverHttp(server.url, overrides);
+    const person = await signUpOverHttp(server.url, overrides, mail);
     secrets.push(person.password, person.jar.sessionToken() ?? "");
     return person;
   }
@@ -84,45 +85,72 @@ describe("account self-service over HTTP, with mail", () => {
     return mail.messages().filter((message) => message.to.includes(address));
   }
 
-  it("sign-up lands at once and mails a verification link that works once; a tampered link does nothing", async () => {
-    const person = await signUp();
-    expect(await person.client.account.emailStatus.query()).toEqual({ verified: false, mailAvailable: true });
+  it("sign-up answers the same for a free and a taken address; the link confirms once and is the first sign-in (issue 19 item 2)", async () => {
+    const email = `confirm-${Date.now()}@example.test`;
+    const password = `pw-${crypto.randomUUID()}`;
+    secrets.push(password);
+    const jar = new CookieJar();
+    const newcomer = createHttpClient(server.url, jar);
+    const details = { email, password, firstname: "Conf", surname: "Irmed" };
+    expect(await newcomer.auth.signUp.mutate(details)).toEqual({ checkEmail: true, email });
+    expect(jar.sessionToken()).toBeUndefined();
+    await expect(createHttpClient(server.url).auth.signIn.mutate({ email, password })).rejects.toThrow(AWAITING_CONFIRMATION_MESSAGE);
 
-    const message = await mail.waitForMail(person.email);
-    expect(message.subject).toBe("Confirm your email for Carestral");
+    const message = await mail.waitForMail(email);
+    expect(message.subject).toBe("Confirm your email to finish creating your Carestral account");
     expect(message.html).toContain("Confirm my email");
     const link = linkIn(message, `${server.url}/verify-email?token=`);
     const token = tokenOf(link);
     secrets.push(token);
-
     const page = await fetch(link);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Verify email");
-    // Opening the page (a mail scanner prefetching it) verifies nothing by itself.
-    expect((await person.client.account.emailStatus.query()).verified).toBe(false);
+    // Opening the page (a mail scanner prefetching it) confirms nothing by itself.
+    await expect(createHttpClient(server.url).auth.signIn.mutate({ email, password })).rejects.toThrow(AWAITING_CONFIRMATION_MESSAGE);
 
-    const stranger = createHttpClient(server.url);
-    await expect(stranger.account.verifyEmail.mutate({ token: tampered(token) })).rejects.toThrow(VERIFY_LINK_INVALID_MESSAGE);
-    expect(await stranger.account.verifyEmail.mutate({ token })).toEqual({ verified: true });
-    expect((await person.client.account.emailStatus.query()).verified).toBe(true);
-    await expect(stranger.account.verifyEmail.mutate({ token })).rejects.toThrow(VERIFY_LINK_INVALID_MESSAGE);
+    // Someone else signs up with the same address: the very same answer, no session, and the owner is told.
+    const otherJar = new CookieJar();
+    const squatter = createHttpClient(server.url, otherJar);
+    expect(await squatter.auth.signUp.mutate({ ...details, email: email.toUpperCase(), password: "the squatter's password" })).toEqual({
+      checkEmail: true,
+      email,
+    });
+    expect(otherJar.sessionToken()).toBeUndefined();
+    const notice = await mail.waitForMail(email, { since: 1 });
+    expect(notice.subject).toBe("Someone tried to create a Carestral account with your address");
+    expect(notice.text).toContain("If it was you, reset your password");
+    expect(linkIn(notice, server.url).href).toBe(`${server.url}/forgot-password`);
+
+    await expect(newcomer.account.verifyEmail.mutate({ token: tampered(token) })).rejects.toThrow(VERIFY_LINK_INVALID_MESSAGE);
+    expect(await newcomer.account.verifyEmail.mutate({ token })).toEqual({ verified: true, signedIn: true });
+    secrets.push(jar.sessionToken() ?? "");
+    expect(await newcomer.auth.me.query()).toMatchObject({ email, firstname: "Conf" });
+    expect(await newcomer.account.emailStatus.query()).toEqual({ verified: true, mailAvailable: true });
+    await expect(newcomer.account.verifyEmail.mutate({ token })).rejects.toThrow(VERIFY_LINK_INVALID_MESSAGE);
+    // The first password stands; the second sign-up changed nothing.
+    await createHttpClient(server.url).auth.signIn.mutate({ email, password });
+    await expect(createHttpClient(server.url).auth.signIn.mutate({ email, password: "the squatter's password" })).rejects.toThrow("Wrong email or password.");
   });
 
-  it("Resend mails a new verification link and ends the previous one", async () => {
+  it.runIf(testDatabaseUrl)("an account from before confirmation: Resend mails a new link, ends the previous one, and confirming does not sign in again", async () => {
     const person = await signUp();
-    const first = tokenOf(linkIn(await mail.waitForMail(person.email), `${server.url}/verify-email`));
+    await withPostgres(databaseUrl ?? "", (sql) => sql`update users set email_verified_at = null where email = ${person.email}`);
     expect(await person.client.account.resendVerification.mutate()).toEqual({ sent: true, alreadyVerified: false });
-    const second = tokenOf(linkIn(await mail.waitForMail(person.email, { since: 1 }), `${server.url}/verify-email`));
+    const first = tokenOf(linkIn(await mail.waitForMail(person.email, { since: 1 }), `${server.url}/verify-email`));
+    expect(await person.client.account.resendVerification.mutate()).toEqual({ sent: true, alreadyVerified: false });
+    const second = tokenOf(linkIn(await mail.waitForMail(person.email, { since: 2 }), `${server.url}/verify-email`));
     secrets.push(first, second);
     expect(second).not.toBe(first);
     await expect(person.client.account.verifyEmail.mutate({ token: first })).rejects.toThrow(VERIFY_LINK_INVALID_MESSAGE);
-    await person.client.account.verifyEmail.mutate({ token: second });
+    const stranger = new CookieJar();
+    expect(await createHttpClient(server.url, stranger).account.verifyEmail.mutate({ token: second })).toEqual({ verified: true, signedIn: false });
+    expect(stranger.sessionToken()).toBeUndefined();
     expect(await person.client.account.resendVerification.mutate()).toEqual({ sent: false, alreadyVerified: true });
   });
 
   it("forgot password answers the same for any email, mails only real accounts, and the link resets once, signs out everywhere and revokes every token", async () => {
     const person = await signUp();
-    await mail.waitForMail(person.email); // the verification mail
+    await mail.waitForMail(person.email); // the confirmation mail
     const otherDevice = await signInAgain(person);
     const { token: apiToken } = await createToken(person, "Made before the reset", ["read:data"], null);
     secrets.push(apiToken);
@@ -269,7 +297,7 @@ describe("account self-service over HTTP, with mail", () => {
     const body = await response.text();
     const data = JSON.parse(body) as Record<string, unknown>;
     expect(Object.keys(data).sort()).toEqual(["activity", "bookings", "connectedApps", "exportedAt", "profile", "sessions", "tokens"]);
-    expect(data.profile).toMatchObject({ email: person.email, firstname: "Exportia", surname: "Datason", emailVerifiedAt: null });
+    expect(data.profile).toMatchObject({ email: person.email, firstname: "Exportia", surname: "Datason", emailVerifiedAt: expect.any(String) });
     expect(data.tokens).toEqual([expect.objectContaining({ name: "Export check", prefix: token.slice(0, 12), status: "active" })]);
     expect(data.bookings).toEqual([expect.objectContaining({ specialty: hospital.specialty, status: "confirmed", tokenName: "Export check" })]);
     expect(data.sessions).toEqual([expect.objectContaining({ device: "Node.js" })]);

@@ -9,7 +9,7 @@ import { invalidateUserSession, listUserSessions } from "~/server/auth/session";
 import { describeError } from "~/server/describe-error";
 import { isMailAvailable } from "~/server/email/mailer";
 import { createTRPCRouter, protectedProcedure, publicProcedure } from "~/server/api/trpc";
-import { enforceAttemptLimit } from "./auth";
+import { enforceAttemptLimit, startSession } from "./auth";
 import { log } from "~/server/observability/logger";
 
 export const MAIL_UNAVAILABLE_MESSAGE = "This server cannot send email, so this is unavailable. Ask its administrator to configure SMTP_URL.";
@@ -47,11 +47,12 @@ export const accountRouter = createTRPCRouter({
       return { reset: true as const, revoked };
     }),
 
+  /** Following the link confirms the address; for an account created with mail configured, it is also the first sign-in. */
   verifyEmail: publicProcedure.input(z.object({ token: linkTokenSchema })).mutation(async ({ ctx, input }) => {
-    if (!(await verifyEmailWithLink(ctx.db, input.token))) {
-      throw new TRPCError({ code: "BAD_REQUEST", message: VERIFY_LINK_INVALID_MESSAGE });
-    }
-    return { verified: true as const };
+    const verified = await verifyEmailWithLink(ctx.db, input.token);
+    if (!verified) throw new TRPCError({ code: "BAD_REQUEST", message: VERIFY_LINK_INVALID_MESSAGE });
+    if (verified.wasAwaitingConfirmation) await startSession(ctx, verified.user);
+    return { verified: true as const, signedIn: verified.wasAwaitingConfirmation };
   }),
 
   emailStatus: protectedProcedure.query(async ({ ctx }) => ({

@@ -1,8 +1,10 @@
 import { TRPCError } from "@trpc/server";
 import { env } from "~/env";
-import { sendVerificationLink } from "~/server/account/email-flows";
+import { z } from "zod";
+import { sendSignUpAttemptNotice, sendSignUpConfirmation, sendVerificationLink } from "~/server/account/email-flows";
+import { safeNextPath } from "~/server/auth/redirect";
 import { describeError } from "~/server/describe-error";
-import { isMailAvailable } from "~/server/email/mailer";
+import { isMailAvailable, mailDelivery } from "~/server/email/mailer";
 import { authenticateUser, createUser, signInInputSchema, signUpInputSchema } from "~/server/auth/accounts";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { expiredSessionCookie, sessionCookie } from "~/server/auth/cookie";
@@ -15,6 +17,11 @@ import { metrics } from "~/server/observability/metrics";
 
 export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. Sign in instead?";
 export const WRONG_CREDENTIALS_MESSAGE = "Wrong email or password.";
+export const AWAITING_CONFIRMATION_MESSAGE =
+  "Confirm your email first: follow the link we mailed when you created the account. Lost it? Use Forgot password? to get a new way in.";
+
+/** Signed in at once (no mail configured), or told to check their email. */
+export type SignUpResult = SessionUser | { checkEmail: true; email: string };
 
 /** Counts an attempt of `kind` against the caller's IP and `email` (null when the request names none); 429 past the limit. */
 export async function enforceAttemptLimit(ctx: TRPCContext, kind: AuthAttemptKind, email: string | null): Promise<void> {
@@ -33,7 +40,7 @@ export async function enforceAttemptLimit(ctx: TRPCContext, kind: AuthAttemptKin
 }
 
 /** Starts a new session for `user`, ending the one the request came with (no session fixation). */
-async function startSession(ctx: TRPCContext, user: SessionUser): Promise<void> {
+export async function startSession(ctx: TRPCContext, user: SessionUser): Promise<void> {
   if (ctx.session) await invalidateSession(ctx.db, ctx.session.id);
   const token = generateSessionToken();
   const session = await createSession(ctx.db, token, user.id, ctx.headers.get("user-agent"));
@@ -41,13 +48,29 @@ async function startSession(ctx: TRPCContext, user: SessionUser): Promise<void> 
 }
 
 export const authRouter = createTRPCRouter({
-  signUp: publicProcedure.input(signUpInputSchema).mutation(async ({ ctx, input }) => {
+  /**
+   * Without SMTP_URL (mail printed to the log in development, or none): the account is created and signed in at
+   * once, as a link only the log shows would prove nothing. With SMTP_URL, the address is confirmed
+   * first, and the answer is the same whether or not it already has an account (issue 19 item 2): the password is
+   * hashed either way, and the mail (a confirmation link, or a note to the existing owner) is sent after the
+   * response.
+   */
+  signUp: publicProcedure.input(signUpInputSchema.extend({ next: z.string().max(2048).optional() })).mutation(async ({ ctx, input }): Promise<SignUpResult> => {
     await enforceAttemptLimit(ctx, "signup", input.email);
-    const result = await createUser(ctx.db, input, clientIpFromHeaders(ctx.headers));
+    const { next, ...account } = input;
+    const clientIp = clientIpFromHeaders(ctx.headers);
+    if (mailDelivery() === "smtp") {
+      const result = await createUser(ctx.db, account, clientIp, { awaitingConfirmation: true });
+      const mailing = result.ok ? sendSignUpConfirmation(ctx.db, result.user, safeNextPath(next)) : sendSignUpAttemptNotice(ctx.db, account.email);
+      mailing.catch((error: unknown) => {
+        log.error(`Sending the sign-up email failed: ${describeError(error)}`);
+      });
+      return { checkEmail: true, email: account.email };
+    }
+    const result = await createUser(ctx.db, account, clientIp);
     if (!result.ok) throw new TRPCError({ code: "CONFLICT", message: EMAIL_TAKEN_MESSAGE });
     await startSession(ctx, result.user);
-    // Off the response path: sign-up lands on the dashboard at once, and a slow or failing mail server
-    // only delays the mail (the dashboard offers Resend).
+    // In development the verification link goes to the log; off the response path, and the dashboard offers Resend.
     if (isMailAvailable()) {
       sendVerificationLink(ctx.db, result.user).catch((error: unknown) => {
         log.error(`Sending the verification email failed: ${describeError(error)}`);
@@ -58,9 +81,11 @@ export const authRouter = createTRPCRouter({
 
   signIn: publicProcedure.input(signInInputSchema).mutation(async ({ ctx, input }) => {
     await enforceAttemptLimit(ctx, "signin", input.email);
-    const user = await authenticateUser(ctx.db, input, clientIpFromHeaders(ctx.headers));
-    metrics().signIns.inc({ outcome: user ? "ok" : "wrong_credentials" });
-    if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS_MESSAGE });
+    const authenticated = await authenticateUser(ctx.db, input, clientIpFromHeaders(ctx.headers));
+    metrics().signIns.inc({ outcome: authenticated ? "ok" : "wrong_credentials" });
+    if (!authenticated) throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS_MESSAGE });
+    const { awaitingConfirmation, ...user } = authenticated;
+    if (awaitingConfirmation) throw new TRPCError({ code: "FORBIDDEN", message: AWAITING_CONFIRMATION_MESSAGE });
     await startSession(ctx, user);
     return user;
   }),
