@@ -31,7 +31,8 @@ export async function verifyEmailFor(db: Database, email: string): Promise<Opera
   const [user] = await db.select({ id: users.id, verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.email, address));
   if (!user) return noAccount(address);
   if (user.verifiedAt) return { ok: true, value: { alreadyVerified: true } };
-  await db.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, user.id), isNull(users.emailVerifiedAt)));
+  // Also lets an account waiting for its sign-up confirmation sign in: the operator vouches for the address.
+  await db.update(users).set({ emailVerifiedAt: new Date(), awaitingConfirmation: false }).where(and(eq(users.id, user.id), isNull(users.emailVerifiedAt)));
   await deleteEmailLinks(db, user.id, "email_verification");
   return { ok: true, value: { alreadyVerified: false } };
 }
