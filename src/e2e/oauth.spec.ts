@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";
 import { confirmSignUp, fillSignUpForm, newUser, signIn, signUp } from "./helpers";
+import { linkFromMail } from "./mail";
 import { checkPage } from "./page-check";
 
 // An MCP client signing in through the browser: the SDK's own auth() runs on the test's side, the person answers
@@ -273,7 +274,7 @@ test("the app page revokes in place, with the same dialog, and says so", async (
   await expect(page.getByText(/^Access revoked (?!for)/)).toBeVisible();
 });
 
-test("signing in from an authorization link says which app is asking; Forgot password? and Create an account keep the way back", async ({ page, browser, baseURL }, testInfo) => {
+test("signing in from an authorization link says which app is asking; Forgot password? (its mailed link too) and Create an account keep the way back", async ({ page, browser, baseURL }, testInfo) => {
   const base = baseURL ?? "";
   const user = await signUpElsewhere(browser, base);
   const clientName = uniqueClientName();
@@ -290,6 +291,17 @@ test("signing in from an authorization link says which app is asking; Forgot pas
   await expect(page).toHaveURL(/\/forgot-password\?next=%2Foauth%2Fauthorize%3F/);
   await expect(page.getByText(`Choose a new password, then sign in ${context}`)).toBeVisible();
   await checkPage(page, testInfo, "forgot-password-from-app");
+  // The mailed reset link keeps the way back too: once the new password is set, Sign in leads to the consent page.
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByRole("status")).toContainText("a link to reset its password is on its way");
+  const resetLink = await linkFromMail(user.email, "Reset your Carestral password");
+  expect(new URL(resetLink).searchParams.get("next")).toMatch(/^\/oauth\/authorize\?/);
+  await page.goto(resetLink);
+  const password = `reset-${Date.now()}-password`;
+  await page.getByLabel("New password").fill(password);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("status")).toContainText("Your password is changed.");
   await page.getByRole("link", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/login\?next=%2Foauth%2Fauthorize%3F/);
 
@@ -299,7 +311,7 @@ test("signing in from an authorization link says which app is asking; Forgot pas
   await checkPage(page, testInfo, "signup-from-app");
   await page.getByRole("link", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/login\?next=%2Foauth%2Fauthorize%3F/);
-  await signIn(page, user, /\/oauth\/authorize\?/);
+  await signIn(page, { email: user.email, password }, /\/oauth\/authorize\?/);
   await expectConsentThenAnswer(page, base, clientName, "Allow", provider);
 
   // Without an authorization link, sign-in says nothing of the kind, and an off-site next goes nowhere.

@@ -574,6 +574,12 @@ const pageCases: HostileCase[] = [
   },
   { name: "page: /login?next=//evil.example is not an open redirect", send: () => page("/login?next=//evil.example/x"), expect: pageIgnoresNext("evil\\.example") },
   { name: "page: /login?next=https://evil.example", send: () => page("/login?next=https%3A%2F%2Fevil.example"), expect: pageIgnoresNext("evil\\.example") },
+  { name: "page: /forgot-password?next=//evil.example is not an open redirect", send: () => page("/forgot-password?next=//evil.example/x"), expect: (reply) => {
+    // Without mail this server renders no form, so only the Sign in link carries next: it must not lead off-site.
+    expect(reply.status).toBe(200);
+    expect(reply.text).toMatch(/href="\/login"/);
+    expect(reply.text).not.toMatch(/href="[^"]*evil\.example/);
+  } },
   { name: "page: /signup?next with control characters", send: () => page("/signup?next=%2F%09%2Fevil.example"), expect: pageIgnoresNext("evil\\.example") },
   { name: "page: /login?next with script", send: () => page(`/login?next=${encodeURIComponent("/dashboard\"><script>alert(1)</script>")}`), expect: (reply) => {
     expect(reply.status).toBe(200);

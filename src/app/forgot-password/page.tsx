@@ -4,7 +4,7 @@ import { connection } from "next/server";
 import { ForgotPasswordForm } from "~/components/account/forgot-password-form";
 import styles from "~/components/auth/auth.module.css";
 import { SignInContext } from "~/components/oauth/sign-in-context";
-import { AFTER_SIGN_IN_PATH, safeNextPath } from "~/server/auth/redirect";
+import { safeNextPath, signInPath } from "~/server/auth/redirect";
 import { isMailAvailable } from "~/server/email/mailer";
 
 export const metadata: Metadata = { title: "Forgot password" };
@@ -14,7 +14,6 @@ export default async function ForgotPasswordPage({ searchParams }: { searchParam
   await connection();
   // Where signing in leads afterwards (an app's consent page): kept on the way back, validated as sign-in's own.
   const next = safeNextPath((await searchParams).next);
-  const signInHref = next === AFTER_SIGN_IN_PATH ? "/login" : `/login?next=${encodeURIComponent(next)}`;
   return (
     <main id="main" tabIndex={-1} className="page narrow">
       <h1>Forgot password</h1>
@@ -25,7 +24,7 @@ export default async function ForgotPasswordPage({ searchParams }: { searchParam
             Enter the email of your account. We will send you a link to choose a new password. Setting it signs out every session and
             revokes every API token and connected app of the account.
           </p>
-          <ForgotPasswordForm />
+          <ForgotPasswordForm next={next} />
         </>
       ) : (
         <p className="warning" role="alert">
@@ -35,7 +34,7 @@ export default async function ForgotPasswordPage({ searchParams }: { searchParam
         </p>
       )}
       <p className={styles.switch}>
-        Remembered it? <Link href={signInHref}>Sign in</Link>
+        Remembered it? <Link href={signInPath(next)}>Sign in</Link>
       </p>
     </main>
   );

@@ -5,21 +5,20 @@ import { SignUpForm } from "~/components/auth/sign-up-form";
 import styles from "~/components/auth/auth.module.css";
 import { SignInContext } from "~/components/oauth/sign-in-context";
 import { getCurrentUserIfAvailable } from "~/server/auth/current-session";
-import { AFTER_SIGN_IN_PATH, safeNextPath } from "~/server/auth/redirect";
+import { safeNextPath, signInPath } from "~/server/auth/redirect";
 
 export const metadata: Metadata = { title: "Create your account" };
 
 export default async function SignUpPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
   const next = safeNextPath((await searchParams).next);
   if (await getCurrentUserIfAvailable()) redirect(next);
-  const signInHref = next === AFTER_SIGN_IN_PATH ? "/login" : `/login?next=${encodeURIComponent(next)}`;
   return (
     <main id="main" tabIndex={-1} className="page narrow">
       <h1>Create your account</h1>
       <SignInContext next={next} action="Create a Carestral account" />
       <SignUpForm next={next} />
       <p className={styles.switch}>
-        Already have an account? <Link href={signInHref}>Sign in</Link>
+        Already have an account? <Link href={signInPath(next)}>Sign in</Link>
       </p>
     </main>
   );

@@ -5,14 +5,15 @@ import { FormField } from "~/components/auth/form-field";
 import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 
-export function ForgotPasswordForm() {
+/** `next`: where signing in leads after the reset (already validated); the mailed link keeps it. */
+export function ForgotPasswordForm({ next }: { next: string }) {
   const request = api.account.requestPasswordReset.useMutation();
   const fieldErrors: Partial<Record<string, string[]>> | undefined = request.error?.data?.zodError?.fieldErrors;
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    request.mutate({ email: String(form.get("email") ?? "") });
+    request.mutate({ email: String(form.get("email") ?? ""), next });
   }
 
   if (request.isSuccess) {

@@ -4,10 +4,12 @@ import Link from "next/link";
 import type { FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { RequestErrorMessage } from "~/components/request-error";
+import { signInPath } from "~/server/auth/redirect";
 import { api } from "~/trpc/react";
 import { describeRevokedAccess } from "./revoked-access";
 
-export function ResetPasswordForm({ token, passwordHint }: { token: string; passwordHint: string }) {
+/** `next`: where signing in leads afterwards (already validated), e.g. back to an app's consent page. */
+export function ResetPasswordForm({ token, next, passwordHint }: { token: string; next: string; passwordHint: string }) {
   const reset = api.account.resetPassword.useMutation();
   const fieldErrors: Partial<Record<string, string[]>> | undefined = reset.error?.data?.zodError?.fieldErrors;
 
@@ -23,7 +25,7 @@ export function ResetPasswordForm({ token, passwordHint }: { token: string; pass
         <p>Your password is changed. {describeRevokedAccess(reset.data.revoked)}</p>
         <p className="muted">Create new tokens and connect your apps again once you are signed in.</p>
         <p>
-          <Link className="button primary" href="/login">
+          <Link className="button primary" href={signInPath(next)}>
             Sign in
           </Link>
         </p>

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRef, type FormEvent } from "react";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { RequestErrorMessage } from "~/components/request-error";
-import { AFTER_SIGN_IN_PATH } from "~/server/auth/redirect";
+import { signInPath } from "~/server/auth/redirect";
 import { api } from "~/trpc/react";
 import { FormField } from "./form-field";
 import { useSessionChangeNavigation } from "./use-session-change-navigation";
@@ -65,7 +65,7 @@ export function SignUpForm({ next }: { next: string }) {
           emailTaken ? (
             <>
               An account with this email already exists.{" "}
-              <Link href={next === AFTER_SIGN_IN_PATH ? "/login" : `/login?next=${encodeURIComponent(next)}`}>Sign in instead?</Link>
+              <Link href={signInPath(next)}>Sign in instead?</Link>
             </>
           ) : (
             fieldErrors?.email?.[0]

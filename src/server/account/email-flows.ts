@@ -16,22 +16,23 @@ import { revokeAllAccess, type RevokedAccess } from "./revoke-access";
 export const RESET_PASSWORD_PATH = "/reset-password";
 export const VERIFY_EMAIL_PATH = "/verify-email";
 
-function linkTo(path: string, token: string): string {
-  return `${env.APP_URL}${path}?token=${token}`;
+/** A mailed link; `next` (already validated) rides along, so whoever came from an authorization link gets back to it. */
+function linkTo(path: string, token: string, next: string = AFTER_SIGN_IN_PATH): string {
+  return `${env.APP_URL}${path}?token=${token}${next === AFTER_SIGN_IN_PATH ? "" : `&next=${encodeURIComponent(next)}`}`;
 }
 
 /**
- * Mails a reset link if an account has this email; does nothing otherwise. Callers answer the same
+ * Mails a reset link (keeping `next`, already validated) if an account has this email; does nothing otherwise. Callers answer the same
  * either way and run this off the response path, so neither the answer nor its timing tells whether
  * the account exists.
  */
-export async function sendPasswordResetLink(db: Database, email: string): Promise<void> {
+export async function sendPasswordResetLink(db: Database, email: string, next: string = AFTER_SIGN_IN_PATH): Promise<void> {
   if (!isMailAvailable()) throw new MailUnavailableError();
   const [user] = await db.select({ id: users.id, email: users.email, firstname: users.firstname }).from(users).where(eq(users.email, email));
   if (!user) return;
   const token = await createEmailLinkToken(db, user.id, "password_reset");
   await sendMail(
-    passwordResetMail({ to: user.email, firstname: user.firstname, link: linkTo(RESET_PASSWORD_PATH, token), validMinutes: PASSWORD_RESET_LINK_MINUTES }),
+    passwordResetMail({ to: user.email, firstname: user.firstname, link: linkTo(RESET_PASSWORD_PATH, token, next), validMinutes: PASSWORD_RESET_LINK_MINUTES }),
   );
 }
 
@@ -91,7 +92,7 @@ export async function verifyEmailWithLink(db: Database, token: string): Promise<
 export async function sendSignUpConfirmation(db: Database, user: SessionUser, next: string): Promise<void> {
   if (!isMailAvailable()) throw new MailUnavailableError();
   const token = await createEmailLinkToken(db, user.id, "email_verification");
-  const link = `${linkTo(VERIFY_EMAIL_PATH, token)}${next === AFTER_SIGN_IN_PATH ? "" : `&next=${encodeURIComponent(next)}`}`;
+  const link = linkTo(VERIFY_EMAIL_PATH, token, next);
   await sendMail(signUpConfirmationMail({ to: user.email, firstname: user.firstname, link, validHours: EMAIL_VERIFICATION_LINK_HOURS }));
 }
 

@@ -3,6 +3,11 @@ export const AFTER_SIGN_IN_PATH = "/dashboard/tokens";
 /** Request header set by proxy.ts: the path being shown, for the dashboard layout to come back to after sign-in. */
 export const PATHNAME_HEADER = "x-pathname";
 
+/** The sign-in page, coming back to `next` (already validated) afterwards; plain /login when that is the dashboard. */
+export function signInPath(next: string): string {
+  return next === AFTER_SIGN_IN_PATH ? "/login" : `/login?next=${encodeURIComponent(next)}`;
+}
+
 /**
  * `next` from a query string, if it is a path on this site; otherwise the dashboard. Rejects absolute and
  * protocol-relative URLs ("//evil.example", "/\evil.example") so sign-in cannot be an open redirect.

@@ -205,6 +205,22 @@ describe("account self-service over HTTP, with mail", () => {
     expect((await signedIn.account.emailStatus.query()).verified).toBe(true);
   });
 
+  it("keeps a validated next in the reset link, so signing in afterwards leads back to an app's consent page", async () => {
+    const person = await signUp();
+    await mail.waitForMail(person.email); // the confirmation mail
+    const anonymous = createHttpClient(server.url);
+    const consentPage = "/oauth/authorize?client_id=x&state=y";
+    await anonymous.account.requestPasswordReset.mutate({ email: person.email, next: consentPage });
+    const kept = linkIn(await mail.waitForMail(person.email, { since: 1 }), `${server.url}/reset-password?token=`);
+    secrets.push(tokenOf(kept));
+    expect(kept.searchParams.get("next")).toBe(consentPage);
+    // An off-site next never reaches the mail.
+    await anonymous.account.requestPasswordReset.mutate({ email: person.email, next: "//evil.example/x" });
+    const dropped = linkIn(await mail.waitForMail(person.email, { since: 2 }), `${server.url}/reset-password?token=`);
+    secrets.push(tokenOf(dropped));
+    expect(dropped.searchParams.has("next")).toBe(false);
+  });
+
   it.runIf(testDatabaseUrl)("refuses a reset link after its 30 minutes", async () => {
     const person = await signUp();
     await person.client.auth.signOut.mutate();

@@ -5,6 +5,7 @@ import { changePassword, deleteAccount, signOutOtherSessions, updateName } from 
 import { currentPasswordSchema, emailSchema, firstnameSchema, newPasswordSchema, surnameSchema } from "~/server/auth/accounts";
 import { expiredSessionCookie } from "~/server/auth/cookie";
 import { describeDevice } from "~/server/auth/device";
+import { safeNextPath } from "~/server/auth/redirect";
 import { invalidateUserSession, listUserSessions } from "~/server/auth/session";
 import { describeError } from "~/server/describe-error";
 import { isMailAvailable } from "~/server/email/mailer";
@@ -27,10 +28,11 @@ function requireMail(): void {
 
 export const accountRouter = createTRPCRouter({
   /** Same answer whether or not the email has an account; the mail, if any, is sent after the response. */
-  requestPasswordReset: publicProcedure.input(z.object({ email: emailSchema })).mutation(async ({ ctx, input }) => {
+  requestPasswordReset: publicProcedure.input(z.object({ email: emailSchema, next: z.string().max(2048).optional() })).mutation(async ({ ctx, input }) => {
     await enforceAttemptLimit(ctx, "reset", input.email);
     requireMail();
-    sendPasswordResetLink(ctx.db, input.email).catch((error: unknown) => {
+    // Where the reset came from (an app's consent page) rides along in the link, validated as sign-in's own.
+    sendPasswordResetLink(ctx.db, input.email, safeNextPath(input.next)).catch((error: unknown) => {
       log.error(`Sending a password reset email failed: ${describeError(error)}`);
     });
     return { message: RESET_REQUESTED_MESSAGE };
