@@ -510,7 +510,7 @@ const trpcCases: HostileCase[] = [
       ["unknown scope", { name: "s", scopes: ["admin"], expiresInDays: 30 }],
       ["injection as a scope", { name: "s", scopes: [INJECTION], expiresInDays: 30 }],
       ["expiresInDays as a string", { name: "s", scopes: ["read:data"], expiresInDays: "30" }],
-      ["expiresInDays 5", { name: "s", scopes: ["read:data"], expiresInDays: 5 }],
+      ["expiresInDays 367, past a year", { name: "s", scopes: ["read:data"], expiresInDays: 367 }],
       ["expiresInDays -1", { name: "s", scopes: ["read:data"], expiresInDays: -1 }],
       ["expiresInDays 0", { name: "s", scopes: ["read:data"], expiresInDays: 0 }],
       ["expiresInDays 30.5", { name: "s", scopes: ["read:data"], expiresInDays: 30.5 }],
