@@ -1,6 +1,7 @@
 import { recentLegacyJwtUse } from "~/server/legacy-jwt/verify";
 import { generateToken } from "~/server/tokens/service";
 import { createTRPCRouter, domainProcedure } from "../trpc";
+import { oneTimeTokenResponse } from "./tokens";
 
 // Option A migration, the dashboard side: who still uses the older system's JWTs, and a one-click replacement.
 
@@ -17,14 +18,6 @@ export const legacyJwtRouter = createTRPCRouter({
     const scopes = use && use.scopes.length > 0 ? use.scopes : (["read:data"] as const);
     const stamp = new Date().toISOString().slice(0, 16).replace("T", " ");
     const created = await generateToken(ctx.db, ctx.user.id, { name: `Replaces legacy JWT ${stamp}`, scopes: [...scopes], expiresInDays: REPLACEMENT_EXPIRY_DAYS });
-    return {
-      token: created.token,
-      id: created.id,
-      prefix: created.prefix,
-      name: created.name,
-      scopes: created.scopes,
-      expiresAt: created.expiresAt,
-      createdAt: created.createdAt,
-    };
+    return oneTimeTokenResponse(created);
   }),
 });

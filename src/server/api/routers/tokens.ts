@@ -21,7 +21,7 @@ function tokenNotFound(): DomainError {
 }
 
 /** A new token as the client gets it: the plaintext this once, beside its settings, and nothing else. */
-function oneTimeTokenResponse(created: GeneratedToken) {
+export function oneTimeTokenResponse(created: GeneratedToken) {
   return {
     token: created.token,
     id: created.id,
