@@ -1,6 +1,6 @@
 // Runs once when a server instance starts: publish the request hooks server.mjs wraps every request in, say
-// which database and public URL it uses, open the database and apply pending migrations; start the activity
-// trail's retention purge and make sure its buffer is written on shutdown.
+// which database and public URL it uses, open the database and apply pending migrations; start the background
+// jobs (purges) and make sure the activity trail's buffer is written on shutdown.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { env } = await import("~/env");
@@ -35,4 +35,6 @@ export async function register(): Promise<void> {
   }
   const { startActivityTrail } = await import("~/server/mcp/activity-lifecycle");
   startActivityTrail();
+  const { startBackgroundJobs } = await import("~/server/jobs");
+  startBackgroundJobs();
 }

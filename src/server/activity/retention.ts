@@ -1,6 +1,6 @@
 import type { Database } from "~/server/db/client";
 import { purgeInBatches, type PurgeOptions } from "~/server/db/purge";
-import { describeError } from "~/server/describe-error";
+import type { BackgroundJob } from "~/server/jobs/scheduler";
 import { purgeOldOAuthRows } from "~/server/oauth/retention";
 import { purgeActivityBatch } from "./queries";
 import { log } from "~/server/observability/logger";
@@ -12,33 +12,22 @@ export async function purgeOldActivity(db: Database, retentionDays: number, opti
   return purgeInBatches((batchSize) => purgeActivityBatch(db, retentionDays, batchSize), options);
 }
 
-const FIRST_RUN_DELAY_MS = 60_000;
-const RUN_INTERVAL_MS = 10 * 60_000;
-
 /**
- * Runs the retention purges in the background of every instance: the activity trail's, then the OAuth rows'
- * (whose tokens are kept while the trail still names them), a minute after start, then every ten minutes. No
- * cron, and no coordination needed: batches skip rows another instance is deleting (FOR UPDATE SKIP LOCKED).
- * Returns a function that stops it.
+ * The retention purges, every ten minutes on every instance: the activity trail's, then the OAuth rows' (whose
+ * tokens are kept while the trail still names them). No coordination needed: batches skip rows another instance
+ * is deleting (FOR UPDATE SKIP LOCKED).
  */
-export function startActivityRetention(getDb: () => Promise<Database>, retentionDays: number): () => void {
-  let timer: ReturnType<typeof setTimeout>;
-  const run = async () => {
-    try {
-      const db = await getDb();
-      const purged = await purgeOldActivity(db, retentionDays);
+export function activityRetentionJob(retentionDays: number): BackgroundJob {
+  return {
+    name: "retention",
+    intervalMs: 10 * 60_000,
+    async run({ db, signal }) {
+      const purged = await purgeOldActivity(db, retentionDays, { signal });
       if (purged > 0) log.info(`Activity trail: purged ${purged} calls older than ${retentionDays} days.`);
-      const oauth = await purgeOldOAuthRows(db, retentionDays);
+      const oauth = await purgeOldOAuthRows(db, retentionDays, { signal });
       if (oauth.tokens + oauth.codes > 0) {
         log.info(`OAuth: purged ${oauth.tokens} tokens and ${oauth.codes} codes that ended more than ${retentionDays} days ago.`);
       }
-    } catch (error) {
-      log.error(`Retention: purge failed, will retry: ${describeError(error)}`);
-    }
-    timer = setTimeout(() => void run(), RUN_INTERVAL_MS);
-    timer.unref?.();
+    },
   };
-  timer = setTimeout(() => void run(), FIRST_RUN_DELAY_MS);
-  timer.unref?.();
-  return () => clearTimeout(timer);
 }

@@ -8,6 +8,8 @@ export interface PurgeOptions {
   batchSize?: number;
   /** Batches per run; what is left waits for the next run. */
   maxBatches?: number;
+  /** Stops between batches once aborted (the instance is stopping); what is left waits for another run. */
+  signal?: AbortSignal;
 }
 
 /** Runs `deleteBatch(batchSize)` until it deletes fewer than a batch or `maxBatches` ran; returns the rows deleted. */
@@ -15,7 +17,7 @@ export async function purgeInBatches(deleteBatch: (batchSize: number) => Promise
   const batchSize = options.batchSize ?? 1000;
   const maxBatches = options.maxBatches ?? 50;
   let purged = 0;
-  for (let batch = 0; batch < maxBatches; batch++) {
+  for (let batch = 0; batch < maxBatches && !options.signal?.aborted; batch++) {
     const deleted = await withDatabaseDeadline(deleteBatch(batchSize));
     purged += deleted;
     if (deleted < batchSize) break;

@@ -364,6 +364,17 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     expect(await countLeft()).toBe(2);
     expect(await purgeOldActivity(db, 90)).toBe(0);
   });
+
+  it("stops purging once the instance is stopping (the background job's signal), leaving the rest for another run", async () => {
+    const person = await insertPerson(db);
+    const auth = await authFor(db, person, ["read:data"]);
+    const base = { userId: person.userId, tokenId: auth.token.id, tool: "whoami", outcome: "ok" as const, durationMs: 1 };
+    await db.insert(mcpActivity).values(Array.from({ length: 3 }, () => ({ ...base, at: new Date(Date.now() - 91 * 24 * 60 * 60 * 1000) })));
+    const stopping = new AbortController();
+    stopping.abort();
+    expect(await purgeOldActivity(db, 90, { signal: stopping.signal })).toBe(0);
+    expect(await purgeOldActivity(db, 90)).toBe(3);
+  });
 });
 
 describe("401 refusals", () => {

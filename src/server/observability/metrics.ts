@@ -72,6 +72,12 @@ function createMetrics() {
       labelNames: ["outcome"] as const,
       registers,
     }),
+    backgroundJobRuns: new Counter({
+      name: "carestral_background_job_runs_total",
+      help: "Runs of the background jobs (purges, roll-ups, reminder mail), by job and outcome (ok, failed)",
+      labelNames: ["job", "outcome"] as const,
+      registers,
+    }),
   };
 }
 

@@ -1,0 +1,25 @@
+import "server-only";
+import { env } from "~/env";
+import { activityRetentionJob } from "~/server/activity/retention";
+import { getDb } from "~/server/db";
+import { onShutdown } from "~/server/shutdown";
+import { JobScheduler, type BackgroundJob } from "./scheduler";
+
+export type { BackgroundJob, JobContext } from "./scheduler";
+
+/** Every background job an instance runs: an explicit list, like the MCP tools. */
+function backgroundJobs(): BackgroundJob[] {
+  return [activityRetentionJob(env.ACTIVITY_RETENTION_DAYS)];
+}
+
+// Once per process, whatever number of copies of this module Next's bundles hold.
+const globalForJobs = globalThis as unknown as { carestralJobsStarted?: boolean };
+
+/** Starts the background jobs (instrumentation.ts, at server start); shutdown stops them and waits for runs in progress. */
+export function startBackgroundJobs(): void {
+  if (globalForJobs.carestralJobsStarted) return;
+  globalForJobs.carestralJobsStarted = true;
+  const scheduler = new JobScheduler(getDb);
+  for (const job of backgroundJobs()) scheduler.schedule(job);
+  onShutdown(() => scheduler.stop());
+}
