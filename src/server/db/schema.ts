@@ -57,6 +57,45 @@ export const emailLinks = pgTable(
   (table) => [index("email_links_user_id_idx").on(table.userId)],
 );
 
+// Passkeys (WebAuthn credentials). Only public keys: a leaked table signs nothing.
+export const passkeyCredentials = pgTable(
+  "passkey_credentials",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // The authenticator's credential id (base64url), unique across accounts: an assertion names it.
+    credentialId: text("credential_id").notNull().unique(),
+    // COSE algorithm (-7 ES256, -257 RS256) and the key in SEC1 (ES256) or PKCS#1 (RS256), base64url.
+    algorithm: integer("algorithm").notNull(),
+    publicKey: text("public_key").notNull(),
+    // The authenticator's signature counter (WebAuthn §6.1.1), a uint32: it must grow, unless it stays 0.
+    signCount: bigint("sign_count", { mode: "number" }).notNull(),
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamptz("last_used_at"),
+  },
+  (table) => [index("passkey_credentials_user_id_idx").on(table.userId)],
+);
+
+export const webauthnChallengePurpose = pgEnum("webauthn_challenge_purpose", ["registration", "sign_in", "second_factor", "reauthentication"]);
+
+// WebAuthn challenges, single-use and short-lived, shared by every instance. The row id is the SHA-256 of the
+// challenge, which only the browser that asked holds until it comes back signed. sign_in challenges belong to
+// nobody yet (the passkey names its account); the others to the account that asked.
+export const webauthnChallenges = pgTable(
+  "webauthn_challenges",
+  {
+    id: text("id").primaryKey(),
+    purpose: webauthnChallengePurpose("purpose").notNull(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: timestamptz("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("webauthn_challenges_expires_at_idx").on(table.expiresAt)],
+);
+
 // Fixed-window counters for sign-in and sign-up attempts, shared by every instance.
 export const authRateLimits = pgTable("auth_rate_limits", {
   key: text("key").primaryKey(),
