@@ -1,5 +1,6 @@
-import { and, eq, gt, lte } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
+import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { emailLinks } from "~/server/db/schema";
 import { generateSessionToken, sessionIdFromToken } from "./session";
 
@@ -58,7 +59,8 @@ export async function deleteEmailLinks(db: Database, userId: string, purpose: Em
   await db.delete(emailLinks).where(and(eq(emailLinks.userId, userId), eq(emailLinks.purpose, purpose)));
 }
 
-/** Removes links that expired; they match nothing anyway. */
-export async function deleteExpiredEmailLinks(db: Database, now: Date = new Date()): Promise<void> {
-  await db.delete(emailLinks).where(lte(emailLinks.expiresAt, now));
+/** Deletes links that expired (they match nothing anyway), in bounded batches: the background purges job. */
+export async function purgeExpiredEmailLinks(db: Database, options: PurgeOptions = {}): Promise<number> {
+  const expired = sql`${emailLinks.expiresAt} < now()`;
+  return purgeInBatches((batchSize) => deleteBatch(db, emailLinks, emailLinks.id, expired, batchSize), options);
 }

@@ -1,8 +1,7 @@
 import { inArray, like, or, sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
-import { describeError } from "~/server/describe-error";
+import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { authRateLimits } from "~/server/db/schema";
-import { log } from "~/server/observability/logger";
 
 type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
 
@@ -82,11 +81,13 @@ export async function consumeRateLimits(
   return longestWait > 0 ? { allowed: false, retryAfterSeconds: longestWait } : { allowed: true };
 }
 
-/** Removes counters whose window ended; they would restart at 1 anyway. */
-export async function deleteExpiredRateLimits(db: Database, windowMs: number, now: Date = new Date()): Promise<void> {
-  await db
-    .delete(authRateLimits)
-    .where(sql`${authRateLimits.windowStartedAt} <= ${now.toISOString()}::timestamptz - ${`${windowMs} milliseconds`}::interval`);
+/**
+ * Deletes counters whose window started more than a day ago (the background purges job), in bounded batches.
+ * Every window is shorter than that (a minute today): a counter of a longer window would be cut short here.
+ */
+export async function purgeStaleRateLimits(db: Database, options: PurgeOptions = {}): Promise<number> {
+  const stale = sql`${authRateLimits.windowStartedAt} < now() - interval '1 day'`;
+  return purgeInBatches((batchSize) => deleteBatch(db, authRateLimits, authRateLimits.key, stale, batchSize), options);
 }
 
 /** Sign-in and sign-up attempts allowed per minute, per client and per (email, client) (AUTH_RATE_LIMIT_PER_MINUTE). */
@@ -137,12 +138,5 @@ export async function consumeAuthAttempt(
     );
   }
   if (ip !== "unknown") limits.push({ key: `${kind}:ip:${ip}`, rule });
-  // Stale counters are harmless (they restart at 1) but would pile up; sweep now and then, without making
-  // this attempt wait for it or fail with it.
-  if (Math.random() < 0.01) {
-    deleteExpiredRateLimits(db, rule.windowMs, now).catch((error: unknown) => {
-      log.error(`Sweeping expired rate limits failed: ${describeError(error)}`);
-    });
-  }
   return consumeRateLimits(db, limits, now);
 }

@@ -1,3 +1,6 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { Database } from "./client";
 import { withDatabaseDeadline } from "./deadline";
 
 // Background purges (the activity trail's retention, OAuth rows): bounded batches, each under the database
@@ -31,4 +34,19 @@ export function returnedRowCount(result: unknown): number {
   if (Array.isArray(result)) return result.length;
   const rows = (result as { rows?: unknown[] }).rows;
   return rows?.length ?? 0;
+}
+
+/**
+ * Deletes up to `batchSize` rows of `table` matching `where` (which names the table's own columns), found by `key`
+ * (the primary key). Rows another instance's batch holds are skipped (FOR UPDATE SKIP LOCKED), so instances
+ * purging at once share the work and never wait on each other. Returns how many rows went.
+ */
+export async function deleteBatch(db: Database, table: PgTable, key: PgColumn, where: SQL, batchSize: number): Promise<number> {
+  const result = await db.execute(sql`
+    delete from ${table} where ${key} in (
+      select ${key} from ${table} where ${where}
+      limit ${batchSize}
+      for update skip locked
+    ) returning 1`);
+  return returnedRowCount(result);
 }

@@ -3,13 +3,14 @@ import { env } from "~/env";
 import { activityRetentionJob } from "~/server/activity/retention";
 import { getDb } from "~/server/db";
 import { onShutdown } from "~/server/shutdown";
+import { purgesJob } from "./purges";
 import { JobScheduler, type BackgroundJob } from "./scheduler";
 
 export type { BackgroundJob, JobContext } from "./scheduler";
 
 /** Every background job an instance runs: an explicit list, like the MCP tools. */
 function backgroundJobs(): BackgroundJob[] {
-  return [activityRetentionJob(env.ACTIVITY_RETENTION_DAYS)];
+  return [activityRetentionJob(env.ACTIVITY_RETENTION_DAYS), purgesJob()];
 }
 
 // Once per process, whatever number of copies of this module Next's bundles hold.

@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
+import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { oauthCodes, oauthGrants } from "~/server/db/schema";
 import { isTokenScope, TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
 import { hashToken, randomBase62 } from "~/server/tokens/token";
@@ -190,4 +191,16 @@ async function sweepPendingGrants(tx: Transaction, userId: string): Promise<void
         sql`not exists (select 1 from oauth_codes c where c.grant_id = ${oauthGrants.id} and c.expires_at > now())`,
       ),
     );
+}
+
+/**
+ * Deletes, in bounded batches, every person's pending grants (Allow pressed, no code ever exchanged) whose last code
+ * expired more than an hour ago: the background purges job, for the attempts of people who never press Allow again
+ * (sweepPendingGrants tidies a person's own on their next Allow). The hour keeps clear of an Allow in progress.
+ */
+export async function purgeAbandonedGrants(db: Database, options: PurgeOptions = {}): Promise<number> {
+  const abandoned = sql`${oauthGrants.connectedAt} is null
+    and ${oauthGrants.createdAt} < now() - interval '1 hour'
+    and not exists (select 1 from ${oauthCodes} c where c.grant_id = ${oauthGrants.id} and c.expires_at > now() - interval '1 hour')`;
+  return purgeInBatches((batchSize) => deleteBatch(db, oauthGrants, oauthGrants.id, abandoned, batchSize), options);
 }

@@ -1,9 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
-import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { consumeRateLimit } from "~/server/auth/rate-limit";
 import type { Database } from "~/server/db/client";
+import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { oauthClients } from "~/server/db/schema";
 import { hashToken, randomBase62 } from "~/server/tokens/token";
 import { parseClientIdUrl, resolveClientMetadataDocument, type ResolveOptions } from "./client-metadata";
@@ -133,7 +134,7 @@ export type Registration =
 /**
  * Registers a client and answers as RFC 7591 §3.2.1 says: the client_id, a secret for confidential clients
  * (stored only as a hash), and the metadata as registered. Absent fields are omitted, never null: Claude
- * Code's parser rejects a null. Never-used registrations older than a day are swept here.
+ * Code's parser rejects a null. Registrations never used within a day go (purgeUnusedClients).
  */
 export async function registerClient(db: Database, body: unknown): Promise<Registration> {
   const parsed = registrationSchema.safeParse(body);
@@ -180,7 +181,6 @@ export async function registerClient(db: Database, body: unknown): Promise<Regis
       metadata: echoed,
     })
     .returning({ createdAt: oauthClients.createdAt });
-  await sweepUnusedClients(db);
 
   return {
     ok: true,
@@ -198,14 +198,15 @@ export async function registerClient(db: Database, body: unknown): Promise<Regis
   };
 }
 
-/** Deletes, in a bounded batch, registrations that never exchanged a code within a day. */
-async function sweepUnusedClients(db: Database): Promise<void> {
-  const stale = db
-    .select({ id: oauthClients.id })
-    .from(oauthClients)
-    .where(and(isNull(oauthClients.lastUsedAt), lt(oauthClients.createdAt, sql`now() - ${UNUSED_CLIENT_LIFETIME}::interval`)))
-    .limit(100);
-  await db.delete(oauthClients).where(inArray(oauthClients.id, stale));
+/**
+ * Deletes registrations that never exchanged a code within a day of registering, in bounded batches: the
+ * background purges job. Anyone may register (RFC 7591), so abandoned registrations would pile up; a client that
+ * comes back with a deleted client_id gets invalid_client and registers again, as the MCP clients do. Used
+ * registrations stay: their grants' refresh tokens authenticate with them.
+ */
+export async function purgeUnusedClients(db: Database, options: PurgeOptions = {}): Promise<number> {
+  const unused = sql`${oauthClients.lastUsedAt} is null and ${oauthClients.createdAt} < now() - ${UNUSED_CLIENT_LIFETIME}::interval`;
+  return purgeInBatches((batchSize) => deleteBatch(db, oauthClients, oauthClients.id, unused, batchSize), options);
 }
 
 // ---- Client authentication at the token and revocation endpoints (RFC 6749 §2.3) ----
