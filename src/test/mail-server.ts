@@ -16,8 +16,11 @@ export interface TestMailServer {
   /** SMTP_URL for the app under test. */
   url: string;
   messages(): ReceivedMail[];
-  /** Waits for the first message to `to` (after `since` messages to that address were already read). */
-  waitForMail(to: string, options?: { since?: number; timeoutMs?: number }): Promise<ReceivedMail>;
+  /**
+   * Waits for the first message to `to` (after `since` messages to that address were already read); with
+   * `subject`, only messages whose subject contains it count (security mail may arrive in between).
+   */
+  waitForMail(to: string, options?: { since?: number; subject?: string; timeoutMs?: number }): Promise<ReceivedMail>;
   close(): Promise<void>;
 }
 
@@ -61,14 +64,15 @@ export async function startMailServer(port = 0): Promise<TestMailServer> {
     port: boundPort,
     url: `smtp://127.0.0.1:${boundPort}`,
     messages: () => [...received],
-    async waitForMail(to, { since = 0, timeoutMs = 15_000 } = {}) {
+    async waitForMail(to, { since = 0, subject, timeoutMs = 15_000 } = {}) {
+      const matching = () => messagesTo(to).filter((mail) => subject === undefined || mail.subject.includes(subject));
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const mail = messagesTo(to)[since];
+        const mail = matching()[since];
         if (mail) return mail;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      throw new Error(`No mail to ${to} within ${timeoutMs} ms (${messagesTo(to).length} before)`);
+      throw new Error(`No mail to ${to}${subject ? ` about "${subject}"` : ""} within ${timeoutMs} ms (${matching().length} before)`);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -104,7 +104,7 @@ describe.each(engines)("account self-service on %s", (engine) => {
       const second = await signedIn(db, user.id);
       const older = await createEmailLinkToken(db, user.id, "password_reset");
       const token = await createEmailLinkToken(db, user.id, "password_reset");
-      expect(await resetPasswordWithLink(db, token, "a fresh new password")).toEqual({ sessions: 2, tokens: 0, apps: 0 });
+      expect(await resetPasswordWithLink(db, token, "a fresh new password")).toEqual({ userId: user.id, sessions: 2, tokens: 0, apps: 0 });
       expect((await validateSessionToken(db, first.token)).session).toBeNull();
       expect((await validateSessionToken(db, second.token)).session).toBeNull();
       expect(await resetPasswordWithLink(db, token, "another password")).toBeNull();
@@ -177,7 +177,7 @@ describe.each(engines)("account self-service on %s", (engine) => {
       const claim = await claimedAccount();
       expect((await verifyBearerToken(db, `Bearer ${claim.personal.token}`)).ok).toBe(true);
       const link = await createEmailLinkToken(db, claim.user.id, "password_reset");
-      expect(await resetPasswordWithLink(db, link, "the owner's own password")).toEqual({ sessions: 1, tokens: 1, apps: 1 });
+      expect(await resetPasswordWithLink(db, link, "the owner's own password")).toEqual({ userId: claim.user.id, sessions: 1, tokens: 1, apps: 1 });
       expect((await validateSessionToken(db, claim.session.token)).session).toBeNull();
       await expectNoAccessLeft(claim);
     });

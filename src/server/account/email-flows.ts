@@ -40,10 +40,10 @@ export async function sendPasswordResetLink(db: Database, email: string, next: s
  * Sets a new password with a reset link's secret, once. Following the link proved the mailbox is theirs, so
  * the email counts as verified, and whoever else held the account loses everything it gave them: every
  * session ends, every personal token and OAuth connection is revoked (an address claimed in advance keeps no
- * access once its owner takes it back), and every other reset link stops working. Null when the link is not
- * (or no longer) valid.
+ * access once its owner takes it back), and every other reset link stops working. Returns whose password it was
+ * and what was revoked; null when the link is not (or no longer) valid.
  */
-export async function resetPasswordWithLink(db: Database, token: string, newPassword: string): Promise<RevokedAccess | null> {
+export async function resetPasswordWithLink(db: Database, token: string, newPassword: string): Promise<(RevokedAccess & { userId: string }) | null> {
   const userId = await consumeEmailLinkToken(db, token, "password_reset");
   if (!userId) return null;
   const passwordHash = await hashPassword(newPassword);
@@ -53,7 +53,7 @@ export async function resetPasswordWithLink(db: Database, token: string, newPass
     await tx.update(users).set({ awaitingConfirmation: false }).where(eq(users.id, userId));
     await deleteEmailLinks(tx, userId, "password_reset");
     const sessions = await invalidateUserSessions(tx, userId);
-    return { sessions, ...(await revokeAllAccess(tx, userId)) };
+    return { userId, sessions, ...(await revokeAllAccess(tx, userId)) };
   });
 }
 

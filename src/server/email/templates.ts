@@ -5,7 +5,7 @@ function escapeHtml(value: string): string {
 }
 
 /** One short message in plain text and simple HTML: a greeting, a few lines, one link, a sign-off. */
-function composeMail(params: { to: string; firstname: string; subject: string; lines: string[]; action: string; link: string; after: string[] }): MailMessage {
+export function composeMail(params: { to: string; firstname: string; subject: string; lines: string[]; action: string; link: string; after: string[] }): MailMessage {
   const { to, firstname, subject, lines, action, link, after } = params;
   const text = [`Hello ${firstname},`, "", ...lines, "", `${action}: ${link}`, "", ...after, "", "— Carestral", ""].join("\n");
   const paragraphs = (items: string[]) => items.map((line) => `<p>${escapeHtml(line)}</p>`).join("\n");

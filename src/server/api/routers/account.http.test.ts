@@ -160,7 +160,8 @@ describe("account self-service over HTTP, with mail", () => {
     expect(await anonymous.account.requestPasswordReset.mutate({ email: unknown })).toEqual({ message: RESET_REQUESTED_MESSAGE });
     expect(await anonymous.account.requestPasswordReset.mutate({ email: person.email.toUpperCase() })).toEqual({ message: RESET_REQUESTED_MESSAGE });
 
-    const message = await mail.waitForMail(person.email, { since: 1 });
+    // A token was made and a second device signed in: security mail may come before the reset link.
+    const message = await mail.waitForMail(person.email, { subject: "Reset your Carestral password" });
     expect(message.subject).toBe("Reset your Carestral password");
     expect(message.text).toContain("30 minutes");
     expect(mailsTo(unknown)).toEqual([]);
@@ -267,6 +268,11 @@ describe("account self-service over HTTP, with mail", () => {
     await person.client.account.changePassword.mutate({ currentPassword: person.password, newPassword });
     expect(await person.client.auth.me.query()).toMatchObject({ email: person.email });
     expect(await otherDevice.client.auth.me.query()).toBeNull();
+    // The owner is told: when, from where, and the way back in if it was not them (issue 22).
+    const notice = await mail.waitForMail(person.email, { subject: "Your Carestral password was changed" });
+    expect(notice.text).toMatch(/When: .* \(Europe\/Paris\)\./);
+    expect(notice.text).toContain("From: Node.js, IP address 127.0.0.1.");
+    expect(linkIn(notice, server.url).href).toBe(`${server.url}/forgot-password`);
     await createHttpClient(server.url).auth.signIn.mutate({ email: person.email, password: newPassword });
   });
 
@@ -383,7 +389,7 @@ describe("account self-service over HTTP, with mail", () => {
     const hospital = await findBookableHospital(server.url, token);
     await callTool(server.url, token, "bookings_create", { hospital_id: hospital.id, specialty: hospital.specialty, starts_at: futureSlot(11) });
     await person.client.account.requestPasswordReset.mutate({ email: person.email });
-    await mail.waitForMail(person.email, { since: 1 });
+    await mail.waitForMail(person.email, { subject: "Reset your Carestral password" });
 
     await expect(person.client.account.deleteAccount.mutate({ password: "not my password" })).rejects.toThrow(WRONG_PASSWORD_MESSAGE);
     expect((await postMcp(server.url, toolCall("whoami"), { token })).status).toBe(200);

@@ -9,6 +9,7 @@ import { safeNextPath } from "~/server/auth/redirect";
 import { invalidateUserSession, listUserSessions } from "~/server/auth/session";
 import { describeError } from "~/server/describe-error";
 import { isMailAvailable } from "~/server/email/mailer";
+import { notifySecurityEvent, requestOrigin } from "~/server/email/security-mail";
 import { createTRPCRouter, protectedProcedure, publicProcedure } from "~/server/api/trpc";
 import { enforceAttemptLimit, startSession } from "./auth";
 import { log } from "~/server/observability/logger";
@@ -42,8 +43,10 @@ export const accountRouter = createTRPCRouter({
     .input(z.object({ token: linkTokenSchema, password: newPasswordSchema }))
     .mutation(async ({ ctx, input }) => {
       await enforceAttemptLimit(ctx, "reset", null);
-      const revoked = await resetPasswordWithLink(ctx.db, input.token, input.password);
-      if (!revoked) throw new TRPCError({ code: "BAD_REQUEST", message: RESET_LINK_INVALID_MESSAGE });
+      const reset = await resetPasswordWithLink(ctx.db, input.token, input.password);
+      if (!reset) throw new TRPCError({ code: "BAD_REQUEST", message: RESET_LINK_INVALID_MESSAGE });
+      const { userId, ...revoked } = reset;
+      void notifySecurityEvent(ctx.db, userId, { kind: "password_reset" }, requestOrigin(ctx.headers));
       // Every session of the account has ended, the caller's included if it had one.
       ctx.resHeaders?.append("Set-Cookie", expiredSessionCookie());
       return { reset: true as const, revoked };
@@ -95,6 +98,7 @@ export const accountRouter = createTRPCRouter({
         revokeAccess: input.revokeAccess,
       });
       if (!revoked) throw new TRPCError({ code: "FORBIDDEN", message: WRONG_PASSWORD_MESSAGE });
+      void notifySecurityEvent(ctx.db, ctx.user.id, { kind: "password_changed" }, requestOrigin(ctx.headers));
       return { changed: true as const, revoked };
     }),
 

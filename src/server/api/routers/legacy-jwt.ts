@@ -1,7 +1,8 @@
+import { notifySecurityEvent, requestOrigin } from "~/server/email/security-mail";
 import { recentLegacyJwtUse } from "~/server/legacy-jwt/verify";
 import { generateToken } from "~/server/tokens/service";
 import { createTRPCRouter, domainProcedure } from "../trpc";
-import { oneTimeTokenResponse } from "./tokens";
+import { oneTimeTokenResponse, tokenCreatedEvent } from "./tokens";
 
 // Option A migration, the dashboard side: who still uses the older system's JWTs, and a one-click replacement.
 
@@ -18,6 +19,7 @@ export const legacyJwtRouter = createTRPCRouter({
     const scopes = use && use.scopes.length > 0 ? use.scopes : (["read:data"] as const);
     const stamp = new Date().toISOString().slice(0, 16).replace("T", " ");
     const created = await generateToken(ctx.db, ctx.user.id, { name: `Replaces legacy JWT ${stamp}`, scopes: [...scopes], expiresInDays: REPLACEMENT_EXPIRY_DAYS });
+    void notifySecurityEvent(ctx.db, ctx.user.id, tokenCreatedEvent(created), requestOrigin(ctx.headers));
     return oneTimeTokenResponse(created);
   }),
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DomainError } from "~/server/domain-error";
+import { notifySecurityEvent, requestOrigin, type SecurityEvent } from "~/server/email/security-mail";
 import { generateTokenInputSchema, regenerateOverlapSchema, tokenDescriptionSchema, tokenExpiresInDaysSchema, tokenIdSchema } from "~/server/tokens/schemas";
 import {
   generateToken,
@@ -33,10 +34,16 @@ export function oneTimeTokenResponse(created: GeneratedToken) {
   };
 }
 
+/** The security mail a new token sends its owner (not a regenerated secret: that is the same token). */
+export function tokenCreatedEvent(created: GeneratedToken): SecurityEvent {
+  return { kind: "token_created", tokenId: created.id, tokenName: created.name, scopes: created.scopes, expiresAt: created.expiresAt };
+}
+
 export const tokensRouter = createTRPCRouter({
   /** Creates a token and returns its plaintext, the only time it is ever sent. */
   generate: domainProcedure.input(generateTokenInputSchema).mutation(async ({ ctx, input }) => {
     const created = await generateToken(ctx.db, ctx.user.id, input);
+    void notifySecurityEvent(ctx.db, ctx.user.id, tokenCreatedEvent(created), requestOrigin(ctx.headers));
     return oneTimeTokenResponse(created);
   }),
 

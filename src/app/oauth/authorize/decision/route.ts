@@ -1,4 +1,5 @@
 import { getCurrentSession } from "~/server/auth/current-session";
+import { notifySecurityEvent, requestOrigin } from "~/server/email/security-mail";
 import { approveAuthorization, denyAuthorization } from "~/server/oauth/authorization";
 import { authorizationParameters, CONSENT_ERROR_PARAM, CONSENT_FIELDS, validateAuthorization } from "~/server/oauth/consent";
 import { OAuthError, oauthRoute } from "~/server/oauth/http";
@@ -30,7 +31,14 @@ export const POST = oauthRoute(
 
     const granted = validation.request.scopes.filter((scope) => form.getAll(CONSENT_FIELDS.granted).includes(scope));
     if (granted.length === 0) return seeOther(`${consentPage}&${CONSENT_ERROR_PARAM}=no_scope`);
-    return seeOther(await withDatabase((db) => approveAuthorization(db, user.id, validation.request, granted)));
+    const { client } = validation.request;
+    return seeOther(
+      await withDatabase(async (db) => {
+        const location = await approveAuthorization(db, user.id, validation.request, granted);
+        void notifySecurityEvent(db, user.id, { kind: "app_connected", clientName: client.name, clientHost: client.verifiedHost, scopes: granted }, requestOrigin(request.headers));
+        return location;
+      }),
+    );
   },
   "text",
 );
