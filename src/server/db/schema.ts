@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { ACTIVITY_OUTCOMES } from "../activity/schemas";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -220,6 +220,11 @@ export const apiTokens = pgTable(
     // (revoked_reason "found_public"): where it was found, and the kind of place ("content", "commit", …).
     leakUrl: text("leak_url"),
     leakSource: text("leak_source"),
+    // Personal tokens with an expiry: when their owner was mailed that the token expires within 7 days, and
+    // that it has expired. Each is claimed by the UPDATE … RETURNING that picks the token to mail, so several
+    // instances never mail one notice twice (src/server/tokens/expiry-notices.ts).
+    expiryWarningSentAt: timestamptz("expiry_warning_sent_at"),
+    expiredNoticeSentAt: timestamptz("expired_notice_sent_at"),
   },
   (table) => [
     uniqueIndex("api_tokens_token_hash_idx").on(table.tokenHash),
@@ -232,7 +237,29 @@ export const apiTokens = pgTable(
     index("api_tokens_oauth_expires_at_idx")
       .on(table.expiresAt)
       .where(sql`${table.kind} in ('oauth_access', 'oauth_refresh')`),
+    // The expiry notices' candidates: current, unrevoked personal tokens that expire.
+    index("api_tokens_personal_expires_at_idx")
+      .on(table.expiresAt)
+      .where(sql`${table.kind} = 'personal' and ${table.replacedAt} is null and ${table.revokedAt} is null and ${table.expiresAt} is not null`),
   ],
+);
+
+// Browsers an account has signed in from, so a sign-in from any other is mailed to its owner (issue 22). The
+// browser keeps a long-lived random value in a cookie; like sessions, the row holds only its SHA-256.
+export const knownDevices = pgTable(
+  "known_devices",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // SHA-256 (hex) of the device cookie's value.
+    deviceHash: text("device_hash").notNull(),
+    // As the first sign-in from it showed it, capped like sessions'.
+    userAgent: text("user_agent"),
+    createdAt: createdAt(),
+    lastSeenAt: timestamptz("last_seen_at").notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.deviceHash] })],
 );
 
 // The MCP per-token rate, shared by every instance: calls counted in the token's current fixed window.

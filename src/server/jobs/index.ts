@@ -3,6 +3,7 @@ import { env } from "~/env";
 import { activityRetentionJob } from "~/server/activity/retention";
 import { getDb } from "~/server/db";
 import { onShutdown } from "~/server/shutdown";
+import { expiryNoticesJob } from "~/server/tokens/expiry-notices";
 import { purgesJob } from "./purges";
 import { JobScheduler, type BackgroundJob } from "./scheduler";
 
@@ -10,7 +11,7 @@ export type { BackgroundJob, JobContext } from "./scheduler";
 
 /** Every background job an instance runs: an explicit list, like the MCP tools. */
 function backgroundJobs(): BackgroundJob[] {
-  return [activityRetentionJob(env.ACTIVITY_RETENTION_DAYS), purgesJob()];
+  return [activityRetentionJob(env.ACTIVITY_RETENTION_DAYS), purgesJob(), expiryNoticesJob()];
 }
 
 // Once per process, whatever number of copies of this module Next's bundles hold.

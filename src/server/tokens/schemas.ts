@@ -28,6 +28,8 @@ export const tokenScopesSchema = z
   .transform((scopes): TokenScope[] => [...new Set(scopes)]);
 
 /** A custom date goes up to a year ahead (GitHub's limit): 366 days when a 29 February falls in between. */
+/** Owners are mailed this many days before a personal token expires (expiry-notices.ts). */
+export const EXPIRY_WARNING_DAYS = 7;
 export const MAX_TOKEN_EXPIRY_DAYS = 366;
 const EXPIRY_MESSAGE = "Choose an expiration from 1 day to a year from now, or never.";
 

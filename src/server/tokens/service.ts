@@ -5,7 +5,7 @@ import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import { DomainError } from "~/server/domain-error";
 import { legacyJwtSettings, looksLikeJwt, verifyLegacyJwt } from "~/server/legacy-jwt/verify";
-import { generateTokenInputSchema, MAX_ACTIVE_TOKENS, MAX_TOKEN_EXPIRY_DAYS, REGENERATE_OVERLAPS, type RegenerateOverlap } from "./schemas";
+import { EXPIRY_WARNING_DAYS, generateTokenInputSchema, MAX_ACTIVE_TOKENS, MAX_TOKEN_EXPIRY_DAYS, REGENERATE_OVERLAPS, type RegenerateOverlap } from "./schemas";
 import { isTokenScope, type TokenScope } from "./scopes";
 import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind, type TokenKind } from "./token";
 import { log } from "~/server/observability/logger";
@@ -472,7 +472,12 @@ export async function setTokenExpiry(db: Database, userId: string, tokenId: stri
   if (!current) return null;
   const [row] = await db
     .update(apiTokens)
-    .set({ expiresAt: expiresInDays === null ? null : sql`now() + make_interval(days => ${expiresInDays})` })
+    .set({
+      expiresAt: expiresInDays === null ? null : sql`now() + make_interval(days => ${expiresInDays})`,
+      // A new end, new notices (expiry-notices.ts); none ahead of an end its owner has just set within the week.
+      expiryWarningSentAt: expiresInDays !== null && expiresInDays <= EXPIRY_WARNING_DAYS ? sql`now()` : null,
+      expiredNoticeSentAt: null,
+    })
     .where(and(eq(apiTokens.id, current.id), eq(apiTokens.userId, userId), isCurrent, isActive))
     .returning({ id: apiTokens.id });
   if (!row) {
