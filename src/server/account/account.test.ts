@@ -1,12 +1,13 @@
 import { sql, type SQL } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { authenticateUser, createUser } from "~/server/auth/accounts";
 import { consumeEmailLinkToken, createEmailLinkToken, isEmailLinkTokenValid } from "~/server/auth/email-links";
 import { consumeAuthAttempt, authAttemptRule } from "~/server/auth/rate-limit";
 import { createSession, generateSessionToken, validateSessionToken } from "~/server/auth/session";
 import type { Database } from "~/server/db/client";
 import { generateToken, settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { resetPasswordWithLink, verifyEmailWithLink } from "./email-flows";
 import { exportAccountData } from "./export";
 import { listConnectedApps } from "~/server/oauth/grants";
@@ -57,14 +58,8 @@ async function dumpEveryTable(db: Database): Promise<string> {
 }
 
 describe.each(engines)("account self-service on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
+  const { db } = useTestDatabase(engine);
   afterEach(() => settleLastUsedWrites());
-  afterAll(() => testDb?.close());
 
   describe("mailed links", () => {
     it("work once, for their own purpose, until they expire; a tampered one matches nothing", async () => {

@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "~/server/auth/accounts";
 import type { Database } from "~/server/db/client";
 import { generateToken } from "~/server/tokens/service";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { accountExportStream, claimExportSlot, ExportDeadlineError, readAccountSections } from "./export";
 
 // Issue 19 item 3: the export streams (the trail a page of 500 calls at a time), stops reading when the client
@@ -25,13 +26,10 @@ function countingSelects(db: Database): { db: Database; selects: () => number } 
 }
 
 describe.each(engines)("account export stream on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
+  const { db } = useTestDatabase(engine);
   let userId: string;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
     const created = await createUser(db, { email: `export-${engine}@example.test`, firstname: "Exa", surname: "Streamer", password: "a long enough password" });
     if (!created.ok) throw new Error("email taken");
     userId = created.user.id;
@@ -42,7 +40,6 @@ describe.each(engines)("account export stream on %s", (engine) => {
       select date_trunc('milliseconds', now()) - make_interval(secs => ${CALLS} - g), ${userId}::uuid, ${tokenId}::uuid, 'whoami', 'ok', g
       from generate_series(1, ${CALLS}) g`);
   });
-  afterAll(() => testDb?.close());
 
   async function startExport(options: { deadlineMs?: number; signal?: AbortSignal } = {}) {
     const counting = countingSelects(db);

@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import { sha256 } from "@oslojs/crypto/sha2";
 import { decodeBase64urlIgnorePadding, encodeHexLowerCase } from "@oslojs/encoding";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Database } from "~/server/db/client";
 import { passkeyCredentials, users, webauthnChallenges } from "~/server/db/schema";
 import { DomainError } from "~/server/domain-error";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { SoftwareAuthenticator } from "~/test/software-authenticator";
 import {
   addPasskey,
@@ -48,13 +49,7 @@ async function expectRefusal(promise: Promise<unknown>, message: string): Promis
 }
 
 describe.each(engines)("passkeys on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
-  afterAll(() => testDb?.close());
+  const { db } = useTestDatabase(engine);
 
   /** A user with one passkey on `authenticator`; returns the ids. */
   async function userWithPasskey(authenticator: SoftwareAuthenticator, name = "Laptop") {

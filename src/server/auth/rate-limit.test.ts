@@ -1,19 +1,14 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { authRateLimits } from "~/server/db/schema";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { consumeAuthAttempt, consumeRateLimit, EMAIL_CEILING_FACTOR } from "./rate-limit";
 
 const rule = { limit: 3, windowMs: 60_000 };
 
 describe.each(engines)("auth rate limits on %s", (engine) => {
-  let testDb: TestDatabase;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-  });
-  afterAll(async () => {
-    await testDb.close();
-  });
+  const testDb = useTestDatabase(engine);
 
   it("allows `limit` attempts in a window, then says how long until the window ends", async () => {
     const start = new Date("2030-01-01T10:00:00Z");

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { futureSlot } from "~/test/slots";
 import { cancelBooking, createBooking, createBookingInput, listBookings, MAX_FUTURE_BOOKINGS } from "./queries";
 
@@ -32,19 +33,15 @@ async function insertToken(db: Database, userId: string, name: string): Promise<
 }
 
 describe.each(engines)("bookings on %s", (engine) => {
-  let test: TestDatabase;
+  const test = useTestDatabase(engine);
   let userId: string;
   let otherUserId: string;
   let tokenId: string;
 
   beforeAll(async () => {
-    test = await createTestDatabase(engine);
     userId = await insertUser(test.db);
     otherUserId = await insertUser(test.db);
     tokenId = await insertToken(test.db, userId, "Claude Desktop");
-  });
-  afterAll(async () => {
-    await test.close();
   });
 
   it("books with the hospital's spelling of the specialty and records the token", async () => {

@@ -5,8 +5,9 @@ import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEmptyPostgresDatabase, createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { describe, expect, it } from "vitest";
+import { createEmptyPostgresDatabase, engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { testDatabaseUrl } from "~/test/env";
 import { migrationsFolder, openDatabase } from "./client";
 import { hospitals } from "./schema";
@@ -14,11 +15,7 @@ import { hospitals } from "./schema";
 const journal = JSON.parse(readFileSync(path.join(migrationsFolder, "meta/_journal.json"), "utf8")) as { entries: unknown[] };
 
 describe.each(engines)("migrations on %s", (engine) => {
-  let testDb: TestDatabase;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-  });
-  afterAll(() => testDb?.close());
+  const testDb = useTestDatabase(engine);
 
   it("creates every table of the design", async () => {
     const rows = await testDb.db.execute<{ table_name: string }>(

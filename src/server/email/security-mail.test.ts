@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createUser } from "~/server/auth/accounts";
 import { users } from "~/server/db/schema";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { startMailServer, type TestMailServer } from "~/test/mail-server";
 import { composeSecurityMail, formatMailTime, type SecurityEvent } from "./security-mail";
 
@@ -106,16 +107,14 @@ describe("security mail", () => {
 });
 
 describe.each(engines)("security mail sent through SMTP on %s", (engine) => {
-  let testDb: TestDatabase;
+  const testDb = useTestDatabase(engine);
   let server: TestMailServer;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
     server = await startMailServer();
   });
   afterAll(async () => {
     await server?.close();
-    await testDb?.close();
   });
   afterEach(() => {
     vi.unstubAllEnvs();

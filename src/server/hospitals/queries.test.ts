@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { describe, expect, it } from "vitest";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { DomainError } from "~/server/domain-error";
 import { foldForMatching } from "./matching";
 import { findOfferedSpecialty, getHospital, searchHospitals } from "./queries";
@@ -13,13 +14,7 @@ describe("foldForMatching", () => {
 });
 
 describe.each(engines)("hospitals on %s", (engine) => {
-  let test: TestDatabase;
-  beforeAll(async () => {
-    test = await createTestDatabase(engine);
-  });
-  afterAll(async () => {
-    await test.close();
-  });
+  const test = useTestDatabase(engine);
 
   it("finds a city whatever its case and accents", async () => {
     const { hospitals } = await searchHospitals(test.db, { city: "paris", limit: 100 });

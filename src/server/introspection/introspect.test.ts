@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { activityRecorder } from "~/server/mcp/activity";
 import { apiTokens, mcpActivity, users } from "~/server/db/schema";
 import { mcpResourceUrl } from "~/server/oauth/metadata";
 import { generateToken, revokeToken } from "~/server/tokens/service";
 import { generateTokenString } from "~/server/tokens/token";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
 import { authenticateIntrospectionCaller, introspectionEnabled, introspectToken, INTROSPECTION_TOOL } from "./introspect";
 
@@ -34,11 +35,10 @@ describe("introspection credentials", () => {
 });
 
 describe.each(engines)("introspectToken on %s", (engine) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(engine);
   let userId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
     const [user] = await database.db
       .insert(users)
       .values({ email: "ada@example.com", firstname: "Ada", surname: "Lovelace", passwordHash: "not-a-real-hash" })
@@ -46,7 +46,6 @@ describe.each(engines)("introspectToken on %s", (engine) => {
     if (!user) throw new Error("no user");
     userId = user.id;
   });
-  afterAll(() => database?.close());
 
   it("describes an active personal token, and records the use in its activity", async () => {
     const { db } = database;

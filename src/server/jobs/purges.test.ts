@@ -1,27 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { inArray, like, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { purgeExpiredEmailLinks } from "~/server/auth/email-links";
 import { purgeStaleRateLimits } from "~/server/auth/rate-limit";
-import type { Database } from "~/server/db/client";
 import { apiTokens, authRateLimits, emailLinks, mcpCallWindows, mcpPersonCallWindows, oauthClients, oauthCodes, oauthGrants, users } from "~/server/db/schema";
 import { purgeStaleCallWindows } from "~/server/mcp/shared-call-budget";
 import { purgeAbandonedGrants } from "~/server/oauth/authorization";
 import { purgeUnusedClients } from "~/server/oauth/clients";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { purgesJob } from "./purges";
 
 // The background purges job on both databases: each purge deletes the rows its rule names and nothing else, and
 // two instances purging at once share the work.
 
 describe.each(engines)("background purges on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
-  afterAll(() => testDb?.close());
+  const { db } = useTestDatabase(engine);
 
   const ago = (interval: string) => sql`now() - ${interval}::interval`;
 

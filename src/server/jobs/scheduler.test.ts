@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createTestDatabase, type TestDatabase } from "~/test/db";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { useTestDatabase } from "~/test/fixtures";
 import { JobScheduler, type JobContext } from "./scheduler";
 
 // The scheduler on fake timers (no waiting on the clock), over a real database: when runs start, that a run never
@@ -8,11 +8,7 @@ import { JobScheduler, type JobContext } from "./scheduler";
 const MINUTE = 60_000;
 
 describe("the background job scheduler", () => {
-  let testDb: TestDatabase;
-  beforeAll(async () => {
-    testDb = await createTestDatabase("pglite");
-  });
-  afterAll(() => testDb?.close());
+  const testDb = useTestDatabase("pglite");
   beforeEach(() => {
     vi.useFakeTimers();
   });

@@ -1,9 +1,10 @@
 import { SignJWT } from "jose";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { apiTokens, users } from "~/server/db/schema";
 import { verifyBearerToken } from "~/server/tokens/service";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { looksLikeJwt, recentLegacyJwtUse, verifyLegacyJwt, type LegacyJwtSettings } from "./verify";
 
 const SETTINGS: LegacyJwtSettings = {
@@ -21,11 +22,10 @@ function mint(claims: Record<string, unknown>, options: { secret?: string; exp?:
 }
 
 describe.each(engines)("Option A JWTs on %s", (engine) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(engine);
   let user: { id: string; email: string };
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
     const [inserted] = await database.db
       .insert(users)
       .values({ email: "option-a@example.com", firstname: "Ada", surname: "Legacy", passwordHash: "not-a-real-hash" })
@@ -33,7 +33,6 @@ describe.each(engines)("Option A JWTs on %s", (engine) => {
     if (!inserted) throw new Error("no user");
     user = inserted;
   });
-  afterAll(() => database?.close());
 
   it("accepts a valid one, finds the person by sub, keeps only our scopes, and records the use", async () => {
     const { db } = database;

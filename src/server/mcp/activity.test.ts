@@ -7,7 +7,8 @@ import { listActivity } from "~/server/activity/queries";
 import type { Database } from "~/server/db/client";
 import { apiTokens, mcpActivity, users } from "~/server/db/schema";
 import type { TokenScope } from "~/server/tokens/scopes";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { activityRecorder, authRefusalCounts, countAuthRefusal, recordRateLimitedMcpCall } from "./activity";
 import type { McpCaller } from "./caller";
 import { serveMcpRequest } from "./http";
@@ -58,21 +59,17 @@ function toolCall(name: string, args: Record<string, unknown> = {}) {
 }
 
 describe.each(engines)("MCP activity trail on %s", (engine) => {
-  let test: TestDatabase;
-  let db: Database;
+  const { db } = useTestDatabase(engine);
   let full: McpCaller;
   let readOnly: McpCaller;
 
   beforeAll(async () => {
-    test = await createTestDatabase(engine);
-    db = test.db;
     const person = await insertPerson(db);
     full = await authFor(db, person, ["read:data", "write:bookings"]);
     readOnly = await authFor(db, person, ["read:data"]);
   });
   afterAll(async () => {
     await activityRecorder.flush();
-    await test?.close();
   });
 
   async function call(auth: McpCaller, body: unknown) {

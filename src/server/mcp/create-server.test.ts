@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import type { TokenScope } from "~/server/tokens/scopes";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import type { McpCaller } from "./caller";
 import { serveMcpRequest } from "./http";
 import { futureSlot } from "./test-client";
@@ -60,18 +61,16 @@ function errorText(result: CallToolResult): string {
 }
 
 describe.each(engines)("MCP tools on %s", (engine) => {
-  let test: TestDatabase;
+  const test = useTestDatabase(engine);
   let person: Person;
   let full: Client;
 
   beforeAll(async () => {
-    test = await createTestDatabase(engine);
     person = await insertPerson(test.db);
     full = await connect(await authFor(test.db, person, ["read:data", "write:bookings"], "Claude Desktop"), test.db);
   });
   afterAll(async () => {
     await full.close();
-    await test.close();
   });
 
   it("lists only what the token's scopes permit", async () => {

@@ -6,7 +6,8 @@ import { mcpResourceUrl } from "~/server/oauth/metadata";
 import { TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
 import { generateToken, revokeToken, settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service";
 import { generateTokenString } from "~/server/tokens/token";
-import { createEmptyPostgresDatabase, createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { createEmptyPostgresDatabase, engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { testDatabaseUrl } from "~/test/env";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
 import { startServer, type TestServer } from "~/test/server";
@@ -130,14 +131,12 @@ async function createCallersInProcess(db: Database): Promise<Caller[]> {
 }
 
 describe.each(engines)("one verification query per event-loop turn, on %s", (engine) => {
-  let test: TestDatabase;
+  const test = useTestDatabase(engine);
   let callers: Caller[];
   beforeAll(async () => {
-    test = await createTestDatabase(engine);
     callers = await createCallersInProcess(test.db);
   });
   afterEach(() => settleLastUsedWrites());
-  afterAll(() => test?.close());
 
   it("hands each verification the row of its own token, whatever else shares its query", async () => {
     const [ada] = callers;

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { apiTokens, mcpCallWindows, mcpPersonCallWindows, users } from "~/server/db/schema";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { SharedCallBudget } from "./shared-call-budget";
 import { log } from "~/server/observability/logger";
 
@@ -9,20 +10,16 @@ import { log } from "~/server/observability/logger";
 const HOUR = 3600;
 
 describe.each(engines)("the shared MCP call budget on %s", (engine) => {
-  let testDb: TestDatabase;
+  const testDb = useTestDatabase(engine);
   let userId: string;
   let tokenCount = 0;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
     const [user] = await testDb.db
       .insert(users)
       .values({ email: "budget@example.com", firstname: "Ada", surname: "Budget", passwordHash: "not-a-real-hash" })
       .returning({ id: users.id });
     userId = user?.id ?? "";
-  });
-  afterAll(async () => {
-    await testDb.close();
   });
 
   async function newToken(): Promise<string> {

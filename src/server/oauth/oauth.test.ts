@@ -1,10 +1,10 @@
 import { eq, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "~/server/db/client";
+import { afterEach, describe, expect, it } from "vitest";
 import { apiTokens, oauthClients, oauthGrants, users } from "~/server/db/schema";
 import { listTokens, settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service";
 import { generateTokenString, hashToken, isWellFormedToken, tokenPrefix, wellFormedTokenKind } from "~/server/tokens/token";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { pkcePair } from "~/test/oauth";
 import { approveAuthorization, checkResource, parseRequestedScopes, type AuthorizationRequest } from "./authorization";
 import { registerClient, type OAuthClient } from "./clients";
@@ -80,15 +80,9 @@ describe("PKCE, scopes, resource", () => {
 });
 
 describe.each(engines)("OAuth grants and tokens on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
+  const { db } = useTestDatabase(engine);
   let userCount = 0;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
   afterEach(() => settleLastUsedWrites());
-  afterAll(() => testDb?.close());
 
   async function createUser() {
     userCount += 1;

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { eq, inArray, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "~/server/db/client";
+import { describe, expect, it } from "vitest";
 import { apiTokens, bookings, hospitals, mcpActivity, oauthCodes, oauthGrants, users } from "~/server/db/schema";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { purgeOldOAuthRows } from "./retention";
 
 // The OAuth retention purge on both databases: what ended long ago goes, what the activity trail, a booking,
@@ -12,13 +12,7 @@ import { purgeOldOAuthRows } from "./retention";
 const DAYS = 90;
 
 describe.each(engines)("purging old OAuth rows on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
-  afterAll(() => testDb?.close());
+  const { db } = useTestDatabase(engine);
 
   async function person() {
     const [user] = await db.insert(users).values({ email: `${randomUUID()}@example.test`, firstname: "Ada", surname: "Lovelace", passwordHash: "x" }).returning({ id: users.id });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiTokens, users } from "~/server/db/schema";
 import { generateToken, getToken, revokeToken, verifyBearerToken } from "~/server/tokens/service";
 import { generateTokenString, hashToken } from "~/server/tokens/token";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { freePort } from "~/test/server";
 import { candidateKeys, pemKeys, signatureMatches } from "./keys";
 import { FOUND_PUBLIC, parseLeakReport, revokeReportedTokens } from "./reports";
@@ -82,11 +83,10 @@ describe("leak report bodies", () => {
 });
 
 describe.each(engines)("revoking reported tokens on %s", (engine) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(engine);
   let userId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
     const [user] = await database.db
       .insert(users)
       .values({ email: "grace@example.com", firstname: "Grace", surname: "Hopper", passwordHash: "not-a-real-hash" })
@@ -94,7 +94,6 @@ describe.each(engines)("revoking reported tokens on %s", (engine) => {
     if (!user) throw new Error("no user");
     userId = user.id;
   });
-  afterAll(() => database?.close());
 
   it("revokes an active token as found public, with the URL and source; labels ours and not ours", async () => {
     const { db } = database;

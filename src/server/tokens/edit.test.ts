@@ -1,13 +1,14 @@
 import { TRPCError } from "@trpc/server";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createCaller } from "~/server/api/root";
 import { createInnerTRPCContext } from "~/server/api/trpc";
 import type { SessionUser } from "~/server/auth/session";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
-import { settleLastUsedWrites, verifyBearerToken } from "./service";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
+import { verifyBearerToken } from "./service";
 
 // Issue 20 items 4 and 12: a custom expiry (up to a year) at creation, and a token's expiry edited from its page;
 // the secret stays, scope changes go through Regenerate.
@@ -35,16 +36,7 @@ async function caught(promise: Promise<unknown>): Promise<TRPCError> {
 }
 
 describe.each(engines)("editing a token's expiry on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
-  afterAll(async () => {
-    await settleLastUsedWrites();
-    await testDb?.close();
-  });
+  const { db } = useTestDatabase(engine);
 
   function callerFor(user: SessionUser) {
     return createCaller(

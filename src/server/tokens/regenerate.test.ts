@@ -1,14 +1,15 @@
 import { TRPCError } from "@trpc/server";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createCaller } from "~/server/api/root";
 import { createInnerTRPCContext } from "~/server/api/trpc";
 import type { SessionUser } from "~/server/auth/session";
 import type { Database } from "~/server/db/client";
 import { apiTokens, mcpActivity, users } from "~/server/db/schema";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { MAX_ACTIVE_TOKENS } from "./schemas";
-import { getToken, listTokens, settleLastUsedWrites, verifyBearerToken } from "./service";
+import { getToken, listTokens, verifyBearerToken } from "./service";
 
 // Issue 20 item 5: one token identity across regenerations, and the old secret's overlap ("roll key").
 
@@ -34,16 +35,7 @@ async function expectCode(promise: Promise<unknown>, code: TRPCError["code"]): P
 }
 
 describe.each(engines)("regenerating a token on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
-  afterAll(async () => {
-    await settleLastUsedWrites();
-    await testDb?.close();
-  });
+  const { db } = useTestDatabase(engine);
 
   function callerFor(user: SessionUser) {
     return createCaller(

@@ -1,9 +1,10 @@
 import { eq, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
 import { DomainError, type DomainErrorKind } from "~/server/domain-error";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
 import { MAX_ACTIVE_TOKENS } from "./schemas";
 import {
@@ -52,14 +53,8 @@ function expectRefusal(result: BearerVerification, reason: string) {
 }
 
 describe.each(engines)("token service on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
+  const { db } = useTestDatabase(engine);
   afterEach(() => settleLastUsedWrites());
-  afterAll(() => testDb?.close());
 
   async function readRow(id: string) {
     const [row] = await db.select().from(apiTokens).where(eq(apiTokens.id, id));

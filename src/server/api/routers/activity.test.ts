@@ -1,13 +1,14 @@
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createCaller } from "~/server/api/root";
 import { createInnerTRPCContext } from "~/server/api/trpc";
 import type { SessionUser } from "~/server/auth/session";
 import type { Database } from "~/server/db/client";
 import { apiTokens, mcpActivity, users } from "~/server/db/schema";
-import { settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { verifyBearerToken } from "~/server/tokens/service";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
 
 let userCount = 0;
@@ -32,16 +33,7 @@ async function expectCode(promise: Promise<unknown>, code: TRPCError["code"]): P
 }
 
 describe.each(engines)("activity and token page procedures on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
-  afterAll(async () => {
-    await settleLastUsedWrites();
-    await testDb?.close();
-  });
+  const { db } = useTestDatabase(engine);
 
   function callerFor(user: SessionUser) {
     return createCaller(

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createCaller } from "~/server/api/root";
 import { HASHING_CONCURRENCY, HASHING_QUEUE_MAX } from "~/server/auth/password";
 import { createInnerTRPCContext } from "~/server/api/trpc";
@@ -9,7 +9,8 @@ import { readSessionCookie, SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { SESSION_DURATION_MS, validateSessionToken, type SessionUser } from "~/server/auth/session";
 import type { SignUpResult } from "./auth";
 import { sessions, users } from "~/server/db/schema";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -21,14 +22,7 @@ function signedInUser(result: SignUpResult): SessionUser {
 let ipCounter = 0;
 
 describe.each(engines)("auth router on %s", (engine) => {
-  let testDb: TestDatabase;
-
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-  });
-  afterAll(async () => {
-    await testDb.close();
-  });
+  const testDb = useTestDatabase(engine);
 
   /** A caller as one browser: its own IP (so rate limits stay per test), and the cookie it holds. */
   function browser(options: { ip?: string } = {}) {
@@ -85,7 +79,6 @@ describe.each(engines)("auth router on %s", (engine) => {
     if (message) expect(trpcError.message).toMatch(message);
     return trpcError;
   }
-
 
   it("answers 503 with Retry-After, never a 500, once the password-hashing queue is full", async () => {
     // More sign-ins at once than the hashing slots and queue hold (HASHING_CONCURRENCY + HASHING_QUEUE_MAX),

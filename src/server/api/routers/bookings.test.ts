@@ -1,11 +1,12 @@
 import { futureSlot } from "~/test/slots";
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { SessionUser } from "~/server/auth/session";
 import { createBooking } from "~/server/bookings/queries";
 import type { Database } from "~/server/db/client";
 import { users } from "~/server/db/schema";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { createCaller } from "../root";
 import { createInnerTRPCContext } from "../trpc";
 
@@ -25,17 +26,13 @@ function callerFor(db: Database, user: SessionUser | null) {
 }
 
 describe.each(engines)("bookings and hospitals routers on %s", (engine) => {
-  let test: TestDatabase;
+  const test = useTestDatabase(engine);
   let owner: SessionUser;
   let stranger: SessionUser;
 
   beforeAll(async () => {
-    test = await createTestDatabase(engine);
     owner = await insertUser(test.db);
     stranger = await insertUser(test.db);
-  });
-  afterAll(async () => {
-    await test.close();
   });
 
   it("lists and cancels the signed-in user's bookings only", async () => {

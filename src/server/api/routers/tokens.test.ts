@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { eq, sql } from "drizzle-orm";
 import superjson from "superjson";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { appRouter, createCaller, type AppRouter } from "~/server/api/root";
 import { createInnerTRPCContext } from "~/server/api/trpc";
 import type { SessionUser } from "~/server/auth/session";
@@ -12,7 +12,8 @@ import { apiTokens, users } from "~/server/db/schema";
 import { MAX_ACTIVE_TOKENS } from "~/server/tokens/schemas";
 import { settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service";
 import { hashToken } from "~/server/tokens/token";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 
 let userCount = 0;
 
@@ -47,14 +48,8 @@ async function expectCode(promise: Promise<unknown>, code: TRPCError["code"]): P
 }
 
 describe.each(engines)("tokens router on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
+  const { db } = useTestDatabase(engine);
   afterEach(() => settleLastUsedWrites());
-  afterAll(() => testDb?.close());
 
   function callerFor(user: SessionUser | null) {
     return createCaller(createInnerTRPCContext({ db, user, session: user ? sessionFor(user) : null }));
