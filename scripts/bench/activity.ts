@@ -129,7 +129,7 @@ export async function benchActivityPages(): Promise<Figures> {
       token_page_next_page: await measure(() => listActivity(db, oneToken, { cursor: deepCursor })),
       filtered_by_outcome_tool_error: await measure(() => listActivity(db, oneToken, { outcome: "tool_error" })),
       filtered_by_tool: await measure(() => listActivity(db, everyToken, { tool: "bookings_create" })),
-      chart_30_days_token: await measure(() => dailyActivity(db, oneToken), quick ? 5 : 20),
+      chart_30_days_token: await measure(() => dailyActivity(db, oneToken, { timeZone: "Europe/Paris" }), quick ? 5 : 20),
     };
     if (firstPage.entries.length === 0) throw new Error("the activity page came back empty");
     const page = figures.activity_page_all_tokens as Figures;

@@ -4,7 +4,7 @@ import { useRef, useState, type KeyboardEvent } from "react";
 import type { DailyCount } from "~/server/activity/queries";
 import styles from "./activity.module.css";
 
-// The days are UTC calendar days (YYYY-MM-DD), so they are printed in UTC too.
+// The days are calendar days (YYYY-MM-DD) in the person's zone; a date at UTC midnight printed in UTC is that day.
 const dayFormat = new Intl.DateTimeFormat("en", { day: "numeric", month: "short", timeZone: "UTC" });
 
 function dayLabel(day: string): string {
@@ -20,7 +20,7 @@ function callsLabel(calls: number): string {
  * One Tab stop: the arrow keys move between days, and the focused or hovered day's figure shows above the
  * bars, clear of them. The same figures are in a table under "Show the numbers".
  */
-export function ActivityChart({ days, label }: { days: DailyCount[]; label: string }) {
+export function ActivityChart({ days, timeZone, label }: { days: DailyCount[]; timeZone: string; label: string }) {
   const max = Math.max(1, ...days.map((day) => day.calls));
   const total = days.reduce((sum, day) => sum + day.calls, 0);
   const busiest = days.reduce<DailyCount | null>((best, day) => (day.calls > (best?.calls ?? 0) ? day : best), null);
@@ -43,7 +43,7 @@ export function ActivityChart({ days, label }: { days: DailyCount[]; label: stri
   return (
     <figure className={styles.chartFigure}>
       <figcaption>
-        {label}: {callsLabel(total)} in the last {days.length} days (days in UTC).
+        {label}: {callsLabel(total)} in the last {days.length} days (days in {timeZone}).
       </figcaption>
       <p className={styles.chartReadout} aria-hidden="true">
         {shown
@@ -81,7 +81,9 @@ export function ActivityChart({ days, label }: { days: DailyCount[]; label: stri
       <details className={styles.chartNumbers}>
         <summary>Show the numbers</summary>
         <table>
-          <caption className="visually-hidden">{label}, per day (UTC)</caption>
+          <caption className="visually-hidden">
+            {label}, per day ({timeZone})
+          </caption>
           <thead>
             <tr>
               <th scope="col">Day</th>

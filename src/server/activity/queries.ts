@@ -1,4 +1,5 @@
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { dayIn } from "~/server/account/time-zone";
 import { returnedRowCount } from "~/server/db/purge";
 import type { Database } from "~/server/db/client";
 import { apiTokens, mcpActivity } from "~/server/db/schema";
@@ -110,28 +111,37 @@ export async function listActivity(
 }
 
 export interface DailyCount {
-  /** The UTC day, YYYY-MM-DD. */
+  /** The calendar day in the zone asked for, YYYY-MM-DD. */
   day: string;
   calls: number;
 }
 
-/** Calls per UTC day over the last `days` days (today included), oldest first, days without calls as 0. */
-export async function dailyActivity(db: Database, owner: ActivityOwner, days = 30): Promise<DailyCount[]> {
+/**
+ * Calls per calendar day in `timeZone` (the person's, an IANA name already validated) over the last `days`
+ * days, today included, oldest first, days without calls as 0. A day is that zone's midnight to midnight,
+ * so it is 23 or 25 hours long when the clocks change.
+ */
+export async function dailyActivity(db: Database, owner: ActivityOwner, options: { timeZone: string; days?: number }): Promise<DailyCount[]> {
+  const { timeZone, days = 30 } = options;
   const condition = ownerCondition(owner);
   const counts = new Map<string, number>();
   if (condition) {
-    const day = sql<string>`to_char(${mcpActivity.at} at time zone 'UTC', 'YYYY-MM-DD')`;
+    // `timestamptz at time zone z` is the wall-clock time in z; `timestamp at time zone z` turns it back.
+    const day = sql<string>`to_char(date_trunc('day', ${mcpActivity.at} at time zone ${timeZone}), 'YYYY-MM-DD')`;
+    const firstDay = sql`(date_trunc('day', now() at time zone ${timeZone}) - make_interval(days => ${days - 1})) at time zone ${timeZone}`;
     const rows = await db
       .select({ day, calls: sql<number>`count(*)::int` })
       .from(mcpActivity)
-      .where(and(condition, gte(mcpActivity.at, sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' - make_interval(days => ${days - 1})`)))
-      .groupBy(day);
+      .where(and(condition, gte(mcpActivity.at, firstDay)))
+      // By position: the zone is a bound parameter, and the same expression written again would bind another
+      // one, which PostgreSQL does not recognise as the selected column.
+      .groupBy(sql`1`);
     for (const row of rows) counts.set(row.day, Number(row.calls));
   }
-  const today = new Date();
+  const [year = 1970, month = 1, date = 1] = dayIn(new Date(), timeZone).split("-").map(Number);
   return Array.from({ length: days }, (_, index) => {
-    const date = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (days - 1 - index)));
-    const key = date.toISOString().slice(0, 10);
+    // Calendar arithmetic on the zone's date, done in UTC where every day is 24 hours.
+    const key = new Date(Date.UTC(year, month - 1, date - (days - 1 - index))).toISOString().slice(0, 10);
     return { day: key, calls: counts.get(key) ?? 0 };
   });
 }

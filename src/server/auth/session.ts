@@ -21,6 +21,8 @@ export interface SessionUser {
   email: string;
   firstname: string;
   surname: string;
+  /** The IANA zone their times are shown in; null until their browser told us (absent where not loaded). */
+  timeZone?: string | null;
 }
 
 export interface Session {
@@ -59,7 +61,7 @@ export async function validateSessionToken(db: Database, token: string): Promise
     .select({
       session: { id: sessions.id, userId: sessions.userId, expiresAt: sessions.expiresAt },
       lastSeenAt: sessions.lastSeenAt,
-      user: { id: users.id, email: users.email, firstname: users.firstname, surname: users.surname },
+      user: { id: users.id, email: users.email, firstname: users.firstname, surname: users.surname, timeZone: users.timeZone },
     })
     .from(sessions)
     .innerJoin(users, eq(sessions.userId, users.id))

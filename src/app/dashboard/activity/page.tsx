@@ -4,6 +4,7 @@ import { ActivityChart } from "~/components/activity/activity-chart";
 import { ActivityLog } from "~/components/activity/activity-log";
 import { ExportForm } from "~/components/activity/export-form";
 import { env } from "~/env";
+import { personTimeZone } from "~/server/account/time-zone";
 import { dailyActivity } from "~/server/activity/queries";
 import { getCurrentSession } from "~/server/auth/current-session";
 import { getDb, withDatabaseDeadline } from "~/server/db";
@@ -13,7 +14,8 @@ export const metadata: Metadata = { title: "Activity" };
 export default async function ActivityPage() {
   const { user } = await getCurrentSession();
   const db = await withDatabaseDeadline(getDb());
-  const days = user ? await withDatabaseDeadline(dailyActivity(db, { userId: user.id })) : [];
+  const timeZone = personTimeZone(user ?? {});
+  const days = user ? await withDatabaseDeadline(dailyActivity(db, { userId: user.id }, { timeZone })) : [];
   return (
     <main id="main" tabIndex={-1} className="page">
       <h1>Activity</h1>
@@ -23,7 +25,7 @@ export default async function ActivityPage() {
         {env.ACTIVITY_RETENTION_DAYS} days.
       </p>
       <h2>Calls per day</h2>
-      <ActivityChart days={days} label="Calls with all your tokens" />
+      <ActivityChart days={days} timeZone={timeZone} label="Calls with all your tokens" />
       <ActivityLog showToken />
       <h2>Download</h2>
       <ExportForm />

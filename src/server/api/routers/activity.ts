@@ -5,6 +5,7 @@ import { activityPageInputSchema } from "~/server/activity/schemas";
 import type { Database } from "~/server/db/client";
 import { tokenIdSchema } from "~/server/tokens/schemas";
 import { activityOwnerFor } from "~/server/activity/owner";
+import { personTimeZone } from "~/server/account/time-zone";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 // The MCP activity trail, for the token page and /dashboard/activity. Always the caller's own calls.
@@ -28,8 +29,8 @@ export const activityRouter = createTRPCRouter({
     return listActivity(ctx.db, owner, { outcome: input.outcome, tool: input.tool, protocol: input.protocol, cursor: input.cursor, limit: input.limit });
   }),
 
-  /** Calls per UTC day over the last 30 days, for the chart. */
+  /** Calls per day in the caller's time zone over the last 30 days, for the chart. */
   daily: protectedProcedure.input(ownerInput).query(async ({ ctx, input }) => {
-    return dailyActivity(ctx.db, await ownerFor(ctx.db, ctx.user.id, input));
+    return dailyActivity(ctx.db, await ownerFor(ctx.db, ctx.user.id, input), { timeZone: personTimeZone(ctx.user) });
   }),
 });

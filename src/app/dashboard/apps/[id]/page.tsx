@@ -9,6 +9,7 @@ import { formatDateTime } from "~/components/format";
 import { ClientName, isolated, recognisedClient } from "~/components/oauth/client-name";
 import { AppRevocation } from "~/components/oauth/connected-apps";
 import { env } from "~/env";
+import { personTimeZone } from "~/server/account/time-zone";
 import { dailyActivity } from "~/server/activity/queries";
 import { getCurrentSession } from "~/server/auth/current-session";
 import { getDb, withDatabaseDeadline } from "~/server/db";
@@ -27,7 +28,8 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
   const tokenIds = app ? await withDatabaseDeadline(connectedAppTokenIds(db, user.id, id)) : null;
   if (!app || !tokenIds) notFound();
   const recognised = recognisedClient(app.clientName, app.clientHost);
-  const days = await withDatabaseDeadline(dailyActivity(db, { userId: user.id, tokenIds }));
+  const timeZone = personTimeZone(user);
+  const days = await withDatabaseDeadline(dailyActivity(db, { userId: user.id, tokenIds }, { timeZone }));
   return (
     <main id="main" tabIndex={-1} className="page">
       <p>
@@ -57,7 +59,7 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
         </dl>
       </section>
       <h2>Calls per day</h2>
-      <ActivityChart days={days} label={`Calls by “${isolated(app.clientName)}”`} />
+      <ActivityChart days={days} timeZone={timeZone} label={`Calls by “${isolated(app.clientName)}”`} />
       <ActivityLog appId={app.id} showToken={false} />
       <p className="muted">Calls are kept {env.ACTIVITY_RETENTION_DAYS} days.</p>
       <h2>Download</h2>

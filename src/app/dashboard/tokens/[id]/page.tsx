@@ -7,6 +7,7 @@ import { ExportForm } from "~/components/activity/export-form";
 import { formatDateTime } from "~/components/format";
 import { TokenDetails } from "~/components/tokens/token-details";
 import { env } from "~/env";
+import { personTimeZone } from "~/server/account/time-zone";
 import { dailyActivity } from "~/server/activity/queries";
 import { getCurrentSession } from "~/server/auth/current-session";
 import { getDb, withDatabaseDeadline } from "~/server/db";
@@ -24,7 +25,8 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
   if (!token) notFound();
   // An old secret's id (a link from the activity log) leads to the token as it is now.
   if (token.id !== id) redirect(`/dashboard/tokens/${token.id}`);
-  const days = await withDatabaseDeadline(dailyActivity(db, { userId: user.id, tokenIds: token.secretIds }));
+  const timeZone = personTimeZone(user);
+  const days = await withDatabaseDeadline(dailyActivity(db, { userId: user.id, tokenIds: token.secretIds }, { timeZone }));
   return (
     <main id="main" tabIndex={-1} className="page">
       <p>
@@ -46,7 +48,7 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
       )}
       <TokenDetails tokenId={token.id} appUrl={env.APP_URL} />
       <h2>Calls per day</h2>
-      <ActivityChart days={days} label={`Calls with “${token.name}”`} />
+      <ActivityChart days={days} timeZone={timeZone} label={`Calls with “${token.name}”`} />
       <ActivityLog tokenId={token.id} showToken={false} />
       <h2>Download</h2>
       <ExportForm tokenId={token.id} />
