@@ -175,21 +175,3 @@ export async function exportAccountData(db: Database, userId: string): Promise<R
   const stream = accountExportStream(db, userId, { head: await readAccountSections(db, userId) });
   return JSON.parse(await new Response(stream).text()) as Record<string, unknown>;
 }
-
-// One export per person at a time on this instance (a second gets 429): exports are the costliest reads there
-// are, and parallel ones of the same data only multiply the cost. On globalThis: Next.js may load this module
-// more than once.
-const globalForExports = globalThis as unknown as { carestralExportsInProgress?: Set<string> };
-const exportsInProgress = (globalForExports.carestralExportsInProgress ??= new Set<string>());
-
-/** Takes the person's export slot: a function that gives it back (safe to call twice), or null when it is taken. */
-export function claimExportSlot(userId: string): (() => void) | null {
-  if (exportsInProgress.has(userId)) return null;
-  exportsInProgress.add(userId);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    exportsInProgress.delete(userId);
-  };
-}

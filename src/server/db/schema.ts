@@ -282,6 +282,18 @@ export const mcpPersonCallWindows = pgTable("mcp_person_call_windows", {
   calls: integer("calls").notNull(),
 });
 
+// "Export my data" runs one at a time per person, across every instance: a lease row per export under way,
+// renewed while it streams, so an instance that dies mid-export frees the slot within EXPORT_LEASE_SECONDS.
+// UNLOGGED: a lease is worth nothing after a crash.
+export const exportLeases = pgTable("export_leases", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  // Random per export: only the export that holds the lease renews or ends it.
+  holder: uuid("holder").notNull(),
+  expiresAt: timestamptz("expires_at").notNull(),
+});
+
 export const hospitals = pgTable(
   "hospitals",
   {

@@ -1,4 +1,5 @@
-import { accountExportStream, claimExportSlot, readAccountSections } from "~/server/account/export";
+import { accountExportStream, readAccountSections } from "~/server/account/export";
+import { claimExportLease, type ExportLease } from "~/server/account/export-lease";
 import { sessionTokenFromCookieHeader } from "~/server/auth/cookie";
 import { validateSessionToken } from "~/server/auth/session";
 import { describeError } from "~/server/describe-error";
@@ -11,18 +12,18 @@ export const dynamic = "force-dynamic";
 const EXPORT_RETRY_AFTER_SECONDS = 30;
 
 // "Export my data": the signed-in person's data as a JSON download, streamed (the activity trail a page at a
-// time), one at a time per person. A GET that changes nothing, so another site linking here can at most make a
-// visitor download their own data to their own machine.
+// time), one at a time per person across every instance (a lease in the database). A GET that changes nothing,
+// so another site linking here can at most make a visitor download their own data to their own machine.
 export async function GET(request: Request): Promise<Response> {
   const token = sessionTokenFromCookieHeader(request.headers.get("cookie"));
   if (!token) return Response.json({ error: "Sign in to export your data." }, { status: 401 });
-  let release: (() => void) | null = null;
+  let lease: ExportLease | null = null;
   try {
     const db = await withDatabaseDeadline(getDb());
     const { user } = await withDatabaseDeadline(validateSessionToken(db, token));
     if (!user) return Response.json({ error: "Sign in to export your data." }, { status: 401 });
-    release = claimExportSlot(user.id);
-    if (!release) {
+    lease = await withDatabaseDeadline(claimExportLease(db, user.id));
+    if (!lease) {
       return Response.json(
         { error: "An export of your data is already under way. Wait for it to finish, then try again." },
         { status: 429, headers: { "retry-after": String(EXPORT_RETRY_AFTER_SECONDS), "cache-control": "no-store" } },
@@ -30,7 +31,7 @@ export async function GET(request: Request): Promise<Response> {
     }
     const head = await withDatabaseDeadline(readAccountSections(db, user.id));
     const now = new Date();
-    const body = accountExportStream(db, user.id, { head, now, signal: request.signal, onEnd: release });
+    const body = accountExportStream(db, user.id, { head, now, signal: request.signal, onEnd: () => void lease?.release() });
     return new Response(body, {
       headers: {
         "content-type": "application/json; charset=utf-8",
@@ -39,7 +40,7 @@ export async function GET(request: Request): Promise<Response> {
       },
     });
   } catch (error) {
-    release?.();
+    void lease?.release();
     if (isDatabaseUnavailable(error)) {
       return Response.json({ error: "The database is unavailable. Try again shortly." }, { status: 503, headers: { "retry-after": "5" } });
     }
