@@ -5,13 +5,13 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openDatabase, type DatabaseHandle } from "~/server/db/client";
 import { mcpActivity, users } from "~/server/db/schema";
-import { generateToken, settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service";
+import { generateToken, settleLastUsedWrites } from "~/server/tokens/service";
 import { createPostgresCluster, findPostgresBinDir, type PostgresCluster } from "~/test/postgres-cluster";
 import { startServer } from "~/test/server";
+import { startRelay } from "~/test/tcp-relay";
 import { signUpOverHttp } from "~/test/trpc-http";
 import { activityRecorder } from "./activity";
-import type { McpCaller } from "./caller";
-import { serveMcpRequest } from "./http";
+import { handleMcpRequest, type McpDatabases } from "./http";
 import { postMcp } from "./test-client";
 import { log } from "~/server/observability/logger";
 
@@ -46,46 +46,54 @@ describe("the activity trail when the server stops", () => {
   });
 });
 
-// A database that stops while calls are answered: whoami needs no query once the caller is verified, so
-// the answers keep coming; the trail loses what was waiting for the failed flush, and nothing else.
+// The tools' database connection drops while calls are answered (the authentication pool, which verifies and
+// counts, still reaches the database): whoami needs no query once the caller is verified, so the answers keep
+// coming; the trail loses what was waiting for the failed flush, and nothing else.
 describe.skipIf(!findPostgresBinDir())("the activity trail when the database stops", () => {
   let cluster: PostgresCluster;
-  let handle: DatabaseHandle;
-  let auth: McpCaller;
+  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let authHandle: DatabaseHandle;
+  let mainHandle: DatabaseHandle;
+  let databases: McpDatabases;
+  let token: string;
+  let tokenId: string;
 
   beforeAll(async () => {
     cluster = await createPostgresCluster();
-    handle = await openDatabase({ engine: "postgres", url: cluster.url, maxConnections: 4 });
-    await handle.migrate();
-    const [user] = await handle.db
+    authHandle = await openDatabase({ engine: "postgres", url: cluster.url, maxConnections: 4 });
+    await authHandle.migrate();
+    const target = new URL(cluster.url);
+    relay = await startRelay(target.hostname, Number(target.port));
+    target.port = String(relay.port);
+    mainHandle = await openDatabase({ engine: "postgres", url: target.toString(), maxConnections: 4 });
+    databases = { main: () => Promise.resolve(mainHandle.db), auth: () => Promise.resolve(authHandle.db) };
+    const [user] = await authHandle.db
       .insert(users)
       .values({ email: "outage@example.test", firstname: "Out", surname: "Age", passwordHash: "not-a-real-hash" })
       .returning({ id: users.id });
     if (!user) throw new Error("no user");
-    const { token } = await generateToken(handle.db, user.id, { name: "Outage", scopes: ["read:data"], expiresInDays: 7 });
-    const verified = await verifyBearerToken(handle.db, `Bearer ${token}`);
-    if (!verified.ok) throw new Error("not verified");
-    auth = verified.caller;
-    await settleLastUsedWrites();
+    ({ token, id: tokenId } = await generateToken(authHandle.db, user.id, { name: "Outage", scopes: ["read:data"], expiresInDays: 7 }));
   });
   afterAll(async () => {
-    await handle?.close();
+    await settleLastUsedWrites();
+    await mainHandle?.close();
+    await authHandle?.close();
+    relay?.close();
     cluster?.destroy();
   });
 
   const answer = async () => {
     const request = new Request("http://127.0.0.1/api/mcp", {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${token}` },
       body: JSON.stringify(WHOAMI),
     });
     const started = performance.now();
-    const response = await serveMcpRequest(request, auth, handle.db, WHOAMI);
+    const response = await handleMcpRequest(request, databases);
     await response.text();
     return { status: response.status, ms: performance.now() - started };
   };
-  const recorded = async () =>
-    (await handle.db.select({ id: mcpActivity.id }).from(mcpActivity).where(eq(mcpActivity.tokenId, auth.token.id))).length;
+  const recorded = async () => (await authHandle.db.select({ id: mcpActivity.id }).from(mcpActivity).where(eq(mcpActivity.tokenId, tokenId))).length;
 
   it("keeps answering, loses only the calls of the failed flush, and records again once it is back", { timeout: 90_000 }, async () => {
     const error = vi.spyOn(log, "error").mockImplementation(() => {});
@@ -93,7 +101,7 @@ describe.skipIf(!findPostgresBinDir())("the activity trail when the database sto
     await activityRecorder.flush();
     expect(await recorded()).toBe(3);
 
-    cluster.stop();
+    relay.cut();
     for (let i = 0; i < 2; i++) {
       const { status, ms } = await answer();
       expect(status).toBe(200);
@@ -103,7 +111,7 @@ describe.skipIf(!findPostgresBinDir())("the activity trail when the database sto
     await activityRecorder.flush();
     expect(error).toHaveBeenCalledWith(expect.stringMatching(/Activity trail: could not record 2 calls/));
 
-    cluster.start();
+    relay.heal();
     let back = 0;
     for (let attempt = 0; attempt < 40 && back === 0; attempt++) {
       expect((await answer()).status).toBe(200);

@@ -5,18 +5,20 @@ import { SOCKET_ADDRESS_HEADER } from "~/server/auth/client-ip";
 import { purgeOldActivity } from "~/server/activity/retention";
 import { listActivity } from "~/server/activity/queries";
 import type { Database } from "~/server/db/client";
-import { apiTokens, mcpActivity, users } from "~/server/db/schema";
+import { mcpActivity, users } from "~/server/db/schema";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
 import { activityRecorder, authRefusalCounts, countAuthRefusal, recordRateLimitedMcpCall } from "./activity";
 import type { McpCaller } from "./caller";
-import { serveMcpRequest } from "./http";
-import { futureSlot, modernMessage } from "./test-client";
+import { generateToken, verifyBearerToken } from "~/server/tokens/service";
+import { mcpResourceUrl } from "~/server/oauth/metadata";
+import { handleMcpRequest } from "./http";
+import { futureSlot, modernMessage, scratchDatabases } from "./test-client";
 import { log } from "~/server/observability/logger";
 
-// The trail as /api/mcp fills it: the real handler in process (serveMcpRequest, given a verified
-// caller), the real recorder, a real database.
+// The trail as /api/mcp fills it: the real handler in process (handleMcpRequest on a scratch database, with
+// real tokens), the real recorder, a real database.
 
 const SECRET_NOTE = "Private note: insulin 14 units, HbA1c 9.1";
 
@@ -27,27 +29,29 @@ async function insertPerson(db: Database): Promise<{ userId: string; email: stri
   return { userId: user.id, email };
 }
 
-async function authFor(db: Database, person: { userId: string; email: string }, scopes: TokenScope[]): Promise<McpCaller> {
-  const [token] = await db
-    .insert(apiTokens)
-    .values({ userId: person.userId, name: "Trail test", tokenHash: randomUUID(), tokenPrefix: "mcp_test0000", scopes })
-    .returning({ id: apiTokens.id });
-  if (!token) throw new Error("no token");
-  return {
-    user: { id: person.userId, email: person.email, firstname: "Ada", surname: "Lovelace" },
-    token: { id: token.id, name: "Trail test", scopes, expiresAt: null, kind: "personal", grantId: null, createdAt: new Date(), resource: null },
-  };
+/** A real personal token of `person`'s, and the caller its verification gives. */
+async function authFor(db: Database, person: { userId: string; email: string }, scopes: TokenScope[]): Promise<TestCaller> {
+  // Names are unique among a person's active tokens.
+  const name = `Trail test ${randomUUID().slice(0, 8)}`;
+  const { token } = await generateToken(db, person.userId, { name, scopes, expiresInDays: 30 });
+  const verification = await verifyBearerToken(db, `Bearer ${token}`, mcpResourceUrl());
+  if (!verification.ok) throw new Error(`the test token did not verify: ${verification.reason}`);
+  return { ...verification.caller, bearer: token };
 }
 
-function mcpRequest(body: unknown): Request {
+type TestCaller = McpCaller & { bearer: string };
+
+function mcpRequest(auth: TestCaller, body: unknown, headers: Record<string, string> = {}): Request {
   return new Request("http://127.0.0.1:3000/api/mcp", {
     method: "POST",
     headers: {
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
+      authorization: `Bearer ${auth.bearer}`,
       "user-agent": "claude-code/2.0 (trail test)",
       // The client address as server.mjs passes it on (X-Forwarded-For counts only with TRUSTED_PROXIES).
       [SOCKET_ADDRESS_HEADER]: "203.0.113.9",
+      ...headers,
     },
     body: JSON.stringify(body),
   });
@@ -60,8 +64,9 @@ function toolCall(name: string, args: Record<string, unknown> = {}) {
 
 describe.each(engines)("MCP activity trail on %s", (engine) => {
   const { db } = useTestDatabase(engine);
-  let full: McpCaller;
-  let readOnly: McpCaller;
+  const databases = scratchDatabases(db);
+  let full: TestCaller;
+  let readOnly: TestCaller;
 
   beforeAll(async () => {
     const person = await insertPerson(db);
@@ -72,13 +77,13 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
     await activityRecorder.flush();
   });
 
-  async function call(auth: McpCaller, body: unknown) {
-    const response = await serveMcpRequest(mcpRequest(body), auth, db, body);
+  async function call(auth: TestCaller, body: unknown) {
+    const response = await handleMcpRequest(mcpRequest(auth, body), databases);
     const text = await response.text();
     return { status: response.status, text };
   }
 
-  async function rowsOf(auth: McpCaller) {
+  async function rowsOf(auth: TestCaller) {
     await activityRecorder.flush();
     const tokenId = auth.token.id;
     return db.select().from(mcpActivity).where(eq(mcpActivity.tokenId, tokenId)).orderBy(mcpActivity.id);
@@ -230,12 +235,7 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
   it("records a 2026-07-28 client's server/discover probe and calls as what they are, not as tool errors", async () => {
     const before = (await rowsOf(readOnly)).length;
     for (const message of [modernMessage("server/discover"), modernMessage("tools/list"), modernMessage("tools/call", { name: "whoami", arguments: {} })]) {
-      const request = new Request("http://127.0.0.1:3000/api/mcp", {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...message.headers },
-        body: JSON.stringify(message.body),
-      });
-      expect((await serveMcpRequest(request, readOnly, db, message.body)).status).toBe(200);
+      expect((await handleMcpRequest(mcpRequest(readOnly, message.body, message.headers), databases)).status).toBe(200);
     }
     // Refused by the protocol, before any tool ran: headers that disagree with the body (-32020), a version we do
     // not serve (-32022). Neither is a tool error.
@@ -244,12 +244,7 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
       { message: modernMessage("tools/list", {}, "2099-01-01"), headers: {} },
     ];
     for (const { message, headers } of refusals) {
-      const request = new Request("http://127.0.0.1:3000/api/mcp", {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...message.headers, ...headers },
-        body: JSON.stringify(message.body),
-      });
-      expect((await serveMcpRequest(request, readOnly, db, message.body)).status).toBe(400);
+      expect((await handleMcpRequest(mcpRequest(readOnly, message.body, { ...message.headers, ...headers }), databases)).status).toBe(400);
     }
     const rows = (await rowsOf(readOnly)).slice(before);
     expect(rows.map((row) => [row.tool, row.outcome])).toEqual([
@@ -284,9 +279,7 @@ describe.each(engines)("MCP activity trail on %s", (engine) => {
 
     // The same token pasted into a second client (another User-Agent): each keeps its own name.
     const cursor = (body: unknown) => {
-      const request = mcpRequest(body);
-      request.headers.set("user-agent", "Cursor/1.7");
-      return serveMcpRequest(request, auth, db, body).then((response) => response.text());
+      return handleMcpRequest(mcpRequest(auth, body, { "user-agent": "Cursor/1.7" }), databases).then((response) => response.text());
     };
     await cursor({ ...initialize, params: { ...initialize.params, clientInfo: { name: "Cursor", version: "1.7.0" } } });
     await cursor(toolCall("hospitals_get", { hospital_id: "paris-pitie-salpetriere" }));

@@ -4,13 +4,14 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "~/server/db/client";
-import { apiTokens, users } from "~/server/db/schema";
+import { users } from "~/server/db/schema";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
-import type { McpCaller } from "./caller";
-import { serveMcpRequest } from "./http";
-import { futureSlot } from "./test-client";
+import { generateToken } from "~/server/tokens/service";
+import { activityRecorder } from "./activity";
+import { handleMcpRequest } from "./http";
+import { futureSlot, scratchDatabases } from "./test-client";
 
 const ALL_TOOLS = ["whoami", "hospitals_search", "hospitals_get", "bookings_list", "bookings_create", "bookings_cancel"];
 
@@ -26,24 +27,18 @@ async function insertPerson(db: Database): Promise<Person> {
   return { userId: user.id, email };
 }
 
-/** A token row as the token service would write it, and the caller its verification yields. */
-async function authFor(db: Database, person: Person, scopes: TokenScope[], name = "Test client"): Promise<McpCaller> {
-  const expiresAt = new Date(Date.now() + 30 * 24 * 60 * 60 * 1000);
-  const [token] = await db
-    .insert(apiTokens)
-    .values({ userId: person.userId, name, tokenHash: randomUUID(), tokenPrefix: "mcp_test0000", scopes, expiresAt })
-    .returning({ id: apiTokens.id });
-  if (!token) throw new Error("no token");
-  return {
-    user: { id: person.userId, email: person.email, firstname: "Grace", surname: "Hopper" },
-    token: { id: token.id, name, scopes, expiresAt, kind: "personal", grantId: null, createdAt: new Date(), resource: null },
-  };
+/** A real personal token of `person`'s (30 days), as the token service issues it. */
+async function authFor(db: Database, person: Person, scopes: TokenScope[], name = `Test client ${randomUUID().slice(0, 8)}`): Promise<string> {
+  const { token } = await generateToken(db, person.userId, { name, scopes, expiresInDays: 30 });
+  return token;
 }
 
-async function connect(auth: McpCaller, db: Database): Promise<Client> {
-  // The client's HTTP requests are answered in process, by the same function /api/mcp ends in.
+async function connect(bearer: string, db: Database): Promise<Client> {
+  // The client's HTTP requests are answered in process, by the handler /api/mcp calls, on the test's database.
+  const databases = scratchDatabases(db);
   const transport = new StreamableHTTPClientTransport(new URL("http://127.0.0.1:3000/api/mcp"), {
-    fetch: (url, init) => serveMcpRequest(new Request(url, init), auth, db, typeof init?.body === "string" ? JSON.parse(init.body) : undefined),
+    requestInit: { headers: { Authorization: `Bearer ${bearer}` } },
+    fetch: (url, init) => handleMcpRequest(new Request(url, init), databases),
   });
   const client = new Client({ name: "test", version: "1.0.0" });
   await client.connect(transport);
@@ -71,6 +66,8 @@ describe.each(engines)("MCP tools on %s", (engine) => {
   });
   afterAll(async () => {
     await full.close();
+    // The calls' trail rows are written to this database: write them before it closes.
+    await activityRecorder.flush();
   });
 
   it("lists only what the token's scopes permit", async () => {

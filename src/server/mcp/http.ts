@@ -21,15 +21,27 @@ import { metrics } from "~/server/observability/metrics";
  * POST /api/mcp. Cheap refusals first (Origin, size), then the token, and only then any MCP work:
  * an unauthenticated request never builds a server or parses JSON-RPC.
  */
-export async function handleMcpRequest(request: Request): Promise<Response> {
-  const response = await answerMcpRequest(request);
+export async function handleMcpRequest(request: Request, databases: McpDatabases = APP_DATABASES): Promise<Response> {
+  const response = await answerMcpRequest(request, databases);
   // A tool result may carry personal data: no cache may keep it.
   response.headers.set("Cache-Control", "no-store");
   response.headers.set("X-Content-Type-Options", "nosniff");
   return withCors(request, response);
 }
 
-async function answerMcpRequest(request: Request): Promise<Response> {
+/**
+ * Where a request's queries go: verification and the shared limits on the authentication pool, tools on the main
+ * one. The app's pools unless a caller names others (tests on a scratch database, the in-process benchmark), so
+ * everything but the database is the path /api/mcp takes.
+ */
+export interface McpDatabases {
+  main: () => Promise<Database>;
+  auth: () => Promise<Database>;
+}
+
+const APP_DATABASES: McpDatabases = { main: getDb, auth: getAuthDb };
+
+async function answerMcpRequest(request: Request, databases: McpDatabases): Promise<Response> {
   // DNS rebinding: a page on another site must not drive a client's local or internal endpoint (MCP
   // transport spec, "Security Warning"). Non-browser clients send no Origin; MCP_ALLOWED_ORIGINS lists the
   // browser-based clients that may call.
@@ -50,7 +62,7 @@ async function answerMcpRequest(request: Request): Promise<Response> {
   let db: Database | null;
   let verification: BearerVerification;
   try {
-    ({ db, verification } = await withDatabaseDeadline(authenticate(request)));
+    ({ db, verification } = await withDatabaseDeadline(authenticate(request, databases)));
   } catch (error) {
     if (isDatabaseUnavailable(error)) {
       return jsonRpcError(503, -32000, "The database is unavailable. Try again shortly.", { "Retry-After": "5" });
@@ -74,7 +86,8 @@ async function answerMcpRequest(request: Request): Promise<Response> {
   // then the person's, all of their tokens together.
   const { caller } = verification;
   noteCaller({ personId: caller.user.id, tokenId: caller.token.id });
-  const overBudget = (await sharedBudget("token").takeCall(caller.token.id)) ?? (await sharedBudget("person").takeCall(caller.user.id));
+  const budgets = sharedBudgets(databases);
+  const overBudget = (await budgets.token.takeCall(caller.token.id)) ?? (await budgets.person.takeCall(caller.user.id));
   if (overBudget) {
     metrics().limitRefusals.inc({ limit: "mcp_shared_rate" });
     recordRateLimitedMcpCall(request, caller, db, overBudget.message);
@@ -109,7 +122,7 @@ async function serveAuthenticated(request: Request, caller: McpCaller, db: Datab
     case "not-json": {
       // Let the 2025 transport give its own answer (406, 415 or a -32700 parse error) from the raw body.
       const raw = new Request(request.url, { method: "POST", headers: request.headers, body: bytes.length > 0 ? bytes : null });
-      return serveMcpRequest(raw, caller, db);
+      return serveMessage(raw, caller, db);
     }
     case "batch":
       // One message per request: a batch would carry any number of tool calls past the per-call limits.
@@ -119,19 +132,20 @@ async function serveAuthenticated(request: Request, caller: McpCaller, db: Datab
         "JSON-RPC batches are not supported: MCP protocol version 2025-06-18 removed them. Send one JSON-RPC message per HTTP request.",
       );
     case "message":
-      return serveMcpRequest(request, caller, db, parsed.message.body);
+      return serveMessage(request, caller, db, parsed.message.body);
   }
 }
 
 /** Verifies on the authentication pool; tools get the main one. Opens neither for a missing or malformed token. */
-async function authenticate(request: Request): Promise<{ db: Database | null; verification: BearerVerification }> {
+async function authenticate(request: Request, databases: McpDatabases): Promise<{ db: Database | null; verification: BearerVerification }> {
   const stopTimer = metrics().verificationSeconds.startTimer();
-  const verification = await verifyBearerToken(getAuthDb, request.headers.get("authorization"), mcpResourceUrl());
+  const verification = await verifyBearerToken(databases.auth, request.headers.get("authorization"), mcpResourceUrl());
   stopTimer({ result: verification.ok ? "ok" : "refused" });
-  return { db: verification.ok ? await getDb() : null, verification };
+  return { db: verification.ok ? await databases.main() : null, verification };
 }
 
-const globalForLimits = globalThis as unknown as { carestralMcpLimiter?: McpCallLimiter; carestralMcpBudgets?: Record<BudgetSubject, SharedCallBudget> };
+type SharedBudgets = Record<BudgetSubject, SharedCallBudget>;
+const globalForLimits = globalThis as unknown as { carestralMcpLimiter?: McpCallLimiter; carestralMcpBudgets?: WeakMap<McpDatabases, SharedBudgets> };
 
 function callLimiter(): McpCallLimiter {
   globalForLimits.carestralMcpLimiter ??= new McpCallLimiter({
@@ -141,13 +155,19 @@ function callLimiter(): McpCallLimiter {
   return globalForLimits.carestralMcpLimiter;
 }
 
-function sharedBudget(per: BudgetSubject): SharedCallBudget {
-  // On the authentication pool, like verification: tool queries cannot hold up the count.
-  globalForLimits.carestralMcpBudgets ??= {
-    token: new SharedCallBudget(getAuthDb, { per: "token", perMinute: env.MCP_RATE_LIMIT_PER_MINUTE }),
-    person: new SharedCallBudget(getAuthDb, { per: "person", perMinute: env.MCP_RATE_LIMIT_PER_PERSON_PER_MINUTE }),
-  };
-  return globalForLimits.carestralMcpBudgets[per];
+/** The shared per-token and per-person budgets counted in `databases` (one pair per database, for the process). */
+function sharedBudgets(databases: McpDatabases): SharedBudgets {
+  const all = (globalForLimits.carestralMcpBudgets ??= new WeakMap());
+  let budgets = all.get(databases);
+  if (!budgets) {
+    // On the authentication pool, like verification: tool queries cannot hold up the count.
+    budgets = {
+      token: new SharedCallBudget(databases.auth, { per: "token", perMinute: env.MCP_RATE_LIMIT_PER_MINUTE }),
+      person: new SharedCallBudget(databases.auth, { per: "person", perMinute: env.MCP_RATE_LIMIT_PER_PERSON_PER_MINUTE }),
+    };
+    all.set(databases, budgets);
+  }
+  return budgets;
 }
 
 /**
@@ -156,11 +176,10 @@ function sharedBudget(per: BudgetSubject): SharedCallBudget {
  * handler; a 2025-era one to a fresh server on a stateless transport. Both build their server from the same
  * factory (./create-server.ts), so the two eras cannot drift apart.
  */
-export async function serveMcpRequest(request: Request, caller: McpCaller, db?: Database, body?: unknown): Promise<Response> {
+async function serveMessage(request: Request, caller: McpCaller, db: Database, body?: unknown): Promise<Response> {
   const message = readMessage(body);
-  const database = db ?? (await getDb());
   // The activity trail: one row per call, written off the response path (./activity.ts).
-  const trail = beginMcpActivity(request, caller, database, message);
+  const trail = beginMcpActivity(request, caller, db, message);
   for (const guard of MESSAGE_GUARDS) {
     const refusal = guard(request, message, caller);
     if (refusal) {
@@ -168,7 +187,7 @@ export async function serveMcpRequest(request: Request, caller: McpCaller, db?: 
       return refusal.response;
     }
   }
-  const exchange: McpExchange = { caller, db: database, message, trail };
+  const exchange: McpExchange = { caller, db, message, trail };
   const response = body !== undefined && !(await isLegacyRequest(request, body)) ? await serveModern(request, exchange) : await serveLegacy(request, exchange);
   await trail?.finish(response);
   return response;
@@ -264,7 +283,7 @@ function modernHandler(): McpHttpHandler {
       return createMcpServer(exchange);
     },
     {
-      // 2025-era requests never reach this handler: serveMcpRequest sends them to serveLegacy.
+      // 2025-era requests never reach this handler: serveMessage sends them to serveLegacy.
       legacy: "reject",
       onerror: (error) => {
         // Refusals (a wrong version, headers that disagree) are answered to the client; only failures are logged.

@@ -12,7 +12,8 @@ import { testDatabaseUrl } from "~/test/env";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
 import { startServer, type TestServer } from "~/test/server";
 import { signUpOverHttp } from "~/test/trpc-http";
-import { futureSlot } from "./test-client";
+import { activityRecorder } from "./activity";
+import { futureSlot, scratchDatabases } from "./test-client";
 
 // Verifications of one event-loop turn share one query, and tool definitions are built once per process. Neither
 // may hand one caller another's identity, scopes, tool list or data: many callers, interleaved, all in flight at once.
@@ -137,6 +138,10 @@ describe.each(engines)("one verification query per event-loop turn, on %s", (eng
     callers = await createCallersInProcess(test.db);
   });
   afterEach(() => settleLastUsedWrites());
+  afterAll(async () => {
+    // The calls' trail rows are written to this database: write them before it closes.
+    await activityRecorder.flush();
+  });
 
   it("hands each verification the row of its own token, whatever else shares its query", async () => {
     const [ada] = callers;
@@ -167,12 +172,9 @@ describe.each(engines)("one verification query per event-loop turn, on %s", (eng
   });
 
   it("keeps identities, tool lists, scopes and data apart across interleaved concurrent MCP requests", async () => {
-    const { serveMcpRequest } = await import("./http");
-    const send: Send = async (token, message) => {
-      const verification = await verifyBearerToken(test.db, `Bearer ${token}`, mcpResourceUrl());
-      if (!verification.ok) throw new Error(verification.reason);
-      return serveMcpRequest(mcpRequest("http://localhost:3000/api/mcp", token, message), verification.caller, test.db, message);
-    };
+    const { handleMcpRequest } = await import("./http");
+    const databases = scratchDatabases(test.db);
+    const send: Send = (token, message) => handleMcpRequest(mcpRequest(mcpResourceUrl(), token, message), databases);
     await expectNoCrossTalk(send, callers, 5);
   });
 });

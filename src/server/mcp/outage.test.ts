@@ -1,7 +1,7 @@
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPostgresBinDir, createPostgresCluster, type PostgresCluster } from "~/test/postgres-cluster";
 import { startServer, type TestServer } from "~/test/server";
+import { startRelay } from "~/test/tcp-relay";
 import { signUpOverHttp } from "~/test/trpc-http";
 import { sessionIdFromToken } from "~/server/auth/session";
 import { postMcp } from "./test-client";
@@ -92,44 +92,3 @@ describe.skipIf(!findPostgresBinDir())("MCP while the database is down", () => {
     }
   });
 });
-
-/**
- * A TCP relay to PostgreSQL that can go silent: connections stay open but nothing gets through, as
- * when a network path to the database host black-holes. heal() resets those connections, as the
- * end of a partition does, and lets new ones through.
- */
-async function startRelay(host: string, port: number) {
-  let frozen = false;
-  const sockets = new Set<net.Socket>();
-  const track = (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on("error", () => {});
-    socket.on("close", () => sockets.delete(socket));
-  };
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, host);
-    track(client);
-    track(upstream);
-    client.on("data", (data) => frozen || upstream.write(data));
-    upstream.on("data", (data) => frozen || client.write(data));
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("relay has no port");
-  return {
-    port: address.port,
-    freeze: () => {
-      frozen = true;
-    },
-    heal: () => {
-      for (const socket of sockets) socket.destroy();
-      frozen = false;
-    },
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
-}

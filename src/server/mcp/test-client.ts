@@ -1,6 +1,8 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Database } from "~/server/db/client";
+import type { McpDatabases } from "./http";
 
 // Test helpers for talking to /api/mcp the way AI clients do: the SDK's own client, a static bearer header.
 
@@ -70,3 +72,8 @@ export function modernMessage(method: string, params: Record<string, unknown> = 
 }
 
 export { futureSlot } from "~/test/slots";
+
+/** handleMcpRequest's databases when a test's scratch database stands in for both of the app's pools. */
+export function scratchDatabases(db: Database): McpDatabases {
+  return { main: () => Promise.resolve(db), auth: () => Promise.resolve(db) };
+}
