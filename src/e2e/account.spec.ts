@@ -52,7 +52,7 @@ test("forgot password: the mailed link sets a new password, revokes every token,
   // The old password no longer works; the new one does.
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Wrong" })).toHaveText("Wrong email or password.");
   await signIn(page, { email: user.email, password: newPassword });
 
@@ -74,7 +74,7 @@ test("sign-up with mail: check your email, no sign-in before the link, and the l
   await page.goto("/login");
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Confirm your email first" })).toBeVisible();
   await checkPage(page, testInfo, "login-awaiting-confirmation");
 
@@ -140,7 +140,7 @@ test("settings: change the name, see this session, and delete the account with t
   await page.goto("/login");
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Wrong" })).toHaveText("Wrong email or password.");
 });
 

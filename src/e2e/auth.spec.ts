@@ -18,7 +18,7 @@ test("sign up, sign out, a wrong password, and sign in again", async ({ page }) 
   await page.goto("/login");
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill("not my password at all");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Wrong" })).toHaveText("Wrong email or password.");
   await expect(page).toHaveURL(/\/login$/);
 

@@ -358,7 +358,7 @@ test("10. after a failed submit, focus lands on the first field in error, not on
   await page.goto("/login");
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill("not my password at all");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Wrong" })).toBeVisible();
   await expect(page.getByLabel("Password")).toBeFocused();
 });

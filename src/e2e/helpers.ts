@@ -71,13 +71,13 @@ export async function signIn(
   if (!new URL(page.url(), "http://x").pathname.startsWith("/login")) await page.goto("/login");
   await page.getByLabel("Email").fill(credentials.email);
   await page.getByLabel("Password").fill(credentials.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(expectedPath);
 }
 
-/** Signs out with the header's Sign out button and waits to leave the dashboard. */
+/** Signs out with the header's Sign out button (also on /settings, whose Sessions have theirs) and waits to leave the dashboard. */
 export async function signOut(page: Page): Promise<void> {
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("banner").getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).not.toHaveURL(/\/dashboard/);
 }
 

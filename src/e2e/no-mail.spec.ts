@@ -50,7 +50,7 @@ test("without mail: the banner names SMTP_URL and the operator command, and can 
   await other.goto("/login");
   await other.getByLabel("Email").fill(user.email);
   await other.getByLabel("Password").fill(user.password);
-  await other.getByRole("button", { name: "Sign in" }).click();
+  await other.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(other.getByRole("complementary", { name: "Email verification" })).toContainText("SMTP_URL");
   await fresh?.close();
 

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
+import { PasskeySignInButton } from "~/components/auth/passkey-sign-in-button";
 import { SignInForm } from "~/components/auth/sign-in-form";
 import styles from "~/components/auth/auth.module.css";
 import { SignInContext } from "~/components/oauth/sign-in-context";
@@ -18,6 +19,11 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <h1>Sign in</h1>
       <SignInContext next={next} action="Sign in to Carestral" />
       <SignInForm next={next} />
+      <section className={styles.alternative} aria-labelledby="passkey-heading">
+        <h2 id="passkey-heading">Or use a passkey</h2>
+        <p className="muted">Your fingerprint, face or device PIN instead of the password, if you added a passkey in Settings.</p>
+        <PasskeySignInButton next={next} />
+      </section>
       <p className={styles.switch}>
         <Link href={withNext("/forgot-password")}>Forgot password?</Link>
       </p>

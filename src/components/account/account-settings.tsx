@@ -9,6 +9,7 @@ import { RequestErrorAlert } from "~/components/request-error";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { api } from "~/trpc/react";
 import styles from "./account.module.css";
+import { PasskeysSection } from "./passkeys-section";
 import { describeRevokedAccess, REVOKE_ACCESS_LABEL } from "./revoked-access";
 
 type FieldErrors = Partial<Record<string, string[]>> | undefined;
@@ -18,6 +19,7 @@ export function AccountSettings({ user, passwordHint }: { user: { firstname: str
     <>
       <NameSection firstname={user.firstname} surname={user.surname} email={user.email} />
       <PasswordSection passwordHint={passwordHint} />
+      <PasskeysSection />
       <SessionsSection />
       <ExportSection />
       <DeleteSection />

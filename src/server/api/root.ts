@@ -6,6 +6,7 @@ import { connectedAppsRouter } from "./routers/connected-apps";
 import { healthRouter } from "./routers/health";
 import { hospitalsRouter } from "./routers/hospitals";
 import { legacyJwtRouter } from "./routers/legacy-jwt";
+import { passkeysRouter } from "./routers/passkeys";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   health: healthRouter,
   hospitals: hospitalsRouter,
   legacyJwt: legacyJwtRouter,
+  passkeys: passkeysRouter,
   tokens: tokensRouter,
 });
 

@@ -136,8 +136,8 @@ const DOMAIN_ERROR_CODES = {
   unauthorized: "UNAUTHORIZED",
 } as const satisfies Record<DomainErrorKind, TRPC_ERROR_CODE_KEY>;
 
-/** protectedProcedure whose domain refusals reach the client as a specific code with their message. */
-export const domainProcedure = protectedProcedure.use(async ({ next }) => {
+/** Domain refusals reach the client as a specific code with their message. */
+const domainErrorMiddleware = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) {
     const error = result.error.cause;
@@ -150,3 +150,9 @@ export const domainProcedure = protectedProcedure.use(async ({ next }) => {
   }
   return result;
 });
+
+/** protectedProcedure whose domain refusals reach the client as a specific code with their message. */
+export const domainProcedure = protectedProcedure.use(domainErrorMiddleware);
+
+/** publicProcedure with the same mapping of domain refusals (signing in with a passkey). */
+export const publicDomainProcedure = publicProcedure.use(domainErrorMiddleware);

@@ -32,7 +32,7 @@ export const PASSKEYS_PER_ACCOUNT = 10;
 export const CHALLENGE_SPENT_MESSAGE = "This passkey request expired or was already used. Try again.";
 export const PASSKEY_NOT_VERIFIED_MESSAGE = "This passkey could not be verified. Try again, or sign in another way.";
 export const PASSKEY_UNKNOWN_MESSAGE = "This passkey is not registered with Carestral. Sign in another way, or use a passkey you added in Settings.";
-export const PASSKEY_OF_ANOTHER_ACCOUNT_MESSAGE = "This passkey belongs to another account. Use a passkey of this account.";
+export const PASSKEY_OF_ANOTHER_ACCOUNT_MESSAGE = "This passkey belongs to another account.";
 export const PASSKEY_COUNTER_MESSAGE =
   "This passkey’s signature counter went backwards, a sign that it may have been copied. Sign in another way and remove it in Settings.";
 export const PASSKEY_ALREADY_ADDED_MESSAGE = "This passkey is already added to an account.";
@@ -140,6 +140,13 @@ export async function countPasskeys(db: Database, userId: string): Promise<numbe
   return row?.count ?? 0;
 }
 
+/** Refuses a new passkey for an account that has as many as it may have. */
+export async function ensureRoomForPasskey(db: Database, userId: string): Promise<void> {
+  if ((await countPasskeys(db, userId)) >= PASSKEYS_PER_ACCOUNT) {
+    throw new DomainError("conflict", `An account can have at most ${PASSKEYS_PER_ACCOUNT} passkeys. Remove one first.`);
+  }
+}
+
 /** The account's credential ids (base64url), for the browser: not to create a second passkey on the same authenticator, or to pick one. */
 export async function listPasskeyCredentialIds(db: Database, userId: string): Promise<string[]> {
   const rows = await db.select({ credentialId: passkeyCredentials.credentialId }).from(passkeyCredentials).where(eq(passkeyCredentials.userId, userId));
@@ -169,9 +176,7 @@ export async function addPasskey(
   } catch (error) {
     throw refusal(error, "registration");
   }
-  if ((await countPasskeys(db, input.userId)) >= PASSKEYS_PER_ACCOUNT) {
-    throw new DomainError("conflict", `An account can have at most ${PASSKEYS_PER_ACCOUNT} passkeys. Remove one first.`);
-  }
+  await ensureRoomForPasskey(db, input.userId);
   const [row] = await db
     .insert(passkeyCredentials)
     .values({

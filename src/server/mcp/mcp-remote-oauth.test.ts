@@ -201,7 +201,7 @@ describe("mcp-remote signing in with OAuth", () => {
       expect(new URL(page.url()).pathname).toBe("/login");
       await page.getByLabel("Email").fill(person.email);
       await page.getByLabel("Password").fill(person.password);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await page.waitForURL(/\/oauth\/authorize\?/, { timeout: 15_000 });
       await page.getByRole("button", { name: "Allow", exact: true }).click();
       await page.waitForURL((url) => url.port === String(bridge.callbackPort) && url.pathname === "/oauth/callback", { timeout: 15_000 });

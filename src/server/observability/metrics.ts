@@ -62,7 +62,7 @@ function createMetrics() {
     }),
     signIns: new Counter({
       name: "carestral_sign_ins_total",
-      help: "Password sign-ins by outcome (ok, wrong_credentials); rate-limited ones count under carestral_limit_refusals_total",
+      help: "Sign-ins by outcome: with a password (ok, wrong_credentials) or a passkey (passkey_ok, passkey_refused); rate-limited ones count under carestral_limit_refusals_total",
       labelNames: ["outcome"] as const,
       registers,
     }),
