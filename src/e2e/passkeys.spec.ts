@@ -1,5 +1,6 @@
 import { expect, test, type CDPSession, type Page } from "@playwright/test";
 import { signOut, signUp } from "./helpers";
+import { linkFromMail } from "./mail";
 import { checkPage } from "./page-check";
 
 // Passkeys through Chromium's virtual authenticator (the DevTools protocol's WebAuthn domain): a platform
@@ -47,7 +48,7 @@ function passkeyList(page: Page) {
 
 test("passkeys: add several from Settings, rename, remove, then sign in with one instead of the password, back to where sign-in was going", async ({ page }, testInfo) => {
   const laptop = await addVirtualAuthenticator(page);
-  await signUp(page);
+  const user = await signUp(page);
   await page.goto("/settings");
   await expect(page.getByRole("heading", { name: "Passkeys", level: 2 })).toBeVisible();
   await expect(page.getByText("No passkeys yet.")).toBeVisible();
@@ -62,6 +63,8 @@ test("passkeys: add several from Settings, rename, remove, then sign in with one
 
   await addPasskey(page, "Work laptop");
   await expect(passkeyList(page).getByRole("listitem")).toHaveCount(1);
+  // Security mail, with the way to the page where it can be undone.
+  expect(await linkFromMail(user.email, "A second factor was added to your Carestral account")).toMatch(/\/settings$/);
   await expect(passkeyList(page)).toContainText("never used");
   expect(await credentialsOf(laptop)).toHaveLength(1);
 
@@ -107,6 +110,7 @@ test("passkeys: add several from Settings, rename, remove, then sign in with one
   await dialog.getByRole("button", { name: "Remove passkey" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Passkey “Work laptop” removed." })).toBeAttached();
   await expect(passkeyList(page).getByRole("listitem")).toHaveCount(1);
+  expect(await linkFromMail(user.email, "A second factor was removed from your Carestral account")).toMatch(/\/settings$/);
 
   // Sign out, and back in with the phone's passkey from a sign-in that was going elsewhere (an app's consent page,
   // say): no email, no password.

@@ -1,9 +1,10 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
-import { and, asc, count, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { env } from "~/env";
 import type { Database } from "~/server/db/client";
+import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { passkeyCredentials, users, webauthnChallenges } from "~/server/db/schema";
 import { DomainError } from "~/server/domain-error";
 import { log } from "~/server/observability/logger";
@@ -76,12 +77,11 @@ function challengeId(challenge: Uint8Array): string {
 
 /**
  * A new challenge for `purpose`, bound to `userId` (null for a sign-in, whose passkey names the account).
- * Returned base64url-encoded for the browser; only its SHA-256 is stored. Expired ones are swept on the way.
+ * Returned base64url-encoded for the browser; only its SHA-256 is stored.
  */
 export async function createWebAuthnChallenge(db: Database, purpose: WebAuthnChallengePurpose, userId: string | null, now: Date = new Date()): Promise<string> {
   const challenge = new Uint8Array(32);
   crypto.getRandomValues(challenge);
-  await db.delete(webauthnChallenges).where(lte(webauthnChallenges.expiresAt, now));
   await db.insert(webauthnChallenges).values({
     id: challengeId(challenge),
     purpose,
@@ -106,6 +106,12 @@ async function consumeWebAuthnChallenge(db: Database, challenge: Uint8Array, pur
     )
     .returning({ id: webauthnChallenges.id });
   return deleted.length > 0;
+}
+
+/** Challenges past their five minutes (never answered; answered ones are gone already): the purges job. */
+export async function purgeExpiredWebAuthnChallenges(db: Database, options: PurgeOptions = {}): Promise<number> {
+  const expired = sql`${webauthnChallenges.expiresAt} < now()`;
+  return purgeInBatches((batchSize) => deleteBatch(db, webauthnChallenges, webauthnChallenges.id, expired, batchSize), options);
 }
 
 function decode(value: string): Uint8Array {

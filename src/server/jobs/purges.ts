@@ -1,4 +1,5 @@
 import { purgeExpiredEmailLinks } from "~/server/auth/email-links";
+import { purgeExpiredWebAuthnChallenges } from "~/server/auth/passkeys";
 import { purgeStaleRateLimits } from "~/server/auth/rate-limit";
 import { purgeStaleCallWindows } from "~/server/mcp/shared-call-budget";
 import { purgeAbandonedGrants } from "~/server/oauth/authorization";
@@ -8,7 +9,7 @@ import type { BackgroundJob } from "./scheduler";
 
 /**
  * Rows that only ever pile up, each table's rule in the function that purges it: rate-limit counters of windows
- * long ended, mailed links that expired, client registrations never used, and Allows whose app never came back.
+ * long ended, mailed links and passkey challenges that expired, client registrations never used, and Allows whose app never came back.
  * (Ended OAuth tokens and codes go with the activity trail's retention: the trail names tokens.)
  */
 export function purgesJob(): BackgroundJob {
@@ -20,13 +21,14 @@ export function purgesJob(): BackgroundJob {
         rateLimits: await purgeStaleRateLimits(db, { signal }),
         callWindows: await purgeStaleCallWindows(db, { signal }),
         emailLinks: await purgeExpiredEmailLinks(db, { signal }),
+        webauthnChallenges: await purgeExpiredWebAuthnChallenges(db, { signal }),
         clients: await purgeUnusedClients(db, { signal }),
         grants: await purgeAbandonedGrants(db, { signal }),
       };
       if (Object.values(purged).some((count) => count > 0)) {
         log.info(
           `Purged ${purged.rateLimits} rate-limit counters and ${purged.callWindows} MCP call windows of ended windows, ` +
-            `${purged.emailLinks} expired mailed links, ${purged.clients} client registrations never used and ` +
+            `${purged.emailLinks} expired mailed links, ${purged.webauthnChallenges} expired passkey challenges, ${purged.clients} client registrations never used and ` +
             `${purged.grants} abandoned app connections.`,
         );
       }

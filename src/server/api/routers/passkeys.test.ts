@@ -1,16 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createCaller } from "~/server/api/root";
 import { createInnerTRPCContext } from "~/server/api/trpc";
 import { SOCKET_ADDRESS_HEADER } from "~/server/auth/client-ip";
 import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { appRelyingParty, PASSKEY_NOT_VERIFIED_MESSAGE } from "~/server/auth/passkeys";
 import { createSession, generateSessionToken, validateSessionToken, type SessionUser } from "~/server/auth/session";
-import type { Database } from "~/server/db/client";
 import { users, webauthnChallenges } from "~/server/db/schema";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { SoftwareAuthenticator } from "~/test/software-authenticator";
 import { AWAITING_CONFIRMATION_MESSAGE } from "./auth";
 
@@ -26,13 +26,7 @@ async function refusal(promise: Promise<unknown>): Promise<TRPCError> {
 }
 
 describe.each(engines)("passkeys router on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
-  afterAll(() => testDb?.close());
+  const { db } = useTestDatabase(engine);
 
   async function newUser(): Promise<SessionUser> {
     const [user] = await db
@@ -77,7 +71,7 @@ describe.each(engines)("passkeys router on %s", (engine) => {
     expect(signedIn).toEqual(user);
     const cookie = signedOut.resHeaders.getSetCookie().find((header) => header.startsWith(`${SESSION_COOKIE_NAME}=`));
     const token = cookie?.split(";")[0]?.split("=")[1] ?? "";
-    expect((await validateSessionToken(db, token)).user).toEqual(user);
+    expect((await validateSessionToken(db, token)).user).toMatchObject(user);
   });
 
   it("checks the name before making a challenge, and refuses a malformed response with a 400", async () => {

@@ -6,6 +6,7 @@ import {
   appRelyingParty,
   assertionResponseSchema,
   CHALLENGE_LIFETIME_MS,
+  countPasskeys,
   createWebAuthnChallenge,
   ensureRoomForPasskey,
   listPasskeyCredentialIds,
@@ -19,6 +20,7 @@ import {
 } from "~/server/auth/passkeys";
 import type { SessionUser } from "~/server/auth/session";
 import { SUPPORTED_ALGORITHMS } from "~/server/auth/webauthn";
+import { notifySecondFactorAdded, notifySecondFactorRemoved, requestOrigin } from "~/server/email/security-mail";
 import { metrics } from "~/server/observability/metrics";
 import { createTRPCRouter, domainProcedure, publicDomainProcedure } from "~/server/api/trpc";
 import { AWAITING_CONFIRMATION_MESSAGE, enforceAttemptLimit, startSession } from "./auth";
@@ -54,9 +56,11 @@ export const passkeysRouter = createTRPCRouter({
     };
   }),
 
-  add: domainProcedure.input(z.object({ name: passkeyNameSchema, response: registrationResponseSchema })).mutation(({ ctx, input }) =>
-    addPasskey(ctx.db, { userId: ctx.user.id, name: input.name, response: input.response }),
-  ),
+  add: domainProcedure.input(z.object({ name: passkeyNameSchema, response: registrationResponseSchema })).mutation(async ({ ctx, input }) => {
+    const passkey = await addPasskey(ctx.db, { userId: ctx.user.id, name: input.name, response: input.response });
+    void notifySecondFactorAdded(ctx.db, ctx.user.id, { method: "passkey", name: passkey.name }, requestOrigin(ctx.headers));
+    return passkey;
+  }),
 
   rename: domainProcedure.input(z.object({ id: passkeyIdSchema, name: passkeyNameSchema })).mutation(async ({ ctx, input }) => {
     if (!(await renamePasskey(ctx.db, ctx.user.id, input.id, input.name))) throw new TRPCError({ code: "NOT_FOUND", message: NO_SUCH_PASSKEY_MESSAGE });
@@ -66,6 +70,8 @@ export const passkeysRouter = createTRPCRouter({
   remove: domainProcedure.input(z.object({ id: passkeyIdSchema })).mutation(async ({ ctx, input }) => {
     const removed = await removePasskey(ctx.db, ctx.user.id, input.id);
     if (!removed) throw new TRPCError({ code: "NOT_FOUND", message: NO_SUCH_PASSKEY_MESSAGE });
+    const twoFactorOff = (await countPasskeys(ctx.db, ctx.user.id)) === 0;
+    void notifySecondFactorRemoved(ctx.db, ctx.user.id, { method: "passkey", name: removed.name, twoFactorOff }, requestOrigin(ctx.headers));
     return removed;
   }),
 
