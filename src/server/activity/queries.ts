@@ -1,8 +1,9 @@
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { dayIn } from "~/server/account/time-zone";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import { returnedRowCount } from "~/server/db/purge";
 import type { Database } from "~/server/db/client";
-import { apiTokens, mcpActivity } from "~/server/db/schema";
+import { apiTokens, mcpActivity, mcpActivityRollup } from "~/server/db/schema";
 import { ACTIVITY_PAGE_SIZE, type ActivityCursor, type ActivityOutcome } from "./schemas";
 
 // Reading the trail. Every query takes an ActivityOwner: always a user, optionally narrowed to some of
@@ -63,15 +64,18 @@ const entryColumns = {
 // Method names have a slash (tools/list, server/discover), except the two of the first protocol revisions.
 const notProtocolMethod = sql`not (${mcpActivity.tool} like '%/%' or ${mcpActivity.tool} in ('initialize', 'ping'))`;
 
-/** The where clause of an owner, or null when it cannot match anything (bad ids, an empty token list). */
-function ownerCondition(owner: ActivityOwner): SQL | null {
+/**
+ * The where clause of an owner on the trail (or on its roll-up), or null when it cannot match anything (bad
+ * ids, an empty token list).
+ */
+function ownerCondition(owner: ActivityOwner, table: { userId: PgColumn; tokenId: PgColumn } = mcpActivity): SQL | null {
   if (!UUID_PATTERN.test(owner.userId)) return null;
-  const byUser = eq(mcpActivity.userId, owner.userId);
+  const byUser = eq(table.userId, owner.userId);
   if (owner.tokenIds === undefined) return byUser;
   const tokenIds = owner.tokenIds.filter((id) => UUID_PATTERN.test(id));
   if (tokenIds.length === 0) return null;
   // One token: the (token_id, at) index answers the page alone.
-  const byToken = tokenIds.length === 1 ? eq(mcpActivity.tokenId, tokenIds[0] ?? "") : inArray(mcpActivity.tokenId, tokenIds);
+  const byToken = tokenIds.length === 1 ? eq(table.tokenId, tokenIds[0] ?? "") : inArray(table.tokenId, tokenIds);
   return and(byUser, byToken) ?? null;
 }
 
@@ -119,20 +123,21 @@ export interface DailyCount {
 /**
  * Calls per calendar day in `timeZone` (the person's, an IANA name already validated) over the last `days`
  * days, today included, oldest first, days without calls as 0. A day is that zone's midnight to midnight,
- * so it is 23 or 25 hours long when the clocks change.
+ * so it is 23 or 25 hours long when the clocks change. Read from the roll-up (mcp_activity_rollup), not the trail:
+ * at most 96 rows (quarter hours) per token and outcome a day, whatever the number of calls.
  */
 export async function dailyActivity(db: Database, owner: ActivityOwner, options: { timeZone: string; days?: number }): Promise<DailyCount[]> {
   const { timeZone, days = 30 } = options;
-  const condition = ownerCondition(owner);
+  const condition = ownerCondition(owner, mcpActivityRollup);
   const counts = new Map<string, number>();
   if (condition) {
     // `timestamptz at time zone z` is the wall-clock time in z; `timestamp at time zone z` turns it back.
-    const day = sql<string>`to_char(date_trunc('day', ${mcpActivity.at} at time zone ${timeZone}), 'YYYY-MM-DD')`;
+    const day = sql<string>`to_char(${mcpActivityRollup.quarterHour} at time zone ${timeZone}, 'YYYY-MM-DD')`;
     const firstDay = sql`(date_trunc('day', now() at time zone ${timeZone}) - make_interval(days => ${days - 1})) at time zone ${timeZone}`;
     const rows = await db
-      .select({ day, calls: sql<number>`count(*)::int` })
-      .from(mcpActivity)
-      .where(and(condition, gte(mcpActivity.at, firstDay)))
+      .select({ day, calls: sql<number>`sum(${mcpActivityRollup.calls})::int` })
+      .from(mcpActivityRollup)
+      .where(and(condition, gte(mcpActivityRollup.quarterHour, firstDay)))
       // By position: the zone is a bound parameter, and the same expression written again would bind another
       // one, which PostgreSQL does not recognise as the selected column.
       .groupBy(sql`1`);

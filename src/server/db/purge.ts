@@ -38,13 +38,14 @@ export function returnedRowCount(result: unknown): number {
 
 /**
  * Deletes up to `batchSize` rows of `table` matching `where` (which names the table's own columns), found by `key`
- * (the primary key). Rows another instance's batch holds are skipped (FOR UPDATE SKIP LOCKED), so instances
+ * (the primary key's column, or columns). Rows another instance's batch holds are skipped (FOR UPDATE SKIP LOCKED), so instances
  * purging at once share the work and never wait on each other. Returns how many rows went.
  */
-export async function deleteBatch(db: Database, table: PgTable, key: PgColumn, where: SQL, batchSize: number): Promise<number> {
+export async function deleteBatch(db: Database, table: PgTable, key: PgColumn | PgColumn[], where: SQL, batchSize: number): Promise<number> {
+  const columns = sql.join(Array.isArray(key) ? key : [key], sql`, `);
   const result = await db.execute(sql`
-    delete from ${table} where ${key} in (
-      select ${key} from ${table} where ${where}
+    delete from ${table} where (${columns}) in (
+      select ${columns} from ${table} where ${where}
       limit ${batchSize}
       for update skip locked
     ) returning 1`);

@@ -382,3 +382,26 @@ export const mcpActivity = pgTable(
     index("mcp_activity_user_id_at_idx").on(table.userId, table.at, table.id),
   ],
 );
+
+// The trail counted per token, quarter hour and outcome: what the 30-day charts read (dailyActivity), whatever the
+// trail's size. Kept by a trigger on mcp_activity (its migration) in the statement that writes the trail, so the two
+// agree whoever writes it. Quarter hours are grouped into days in the person's zone when read: every zone's offset
+// is a whole number of quarter hours (India's +05:30, Nepal's +05:45), so each day is exact where hours would not
+// be. Kept for the activity retention, and at least 32 days (src/server/activity/retention.ts).
+export const mcpActivityRollup = pgTable(
+  "mcp_activity_rollup",
+  {
+    tokenId: uuid("token_id").notNull(),
+    // The quarter hour the calls arrived in: date_bin('15 minutes', at, '2000-01-01 00:00:00+00').
+    quarterHour: timestamptz("quarter_hour").notNull(),
+    outcome: mcpActivityOutcome("outcome").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    calls: integer("calls").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.tokenId, table.quarterHour, table.outcome] }),
+    index("mcp_activity_rollup_user_id_quarter_hour_idx").on(table.userId, table.quarterHour),
+  ],
+);
