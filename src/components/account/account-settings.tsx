@@ -213,7 +213,7 @@ function ExportSection() {
   return (
     <section className={`card ${styles.section}`} aria-labelledby="export-heading">
       <h2 id="export-heading">Your data</h2>
-      <p>A JSON file with your profile, sessions, tokens (never their secret) and bookings.</p>
+      <p>A JSON file with your profile, sessions, passkeys, tokens (never their secret) and bookings.</p>
       <p>
         <a className="button" href="/api/account/export" download>
           Export my data

@@ -55,11 +55,11 @@ describe.each(engines)("account export stream on %s", (engine) => {
     const decoder = new TextDecoder();
     const chunks: string[] = [];
     for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(decoder.decode(next.value));
-    // The head (exportedAt, five sections, the array's opening), nine pages, the closing.
-    expect(chunks.length).toBe(1 + 5 + 1 + 9 + 1);
+    // The head (exportedAt, six sections, the array's opening), nine pages, the closing.
+    expect(chunks.length).toBe(1 + 6 + 1 + 9 + 1);
     expect(chunks.filter((chunk) => chunk.includes('"tool":"whoami"')).map((chunk) => chunk.split("\n").length - 1)).toEqual([...Array(8).fill(500), 300]);
     const data = JSON.parse(chunks.join("")) as { activity: { durationMs: number }[] } & Record<string, unknown>;
-    expect(Object.keys(data)).toEqual(["exportedAt", "profile", "sessions", "tokens", "connectedApps", "bookings", "activity"]);
+    expect(Object.keys(data)).toEqual(["exportedAt", "profile", "sessions", "passkeys", "tokens", "connectedApps", "bookings", "activity"]);
     expect(data.activity).toHaveLength(CALLS);
     expect(data.activity.map((entry) => entry.durationMs)).toEqual(Array.from({ length: CALLS }, (_, i) => i + 1));
     expect(data.profile).toMatchObject({ firstname: "Exa", surname: "Streamer" });

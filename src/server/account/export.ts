@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describeDevice } from "~/server/auth/device";
+import { listPasskeys } from "~/server/auth/passkeys";
 import { listUserSessions } from "~/server/auth/session";
 import { listBookings } from "~/server/bookings/queries";
 import type { Database } from "~/server/db/client";
@@ -45,6 +46,8 @@ async function exportSessions(db: Database, userId: string) {
 const sections = {
   profile: exportProfile,
   sessions: exportSessions,
+  // Names and dates only: the public key and credential id are no use to the person, and identify the device.
+  passkeys: listPasskeys,
   tokens: listTokens,
   connectedApps: listConnectedApps,
   bookings: (db: Database, userId: string) => listBookings(db, userId),

@@ -318,7 +318,8 @@ describe("account self-service over HTTP, with mail", () => {
     expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="carestral-export-\d{4}-\d{2}-\d{2}\.json"$/);
     const body = await response.text();
     const data = JSON.parse(body) as Record<string, unknown>;
-    expect(Object.keys(data).sort()).toEqual(["activity", "bookings", "connectedApps", "exportedAt", "profile", "sessions", "tokens"]);
+    expect(Object.keys(data).sort()).toEqual(["activity", "bookings", "connectedApps", "exportedAt", "passkeys", "profile", "sessions", "tokens"]);
+    expect(data.passkeys).toEqual([]);
     expect(data.profile).toMatchObject({ email: person.email, firstname: "Exportia", surname: "Datason", emailVerifiedAt: expect.any(String) });
     expect(data.tokens).toEqual([expect.objectContaining({ name: "Export check", prefix: token.slice(0, 12), status: "active" })]);
     expect(data.bookings).toEqual([expect.objectContaining({ specialty: hospital.specialty, status: "confirmed", tokenName: "Export check" })]);
