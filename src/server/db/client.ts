@@ -37,10 +37,49 @@ export interface DatabaseHandle {
   engine: DatabaseConfig["engine"];
   /** Applies pending migrations from `drizzle/`, serialised across instances by an advisory lock. */
   migrate(): Promise<void>;
+  /** PostgreSQL: each pool's connections in use and queries waiting for one, now (the metrics). None on PGlite. */
+  poolUsage(): PoolUsage[];
   close(): Promise<void>;
 }
 
 export const migrationsFolder = path.join(process.cwd(), "drizzle");
+
+export interface PoolUsage {
+  pool: "main" | "auth";
+  /** Connections running a query or holding a transaction. */
+  inUse: number;
+  /** Queries waiting for a connection: queued, or pipelined behind another query on a busy one. */
+  waiting: number;
+  max: number;
+}
+
+/**
+ * The postgres.js pool `client`, counting what is in flight through it. postgres.js keeps its queues private, so
+ * the count is ours: every query (Drizzle sends them all through unsafe()) and every transaction (begin(), whose
+ * own queries run on the connection it holds) from the moment it is made to the moment it settles. Beyond `max`
+ * at once, the rest wait: queued, or pipelined behind a query on a busy connection.
+ */
+function countedPool(client: postgres.Sql, pool: PoolUsage["pool"], max: number): { client: postgres.Sql; usage: () => PoolUsage } {
+  let inFlight = 0;
+  const settled = () => {
+    inFlight--;
+  };
+  const counted = new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property !== "unsafe" && property !== "begin") return value;
+      const original = value as (...args: unknown[]) => PromiseLike<unknown>;
+      return (...args: unknown[]) => {
+        const pending = original.apply(target, args);
+        inFlight++;
+        // then() also starts a postgres.js query (after a microtask: Drizzle's .values() still applies first).
+        pending.then(settled, settled);
+        return pending;
+      };
+    },
+  });
+  return { client: counted, usage: () => ({ pool, inUse: Math.min(inFlight, max), waiting: Math.max(0, inFlight - max), max }) };
+}
 
 // Any constant works; all instances must agree on it. ("carestral" as a 32-bit number.)
 const MIGRATION_LOCK_KEY = 0x63617265;
@@ -69,12 +108,17 @@ function openPostgres(config: Extract<DatabaseConfig, { engine: "postgres" }>): 
   // Server side, so that a query whose caller gave up (withDatabaseDeadline) does not hold its connection
   // and PostgreSQL's CPU on. Not on the migration connection: it waits on an advisory lock.
   const pooled = config.statementTimeoutMs ? { ...options, connection: { statement_timeout: config.statementTimeoutMs } } : options;
-  const client = postgres(url, { ...pooled, max: config.maxConnections ?? 10 });
-  const authClient = postgres(url, { ...pooled, max: config.authConnections ?? 3 });
+  const max = config.maxConnections ?? 10;
+  const authMax = config.authConnections ?? 3;
+  const client = postgres(url, { ...pooled, max });
+  const authClient = postgres(url, { ...pooled, max: authMax });
+  const main = countedPool(client, "main", max);
+  const auth = countedPool(authClient, "auth", authMax);
   return {
-    db: drizzlePostgres({ client, schema }),
-    authDb: drizzlePostgres({ client: authClient, schema }),
+    db: drizzlePostgres({ client: main.client, schema }),
+    authDb: drizzlePostgres({ client: auth.client, schema }),
     engine: "postgres",
+    poolUsage: () => [main.usage(), auth.usage()],
     async migrate() {
       // A session-level advisory lock belongs to one connection, so migrate over a dedicated one.
       const lockClient = postgres(url, { ...options, max: 1 });
@@ -112,6 +156,7 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
     db,
     authDb: db,
     engine: "pglite",
+    poolUsage: () => [],
     async migrate() {
       // PGlite is one connection in one process, but it takes the same lock so both engines behave alike.
       await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);

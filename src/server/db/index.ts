@@ -1,6 +1,6 @@
 import "server-only";
 import { env } from "~/env";
-import { describeDatabase, openDatabase, type Database, type DatabaseConfig, type DatabaseHandle } from "./client";
+import { describeDatabase, openDatabase, type Database, type DatabaseConfig, type DatabaseHandle, type PoolUsage } from "./client";
 
 export type { Database } from "./client";
 export { isDatabaseUnavailable } from "./client";
@@ -52,6 +52,17 @@ function appDatabaseConfig(): DatabaseConfig {
         statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       }
     : { engine: "pglite", dataDir: env.PGLITE_DIR };
+}
+
+/** The PostgreSQL pools' connections in use and queries waiting (the metrics); none before the database is open, or on PGlite. */
+export async function databasePoolUsage(): Promise<PoolUsage[]> {
+  const opening = globalForDb.carestralDb;
+  if (!opening) return [];
+  try {
+    return (await opening).poolUsage();
+  } catch {
+    return [];
+  }
 }
 
 /** Which database this instance uses, for the start-up log. */

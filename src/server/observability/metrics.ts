@@ -49,6 +49,24 @@ function createMetrics() {
       help: "Activity trail rows waiting in this instance's buffer to be written",
       registers,
     }),
+    dbPoolInUse: new Gauge({
+      name: "carestral_db_pool_in_use",
+      help: "PostgreSQL connections of this instance running a query or holding a transaction, by pool (main, auth)",
+      labelNames: ["pool"] as const,
+      registers,
+    }),
+    dbPoolWaiting: new Gauge({
+      name: "carestral_db_pool_waiting",
+      help: "Queries of this instance waiting for a PostgreSQL connection (queued, or pipelined behind another query), by pool",
+      labelNames: ["pool"] as const,
+      registers,
+    }),
+    dbPoolMax: new Gauge({
+      name: "carestral_db_pool_max",
+      help: "Connections each PostgreSQL pool of this instance may open (DATABASE_POOL_MAX, DATABASE_AUTH_POOL_MAX), by pool",
+      labelNames: ["pool"] as const,
+      registers,
+    }),
     activityRowsDropped: new Counter({
       name: "carestral_activity_rows_dropped_total",
       help: "Activity trail rows never written: the buffer was full or the database refused or failed their batch",

@@ -1,4 +1,5 @@
 import { env } from "~/env";
+import { databasePoolUsage } from "~/server/db";
 import { activityRecorder } from "~/server/mcp/activity";
 import { isMetricsAuthorization, metrics } from "~/server/observability/metrics";
 
@@ -15,6 +16,11 @@ export async function GET(request: Request): Promise<Response> {
   }
   const current = metrics();
   current.activityBufferRows.set(activityRecorder.pendingCount);
+  for (const pool of await databasePoolUsage()) {
+    current.dbPoolInUse.set({ pool: pool.pool }, pool.inUse);
+    current.dbPoolWaiting.set({ pool: pool.pool }, pool.waiting);
+    current.dbPoolMax.set({ pool: pool.pool }, pool.max);
+  }
   return new Response(await current.registry.metrics(), {
     headers: { "content-type": current.registry.contentType, "cache-control": "no-store" },
   });
