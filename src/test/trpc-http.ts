@@ -2,6 +2,7 @@ import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
 import superjson from "superjson";
 import type { AppRouter } from "~/server/api/root";
 import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
+import { sudoLink } from "~/trpc/sudo-link";
 import { linkIn, type TestMailServer } from "./mail-server";
 
 /** The cookies a browser would keep for one site: what Set-Cookie stored, sent back as Cookie. */
@@ -45,11 +46,19 @@ export type HttpClient = TRPCClient<AppRouter>;
 
 /**
  * A tRPC client that talks to a running server over HTTP like a browser on the app's own origin would:
- * it keeps cookies and sends `Origin: baseUrl` (the server's APP_URL in startServer()).
+ * it keeps cookies and sends `Origin: baseUrl` (the server's APP_URL in startServer()). With `password`, it
+ * answers sudo mode's Confirm access as the browser's prompt would (a suite may run past 10 minutes after
+ * its sign-up); without, a sensitive change from an old session is refused.
  */
-export function createHttpClient(baseUrl: string, jar: CookieJar = new CookieJar()): HttpClient {
-  return createTRPCClient<AppRouter>({
+export function createHttpClient(baseUrl: string, jar: CookieJar = new CookieJar(), options: { password?: string } = {}): HttpClient {
+  const { password } = options;
+  const client: HttpClient = createTRPCClient<AppRouter>({
     links: [
+      sudoLink<AppRouter>(async () => {
+        if (password === undefined) return false;
+        await client.auth.confirmAccess.mutate({ password });
+        return true;
+      }),
       httpLink({
         url: `${baseUrl}/api/trpc`,
         transformer: superjson,
@@ -65,6 +74,7 @@ export function createHttpClient(baseUrl: string, jar: CookieJar = new CookieJar
       }),
     ],
   });
+  return client;
 }
 
 export interface SignedUpClient {
@@ -88,7 +98,7 @@ export async function signUpOverHttp(
   const email = overrides.email ?? `http-${Date.now()}-${signUpCounter}-${Math.random().toString(36).slice(2, 8)}@example.test`;
   const password = overrides.password ?? `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`;
   const jar = new CookieJar();
-  const client = createHttpClient(baseUrl, jar);
+  const client = createHttpClient(baseUrl, jar, { password });
   const answer = await client.auth.signUp.mutate({
     email,
     password,

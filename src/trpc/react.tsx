@@ -7,7 +7,9 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { useState, type ReactNode } from "react";
 import superjson from "superjson";
 import type { AppRouter } from "~/server/api/root";
+import { ConfirmAccessProvider, type ConfirmAccess } from "~/components/sudo/confirm-access";
 import { createQueryClient } from "./query-client";
+import { sudoLink } from "./sudo-link";
 
 export const api = createTRPCReact<AppRouter>();
 
@@ -25,18 +27,26 @@ function getQueryClient(): QueryClient {
 
 export function TRPCReactProvider({ children }: { children: ReactNode }) {
   const queryClient = getQueryClient();
-  const [trpcClient] = useState(() =>
-    api.createClient({
-      links: [
-        // At most the server's maxBatchSize (MAX_BATCH_SIZE in src/server/api/trpc.ts).
-        httpBatchLink({ url: "/api/trpc", transformer: superjson, maxItems: 16 }),
-      ],
-    }),
-  );
+  const [{ trpcClient, setConfirmAccess }] = useState(() => {
+    // The Confirm access prompt, once mounted; a refusal before that simply reaches the form.
+    let confirmAccess: ConfirmAccess | null = null;
+    return {
+      setConfirmAccess: (confirm: ConfirmAccess | null) => {
+        confirmAccess = confirm;
+      },
+      trpcClient: api.createClient({
+        links: [
+          sudoLink<AppRouter>(() => confirmAccess?.() ?? Promise.resolve(false)),
+          // At most the server's maxBatchSize (MAX_BATCH_SIZE in src/server/api/trpc.ts).
+          httpBatchLink({ url: "/api/trpc", transformer: superjson, maxItems: 16 }),
+        ],
+      }),
+    };
+  });
   return (
     <QueryClientProvider client={queryClient}>
       <api.Provider client={trpcClient} queryClient={queryClient}>
-        {children}
+        <ConfirmAccessProvider onMount={setConfirmAccess}>{children}</ConfirmAccessProvider>
       </api.Provider>
     </QueryClientProvider>
   );

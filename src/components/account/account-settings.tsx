@@ -6,6 +6,7 @@ import { FormField } from "~/components/auth/form-field";
 import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
 import { formatDateTime, formatRelative } from "~/components/format";
 import { RequestErrorAlert } from "~/components/request-error";
+import { isSudoRequired } from "~/components/sudo/sudo-required";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { api } from "~/trpc/react";
 import styles from "./account.module.css";
@@ -71,7 +72,8 @@ function PasswordSection({ passwordHint }: { passwordHint: string }) {
     },
   });
   const fieldErrors: FieldErrors = change.error?.data?.zodError?.fieldErrors;
-  const wrongCurrent = change.error?.data?.code === "FORBIDDEN" ? change.error.message : undefined;
+  // A refusal for want of sudo mode (the Confirm access prompt was cancelled) is not about this field.
+  const wrongCurrent = change.error?.data?.code === "FORBIDDEN" && !isSudoRequired(change.error) ? change.error.message : undefined;
   useFocusFirstError(formRef, change.error);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -232,7 +234,7 @@ function DeleteSection() {
   const remove = api.account.deleteAccount.useMutation({ onSuccess: () => navigate("/?deleted=1") });
   const deleteFormRef = useRef<HTMLFormElement>(null);
   const fieldErrors: FieldErrors = remove.error?.data?.zodError?.fieldErrors;
-  const wrongPassword = remove.error?.data?.code === "FORBIDDEN" ? remove.error.message : undefined;
+  const wrongPassword = remove.error?.data?.code === "FORBIDDEN" && !isSudoRequired(remove.error) ? remove.error.message : undefined;
   useFocusFirstError(deleteFormRef, remove.error);
 
   useEffect(() => {

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { deleteEmailLinks } from "~/server/auth/email-links";
-import { hashPassword, verifyPassword } from "~/server/auth/password";
+import { verifyUserPassword } from "~/server/auth/accounts";
+import { hashPassword } from "~/server/auth/password";
 import { deleteRateLimitsForEmail } from "~/server/auth/rate-limit";
 import { invalidateUserSessions, type SessionUser } from "~/server/auth/session";
 import type { Database } from "~/server/db/client";
@@ -18,11 +19,6 @@ export async function updateName(db: Database, userId: string, name: { firstname
   return user ?? null;
 }
 
-async function isCurrentPassword(db: Database, userId: string, password: string): Promise<boolean> {
-  const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
-  return row ? verifyPassword(row.passwordHash, password) : false;
-}
-
 /**
  * Replaces the password when `currentPassword` is right. Every other session ends (whoever else was
  * signed in is out), the one making the change stays; outstanding reset links stop working. With
@@ -32,7 +28,7 @@ export async function changePassword(
   db: Database,
   params: { userId: string; currentSessionId: string; currentPassword: string; newPassword: string; revokeAccess?: boolean },
 ): Promise<RevokedAccess | null> {
-  if (!(await isCurrentPassword(db, params.userId, params.currentPassword))) return null;
+  if (!(await verifyUserPassword(db, params.userId, params.currentPassword))) return null;
   const passwordHash = await hashPassword(params.newPassword);
   return db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, params.userId));
@@ -59,7 +55,7 @@ export async function signOutOtherSessions(
  * counters keyed by the email go too. Nothing left in the database names the person.
  */
 export async function deleteAccount(db: Database, userId: string, password: string): Promise<boolean> {
-  if (!(await isCurrentPassword(db, userId, password))) return false;
+  if (!(await verifyUserPassword(db, userId, password))) return false;
   await db.transaction(async (tx) => {
     const [user] = await tx.delete(users).where(eq(users.id, userId)).returning({ email: users.email });
     if (user) await deleteRateLimitsForEmail(tx, user.email);

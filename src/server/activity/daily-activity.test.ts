@@ -92,7 +92,7 @@ describe.each(engines)("calls per day on %s", (engine) => {
         createInnerTRPCContext({
           db,
           user: { id: person.userId, email: "daily@example.com", firstname: "Ada", surname: "Days", timeZone },
-          session: { id: "session", userId: person.userId, expiresAt: new Date(Date.now() + 60_000) },
+          session: { id: "session", userId: person.userId, expiresAt: new Date(Date.now() + 60_000), lastVerifiedAt: new Date() },
         }),
       ).activity.daily({});
     // A minute past midnight at UTC+14 is today there, and 10:01 the day before in UTC.

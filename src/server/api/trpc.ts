@@ -5,6 +5,7 @@ import { z } from "zod";
 import { TWO_SESSION_COOKIES_MESSAGE } from "~/server/auth/messages";
 import { expiredSessionCookie, readSessionCookie, sessionCookie } from "~/server/auth/cookie";
 import { validateSessionToken, type Session, type SessionUser } from "~/server/auth/session";
+import { hasSudo, SudoRequiredError } from "~/server/auth/sudo";
 import { noteCaller } from "~/server/observability/logger";
 import { PasswordHashingBusyError } from "~/server/auth/password";
 import { DomainError, type DomainErrorKind } from "~/server/domain-error";
@@ -86,6 +87,8 @@ const t = initTRPC.context<TRPCContext>().create({
         ...shape.data,
         // Field errors for forms: { fieldErrors: { name: ["…"] } }.
         zodError: error.cause instanceof z.ZodError ? z.flattenError(error.cause) : null,
+        // The browser asks for Confirm access and sends the same call again (src/trpc/sudo-link.ts).
+        sudoRequired: error.cause instanceof SudoRequiredError,
         // Never send stack traces to clients.
         stack: undefined,
       },
@@ -156,3 +159,21 @@ export const domainProcedure = protectedProcedure.use(domainErrorMiddleware);
 
 /** publicProcedure with the same mapping of domain refusals (signing in with a passkey). */
 export const publicDomainProcedure = publicProcedure.use(domainErrorMiddleware);
+
+/**
+ * Refuses unless the session is in sudo mode (a password or second-factor check within 10 minutes): FORBIDDEN
+ * with data.sudoRequired, which the browser answers with the Confirm access prompt. For procedures where only
+ * some inputs need it (a token that can book); whole procedures use sudoProcedure.
+ */
+export function requireSudo(ctx: { session: Session }): void {
+  if (!hasSudo(ctx.session)) {
+    const cause = new SudoRequiredError();
+    throw new TRPCError({ code: "FORBIDDEN", message: cause.message, cause });
+  }
+}
+
+/** domainProcedure that first requires sudo mode: for changes that need a recent check of who is asking. */
+export const sudoProcedure = domainProcedure.use(({ ctx, next }) => {
+  requireSudo(ctx);
+  return next();
+});

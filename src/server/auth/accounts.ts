@@ -103,3 +103,9 @@ export async function authenticateUser(
   const { passwordHash, ...user } = row;
   return (await verifyPassword(passwordHash, input.password, clientIp)) ? user : null;
 }
+
+/** Whether `password` is the account's current one (settings, Confirm access); false for an account that is gone. */
+export async function verifyUserPassword(db: Database, userId: string, password: string, clientIp = "unknown"): Promise<boolean> {
+  const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
+  return row ? verifyPassword(row.passwordHash, password, clientIp) : false;
+}

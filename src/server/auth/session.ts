@@ -29,6 +29,8 @@ export interface Session {
   id: string;
   userId: string;
   expiresAt: Date;
+  /** The session's last check of who holds it (sign-in, sign-up, Confirm access); null for none on record. */
+  lastVerifiedAt: Date | null;
 }
 
 export type SessionValidationResult = { session: Session; user: SessionUser } | { session: null; user: null };
@@ -46,10 +48,12 @@ export function sessionIdFromToken(token: string): string {
 
 export async function createSession(db: Database, token: string, userId: string, userAgent: string | null = null): Promise<Session> {
   const now = Date.now();
+  // Signing in or up is itself a check of who holds the session: it starts in sudo mode.
   const session: Session = {
     id: sessionIdFromToken(token),
     userId,
     expiresAt: new Date(now + SESSION_DURATION_MS),
+    lastVerifiedAt: new Date(now),
   };
   await db.insert(sessions).values({ ...session, lastSeenAt: new Date(now), userAgent: userAgent?.slice(0, USER_AGENT_MAX_LENGTH) || null });
   return session;
@@ -59,7 +63,7 @@ export async function validateSessionToken(db: Database, token: string): Promise
   const sessionId = sessionIdFromToken(token);
   const [row] = await db
     .select({
-      session: { id: sessions.id, userId: sessions.userId, expiresAt: sessions.expiresAt },
+      session: { id: sessions.id, userId: sessions.userId, expiresAt: sessions.expiresAt, lastVerifiedAt: sessions.lastVerifiedAt },
       lastSeenAt: sessions.lastSeenAt,
       user: { id: users.id, email: users.email, firstname: users.firstname, surname: users.surname, timeZone: users.timeZone },
     })
@@ -84,6 +88,11 @@ export async function validateSessionToken(db: Database, token: string): Promise
       .where(eq(sessions.id, session.id));
   }
   return { session, user };
+}
+
+/** Records a check of who holds the session (the Confirm access prompt): sudo mode starts again from `at`. */
+export async function markSessionVerified(db: Database, sessionId: string, at: Date = new Date()): Promise<void> {
+  await db.update(sessions).set({ lastVerifiedAt: at }).where(eq(sessions.id, sessionId));
 }
 
 export async function invalidateSession(db: Database, sessionId: string): Promise<void> {

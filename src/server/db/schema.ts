@@ -35,6 +35,10 @@ export const sessions = pgTable(
     // Shown on /settings so people can tell their sessions apart; capped in length when stored.
     userAgent: text("user_agent"),
     lastSeenAt: timestamptz("last_seen_at").notNull().defaultNow(),
+    // When this session last proved who holds it (signing in or up, or the Confirm access prompt): sensitive
+    // changes need it within the last 10 minutes (sudo mode, src/server/auth/sudo.ts). Null: never since
+    // the column was added, so sessions from before it get no sudo for free.
+    lastVerifiedAt: timestamptz("last_verified_at"),
   },
   (table) => [index("sessions_user_id_idx").on(table.userId)],
 );

@@ -40,7 +40,7 @@ describe.each(engines)("editing a token's expiry on %s", (engine) => {
 
   function callerFor(user: SessionUser) {
     return createCaller(
-      createInnerTRPCContext({ db, user, session: { id: `session-of-${user.id}`, userId: user.id, expiresAt: new Date(Date.now() + 60_000) } }),
+      createInnerTRPCContext({ db, user, session: { id: `session-of-${user.id}`, userId: user.id, expiresAt: new Date(Date.now() + 60_000), lastVerifiedAt: new Date() } }),
     );
   }
   const works = async (token: string) => (await verifyBearerToken(db, `Bearer ${token}`)).ok;

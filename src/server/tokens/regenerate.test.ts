@@ -39,7 +39,7 @@ describe.each(engines)("regenerating a token on %s", (engine) => {
 
   function callerFor(user: SessionUser) {
     return createCaller(
-      createInnerTRPCContext({ db, user, session: { id: `session-of-${user.id}`, userId: user.id, expiresAt: new Date(Date.now() + 60_000) } }),
+      createInnerTRPCContext({ db, user, session: { id: `session-of-${user.id}`, userId: user.id, expiresAt: new Date(Date.now() + 60_000), lastVerifiedAt: new Date() } }),
     );
   }
 

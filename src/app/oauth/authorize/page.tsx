@@ -3,8 +3,10 @@ import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import authStyles from "~/components/auth/auth.module.css";
 import { ClientName, recognisedClient } from "~/components/oauth/client-name";
+import { ConsentDecision } from "~/components/oauth/consent-decision";
 import { SwitchAccountButton } from "~/components/oauth/switch-account-button";
 import { getCurrentSession } from "~/server/auth/current-session";
+import { SUDO_SCOPES, sudoRemainingMs } from "~/server/auth/sudo";
 import { redirectUriDisplay, redirectUriKind } from "~/server/oauth/redirect-uri";
 import { authorizationParameters, CONSENT_ERROR_PARAM, CONSENT_FIELDS, consentPageQuery, validateConsentPageRequest } from "~/server/oauth/consent";
 import { REFRESH_TOKEN_TTL_DAYS } from "~/server/oauth/metadata";
@@ -26,12 +28,15 @@ export default async function AuthorizePage() {
   // the person has not yet seen a consent page for.
   if (!validation.ok) notFound();
 
-  const { user } = await getCurrentSession();
-  if (!user) redirect(`/login?next=${encodeURIComponent(`/oauth/authorize?${params.toString()}`)}`);
+  const { session, user } = await getCurrentSession();
+  if (!session || !user) redirect(`/login?next=${encodeURIComponent(`/oauth/authorize?${params.toString()}`)}`);
 
   const { client, redirectUri, scopes } = validation.request;
   const loopback = redirectUriKind(redirectUri) === "loopback";
   const noScopeChosen = query.get(CONSENT_ERROR_PARAM) === "no_scope";
+  // Sent back by the decision route: Allow needed Confirm access after all. The choices made are kept.
+  const sudoNeeded = query.get(CONSENT_ERROR_PARAM) === "sudo";
+  const keptChoice = sudoNeeded ? query.getAll(CONSENT_FIELDS.granted) : null;
   const recognised = recognisedClient(client.name, client.verifiedHost);
   return (
     <>
@@ -85,7 +90,7 @@ export default async function AuthorizePage() {
             <legend>It may</legend>
             {scopes.map((scope) => (
               <label key={scope} className="checkbox">
-                <input type="checkbox" name={CONSENT_FIELDS.granted} value={scope} defaultChecked />
+                <input type="checkbox" name={CONSENT_FIELDS.granted} value={scope} defaultChecked={keptChoice ? keptChoice.includes(scope) : true} />
                 <span>
                   {SCOPE_DESCRIPTIONS[scope]} <code className="muted">{scope}</code>
                 </span>
@@ -101,14 +106,12 @@ export default async function AuthorizePage() {
             Access lasts until you revoke it: the app renews it by itself while you use it, and loses it after {REFRESH_TOKEN_TTL_DAYS} days
             without use. Revoke it at any time under Connected apps on your API tokens page.
           </p>
-          <div className="actions">
-            <button type="submit" name={CONSENT_FIELDS.decision} value="allow" className="primary">
-              Allow
-            </button>
-            <button type="submit" name={CONSENT_FIELDS.decision} value="deny">
-              Deny
-            </button>
-          </div>
+          {sudoNeeded && (
+            <p role="alert" className="form-error">
+              Allowing <code>write:bookings</code> needs your password again: choose Allow to confirm access.
+            </p>
+          )}
+          <ConsentDecision sudoRemainingMs={sudoRemainingMs(session)} sudoScopes={[...SUDO_SCOPES]} fields={CONSENT_FIELDS} />
         </form>
       </main>
     </>

@@ -4,13 +4,14 @@ import { isEmailVerified, resetPasswordWithLink, sendPasswordResetLink, sendVeri
 import { changePassword, deleteAccount, signOutOtherSessions, updateName } from "~/server/account/profile";
 import { currentPasswordSchema, emailSchema, firstnameSchema, newPasswordSchema, surnameSchema } from "~/server/auth/accounts";
 import { expiredSessionCookie } from "~/server/auth/cookie";
+import { WRONG_PASSWORD_MESSAGE } from "~/server/auth/messages";
 import { describeDevice } from "~/server/auth/device";
 import { safeNextPath } from "~/server/auth/redirect";
 import { invalidateUserSession, listUserSessions } from "~/server/auth/session";
 import { describeError } from "~/server/describe-error";
 import { isMailAvailable } from "~/server/email/mailer";
 import { notifySecurityEvent, requestOrigin } from "~/server/email/security-mail";
-import { createTRPCRouter, protectedProcedure, publicProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, protectedProcedure, publicProcedure, sudoProcedure } from "~/server/api/trpc";
 import { enforceAttemptLimit, startSession } from "./auth";
 import { log } from "~/server/observability/logger";
 
@@ -18,7 +19,7 @@ export const MAIL_UNAVAILABLE_MESSAGE = "This server cannot send email, so this 
 export const RESET_REQUESTED_MESSAGE = "If an account uses this email, a link to reset its password is on its way. It works once, within 30 minutes.";
 export const RESET_LINK_INVALID_MESSAGE = "This reset link is invalid, already used or expired. Ask for a new one.";
 export const VERIFY_LINK_INVALID_MESSAGE = "This verification link is invalid, already used or expired. Sign in and use Resend for a new one.";
-export const WRONG_PASSWORD_MESSAGE = "That is not your current password.";
+export { WRONG_PASSWORD_MESSAGE };
 
 // Mailed secrets are 32 base32 characters; anything much longer is not one, and is refused before any work.
 const linkTokenSchema = z.string().min(1, { error: "This link is incomplete." }).max(100, { error: "This link is invalid." });
@@ -86,7 +87,7 @@ export const accountRouter = createTRPCRouter({
       return user;
     }),
 
-  changePassword: protectedProcedure
+  changePassword: sudoProcedure
     .input(z.object({ currentPassword: currentPasswordSchema, newPassword: newPasswordSchema, revokeAccess: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
       await enforceAttemptLimit(ctx, "password", ctx.user.email);
@@ -127,7 +128,7 @@ export const accountRouter = createTRPCRouter({
     return { signedOut: true as const, revoked };
   }),
 
-  deleteAccount: protectedProcedure.input(z.object({ password: currentPasswordSchema })).mutation(async ({ ctx, input }) => {
+  deleteAccount: sudoProcedure.input(z.object({ password: currentPasswordSchema })).mutation(async ({ ctx, input }) => {
     await enforceAttemptLimit(ctx, "password", ctx.user.email);
     if (!(await deleteAccount(ctx.db, ctx.user.id, input.password))) {
       throw new TRPCError({ code: "FORBIDDEN", message: WRONG_PASSWORD_MESSAGE });

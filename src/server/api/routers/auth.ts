@@ -5,13 +5,16 @@ import { sendSignUpAttemptNotice, sendSignUpConfirmation, sendVerificationLink }
 import { safeNextPath } from "~/server/auth/redirect";
 import { describeError } from "~/server/describe-error";
 import { isMailAvailable, mailDelivery } from "~/server/email/mailer";
-import { authenticateUser, createUser, signInInputSchema, signUpInputSchema } from "~/server/auth/accounts";
+import { authenticateUser, createUser, currentPasswordSchema, signInInputSchema, signUpInputSchema } from "~/server/auth/accounts";
+import { WRONG_PASSWORD_MESSAGE } from "~/server/auth/messages";
+import { confirmAccessWithPassword, SUDO_DURATION_MS } from "~/server/auth/sudo";
+import { DomainError } from "~/server/domain-error";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { expiredSessionCookie, sessionCookie } from "~/server/auth/cookie";
 import { authAttemptRule, consumeAuthAttempt, type AuthAttemptKind } from "~/server/auth/rate-limit";
 import { createSession, generateSessionToken, invalidateSession, type SessionUser } from "~/server/auth/session";
 import type { TRPCContext } from "~/server/api/trpc";
-import { createTRPCRouter, publicProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, domainProcedure, publicProcedure } from "~/server/api/trpc";
 import { log } from "~/server/observability/logger";
 import { metrics } from "~/server/observability/metrics";
 
@@ -98,4 +101,18 @@ export const authRouter = createTRPCRouter({
   }),
 
   me: publicProcedure.query(({ ctx }): SessionUser | null => ctx.user),
+
+  /**
+   * The Confirm access prompt (sudo mode): the account's password puts this session in sudo mode for 10
+   * minutes. Attempts count like sign-in's, against the account's email and the client, so a stolen
+   * session cookie cannot be used to guess the password either.
+   */
+  confirmAccess: domainProcedure.input(z.object({ password: currentPasswordSchema })).mutation(async ({ ctx, input }) => {
+    await enforceAttemptLimit(ctx, "password", ctx.user.email);
+    const clientIp = clientIpFromHeaders(ctx.headers);
+    if (!(await confirmAccessWithPassword(ctx.db, { session: ctx.session, password: input.password, clientIp }))) {
+      throw new DomainError("forbidden", WRONG_PASSWORD_MESSAGE, "password");
+    }
+    return { confirmed: true as const, sudoUntil: new Date(Date.now() + SUDO_DURATION_MS) };
+  }),
 });

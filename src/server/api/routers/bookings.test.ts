@@ -21,7 +21,7 @@ async function insertUser(db: Database): Promise<SessionUser> {
 }
 
 function callerFor(db: Database, user: SessionUser | null) {
-  const session = user ? { id: randomUUID(), userId: user.id, expiresAt: new Date(Date.now() + 60_000) } : null;
+  const session = user ? { id: randomUUID(), userId: user.id, expiresAt: new Date(Date.now() + 60_000), lastVerifiedAt: new Date() } : null;
   return createCaller(createInnerTRPCContext({ db, user, session }));
 }
 

@@ -28,7 +28,7 @@ async function createUser(db: Database): Promise<SessionUser> {
 }
 
 function sessionFor(user: SessionUser) {
-  return { id: `session-of-${user.id}`, userId: user.id, expiresAt: new Date(Date.now() + 60_000) };
+  return { id: `session-of-${user.id}`, userId: user.id, expiresAt: new Date(Date.now() + 60_000), lastVerifiedAt: new Date() };
 }
 
 async function caughtError(promise: Promise<unknown>): Promise<unknown> {

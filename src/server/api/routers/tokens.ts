@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { scopesNeedSudo } from "~/server/auth/sudo";
 import { DomainError } from "~/server/domain-error";
 import { notifySecurityEvent, requestOrigin, type SecurityEvent } from "~/server/email/security-mail";
 import { generateTokenInputSchema, regenerateOverlapSchema, tokenDescriptionSchema, tokenExpiresInDaysSchema, tokenIdSchema } from "~/server/tokens/schemas";
@@ -12,7 +13,7 @@ import {
   setTokenExpiry,
   type GeneratedToken,
 } from "~/server/tokens/service";
-import { createTRPCRouter, domainProcedure } from "../trpc";
+import { createTRPCRouter, domainProcedure, requireSudo, sudoProcedure } from "../trpc";
 
 // Personal access tokens for the dashboard. DESIGN: tRPC. Thin: validate, call the service; domainProcedure
 // turns the service's refusals into their tRPC codes, with the field a form shows them by.
@@ -42,6 +43,8 @@ export function tokenCreatedEvent(created: GeneratedToken): SecurityEvent {
 export const tokensRouter = createTRPCRouter({
   /** Creates a token and returns its plaintext, the only time it is ever sent. */
   generate: domainProcedure.input(generateTokenInputSchema).mutation(async ({ ctx, input }) => {
+    // A token that can book and cancel is as strong as the session itself: it needs sudo mode.
+    if (scopesNeedSudo(input.scopes)) requireSudo(ctx);
     const created = await generateToken(ctx.db, ctx.user.id, input);
     void notifySecurityEvent(ctx.db, ctx.user.id, tokenCreatedEvent(created), requestOrigin(ctx.headers));
     return oneTimeTokenResponse(created);
@@ -83,7 +86,7 @@ export const tokensRouter = createTRPCRouter({
     }),
 
   /** A new secret for the same token; the old one stops now or after the overlap chosen. Plaintext shown once. */
-  regenerate: domainProcedure.input(z.object({ id: tokenIdSchema, overlap: regenerateOverlapSchema })).mutation(async ({ ctx, input }) => {
+  regenerate: sudoProcedure.input(z.object({ id: tokenIdSchema, overlap: regenerateOverlapSchema })).mutation(async ({ ctx, input }) => {
     const created = await regenerateToken(ctx.db, ctx.user.id, input.id, input.overlap);
     if (!created) throw tokenNotFound();
     return oneTimeTokenResponse(created);

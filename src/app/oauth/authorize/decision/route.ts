@@ -1,4 +1,5 @@
 import { getCurrentSession } from "~/server/auth/current-session";
+import { hasSudo, scopesNeedSudo } from "~/server/auth/sudo";
 import { notifySecurityEvent, requestOrigin } from "~/server/email/security-mail";
 import { approveAuthorization, denyAuthorization } from "~/server/oauth/authorization";
 import { authorizationParameters, CONSENT_ERROR_PARAM, CONSENT_FIELDS, validateAuthorization } from "~/server/oauth/consent";
@@ -22,8 +23,8 @@ export const POST = oauthRoute(
     // A request that has gone bad since the page was shown: the page explains, or sends the client its error.
     if (!validation.ok) return seeOther(validation.display === "redirect" ? validation.location : consentPage);
 
-    const { user } = await getCurrentSession();
-    if (!user) return seeOther(`/login?next=${encodeURIComponent(consentPage)}`);
+    const { session, user } = await getCurrentSession();
+    if (!session || !user) return seeOther(`/login?next=${encodeURIComponent(consentPage)}`);
 
     const decision = form.get(CONSENT_FIELDS.decision);
     if (decision === "deny") return seeOther(denyAuthorization(validation.request));
@@ -31,6 +32,12 @@ export const POST = oauthRoute(
 
     const granted = validation.request.scopes.filter((scope) => form.getAll(CONSENT_FIELDS.granted).includes(scope));
     if (granted.length === 0) return seeOther(`${consentPage}&${CONSENT_ERROR_PARAM}=no_scope`);
+    // An app that can book is as strong as a token that can (sudo mode). The page asks for Confirm access
+    // before Allow; a session whose check ran out in between is sent back to it, asked, with the choice kept.
+    if (scopesNeedSudo(granted) && !hasSudo(session)) {
+      const kept = granted.map((scope) => `&${CONSENT_FIELDS.granted}=${encodeURIComponent(scope)}`).join("");
+      return seeOther(`${consentPage}&${CONSENT_ERROR_PARAM}=sudo${kept}`);
+    }
     const { client } = validation.request;
     return seeOther(
       await withDatabase(async (db) => {

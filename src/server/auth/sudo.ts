@@ -1,0 +1,59 @@
+import type { Database } from "~/server/db/client";
+import type { TokenScope } from "~/server/tokens/scopes";
+import { verifyUserPassword } from "./accounts";
+import { markSessionVerified, type Session } from "./session";
+
+// Sudo mode, as GitHub has it: the most powerful changes (a token or an app that can book, a new secret, the
+// password, the account itself, a second factor off) need a check of who holds the session within the last
+// 10 minutes, so that a session left open on a shared computer, or a stolen cookie, cannot make them alone.
+// Signing in or up counts as a check (createSession); the Confirm access prompt is the other way.
+
+export const SUDO_DURATION_MS = 10 * 60 * 1000;
+
+/** Scopes that make a token or an app as strong as the session (book and cancel): granting one needs sudo mode. */
+export const SUDO_SCOPES: readonly TokenScope[] = ["write:bookings"];
+
+export function scopesNeedSudo(scopes: readonly string[]): boolean {
+  return SUDO_SCOPES.some((scope) => scopes.includes(scope));
+}
+
+export const SUDO_REQUIRED_MESSAGE = "Confirm access to continue: this change needs your password again (asked at most every 10 minutes).";
+
+/**
+ * Thrown (as a tRPC FORBIDDEN's cause, or caught by a route) when a sensitive change comes from a session
+ * without a recent check. The browser recognises it (data.sudoRequired), asks, and sends the change again.
+ */
+export class SudoRequiredError extends Error {
+  constructor() {
+    super(SUDO_REQUIRED_MESSAGE);
+    this.name = "SudoRequiredError";
+  }
+}
+
+/** How long the session stays in sudo mode, in milliseconds; 0 when it is not in it. */
+export function sudoRemainingMs(session: Pick<Session, "lastVerifiedAt">, now: Date = new Date()): number {
+  if (!session.lastVerifiedAt) return 0;
+  return Math.max(0, session.lastVerifiedAt.getTime() + SUDO_DURATION_MS - now.getTime());
+}
+
+export function hasSudo(session: Pick<Session, "lastVerifiedAt">, now: Date = new Date()): boolean {
+  return sudoRemainingMs(session, now) > 0;
+}
+
+/** The plain check for routes outside tRPC (the OAuth consent form); tRPC uses sudoProcedure or requireSudo. */
+export function assertSudo(session: Pick<Session, "lastVerifiedAt">, now: Date = new Date()): void {
+  if (!hasSudo(session, now)) throw new SudoRequiredError();
+}
+
+/**
+ * The Confirm access prompt with a password: right, and the session is in sudo mode for the next 10 minutes
+ * from now; wrong, and nothing changes. The caller limits attempts first (as sign-in's).
+ */
+export async function confirmAccessWithPassword(
+  db: Database,
+  params: { session: Pick<Session, "id" | "userId">; password: string; clientIp?: string },
+): Promise<boolean> {
+  if (!(await verifyUserPassword(db, params.session.userId, params.password, params.clientIp))) return false;
+  await markSessionVerified(db, params.session.id);
+  return true;
+}
