@@ -8,6 +8,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { endSpanWhenSettled, startSpan } from "~/server/observability/tracing";
 import * as schema from "./schema";
 
 /** The Drizzle database, whichever engine is behind it. Query functions take this as their first argument. */
@@ -57,7 +58,8 @@ export interface PoolUsage {
  * The postgres.js pool `client`, counting what is in flight through it. postgres.js keeps its queues private, so
  * the count is ours: every query (Drizzle sends them all through unsafe()) and every transaction (begin(), whose
  * own queries run on the connection it holds) from the moment it is made to the moment it settles. Beyond `max`
- * at once, the rest wait: queued, or pipelined behind a query on a busy connection.
+ * at once, the rest wait: queued, or pipelined behind a query on a busy connection. Each is also a span when traces
+ * are on (src/server/observability/tracing.ts): its SQL text (parameters are never in it), never its values.
  */
 function countedPool(client: postgres.Sql, pool: PoolUsage["pool"], max: number): { client: postgres.Sql; usage: () => PoolUsage } {
   let inFlight = 0;
@@ -70,10 +72,15 @@ function countedPool(client: postgres.Sql, pool: PoolUsage["pool"], max: number)
       if (property !== "unsafe" && property !== "begin") return value;
       const original = value as (...args: unknown[]) => PromiseLike<unknown>;
       return (...args: unknown[]) => {
+        const span =
+          property === "unsafe"
+            ? startSpan("db.query", { "db.system": "postgresql", "db.pool": pool, "db.query.text": String(args[0]).slice(0, 2000) })
+            : startSpan("db.transaction", { "db.system": "postgresql", "db.pool": pool });
         const pending = original.apply(target, args);
         inFlight++;
         // then() also starts a postgres.js query (after a microtask: Drizzle's .values() still applies first).
         pending.then(settled, settled);
+        endSpanWhenSettled(span, pending);
         return pending;
       };
     },

@@ -71,6 +71,9 @@ export class McpRequestActivity implements McpCallTrail {
     this.client = clientOf(caller.token.id, request.headers.get("user-agent")?.slice(0, USER_AGENT_MAX_LENGTH) ?? null, message.clientInfo);
   }
 
+  /** How the call was recorded (its tool or method as stored, and its outcome), once it was; for its span. */
+  recorded: { tool: string; outcome: ActivityOutcome } | null = null;
+
   noteToolCall(requestId: RequestId, note: ToolCallNote): void {
     if (this.call && requestId === this.id) {
       this.call.note = { outcome: note.outcome, summary: note.summary?.slice(0, SUMMARY_MAX_LENGTH) ?? null, error: note.error ?? null };
@@ -96,6 +99,7 @@ export class McpRequestActivity implements McpCallTrail {
 
   private record(outcome: ActivityOutcome, error: string | null): void {
     if (!this.call) return;
+    this.recorded = { tool: this.call.tool, outcome };
     const durationMs = Math.max(0, Math.round(performance.now() - this.started));
     metrics().mcpCalls.inc({ tool: this.call.tool, outcome });
     metrics().mcpCallSeconds.observe({ tool: this.call.tool }, (performance.now() - this.started) / 1000);

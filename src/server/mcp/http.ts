@@ -16,6 +16,7 @@ import { SharedCallBudget, type BudgetSubject } from "./shared-call-budget";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 import { log, noteCaller } from "~/server/observability/logger";
 import { metrics } from "~/server/observability/metrics";
+import { inSpan } from "~/server/observability/tracing";
 
 /**
  * POST /api/mcp. Cheap refusals first (Origin, size), then the token, and only then any MCP work:
@@ -139,7 +140,11 @@ async function serveAuthenticated(request: Request, caller: McpCaller, db: Datab
 /** Verifies on the authentication pool; tools get the main one. Opens neither for a missing or malformed token. */
 async function authenticate(request: Request, databases: McpDatabases): Promise<{ db: Database | null; verification: BearerVerification }> {
   const stopTimer = metrics().verificationSeconds.startTimer();
-  const verification = await verifyBearerToken(databases.auth, request.headers.get("authorization"), mcpResourceUrl());
+  const verification = await inSpan("token.verify", {}, async (span) => {
+    const result = await verifyBearerToken(databases.auth, request.headers.get("authorization"), mcpResourceUrl());
+    span.setAttribute("carestral.verification", result.ok ? "ok" : result.reason);
+    return result;
+  });
   stopTimer({ result: verification.ok ? "ok" : "refused" });
   return { db: verification.ok ? await databases.main() : null, verification };
 }
@@ -176,7 +181,16 @@ function sharedBudgets(databases: McpDatabases): SharedBudgets {
  * handler; a 2025-era one to a fresh server on a stateless transport. Both build their server from the same
  * factory (./create-server.ts), so the two eras cannot drift apart.
  */
-async function serveMessage(request: Request, caller: McpCaller, db: Database, body?: unknown): Promise<Response> {
+function serveMessage(request: Request, caller: McpCaller, db: Database, body?: unknown): Promise<Response> {
+  return inSpan("mcp.call", { "carestral.token_id": caller.token.id }, async (span) => {
+    const { response, trail } = await answerMessage(request, caller, db, body);
+    if (trail?.recorded) span.setAttributes({ "mcp.tool": trail.recorded.tool, "carestral.outcome": trail.recorded.outcome });
+    span.setAttribute("http.response.status_code", response.status);
+    return response;
+  });
+}
+
+async function answerMessage(request: Request, caller: McpCaller, db: Database, body?: unknown): Promise<{ response: Response; trail: McpRequestActivity | null }> {
   const message = readMessage(body);
   // The activity trail: one row per call, written off the response path (./activity.ts).
   const trail = beginMcpActivity(request, caller, db, message);
@@ -184,13 +198,13 @@ async function serveMessage(request: Request, caller: McpCaller, db: Database, b
     const refusal = guard(request, message, caller);
     if (refusal) {
       trail?.finishAs(refusal.outcome, refusal.reason);
-      return refusal.response;
+      return { response: refusal.response, trail };
     }
   }
   const exchange: McpExchange = { caller, db, message, trail };
   const response = body !== undefined && !(await isLegacyRequest(request, body)) ? await serveModern(request, exchange) : await serveLegacy(request, exchange);
   await trail?.finish(response);
-  return response;
+  return { response, trail };
 }
 
 /** A refusal: the answer, and how the trail records it (the outcome, and the reason the client was given). */

@@ -117,6 +117,11 @@ export function runWithRequest<T>(context: RequestContext, handle: () => T): T {
   return logging().requests.run(context, handle);
 }
 
+/** The id of the request being handled, when there is one (server.mjs). */
+export function currentRequestId(): string | undefined {
+  return logging().requests.getStore()?.requestId;
+}
+
 /** Records who is calling once authentication knows it; later lines of the request, and its access line, carry the ids. */
 export function noteCaller(caller: { personId?: string | null; tokenId?: string | null }): void {
   const context = logging().requests.getStore();
