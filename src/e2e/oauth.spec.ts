@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";
 import { confirmSignUp, fillSignUpForm, newUser, signIn, signUp } from "./helpers";
-import { linkFromMail } from "./mail";
+import { firstLink, linkFromMail, mailTo } from "./mail";
 import { checkPage } from "./page-check";
 
 // An MCP client signing in through the browser: the SDK's own auth() runs on the test's side, the person answers
@@ -181,6 +181,13 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
   const code = back.searchParams.get("code");
   expect(code).toBeTruthy();
   await expect(page.getByText("Back in the app.")).toBeVisible();
+  // The person is mailed (issue 22): which app, what it may do, when, from where, and where to revoke it.
+  const connectedMail = await mailTo(user.email, "An app was connected to your Carestral account");
+  expect(connectedMail.text).toContain(`"${clientName}" (its name is unverified) was allowed to use your Carestral account.`);
+  expect(connectedMail.text).toContain("It may use: read:data, until you revoke its access.");
+  expect(connectedMail.text).toMatch(/From: Chrome on \w+, IP address (127\.0\.0\.1|::1)\./);
+  const connectedAppsLink = firstLink(connectedMail);
+  expect(connectedAppsLink).toBe(`${base}/dashboard/tokens`);
 
   expect(await auth(provider, { serverUrl: mcpUrl, authorizationCode: code ?? "" })).toBe("AUTHORIZED");
   const accessToken = provider.savedTokens?.access_token ?? "";
@@ -197,8 +204,8 @@ test("an MCP client signs in through the consent page with fewer scopes, works, 
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(["bookings_list", "hospitals_get", "hospitals_search", "whoami"]);
 
-    // The dashboard lists the connection.
-    await page.goto("/dashboard/tokens");
+    // The dashboard lists the connection, where the mail's link leads.
+    await page.goto(connectedAppsLink);
     await expect(page.getByRole("heading", { name: "Connected apps", level: 2 })).toBeVisible();
     const row = appRow(page, clientName);
     await expect(row).toHaveCount(1);

@@ -69,3 +69,28 @@ export function expiredSessionCookie(path = "/"): string {
   if (!/^\/[\x21-\x3a\x3c-\x7e]*$/.test(path)) throw new Error("not a cookie path");
   return serialize("", 0, path);
 }
+
+// The device cookie: a long-lived random value that lets a browser be recognised at sign-in, so a sign-in from any
+// other is mailed to the account's owner (known-devices.ts). It grants nothing on its own.
+export const DEVICE_COOKIE_NAME = secure ? "__Host-carestral_device" : "carestral_device";
+/** Browsers keep a cookie at most 400 days (RFC 6265bis §5.6.1); each sign-in renews it. */
+export const DEVICE_COOKIE_MAX_AGE_SECONDS = 400 * 24 * 60 * 60;
+
+/** The device cookie's value when the request carries exactly one well-formed one; null otherwise. */
+export function readDeviceCookie(cookieHeader: string | null | undefined): string | null {
+  const values = (cookieHeader ?? "")
+    .split(";")
+    .map((part) => part.split("="))
+    .filter(([name]) => name?.replace(/^[ \t]+|[ \t]+$/g, "") === DEVICE_COOKIE_NAME)
+    .map(([, value = ""]) => value.replace(/^[ \t]+|[ \t]+$/g, ""));
+  const [value] = values;
+  return values.length === 1 && value !== undefined && SESSION_TOKEN_PATTERN.test(value) ? value : null;
+}
+
+/** Set-Cookie value for a device token (made like a session token: 20 random bytes, base32). */
+export function deviceCookie(token: string): string {
+  if (!SESSION_TOKEN_PATTERN.test(token)) throw new Error("not a device token");
+  const attributes = [`${DEVICE_COOKIE_NAME}=${token}`, "HttpOnly", "SameSite=Lax", "Path=/", `Max-Age=${DEVICE_COOKIE_MAX_AGE_SECONDS}`];
+  if (secure) attributes.push("Secure");
+  return attributes.join("; ");
+}

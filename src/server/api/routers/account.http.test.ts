@@ -66,13 +66,13 @@ describe("account self-service over HTTP, with mail", () => {
     return person;
   }
 
-  /** Signs the person in again from another "device": a second, independent session. */
-  async function signInAgain(person: SignedUpClient, userAgent = FIREFOX_UA) {
-    const jar = new CookieJar();
+  /** Signs the person in again from another "device" (or from the browser whose cookies `jar` holds): a second, independent session. */
+  async function signInAgain(person: SignedUpClient, userAgent = FIREFOX_UA, jar = new CookieJar()) {
     const client = createHttpClient(server.url, jar);
+    const cookie = jar.header();
     const response = await fetch(`${server.url}/api/trpc/auth.signIn`, {
       method: "POST",
-      headers: { "content-type": "application/json", origin: server.url, "user-agent": userAgent },
+      headers: { "content-type": "application/json", origin: server.url, "user-agent": userAgent, ...(cookie ? { cookie } : {}) },
       body: JSON.stringify({ json: { email: person.email, password: person.password } }),
     });
     expect(response.status).toBe(200);
@@ -274,6 +274,27 @@ describe("account self-service over HTTP, with mail", () => {
     expect(notice.text).toContain("From: Node.js, IP address 127.0.0.1.");
     expect(linkIn(notice, server.url).href).toBe(`${server.url}/forgot-password`);
     await createHttpClient(server.url).auth.signIn.mutate({ email: person.email, password: newPassword });
+  });
+
+  it("mails a sign-in from a browser the account has not used before, once per browser; never the sign-in that ends sign-up (issue 22)", async () => {
+    const person = await signUp();
+    const firefox = await signInAgain(person, FIREFOX_UA);
+    const subject = "New sign-in to your Carestral account";
+    const notice = await mail.waitForMail(person.email, { subject });
+    expect(notice.text).toContain("From: Firefox on Windows, IP address 127.0.0.1.");
+    expect(notice.text).toMatch(/When: .* \(Europe\/Paris\)\./);
+    expect(linkIn(notice, server.url).href).toBe(`${server.url}/settings`);
+    // Known browsers (their device cookie), signed out and in again: no mail. Then one more new browser.
+    await firefox.client.auth.signOut.mutate();
+    await signInAgain(person, FIREFOX_UA, firefox.jar);
+    await person.client.auth.signOut.mutate();
+    await signInAgain(person, "node", person.jar);
+    await signInAgain(person, CHROME_UA);
+    await mail.waitForMail(person.email, { subject, since: 1 });
+    const devices = mailsTo(person.email)
+      .filter((message) => message.subject === subject)
+      .map((message) => /From: ([^,]+),/.exec(message.text)?.[1]);
+    expect(devices).toEqual(["Firefox on Windows", "Chrome on Linux"]);
   });
 
   it("lists sessions with their device and last use, marks this one, and signs them out one by one or all but this one", async () => {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
+import { DEVICE_COOKIE_NAME, SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { createEmptyPostgresDatabase, engines, type Engine } from "~/test/db";
 import { startServer, type TestServer } from "~/test/server";
 import { CookieJar, createHttpClient, signUpOverHttp } from "~/test/trpc-http";
@@ -102,9 +102,11 @@ describe.each(engines)("auth over HTTP on %s", (engine) => {
       body: { email: `cookie-${Date.now()}@example.test`, firstname: "Ada", surname: "L", password: "a long enough password" },
     });
     expect(response.status).toBe(200);
-    const [setCookie, ...others] = response.headers.getSetCookie();
+    const [setCookie, device, ...others] = response.headers.getSetCookie();
     expect(others).toEqual([]);
     expect(setCookie).toMatch(new RegExp(`^${SESSION_COOKIE_NAME}=[a-z2-7]{32}; HttpOnly; SameSite=Lax; Path=/; Max-Age=(2591999|2592000)$`));
+    // The device cookie (issue 22: mail about sign-ins from other browsers): as long-lived as browsers allow.
+    expect(device).toMatch(new RegExp(`^${DEVICE_COOKIE_NAME}=[a-z2-7]{32}; HttpOnly; SameSite=Lax; Path=/; Max-Age=34560000$`));
     secrets.push("a long enough password", setCookie?.split(";")[0]?.split("=")[1] ?? "");
   });
 

@@ -5,7 +5,7 @@ import { createCaller } from "~/server/api/root";
 import { HASHING_CONCURRENCY, HASHING_QUEUE_MAX } from "~/server/auth/password";
 import { createInnerTRPCContext } from "~/server/api/trpc";
 import { SOCKET_ADDRESS_HEADER } from "~/server/auth/client-ip";
-import { readSessionCookie, SESSION_COOKIE_NAME } from "~/server/auth/cookie";
+import { DEVICE_COOKIE_NAME, readSessionCookie, SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { SESSION_DURATION_MS, validateSessionToken, type SessionUser } from "~/server/auth/session";
 import type { SignUpResult } from "./auth";
 import { sessions, users } from "~/server/db/schema";
@@ -28,9 +28,11 @@ describe.each(engines)("auth router on %s", (engine) => {
   function browser(options: { ip?: string } = {}) {
     const ip = options.ip ?? `10.0.0.${++ipCounter}`;
     let cookie: string | null = null;
+    let device: string | null = null;
     async function call() {
       const headers = new Headers({ [SOCKET_ADDRESS_HEADER]: ip });
-      if (cookie) headers.set("cookie", `${SESSION_COOKIE_NAME}=${cookie}`);
+      const cookies = [cookie && `${SESSION_COOKIE_NAME}=${cookie}`, device && `${DEVICE_COOKIE_NAME}=${device}`].filter(Boolean);
+      if (cookies.length > 0) headers.set("cookie", cookies.join("; "));
       const read = readSessionCookie(headers.get("cookie"));
       const token = read.kind === "one" ? read.token : null;
       const { session, user } = token ? await validateSessionToken(testDb.db, token) : { session: null, user: null };
@@ -44,8 +46,9 @@ describe.each(engines)("auth router on %s", (engine) => {
         return await action(caller);
       } finally {
         for (const setCookie of resHeaders.getSetCookie()) {
-          const value = setCookie.split(";")[0]?.split("=")[1] ?? "";
-          cookie = value === "" ? null : value;
+          const [name, value = ""] = setCookie.split(";")[0]?.split("=") ?? [];
+          if (name === SESSION_COOKIE_NAME) cookie = value === "" ? null : value;
+          if (name === DEVICE_COOKIE_NAME) device = value;
         }
         lastResHeaders = resHeaders;
       }
@@ -105,8 +108,10 @@ describe.each(engines)("auth router on %s", (engine) => {
     expect(user).toEqual({ id: expect.any(String), email, firstname: "Ada", surname: "Lovelace" });
 
     const setCookie = me.lastResHeaders.getSetCookie();
-    expect(setCookie).toHaveLength(1);
+    expect(setCookie).toHaveLength(2);
     expect(setCookie[0]).toMatch(new RegExp(`^${SESSION_COOKIE_NAME}=[a-z2-7]{32}; HttpOnly; SameSite=Lax; Path=/; Max-Age=(2591999|2592000)$`));
+    // The browser is remembered for the account, so a sign-in from any other is mailed (issue 22).
+    expect(setCookie[1]).toMatch(new RegExp(`^${DEVICE_COOKIE_NAME}=[a-z2-7]{32}; HttpOnly; SameSite=Lax; Path=/; Max-Age=34560000$`));
 
     const [row] = await testDb.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id));
     expect(row?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);

@@ -10,7 +10,9 @@ import { WRONG_PASSWORD_MESSAGE } from "~/server/auth/messages";
 import { confirmAccessWithPassword, SUDO_DURATION_MS } from "~/server/auth/sudo";
 import { DomainError } from "~/server/domain-error";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
-import { expiredSessionCookie, sessionCookie } from "~/server/auth/cookie";
+import { deviceCookie, expiredSessionCookie, readDeviceCookie, sessionCookie } from "~/server/auth/cookie";
+import { recognizeDevice } from "~/server/auth/known-devices";
+import { notifySecurityEvent, requestOrigin } from "~/server/email/security-mail";
 import { authAttemptRule, consumeAuthAttempt, type AuthAttemptKind } from "~/server/auth/rate-limit";
 import { createSession, generateSessionToken, invalidateSession, type SessionUser } from "~/server/auth/session";
 import type { TRPCContext } from "~/server/api/trpc";
@@ -42,12 +44,19 @@ export async function enforceAttemptLimit(ctx: TRPCContext, kind: AuthAttemptKin
   });
 }
 
-/** Starts a new session for `user`, ending the one the request came with (no session fixation). */
+/**
+ * Starts a new session for `user`, ending the one the request came with (no session fixation). A sign-in from a
+ * browser the account has not used before is mailed to its owner (issue 22).
+ */
 export async function startSession(ctx: TRPCContext, user: SessionUser): Promise<void> {
   if (ctx.session) await invalidateSession(ctx.db, ctx.session.id);
   const token = generateSessionToken();
-  const session = await createSession(ctx.db, token, user.id, ctx.headers.get("user-agent"));
+  const userAgent = ctx.headers.get("user-agent");
+  const session = await createSession(ctx.db, token, user.id, userAgent);
   ctx.resHeaders?.append("Set-Cookie", sessionCookie(token, session.expiresAt));
+  const device = await recognizeDevice(ctx.db, user.id, readDeviceCookie(ctx.headers.get("cookie")), userAgent);
+  ctx.resHeaders?.append("Set-Cookie", deviceCookie(device.token));
+  if (device.isNew) void notifySecurityEvent(ctx.db, user.id, { kind: "new_device_sign_in" }, requestOrigin(ctx.headers));
 }
 
 export const authRouter = createTRPCRouter({
