@@ -1,20 +1,15 @@
 import { and, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { knownDevices } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { createUser } from "./accounts";
 import { recognizeDevice } from "./known-devices";
 
 describe.each(engines)("known devices on %s", (engine) => {
-  let testDb: TestDatabase;
+  const testDb = useTestDatabase(engine);
 
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-  });
-  afterAll(async () => {
-    await testDb?.close();
-  });
 
   async function newPerson() {
     const created = await createUser(testDb.db, { email: `device-${crypto.randomUUID()}@example.test`, firstname: "Ada", surname: "L", password: `pw-${crypto.randomUUID()}` });

@@ -2,23 +2,22 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createUser } from "~/server/auth/accounts";
 import { apiTokens } from "~/server/db/schema";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { startMailServer, type TestMailServer } from "~/test/mail-server";
 import { generateToken, regenerateToken, revokeToken, setTokenExpiry } from "./service";
 
 const APP_URL = "https://carestral.example";
 
 describe.each(engines)("token expiry notices on %s", (engine) => {
-  let testDb: TestDatabase;
+  const testDb = useTestDatabase(engine);
   let mail: TestMailServer;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
     mail = await startMailServer();
   });
   afterAll(async () => {
     await mail?.close();
-    await testDb?.close();
   });
   afterEach(() => {
     vi.unstubAllEnvs();

@@ -117,7 +117,7 @@ describe.each(engines)("auth router on %s", (engine) => {
     expect(row?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(row?.passwordHash).not.toContain(password);
 
-    expect(await me.run((api) => api.auth.me())).toEqual(user);
+    expect(await me.run((api) => api.auth.me())).toEqual({ ...user, timeZone: null });
   });
 
   it("signs in with the right password, case-insensitively on the email", async () => {
@@ -128,7 +128,7 @@ describe.each(engines)("auth router on %s", (engine) => {
     const user = await other.run((api) => api.auth.signIn({ email: email.toUpperCase(), password }));
     expect(user).toEqual(created);
     expect(other.token).toMatch(/^[a-z2-7]{32}$/);
-    expect(await other.run((api) => api.auth.me())).toEqual(created);
+    expect(await other.run((api) => api.auth.me())).toEqual({ ...created, timeZone: null });
   });
 
   it("refuses a wrong password and an unknown email with the same message, and sets no cookie", async () => {
@@ -232,7 +232,7 @@ describe.each(engines)("auth router on %s", (engine) => {
     expect(unchanged?.expiresAt.getTime()).toBe(twentyDays.getTime());
 
     await testDb.db.update(sessions).set({ expiresAt: new Date(Date.now() + 10 * DAY_MS) }).where(byUser);
-    expect(await me.run((api) => api.auth.me())).toEqual(user);
+    expect(await me.run((api) => api.auth.me())).toEqual({ ...user, timeZone: null });
     const [slid] = await testDb.db.select({ expiresAt: sessions.expiresAt }).from(sessions).where(byUser);
     expect(slid?.expiresAt.getTime()).toBeGreaterThan(Date.now() + SESSION_DURATION_MS - 60_000);
   });
