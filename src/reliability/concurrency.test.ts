@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAX_ACTIVE_TOKENS } from "~/server/tokens/schemas";
-import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
-import { startServer, type TestServer } from "~/test/server";
+import { startTestServer } from "~/test/fixtures";
 import { signUpOverHttp } from "~/test/trpc-http";
 import { createToken, postMcp, REQUEST_BOUND_MS, SERVER_ENV, toolCall, withPostgres } from "./fixtures";
 
@@ -17,18 +16,7 @@ const GENERATE_CALLS = 50;
 const PREEXISTING_TOKENS = 40;
 
 describe.runIf(testDatabaseUrl)("concurrency", () => {
-  let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    database = await createEmptyPostgresDatabase();
-    server = await startServer({ databaseUrl: database.url, env: SERVER_ENV });
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
-  });
+  const server = startTestServer({ env: SERVER_ENV });
 
   it(`refuses every one of ${CALLS} concurrent MCP calls that starts after its token's revocation resolved`, { timeout: 60_000 }, async () => {
     const person = await signUpOverHttp(server.url);
@@ -110,7 +98,7 @@ describe.runIf(testDatabaseUrl)("concurrency", () => {
 
     // The database agrees with the API, not just the list.
     const [row] = await withPostgres(
-      database.url,
+      server.databaseUrl,
       (sql) => sql<{ active: number; distinct_names: number }[]>`
         select count(*)::int as active, count(distinct lower(name))::int as distinct_names from api_tokens t
         join users u on u.id = t.user_id

@@ -1,13 +1,12 @@
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { MAX_FUTURE_BOOKINGS } from "~/server/bookings/queries";
 import { openDatabase } from "~/server/db/client";
 import { isDatabaseUnavailable } from "~/server/db/client";
-import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
-import { startServer, type TestServer } from "~/test/server";
+import { startTestServer } from "~/test/fixtures";
 import { createHttpClient, CookieJar, signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 import {
   callTool,
@@ -25,8 +24,6 @@ import {
 
 // Issue 10, hardening round two: each finding of the outside review, tried as the attacker did, against
 // the production server on PostgreSQL. Every test here failed on the code before the fix.
-
-type ScratchDatabase = Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
 
 /** The heaviest search one MCP call may ask for: every word a pattern over every hospital, 100 rows. */
 const HEAVY_SEARCH = { query: "a e i o u r s t l n", limit: 100 };
@@ -51,18 +48,8 @@ function postFrom(localAddress: string, url: string, body: string, headers: Reco
 }
 
 describe.runIf(testDatabaseUrl)("availability: one token cannot take the service from everybody", () => {
-  let database: ScratchDatabase;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    database = await createEmptyPostgresDatabase();
-    // Default MCP limits and pools; sign-in limits raised so the victim's repeated sign-ins are not the subject.
-    server = await startServer({ databaseUrl: database.url, env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", REQUEST_TIMEOUT_MS: "3000" } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
-  });
+  // Default MCP limits and pools; sign-in limits raised so the victim's repeated sign-ins are not the subject.
+  const server = startTestServer({ env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", REQUEST_TIMEOUT_MS: "3000" } });
 
   it("refuses a JSON-RPC batch with a 400 that says why", async () => {
     const attacker = await signUpOverHttp(server.url);
@@ -177,7 +164,7 @@ describe.runIf(testDatabaseUrl)("availability: one token cannot take the service
   }, 30_000);
 
   it("has PostgreSQL stop a statement that runs past statement_timeout, on both pools", async () => {
-    const handle = await openDatabase({ engine: "postgres", url: database.url, maxConnections: 2, authConnections: 1, statementTimeoutMs: 300 });
+    const handle = await openDatabase({ engine: "postgres", url: server.databaseUrl, maxConnections: 2, authConnections: 1, statementTimeoutMs: 300 });
     try {
       for (const db of [handle.db, handle.authDb]) {
         const error = await db.execute("select pg_sleep(3)").then(
@@ -193,19 +180,12 @@ describe.runIf(testDatabaseUrl)("availability: one token cannot take the service
 });
 
 describe.runIf(testDatabaseUrl)("sessions, CSRF, client addresses, headers and data rules", () => {
-  let database: ScratchDatabase;
-  let server: TestServer;
   let owner: SignedUpClient;
   const AUTH_LIMIT = 5;
 
+  const server = startTestServer({ env: { AUTH_RATE_LIMIT_PER_MINUTE: String(AUTH_LIMIT) } });
   beforeAll(async () => {
-    database = await createEmptyPostgresDatabase();
-    server = await startServer({ databaseUrl: database.url, env: { AUTH_RATE_LIMIT_PER_MINUTE: String(AUTH_LIMIT) } });
     owner = await signUpOverHttp(server.url);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
   });
 
   const trpcPost = (procedure: string, input: unknown, headers: Record<string, string> = {}) =>
@@ -383,20 +363,20 @@ describe.runIf(testDatabaseUrl)("sessions, CSRF, client addresses, headers and d
     expect(over.result?.content?.[0]?.text).toContain(`${MAX_FUTURE_BOOKINGS} upcoming`);
 
     // A booking whose time has passed (made when it was still ahead).
-    const [past] = await withPostgres(database.url, (sql) =>
+    const [past] = await withPostgres(server.databaseUrl, (sql) =>
       sql<{ id: string }[]>`insert into bookings (user_id, hospital_id, specialty, starts_at)
         values (${person.user.id}, ${hospital.id}, ${hospital.specialty}, now() - interval '2 days') returning id`,
     );
     const cancel = await callTool(server.url, token, "bookings_cancel", { booking_id: past?.id });
     expect(cancel.result?.isError).toBe(true);
     expect(cancel.result?.content?.[0]?.text).toMatch(/in the past: it can no longer be cancelled/);
-    const [row] = await withPostgres(database.url, (sql) => sql<{ status: string }[]>`select status from bookings where id = ${past?.id ?? ""}`);
+    const [row] = await withPostgres(server.databaseUrl, (sql) => sql<{ status: string }[]>`select status from bookings where id = ${past?.id ?? ""}`);
     expect(row?.status).toBe("confirmed");
   });
 
   it("reports a token's stored expiry in whoami, to the millisecond", async () => {
     const created = await createToken(owner, `expiry ${Date.now()}`, ["read:data"], 7);
-    const [stored] = await withPostgres(database.url, (sql) => sql<{ expires_at: Date }[]>`select expires_at from api_tokens where id = ${created.id}`);
+    const [stored] = await withPostgres(server.databaseUrl, (sql) => sql<{ expires_at: Date }[]>`select expires_at from api_tokens where id = ${created.id}`);
     const reply = await readJsonRpc(await postMcp(server.url, jsonRpc("tools/call", { name: "whoami", arguments: {} }), { token: created.token }));
     const whoami = reply.result?.structuredContent as { token: { expires_at: string } };
     expect(whoami.token.expires_at).toBe(stored?.expires_at.toISOString());
@@ -420,23 +400,11 @@ describe.runIf(testDatabaseUrl)("sessions, CSRF, client addresses, headers and d
 });
 
 describe.runIf(testDatabaseUrl)("the per-token rate, counted across instances", () => {
-  let database: ScratchDatabase;
-  let serverA: TestServer;
-  let serverB: TestServer;
   const PER_MINUTE = 12;
-
-  beforeAll(async () => {
-    database = await createEmptyPostgresDatabase();
-    // Each instance alone would let a burst of 10 through (its own bucket): 20 over two, past the shared 12.
-    const env = { MCP_RATE_LIMIT_PER_MINUTE: String(PER_MINUTE), AUTH_RATE_LIMIT_PER_MINUTE: "1000" };
-    serverA = await startServer({ databaseUrl: database.url, env });
-    serverB = await startServer({ databaseUrl: database.url, env });
-  });
-  afterAll(async () => {
-    await serverA?.stop();
-    await serverB?.stop();
-    await database?.drop();
-  });
+  // Each instance alone would let a burst of 10 through (its own bucket): 20 over two, past the shared 12.
+  const env = { MCP_RATE_LIMIT_PER_MINUTE: String(PER_MINUTE), AUTH_RATE_LIMIT_PER_MINUTE: "1000" };
+  const serverA = startTestServer({ env });
+  const serverB = startTestServer({ env, sameDatabaseAs: serverA });
 
   it("holds one token to its limit when its calls are spread over two servers, and both answer 429 past it", async () => {
     const person = await signUpOverHttp(serverA.url);
@@ -473,18 +441,8 @@ describe.runIf(testDatabaseUrl)("the per-token rate, counted across instances", 
 });
 
 describe.runIf(testDatabaseUrl)("an https deployment (APP_URL https, behind a TLS proxy)", () => {
-  let database: ScratchDatabase;
-  let server: TestServer;
   const APP_URL = "https://carestral.example";
-
-  beforeAll(async () => {
-    database = await createEmptyPostgresDatabase();
-    server = await startServer({ databaseUrl: database.url, env: { APP_URL, AUTH_RATE_LIMIT_PER_MINUTE: "1000" } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
-  });
+  const server = startTestServer({ env: { APP_URL, AUTH_RATE_LIMIT_PER_MINUTE: "1000" } });
 
   it("names the session cookie __Host-, Secure, and sends HSTS", async () => {
     const response = await fetch(`${server.url}/api/trpc/auth.signUp`, {

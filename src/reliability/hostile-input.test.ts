@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { tokenChecksum } from "~/server/tokens/token";
-import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
-import { startServer, type TestServer } from "~/test/server";
+import { startTestServer } from "~/test/fixtures";
+import type { TestServer } from "~/test/server";
 import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 import {
   createToken,
@@ -608,19 +608,18 @@ const pageCases: HostileCase[] = [
 ];
 
 describe.runIf(testDatabaseUrl)("hostile input against /api/mcp, /api/trpc and the auth pages", () => {
-  let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
   let before: TableSnapshot;
 
+  const server = startTestServer({ env: SERVER_ENV });
   beforeAll(async () => {
-    database = await createEmptyPostgresDatabase();
-    fx.server = await startServer({ databaseUrl: database.url, env: SERVER_ENV });
+    fx.server = server;
     fx.alice = await signUpOverHttp(fx.server.url);
     fx.bob = await signUpOverHttp(fx.server.url);
 
     fx.aliceToken = (await createToken(fx.alice, "full")).token;
     fx.aliceReadOnlyToken = (await createToken(fx.alice, "read only", ["read:data"])).token;
     const expired = await createToken(fx.alice, "expired", ["read:data"], 7);
-    await withPostgres(database.url, (sql) => sql`update api_tokens set expires_at = now() - interval '1 minute' where id = ${expired.id}`);
+    await withPostgres(server.databaseUrl, (sql) => sql`update api_tokens set expires_at = now() - interval '1 minute' where id = ${expired.id}`);
     fx.expiredToken = expired.token;
     const revoked = await createToken(fx.alice, "revoked");
     await fx.alice.client.tokens.revoke.mutate({ id: revoked.id });
@@ -633,12 +632,7 @@ describe.runIf(testDatabaseUrl)("hostile input against /api/mcp, /api/trpc and t
     fx.aliceBookingId = (await toolResult<{ booking: { id: string } }>(fx.server.url, fx.aliceToken, "bookings_create", booking)).booking.id;
     fx.bobBookingId = (await toolResult<{ booking: { id: string } }>(fx.server.url, bobToken.token, "bookings_create", booking)).booking.id;
 
-    before = await snapshotTables(database.url);
-  });
-
-  afterAll(async () => {
-    await fx.server?.stop();
-    await database?.drop();
+    before = await snapshotTables(server.databaseUrl);
   });
 
   it.each([...mcpCases, ...trpcCases, ...pageCases].map((testCase) => [testCase.name, testCase] as const))("%s", async (_name, testCase) => {
@@ -654,7 +648,7 @@ describe.runIf(testDatabaseUrl)("hostile input against /api/mcp, /api/trpc and t
   });
 
   it("leaves every table as it was", async () => {
-    expect(await snapshotTables(database.url)).toEqual(before);
+    expect(await snapshotTables(server.databaseUrl)).toEqual(before);
   });
 
   it("logged no server error for any of it", () => {
@@ -676,7 +670,7 @@ describe.runIf(testDatabaseUrl)("hostile input against /api/mcp, /api/trpc and t
     const me = await person.client.auth.me.query();
     expect(me?.surname).toBe("Ðoàn 🧪 \u05e9\u05dc\u05d5\u05dd");
 
-    const after = await snapshotTables(database.url);
+    const after = await snapshotTables(server.databaseUrl);
     expect(after.users.rows).toBe(before.users.rows + 1);
     expect(after.api_tokens.rows).toBe(before.api_tokens.rows + 1);
     expect(after.hospitals).toEqual(before.hospitals);

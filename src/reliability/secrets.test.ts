@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { TOKEN_DISPLAY_LENGTH, TOKEN_PREFIX } from "~/server/tokens/token";
-import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
+import { startTestServer } from "~/test/fixtures";
 import { startMailServer, type TestMailServer } from "~/test/mail-server";
-import { startServer, type TestServer } from "~/test/server";
 import { createHttpClient, CookieJar, signUpOverHttp } from "~/test/trpc-http";
 import { callTool, createToken, dumpAllTables, findBookableHospital, futureSlot, postMcp, SERVER_ENV, toolCall, toolResult } from "./fixtures";
 
@@ -41,8 +40,6 @@ function findLeaks(haystack: string, secrets: Secret[]): string[] {
 }
 
 describe.runIf(testDatabaseUrl)("secrets at rest and in logs", () => {
-  let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
-  let server: TestServer;
   let mail: TestMailServer;
   const secrets: Secret[] = [];
 
@@ -65,10 +62,10 @@ describe.runIf(testDatabaseUrl)("secrets at rest and in logs", () => {
   };
 
   beforeAll(async () => {
-    database = await createEmptyPostgresDatabase();
     mail = await startMailServer();
-    server = await startServer({ databaseUrl: database.url, env: { ...SERVER_ENV, SMTP_URL: mail.url, LOG_LEVEL: "trace" } });
-
+  });
+  const server = startTestServer({ env: () => ({ ...SERVER_ENV, SMTP_URL: mail.url, LOG_LEVEL: "trace" }) });
+  beforeAll(async () => {
     // Sign up, out and in again; a failed sign-in with a near-miss password.
     const password = `Sesame-${crypto.randomUUID()}`;
     // With SMTP_URL set, sign-up confirms the address through the mailed link, which is the first sign-in.
@@ -151,9 +148,7 @@ describe.runIf(testDatabaseUrl)("secrets at rest and in logs", () => {
   });
 
   afterAll(async () => {
-    await server?.stop();
     await mail?.close();
-    await database?.drop();
   });
 
   it("collected every secret of the journey", () => {
@@ -177,7 +172,7 @@ describe.runIf(testDatabaseUrl)("secrets at rest and in logs", () => {
   });
 
   it("stores no secret in any table", async () => {
-    const dump = await dumpAllTables(database.url);
+    const dump = await dumpAllTables(server.databaseUrl);
     // The dump really covers the journey: the data is there, only the secrets are not.
     expect(dump).toContain("Ground floor please");
     expect(dump).toMatch(/# public\.api_tokens \(2 rows\)/);

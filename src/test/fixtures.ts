@@ -74,8 +74,8 @@ export interface TestServerOptions {
 }
 
 export interface TestServerFixture extends TestServer {
-  /** Its PostgreSQL database; undefined when it runs on a PGlite folder of its own. */
-  readonly databaseUrl: string | undefined;
+  /** Its PostgreSQL database, for a test to look at or change; on PGlite (no TEST_DATABASE_URL) reading it throws. */
+  readonly databaseUrl: string;
 }
 
 /**
@@ -88,9 +88,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServerFixt
   let database: (Pick<ScratchDatabase, "url"> & Partial<ScratchDatabase>) | undefined;
   beforeAll(async () => {
     if (options.sameDatabaseAs) {
-      const { databaseUrl } = options.sameDatabaseAs;
-      if (databaseUrl === undefined) throw new Error("two servers share a database on PostgreSQL only: set TEST_DATABASE_URL");
-      database = { url: databaseUrl };
+      database = { url: options.sameDatabaseAs.databaseUrl };
     } else if (testDatabaseUrl) {
       database = await createEmptyPostgresDatabase();
     }
@@ -115,7 +113,8 @@ export function startTestServer(options: TestServerOptions = {}): TestServerFixt
     },
     get databaseUrl() {
       running();
-      return database?.url;
+      if (!database) throw new Error("this server runs on PGlite: its database is PostgreSQL only with TEST_DATABASE_URL");
+      return database.url;
     },
     log: () => running().log(),
     stop: () => running().stop(),

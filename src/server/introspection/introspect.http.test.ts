@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEmptyPostgresDatabase } from "~/test/db";
-import { testDatabaseUrl } from "~/test/env";
-import { startServer, type TestServer } from "~/test/server";
+import { beforeAll, describe, expect, it } from "vitest";
+import { startTestServer } from "~/test/fixtures";
 import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 
 // RFC 7662 through `next start`, called the way FastMCP's IntrospectionTokenVerifier does it: a form POST of
@@ -28,30 +26,17 @@ function introspectLikeFastMcp(baseUrl: string, token: string, credentials: { id
 }
 
 describe("token introspection over HTTP", () => {
-  let server: TestServer;
-  let dropDatabase: (() => Promise<void>) | undefined;
   let person: SignedUpClient;
 
-  beforeAll(async () => {
-    let databaseUrl: string | undefined;
-    if (testDatabaseUrl) {
-      const database = await createEmptyPostgresDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-    }
-    server = await startServer({
-      databaseUrl,
-      env: {
-        AUTH_RATE_LIMIT_PER_MINUTE: "1000",
-        INTROSPECTION_CREDENTIALS: [FASTMCP, POSTER, LIMITED].map(({ id, secret }) => `${id}:${secret}`).join(","),
-        INTROSPECTION_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
-      },
-    });
-    person = await signUpOverHttp(server.url);
+  const server = startTestServer({
+    env: {
+      AUTH_RATE_LIMIT_PER_MINUTE: "1000",
+      INTROSPECTION_CREDENTIALS: [FASTMCP, POSTER, LIMITED].map(({ id, secret }) => `${id}:${secret}`).join(","),
+      INTROSPECTION_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
+    },
   });
-  afterAll(async () => {
-    await server?.stop();
-    await dropDatabase?.();
+  beforeAll(async () => {
+    person = await signUpOverHttp(server.url);
   });
 
   it("is advertised in the authorization server metadata", async () => {

@@ -1,9 +1,7 @@
 import { SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { callTool, connectMcpClient, postMcp } from "~/server/mcp/test-client";
-import { createEmptyPostgresDatabase } from "~/test/db";
-import { testDatabaseUrl } from "~/test/env";
-import { startServer, type TestServer } from "~/test/server";
+import { startTestServer } from "~/test/fixtures";
 import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 
 // Option A JWTs on /api/mcp through `next start`, with MCP_JWT_* set. On PostgreSQL when TEST_DATABASE_URL is set.
@@ -17,26 +15,13 @@ function mint(claims: Record<string, unknown>, secret = SECRET) {
 }
 
 describe("Option A JWTs over HTTP", () => {
-  let server: TestServer;
-  let dropDatabase: (() => Promise<void>) | undefined;
   let person: SignedUpClient;
 
-  beforeAll(async () => {
-    let databaseUrl: string | undefined;
-    if (testDatabaseUrl) {
-      const database = await createEmptyPostgresDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-    }
-    server = await startServer({
-      databaseUrl,
-      env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", MCP_JWT_SECRET: SECRET, MCP_JWT_ISSUER: ISSUER, MCP_JWT_AUDIENCE: AUDIENCE, MCP_JWT_SUNSET: "2099-12-31" },
-    });
-    person = await signUpOverHttp(server.url);
+  const server = startTestServer({
+    env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", MCP_JWT_SECRET: SECRET, MCP_JWT_ISSUER: ISSUER, MCP_JWT_AUDIENCE: AUDIENCE, MCP_JWT_SUNSET: "2099-12-31" },
   });
-  afterAll(async () => {
-    await server?.stop();
-    await dropDatabase?.();
+  beforeAll(async () => {
+    person = await signUpOverHttp(server.url);
   });
 
   it("serves a valid JWT as its person, within its scopes, each call recorded as the legacy JWT", async () => {

@@ -9,10 +9,9 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "~/server/db/client";
 import type { TokenScope } from "~/server/tokens/scopes";
-import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
+import { startTestServer } from "~/test/fixtures";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
-import { startServer, type TestServer } from "~/test/server";
 import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 import { connectMcpClient, MODERN_VERSION, modernMessage, postMcp } from "./test-client";
 
@@ -151,27 +150,17 @@ const REFUSED = /401|revoked|UnauthorizedError: Unauthorized/;
 const READ_TOOLS = ["bookings_list", "hospitals_get", "hospitals_search", "whoami"];
 
 describe("MCP protocol eras", () => {
-  let server: TestServer;
   let handle: DatabaseHandle | undefined;
-  let dropDatabase: (() => Promise<void>) | undefined;
   let person: SignedUpClient;
 
+  const server = startTestServer({ env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000" } });
   beforeAll(async () => {
-    let databaseUrl: string | undefined;
-    if (testDatabaseUrl) {
-      const database = await createEmptyPostgresDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-    }
-    server = await startServer({ databaseUrl, env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000" } });
     person = await signUpOverHttp(server.url, { firstname: "Lise", surname: "Meitner" });
-    if (databaseUrl) handle = await openDatabase({ engine: "postgres", url: databaseUrl, maxConnections: 2 });
+    if (testDatabaseUrl) handle = await openDatabase({ engine: "postgres", url: server.databaseUrl, maxConnections: 2 });
   });
 
   afterAll(async () => {
     await handle?.close();
-    await server?.stop();
-    await dropDatabase?.();
   });
 
   const personalToken = async (name: string, scopes: TokenScope[]) => {

@@ -1,29 +1,20 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTokenString } from "~/server/tokens/token";
-import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
-import { startServer, type TestServer } from "~/test/server";
+import { startTestServer } from "~/test/fixtures";
 import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 import { callTool, connectMcpClient, futureSlot, INITIALIZE, postMcp, toolErrorText } from "./test-client";
 
 // Through real HTTP against `next start` (npm run build:test first). On PostgreSQL when
 // TEST_DATABASE_URL is set, so the test can also age a token past its expiry; else on PGlite.
 describe("MCP over HTTP", () => {
-  let server: TestServer;
-  let dropDatabase: (() => Promise<void>) | undefined;
-  let databaseUrl: string | undefined;
   let person: SignedUpClient;
   const tokens = { both: "", read: "", write: "" };
   let both: Client;
 
+  const server = startTestServer({ env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000" } });
   beforeAll(async () => {
-    if (testDatabaseUrl) {
-      const database = await createEmptyPostgresDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-    }
-    server = await startServer({ databaseUrl, env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000" } });
     person = await signUpOverHttp(server.url, { firstname: "Marie", surname: "Curie" });
     const generate = (name: string, scopes: ("read:data" | "write:bookings")[]) =>
       person.client.tokens.generate.mutate({ name, scopes, expiresInDays: 30 }).then((created) => created.token);
@@ -35,8 +26,6 @@ describe("MCP over HTTP", () => {
 
   afterAll(async () => {
     await both?.close();
-    await server?.stop();
-    await dropDatabase?.();
   });
 
   describe("tools", () => {
@@ -175,7 +164,7 @@ describe("MCP over HTTP", () => {
     it.skipIf(!testDatabaseUrl)("401 for an expired token", async () => {
       const postgres = (await import("postgres")).default;
       const aged = await person.client.tokens.generate.mutate({ name: "Aged", scopes: ["read:data"], expiresInDays: 7 });
-      const sql = postgres(databaseUrl ?? "", { max: 1 });
+      const sql = postgres(server.databaseUrl, { max: 1 });
       try {
         await sql`update api_tokens set expires_at = now() - interval '1 second' where id = ${aged.id}`;
       } finally {

@@ -6,11 +6,10 @@ import { mcpResourceUrl } from "~/server/oauth/metadata";
 import { TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
 import { generateToken, revokeToken, settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service";
 import { generateTokenString } from "~/server/tokens/token";
-import { createEmptyPostgresDatabase, engines } from "~/test/db";
-import { useTestDatabase } from "~/test/fixtures";
+import { engines } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
+import { startTestServer, useTestDatabase } from "~/test/fixtures";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
-import { startServer, type TestServer } from "~/test/server";
 import { signUpOverHttp } from "~/test/trpc-http";
 import { activityRecorder } from "./activity";
 import { futureSlot, scratchDatabases } from "./test-client";
@@ -192,20 +191,12 @@ describe("handleMcpRequest in process, on the app's database", () => {
 // Against `next start`: on PostgreSQL when TEST_DATABASE_URL is set (with an OAuth caller, issued in this process
 // into the server's database), else on PGlite with the personal tokens only.
 describe("MCP over HTTP, many callers at once", () => {
-  let server: TestServer;
   let handle: DatabaseHandle | undefined;
-  let dropDatabase: (() => Promise<void>) | undefined;
   const callers: Caller[] = [];
 
+  // Many calls of one person at once: lift the per-person MCP limit, which is tested on its own.
+  const server = startTestServer({ env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", MCP_CONCURRENCY_PER_USER: "1000" } });
   beforeAll(async () => {
-    let databaseUrl: string | undefined;
-    if (testDatabaseUrl) {
-      const database = await createEmptyPostgresDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-    }
-    // Many calls of one person at once: lift the per-person MCP limit, which is tested on its own.
-    server = await startServer({ databaseUrl, env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", MCP_CONCURRENCY_PER_USER: "1000" } });
     const send = (token: string, message: unknown) => fetch(mcpRequest(`${server.url}/api/mcp`, token, message));
     const personal: [string, TokenScope[]][] = [
       ["Ada", ["read:data", "write:bookings"]],
@@ -228,8 +219,8 @@ describe("MCP over HTTP, many callers at once", () => {
     const { result } = (await booked.json()) as { result: { structuredContent: { booking: { id: string } } } };
     ada.bookingIds.push(result.structuredContent.booking.id);
 
-    if (databaseUrl) {
-      handle = await openDatabase({ engine: "postgres", url: databaseUrl, maxConnections: 2 });
+    if (testDatabaseUrl) {
+      handle = await openDatabase({ engine: "postgres", url: server.databaseUrl, maxConnections: 2 });
       const dora = await signUpOverHttp(server.url, { firstname: "Dora" });
       const { accessToken } = await issueOAuthTokens(handle.db, dora.user.id, ["read:data"], server.url);
       callers.push({ token: accessToken, userId: dora.user.id, email: dora.email, firstname: "Dora", tokenName: "In-process test client", scopes: ["read:data"], oauth: true, bookingIds: [] });
@@ -238,8 +229,6 @@ describe("MCP over HTTP, many callers at once", () => {
 
   afterAll(async () => {
     await handle?.close();
-    await server?.stop();
-    await dropDatabase?.();
   });
 
   it("keeps identities, tool lists, scopes and data apart", async () => {

@@ -4,11 +4,11 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { chromium } from "playwright";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEmptyPostgresDatabase } from "~/test/db";
+import { beforeAll, describe, expect, it } from "vitest";
 import { testDatabaseUrl } from "~/test/env";
+import { startTestServer } from "~/test/fixtures";
 import { answerConsent } from "~/test/oauth";
-import { freePort, startServer, type TestServer } from "~/test/server";
+import { freePort } from "~/test/server";
 import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 
 // Claude Desktop's usual bridge, `npx mcp-remote <url>`, signing in with OAuth: no header, it discovers us, registers
@@ -123,26 +123,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 describe("mcp-remote signing in with OAuth", () => {
-  let server: TestServer;
-  let dropDatabase: (() => Promise<void>) | undefined;
-  let databaseUrl: string | undefined;
   let person: SignedUpClient;
   let mcpUrl: string;
 
+  const server = startTestServer({ env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000" } });
   beforeAll(async () => {
-    if (testDatabaseUrl) {
-      const database = await createEmptyPostgresDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-    }
-    server = await startServer({ databaseUrl, env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000" } });
     mcpUrl = `${server.url}/api/mcp`;
     person = await signUpOverHttp(server.url, { firstname: "Grace", surname: "Hopper" });
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await dropDatabase?.();
   });
 
   it("with no header: discovers, registers, opens the consent page, takes the callback, then tools work", { timeout: 90_000 }, async () => {
@@ -224,7 +211,7 @@ describe("mcp-remote signing in with OAuth", () => {
     async () => {
       const postgres = (await import("postgres")).default;
       const aged = await person.client.tokens.generate.mutate({ name: "Claude Desktop (old)", scopes: ["read:data"], expiresInDays: 30 });
-      const sql = postgres(databaseUrl ?? "", { max: 1 });
+      const sql = postgres(server.databaseUrl, { max: 1 });
       try {
         await sql`update api_tokens set expires_at = now() - interval '1 minute' where id = ${aged.id}`;
       } finally {

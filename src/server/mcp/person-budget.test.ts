@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "~/server/db/client";
-import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
+import { startTestServer } from "~/test/fixtures";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
-import { startServer, type TestServer } from "~/test/server";
 import { signUpOverHttp } from "~/test/trpc-http";
 import { postMcp } from "./test-client";
 
@@ -11,30 +10,19 @@ import { postMcp } from "./test-client";
 // access token per connected app, say), their calls together get one budget. Against `next start`; on PostgreSQL
 // (when TEST_DATABASE_URL is set) two of the tokens are OAuth access tokens.
 describe("the per-person MCP call budget", () => {
-  let server: TestServer;
   let handle: DatabaseHandle | undefined;
-  let dropDatabase: (() => Promise<void>) | undefined;
   const PER_TOKEN = 100;
   const PER_PERSON = 6;
 
+  const server = startTestServer({
+    env: { MCP_RATE_LIMIT_PER_MINUTE: String(PER_TOKEN), MCP_RATE_LIMIT_PER_PERSON_PER_MINUTE: String(PER_PERSON), AUTH_RATE_LIMIT_PER_MINUTE: "1000" },
+  });
   beforeAll(async () => {
-    let databaseUrl: string | undefined;
-    if (testDatabaseUrl) {
-      const database = await createEmptyPostgresDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-    }
-    server = await startServer({
-      databaseUrl,
-      env: { MCP_RATE_LIMIT_PER_MINUTE: String(PER_TOKEN), MCP_RATE_LIMIT_PER_PERSON_PER_MINUTE: String(PER_PERSON), AUTH_RATE_LIMIT_PER_MINUTE: "1000" },
-    });
-    if (databaseUrl) handle = await openDatabase({ engine: "postgres", url: databaseUrl, maxConnections: 1 });
+    if (testDatabaseUrl) handle = await openDatabase({ engine: "postgres", url: server.databaseUrl, maxConnections: 1 });
   });
 
   afterAll(async () => {
     await handle?.close();
-    await server?.stop();
-    await dropDatabase?.();
   });
 
   const whoami = (token: string) =>

@@ -1,30 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEmptyPostgresDatabase } from "~/test/db";
+import { describe, expect, it } from "vitest";
 import { testDatabaseUrl } from "~/test/env";
-import { startServer, type TestServer } from "~/test/server";
+import { startTestServer } from "~/test/fixtures";
 import { signUpOverHttp } from "~/test/trpc-http";
 import { callTool, connectMcpClient, postMcp } from "./test-client";
 
 // Revocation is instant on every instance: no cache anywhere, each request reads the table.
 // Two `next start` processes share one PostgreSQL; revoke through A, refused by B.
 describe.skipIf(!testDatabaseUrl)("revocation across two servers", () => {
-  let serverA: TestServer;
-  let serverB: TestServer;
-  let dropDatabase: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    const database = await createEmptyPostgresDatabase();
-    dropDatabase = database.drop;
-    // One at a time: the first applies the migrations.
-    serverA = await startServer({ databaseUrl: database.url });
-    serverB = await startServer({ databaseUrl: database.url });
-  });
-
-  afterAll(async () => {
-    await serverA?.stop();
-    await serverB?.stop();
-    await dropDatabase?.();
-  });
+  // One at a time: the first applies the migrations.
+  const serverA = startTestServer();
+  const serverB = startTestServer({ sameDatabaseAs: serverA });
 
   it("refuses the very next call on B once tokens.revoke resolves on A", async () => {
     const person = await signUpOverHttp(serverA.url);

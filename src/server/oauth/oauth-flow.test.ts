@@ -5,10 +5,9 @@ import { createServer, get as httpGet, type Server } from "node:http";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callTool, connectMcpClient, futureSlot, INITIALIZE, postMcp } from "~/server/mcp/test-client";
-import { createEmptyPostgresDatabase } from "~/test/db";
-import { testDatabaseUrl } from "~/test/env";
+import { startTestServer } from "~/test/fixtures";
 import { answerConsent, authorizationUrl, clientMetadata, InMemoryOAuthProvider, pkcePair, postForm, registerClient } from "~/test/oauth";
-import { freePort, startServer, type TestServer } from "~/test/server";
+import { freePort } from "~/test/server";
 import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 
 // The whole OAuth flow through `next start`, as MCP clients run it: discovery, registration (DCR) or a client
@@ -20,14 +19,13 @@ const cimdDocuments = new Map<string, unknown>();
 let cimdRequests = 0;
 
 describe("OAuth for MCP clients, over HTTP", () => {
-  let server: TestServer;
   let cimdServer: Server;
-  let dropDatabase: (() => Promise<void>) | undefined;
   let person: SignedUpClient;
   let mcpUrl: URL;
+  let cimdPort: number;
 
   beforeAll(async () => {
-    const cimdPort = await freePort();
+    cimdPort = await freePort();
     cimdServer = createServer((request, response) => {
       cimdRequests += 1;
       const document = cimdDocuments.get(request.url ?? "");
@@ -38,21 +36,15 @@ describe("OAuth for MCP clients, over HTTP", () => {
       response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(document));
     });
     await new Promise<void>((resolve) => cimdServer.listen(cimdPort, "127.0.0.1", resolve));
-    let databaseUrl: string | undefined;
-    if (testDatabaseUrl) {
-      const database = await createEmptyPostgresDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-    }
-    server = await startServer({ databaseUrl, env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE: "5", CIMD_TEST_ORIGIN: `http://127.0.0.1:${cimdPort}` } });
+  });
+  const server = startTestServer({ env: () => ({ AUTH_RATE_LIMIT_PER_MINUTE: "1000", OAUTH_TOKEN_RATE_LIMIT_PER_MINUTE: "5", CIMD_TEST_ORIGIN: `http://127.0.0.1:${cimdPort}` }) });
+  beforeAll(async () => {
     mcpUrl = new URL(`${server.url}/api/mcp`);
     person = await signUpOverHttp(server.url, { firstname: "Ada", surname: "Lovelace" });
   });
 
   afterAll(async () => {
-    await server?.stop();
     await new Promise((resolve) => cimdServer?.close(resolve));
-    await dropDatabase?.();
   });
 
   /** SDK auth() from first 401 to tokens: discovery, registration or CIMD, consent, code exchange. */

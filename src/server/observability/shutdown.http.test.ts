@@ -3,12 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openDatabase } from "~/server/db/client";
 import { mcpActivity } from "~/server/db/schema";
-import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
-import { startServer, type TestServer } from "~/test/server";
+import { startTestServer } from "~/test/fixtures";
+import { startServer } from "~/test/server";
 import { signUpOverHttp } from "~/test/trpc-http";
 
 const MCP_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
@@ -65,18 +65,7 @@ describe("stopping during a burst of MCP calls (SIGTERM)", () => {
 });
 
 describe.runIf(testDatabaseUrl)("readiness", () => {
-  let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    database = await createEmptyPostgresDatabase();
-    server = await startServer({ databaseUrl: database.url });
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
-  });
+  const server = startTestServer();
 
   it("is ready with the database up and every migration applied, and says so", async () => {
     const response = await fetch(`${server.url}/api/health/ready`);
@@ -86,7 +75,7 @@ describe.runIf(testDatabaseUrl)("readiness", () => {
   });
 
   it("answers 503 when the database lacks a migration this build ships, while liveness stays up", async () => {
-    const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+    const sql = postgres(server.databaseUrl, { max: 1, onnotice: () => {} });
     try {
       await sql`delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)`;
     } finally {

@@ -2,10 +2,8 @@ import { generateKeyPairSync, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postMcp } from "~/server/mcp/test-client";
 import { hashToken } from "~/server/tokens/token";
-import { createEmptyPostgresDatabase } from "~/test/db";
-import { testDatabaseUrl } from "~/test/env";
+import { startTestServer } from "~/test/fixtures";
 import { startMailServer, type TestMailServer } from "~/test/mail-server";
-import { startServer, type TestServer } from "~/test/server";
 import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 
 // Leaked-token reports through `next start`, signed as GitHub's secret scanning partner program signs them, with
@@ -28,29 +26,18 @@ function report(baseUrl: string, body: string, signature: string | null): Promis
 const signed = (body: string, key = privateKey) => sign("sha256", Buffer.from(body), key).toString("base64");
 
 describe("leaked-token reports over HTTP", () => {
-  let server: TestServer;
   let mail: TestMailServer;
-  let dropDatabase: (() => Promise<void>) | undefined;
   let person: SignedUpClient;
 
   beforeAll(async () => {
     mail = await startMailServer();
-    let databaseUrl: string | undefined;
-    if (testDatabaseUrl) {
-      const database = await createEmptyPostgresDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-    }
-    server = await startServer({
-      databaseUrl,
-      env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", SMTP_URL: mail.url, SECRET_SCANNING_KEYS: publicKey.export({ type: "spki", format: "pem" }).toString() },
-    });
+  });
+  const server = startTestServer({ env: () => ({ AUTH_RATE_LIMIT_PER_MINUTE: "1000", SMTP_URL: mail.url, SECRET_SCANNING_KEYS: publicKey.export({ type: "spki", format: "pem" }).toString() }) });
+  beforeAll(async () => {
     person = await signUpOverHttp(server.url, { firstname: "Grace" }, mail);
   });
   afterAll(async () => {
-    await server?.stop();
     await mail?.close();
-    await dropDatabase?.();
   });
 
   const works = async (token: string) => (await postMcp(server.url, { headers: { Authorization: `Bearer ${token}` } })).status === 200;

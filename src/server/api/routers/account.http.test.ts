@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { callTool, createToken, dumpAllTables, findBookableHospital, futureSlot, postMcp, toolCall, withPostgres } from "~/reliability/fixtures";
-import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
+import { startTestServer } from "~/test/fixtures";
 import { linkIn, startMailServer, type ReceivedMail, type TestMailServer } from "~/test/mail-server";
 import { startServer, type TestServer } from "~/test/server";
 import { CookieJar, createHttpClient, signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
@@ -37,28 +37,16 @@ function tokenOf(link: URL): string {
 
 describe("account self-service over HTTP, with mail", () => {
   let mail: TestMailServer;
-  let server: TestServer;
-  let databaseUrl: string | undefined;
-  let dropDatabase: (() => Promise<void>) | undefined;
   /** Passwords, link tokens, session and API tokens this suite used: none may reach the server log. */
   const secrets: string[] = [];
 
   beforeAll(async () => {
     mail = await startMailServer();
-    if (testDatabaseUrl) {
-      const database = await createEmptyPostgresDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-    }
-    // A limit high enough for the suite's sign-ups from one address, low enough to reach in one test.
-    // TRUSTED_PROXIES: one test poses as a client of its own through X-Forwarded-For, as behind a proxy.
-    server = await startServer({ databaseUrl, env: { SMTP_URL: mail.url, AUTH_RATE_LIMIT_PER_MINUTE: "30", TRUSTED_PROXIES: "1" } });
   });
-  afterAll(async () => {
-    await server?.stop();
-    await mail?.close();
-    await dropDatabase?.();
-  });
+  afterAll(() => mail?.close());
+  // A limit high enough for the suite's sign-ups from one address, low enough to reach in one test.
+  // TRUSTED_PROXIES: one test poses as a client of its own through X-Forwarded-For, as behind a proxy.
+  const server = startTestServer({ env: () => ({ SMTP_URL: mail.url, AUTH_RATE_LIMIT_PER_MINUTE: "30", TRUSTED_PROXIES: "1" }) });
 
   async function signUp(overrides: Parameters<typeof signUpOverHttp>[1] = {}): Promise<SignedUpClient> {
     const person = await signUpOverHttp(server.url, overrides, mail);
@@ -134,7 +122,7 @@ describe("account self-service over HTTP, with mail", () => {
 
   it.runIf(testDatabaseUrl)("an account from before confirmation: Resend mails a new link, ends the previous one, and confirming does not sign in again", async () => {
     const person = await signUp();
-    await withPostgres(databaseUrl ?? "", (sql) => sql`update users set email_verified_at = null where email = ${person.email}`);
+    await withPostgres(server.databaseUrl, (sql) => sql`update users set email_verified_at = null where email = ${person.email}`);
     expect(await person.client.account.resendVerification.mutate()).toEqual({ sent: true, alreadyVerified: false });
     const first = tokenOf(linkIn(await mail.waitForMail(person.email, { since: 1 }), `${server.url}/verify-email`));
     expect(await person.client.account.resendVerification.mutate()).toEqual({ sent: true, alreadyVerified: false });
@@ -228,7 +216,7 @@ describe("account self-service over HTTP, with mail", () => {
     await createHttpClient(server.url).account.requestPasswordReset.mutate({ email: person.email });
     const token = tokenOf(linkIn(await mail.waitForMail(person.email, { since: 1 }), `${server.url}/reset-password`));
     secrets.push(token);
-    await withPostgres(databaseUrl ?? "", async (sql) => {
+    await withPostgres(server.databaseUrl, async (sql) => {
       const [user] = await sql<{ id: string }[]>`select id from users where email = ${person.email}`;
       const [link] = await sql<{ created_at: Date; expires_at: Date }[]>`
         select created_at, expires_at from email_links where user_id = ${user?.id ?? ""} and purpose = 'password_reset'`;
@@ -359,7 +347,7 @@ describe("account self-service over HTTP, with mail", () => {
     const { id: tokenId } = await createToken(person, "Busy assistant");
     // Enough of a trail (several MB of JSON) that the first download is still running while nobody reads it.
     const calls = 40_000;
-    await withPostgres(databaseUrl ?? "", async (sql) => {
+    await withPostgres(server.databaseUrl, async (sql) => {
       await sql`
         insert into mcp_activity (at, user_id, token_id, tool, outcome, duration_ms)
         select date_trunc('milliseconds', now()) - make_interval(secs => ${calls} - g), u.id, ${tokenId}::uuid, 'whoami', 'ok', 1
@@ -424,8 +412,8 @@ describe("account self-service over HTTP, with mail", () => {
     expect(refused.headers.get("www-authenticate")).toContain('error="invalid_token"');
     expect(await otherDevice.client.auth.me.query()).toBeNull();
 
-    if (databaseUrl) {
-      const dump = await dumpAllTables(databaseUrl);
+    if (testDatabaseUrl) {
+      const dump = await dumpAllTables(server.databaseUrl);
       for (const identifying of [person.email, person.user.id, "Deletia", "Gonewright", "Soon gone"]) {
         expect(dump).not.toContain(identifying);
       }
