@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { describe, expect, it } from "vitest";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { canonicalTimeZone, dayIn, DEFAULT_TIME_ZONE, personTimeZone, TIME_ZONES, timeZoneSchema } from "./time-zone";
 
 describe("a person's time zone", () => {
@@ -40,11 +41,7 @@ describe("a person's time zone", () => {
 });
 
 describe.each(engines)("the time zones on %s", (engine) => {
-  let testDb: TestDatabase;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-  });
-  afterAll(() => testDb?.close());
+  const testDb = useTestDatabase(engine);
 
   it("knows every zone a person can choose, so the chart's query never meets one it cannot read", async () => {
     const result = await testDb.db.execute<{ zone: string }>(

@@ -1,27 +1,18 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dayIn } from "~/server/account/time-zone";
 import { createCaller } from "~/server/api/root";
 import { createInnerTRPCContext } from "~/server/api/trpc";
-import type { Database } from "~/server/db/client";
 import { mcpActivity, users } from "~/server/db/schema";
-import { generateToken, settleLastUsedWrites } from "~/server/tokens/service";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { generateToken } from "~/server/tokens/service";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { dailyActivity } from "./queries";
 
 // The chart's days are the person's calendar days (issue 20 item 6), counted by the database.
 
 describe.each(engines)("calls per day on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
-  afterAll(async () => {
-    await settleLastUsedWrites();
-    await testDb?.close();
-  });
+  const { db } = useTestDatabase(engine);
 
   async function personWithToken(): Promise<{ userId: string; tokenId: string }> {
     const [user] = await db

@@ -6,12 +6,12 @@ import { PGlite } from "@electric-sql/pglite";
 import { eq, sql } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { migrationsFolder } from "~/server/db/client";
-import type { Database } from "~/server/db/client";
 import { apiTokens, mcpActivity, mcpActivityRollup, users } from "~/server/db/schema";
 import { log } from "~/server/observability/logger";
-import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { engines } from "~/test/db";
+import { useTestDatabase } from "~/test/fixtures";
 import { dailyActivity } from "./queries";
 import { ActivityRecorder, type ActivityRecord } from "./recorder";
 import { purgeOldActivityRollup } from "./retention";
@@ -27,13 +27,7 @@ function rowsOf<T>(result: unknown): T[] {
 }
 
 describe.each(engines)("the activity roll-up on %s", (engine) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(engine);
-    db = testDb.db;
-  });
-  afterAll(() => testDb?.close());
+  const { db } = useTestDatabase(engine);
 
   async function person(tokenCount = 2): Promise<{ userId: string; tokenIds: string[] }> {
     const [user] = await db.insert(users).values({ email: `${randomUUID()}@example.test`, firstname: "Ada", surname: "Lovelace", passwordHash: "x" }).returning({ id: users.id });
