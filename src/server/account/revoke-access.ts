@@ -1,8 +1,6 @@
 import { and, eq, gt, isNotNull, isNull, or, sql } from "drizzle-orm";
-import type { Database } from "~/server/db/client";
+import type { DatabaseOrTransaction } from "~/server/db/client";
 import { apiTokens, oauthGrants } from "~/server/db/schema";
-
-type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /** What ending someone's access ended: sessions signed out, personal tokens and OAuth connections revoked. */
 export interface RevokedAccess {
@@ -17,7 +15,7 @@ export interface RevokedAccess {
  * owner proved the mailbox (issue 19: an address claimed in advance) keeps nothing that reads it. Counts
  * tokens by identity, as the dashboard lists them, and connections by grant.
  */
-export async function revokeAllAccess(db: Executor, userId: string): Promise<Omit<RevokedAccess, "sessions">> {
+export async function revokeAllAccess(db: DatabaseOrTransaction, userId: string): Promise<Omit<RevokedAccess, "sessions">> {
   const personal = await db
     .update(apiTokens)
     .set({ revokedAt: sql`now()` })

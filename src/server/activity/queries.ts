@@ -4,6 +4,7 @@ import type { PgColumn } from "drizzle-orm/pg-core";
 import { returnedRowCount } from "~/server/db/purge";
 import type { Database } from "~/server/db/client";
 import { apiTokens, mcpActivity, mcpActivityRollup } from "~/server/db/schema";
+import { UUID_PATTERN } from "~/server/db/uuid";
 import { ACTIVITY_PAGE_SIZE, type ActivityCursor, type ActivityOutcome } from "./schemas";
 
 // Reading the trail. Every query takes an ActivityOwner: always a user, optionally narrowed to some of
@@ -41,8 +42,6 @@ export interface ActivityPage {
   /** Pass back as `cursor` for the next (older) page; null when this is the last. */
   nextCursor: ActivityCursor | null;
 }
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const entryColumns = {
   id: mcpActivity.id,

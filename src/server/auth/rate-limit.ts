@@ -1,9 +1,7 @@
 import { inArray, like, or, sql } from "drizzle-orm";
-import type { Database } from "~/server/db/client";
+import type { Database, DatabaseOrTransaction } from "~/server/db/client";
 import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { authRateLimits } from "~/server/db/schema";
-
-type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface RateLimitRule {
   limit: number;
@@ -106,7 +104,7 @@ export const AUTH_ATTEMPT_KINDS = ["signin", "signup", "reset", "password"] as c
 export type AuthAttemptKind = (typeof AUTH_ATTEMPT_KINDS)[number];
 
 /** Deletes every counter whose key holds `email` (per email, and per email and client): account deletion. */
-export async function deleteRateLimitsForEmail(db: Executor, email: string): Promise<void> {
+export async function deleteRateLimitsForEmail(db: DatabaseOrTransaction, email: string): Promise<void> {
   const perEmail = AUTH_ATTEMPT_KINDS.map((kind) => `${kind}:email:${email}`);
   const perEmailAndClient = AUTH_ATTEMPT_KINDS.map((kind) => `${escapeLike(`${kind}:email-ip:${email}|`)}%`);
   await db.delete(authRateLimits).where(or(inArray(authRateLimits.key, perEmail), ...perEmailAndClient.map((pattern) => like(authRateLimits.key, pattern))));

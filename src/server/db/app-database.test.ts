@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { processSingleton } from "~/server/process-singleton";
 import { createEmptyPostgresDatabase } from "~/test/db";
 import { testDatabaseUrl } from "~/test/env";
 import type { DatabaseHandle } from "./client";
@@ -19,8 +20,9 @@ describe.runIf(testDatabaseUrl)("the app's PostgreSQL pools, configured from the
   });
 
   afterAll(async () => {
-    const opened = (globalThis as unknown as { carestralDb?: Promise<DatabaseHandle> }).carestralDb;
-    (globalThis as unknown as { carestralDb?: unknown }).carestralDb = undefined;
+    const appDatabase = processSingleton<{ opening?: Promise<DatabaseHandle> }>("appDatabase", () => ({}));
+    const opened = appDatabase.opening;
+    appDatabase.opening = undefined;
     await (await opened)?.close();
     vi.unstubAllEnvs();
     vi.resetModules();

@@ -14,6 +14,12 @@ import * as schema from "./schema";
 /** The Drizzle database, whichever engine is behind it. Query functions take this as their first argument. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** What db.transaction() hands its callback. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+/** What a query takes when it may run on its own or inside its caller's transaction. */
+export type DatabaseOrTransaction = Database | Transaction;
+
 export type DatabaseConfig =
   | {
       engine: "postgres";

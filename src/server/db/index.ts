@@ -1,14 +1,14 @@
 import "server-only";
 import { env } from "~/env";
 import { describeDatabase, openDatabase, type Database, type DatabaseConfig, type DatabaseHandle, type PoolUsage } from "./client";
+import { processSingleton } from "~/server/process-singleton";
 
 export type { Database } from "./client";
 export { isDatabaseUnavailable } from "./client";
 export { withDatabaseDeadline } from "./deadline";
 
-// Next.js may load this module more than once (dev reloads, several bundles), so the one open database
-// lives on globalThis. A failed open is not cached: the next call tries again.
-const globalForDb = globalThis as unknown as { carestralDb?: Promise<DatabaseHandle> };
+// The one open database of the process. A failed open is not kept: the next call tries again.
+const appDatabase = processSingleton<{ opening?: Promise<DatabaseHandle> }>("appDatabase", () => ({}));
 
 function openAppDatabase(): Promise<DatabaseHandle> {
   const opening = (async () => {
@@ -22,15 +22,15 @@ function openAppDatabase(): Promise<DatabaseHandle> {
     return handle;
   })();
   opening.catch(() => {
-    if (globalForDb.carestralDb === opening) globalForDb.carestralDb = undefined;
+    if (appDatabase.opening === opening) appDatabase.opening = undefined;
   });
   return opening;
 }
 
 /** The app's database, migrated. Opened on first use (server start, see instrumentation.ts). */
 export async function getDb(): Promise<Database> {
-  globalForDb.carestralDb ??= openAppDatabase();
-  return (await globalForDb.carestralDb).db;
+  appDatabase.opening ??= openAppDatabase();
+  return (await appDatabase.opening).db;
 }
 
 /**
@@ -38,8 +38,8 @@ export async function getDb(): Promise<Database> {
  * Tool queries never run here, so a flood of them cannot keep anyone from signing in or revoking.
  */
 export async function getAuthDb(): Promise<Database> {
-  globalForDb.carestralDb ??= openAppDatabase();
-  return (await globalForDb.carestralDb).authDb;
+  appDatabase.opening ??= openAppDatabase();
+  return (await appDatabase.opening).authDb;
 }
 
 function appDatabaseConfig(): DatabaseConfig {
@@ -56,7 +56,7 @@ function appDatabaseConfig(): DatabaseConfig {
 
 /** The PostgreSQL pools' connections in use and queries waiting (the metrics); none before the database is open, or on PGlite. */
 export async function databasePoolUsage(): Promise<PoolUsage[]> {
-  const opening = globalForDb.carestralDb;
+  const { opening } = appDatabase;
   if (!opening) return [];
   try {
     return (await opening).poolUsage();

@@ -2,6 +2,7 @@ import "server-only";
 import { env } from "~/env";
 import { activityRetentionJob } from "~/server/activity/retention";
 import { getDb } from "~/server/db";
+import { processSingleton } from "~/server/process-singleton";
 import { onShutdown } from "~/server/shutdown";
 import { expiryNoticesJob } from "~/server/tokens/expiry-notices";
 import { purgesJob } from "./purges";
@@ -14,13 +15,12 @@ function backgroundJobs(): BackgroundJob[] {
   return [activityRetentionJob(env.ACTIVITY_RETENTION_DAYS), purgesJob(), expiryNoticesJob()];
 }
 
-// Once per process, whatever number of copies of this module Next's bundles hold.
-const globalForJobs = globalThis as unknown as { carestralJobsStarted?: boolean };
+const jobs = processSingleton("jobs", () => ({ started: false }));
 
 /** Starts the background jobs (instrumentation.ts, at server start); shutdown stops them and waits for runs in progress. */
 export function startBackgroundJobs(): void {
-  if (globalForJobs.carestralJobsStarted) return;
-  globalForJobs.carestralJobsStarted = true;
+  if (jobs.started) return;
+  jobs.started = true;
   const scheduler = new JobScheduler(getDb);
   for (const job of backgroundJobs()) scheduler.schedule(job);
   onShutdown(() => scheduler.stop());

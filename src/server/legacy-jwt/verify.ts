@@ -3,6 +3,7 @@ import { errors as joseErrors, jwtVerify } from "jose";
 import { env } from "~/env";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
+import { UUID_PATTERN } from "~/server/db/uuid";
 import { sha256Hex } from "~/server/hash";
 import { isTokenScope, type TokenScope } from "~/server/tokens/scopes";
 
@@ -31,8 +32,6 @@ export function looksLikeJwt(token: string): boolean {
 export type LegacyJwtVerification =
   | { ok: true; user: { id: string; email: string; firstname: string; surname: string }; scopes: TokenScope[]; expiresAt: Date; rowId: string }
   | { ok: false; reason: "unknown" | "expired" };
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The claims' scopes (`scopes` array or space-separated `scope`), never beyond ours. */
 function claimedScopes(payload: Record<string, unknown>): TokenScope[] {

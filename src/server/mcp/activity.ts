@@ -9,14 +9,14 @@ import type { McpCaller } from "./caller";
 import type { ClientInfo, McpMessage } from "./message";
 import { log } from "~/server/observability/logger";
 import { metrics } from "~/server/observability/metrics";
+import { processSingleton } from "~/server/process-singleton";
 
 // The activity trail's side of /api/mcp: one row per authenticated JSON-RPC request (a tool call or a
 // method), recorded off the response path. DESIGN: the per-call trail; README: Activity trail.
 
-// One recorder per process, on globalThis: Next.js may load this module in more than one bundle
-// (the route and instrumentation.ts), and shutdown must flush the buffer the route filled.
-const globalForTrail = globalThis as unknown as { carestralActivityRecorder?: ActivityRecorder };
-export const activityRecorder: ActivityRecorder = (globalForTrail.carestralActivityRecorder ??= new ActivityRecorder());
+// One recorder per process: Next.js may load this module in more than one bundle (the route and
+// instrumentation.ts), and shutdown must flush the buffer the route filled.
+export const activityRecorder: ActivityRecorder = processSingleton("activityRecorder", () => new ActivityRecorder());
 
 /** What a tool adds to its call's row: how it ended, a few words a person recognises the call by, and why it failed. */
 export interface ToolCallNote {
@@ -158,8 +158,7 @@ async function answerOf(response: Response): Promise<Answer> {
 // initialize. Per instance on purpose: a call reaching an instance that did not see the initialize has no name
 // (null) rather than a guessed one, and sharing the names would cost a database trip per call for a label. A
 // 2026-07-28 client names itself on every request.
-const globalForClients = globalThis as unknown as { carestralMcpClients?: Map<string, ClientInfo> };
-const rememberedClients = (globalForClients.carestralMcpClients ??= new Map<string, ClientInfo>());
+const rememberedClients = processSingleton("mcpClients", () => new Map<string, ClientInfo>());
 const REMEMBERED_CLIENTS = 10_000;
 
 function clientOf(tokenId: string, userAgent: string | null, sent: ClientInfo | null): ClientInfo | null {
@@ -214,8 +213,7 @@ function outcomeOfAnswer(answer: Answer["kind"], status: number): ActivityOutcom
 
 // Refusals before authentication (401) are counted per reason, not stored per request: they carry no
 // trustworthy identity, and storing them would let anyone fill the table.
-const globalForRefusals = globalThis as unknown as { carestralAuthRefusals?: Map<string, number> };
-const authRefusals = (globalForRefusals.carestralAuthRefusals ??= new Map<string, number>());
+const authRefusals = processSingleton("authRefusals", () => new Map<string, number>());
 let refusalLogTimer: ReturnType<typeof setTimeout> | undefined;
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { Database } from "~/server/db/client";
+import type { Database, Transaction } from "~/server/db/client";
 import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { oauthCodes, oauthGrants } from "~/server/db/schema";
 import { isTokenScope, TOKEN_SCOPES, type TokenScope } from "~/server/tokens/scopes";
@@ -9,8 +9,6 @@ import type { ResolveOptions } from "./client-metadata";
 import { AUTHORIZATION_CODE_TTL_SECONDS, issuer, mcpResourceUrl, OFFLINE_ACCESS } from "./metadata";
 import { isValidCodeChallenge } from "./pkce";
 import { redirectUriMatches } from "./redirect-uri";
-
-type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 // The authorization endpoint's rules (OAuth 2.1 §4.1, MCP authorization). Used twice per sign-in: to show
 // the consent page, and again, from scratch, when the user answers it.

@@ -1,13 +1,12 @@
 import { and, desc, eq, isNotNull, isNull, max, sql } from "drizzle-orm";
-import type { Database } from "~/server/db/client";
+import type { Database, DatabaseOrTransaction } from "~/server/db/client";
 import { apiTokens, oauthGrants } from "~/server/db/schema";
+import { UUID_PATTERN } from "~/server/db/uuid";
 import { isTokenScope, type TokenScope } from "~/server/tokens/scopes";
 
 // Grants: one per connected app (person × client, whatever loopback port it returns to). What the dashboard
 // lists as "Connected apps" once a code was exchanged (connected_at), and what "Revoke access" ends, with every
 // token issued under it.
-
-type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface ConnectedApp {
   id: string;
@@ -20,8 +19,6 @@ export interface ConnectedApp {
   lastUsedAt: Date | null;
   revokedAt: Date | null;
 }
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One of the user's connections (active or revoked), or null when there is none or it is someone else's. */
 export async function getConnectedApp(db: Database, userId: string, grantId: string): Promise<ConnectedApp | null> {
@@ -104,7 +101,7 @@ export async function revokeConnectedApp(db: Database, userId: string, grantId: 
 }
 
 /** Revokes every live token of a grant, and the grant itself when asked. */
-export async function revokeGrantTokens(db: Executor, grantId: string, options: { revokeGrant: boolean }): Promise<void> {
+export async function revokeGrantTokens(db: DatabaseOrTransaction, grantId: string, options: { revokeGrant: boolean }): Promise<void> {
   if (options.revokeGrant) {
     await db.update(oauthGrants).set({ revokedAt: sql`coalesce(${oauthGrants.revokedAt}, now())` }).where(eq(oauthGrants.id, grantId));
   }

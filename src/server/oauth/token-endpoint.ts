@@ -1,6 +1,6 @@
 import { and, count, eq, isNull, sql } from "drizzle-orm";
 import { env } from "~/env";
-import type { Database } from "~/server/db/client";
+import type { Database, Transaction } from "~/server/db/client";
 import { apiTokens, oauthCodes, oauthGrants } from "~/server/db/schema";
 import { isTokenScope, type TokenScope } from "~/server/tokens/scopes";
 import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind } from "~/server/tokens/token";
@@ -17,8 +17,6 @@ export type TokenErrorCode = "invalid_request" | "invalid_grant" | "invalid_scop
 export type TokenResult =
   | { ok: true; body: { access_token: string; token_type: "Bearer"; expires_in: number; scope: string; refresh_token?: string } }
   | { ok: false; error: TokenErrorCode; description: string; retryAfterSeconds?: number };
-
-type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 function failure(error: TokenErrorCode, description: string): TokenResult {
   return { ok: false, error, description };

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import pino, { type Logger } from "pino";
 import { env } from "~/env";
+import { processSingleton } from "~/server/process-singleton";
 
 /**
  * What a log line knows about the request it belongs to. server.mjs opens one per request (runWithRequest),
@@ -59,7 +60,6 @@ interface Logging {
 
 // One logger and one request store per process, whatever number of copies of this module Next's bundles hold
 // (and server.mjs, which reaches them through the same symbol once the app is prepared).
-const LOGGING = Symbol.for("carestral.logging");
 
 function createLogging(): Logging {
   const requests = new AsyncLocalStorage<RequestContext>();
@@ -105,8 +105,7 @@ function logDestination(): pino.DestinationStream {
 }
 
 function logging(): Logging {
-  const holder = globalThis as { [LOGGING]?: Logging };
-  return (holder[LOGGING] ??= createLogging());
+  return processSingleton("logging", createLogging);
 }
 
 /** The process's logger: `log.error({ err }, "what failed")`, `log.info("…")`. */

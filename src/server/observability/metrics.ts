@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { processSingleton } from "~/server/process-singleton";
 
 /**
  * The instance's Prometheus metrics (served by /api/metrics). Counted per process: Prometheus sums the
@@ -103,11 +104,8 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 // One set per process, whatever number of copies of this module Next's bundles hold: a second registry would
 // count half the calls.
-const METRICS = Symbol.for("carestral.metrics");
-
 export function metrics(): Metrics {
-  const holder = globalThis as { [METRICS]?: Metrics };
-  return (holder[METRICS] ??= createMetrics());
+  return processSingleton("metrics", createMetrics);
 }
 
 /** Whether `authorization` is `Bearer <expected>`, compared in constant time (over digests: lengths may differ). */

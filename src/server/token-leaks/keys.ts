@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
 import { z } from "zod";
 import { env, type SecretScanningKeys } from "~/env";
+import { processSingleton } from "~/server/process-singleton";
 
 // The public keys that sign leaked-token reports (GitHub's secret scanning partner program): ECDSA P-256, the
 // signature (DER, base64) over the raw body with SHA-256. DESIGN: Tokens beyond this deployment.
@@ -57,7 +58,7 @@ interface CachedList {
   fetchedAt: number;
 }
 
-const globalForKeys = globalThis as unknown as { carestralScanningKeys?: CachedList };
+const keyList = processSingleton<{ cached?: CachedList }>("scanningKeys", () => ({}));
 
 /**
  * The keys that may have signed a report naming `identifier`. Configured PEM keys are all candidates (few, all
@@ -67,13 +68,13 @@ const globalForKeys = globalThis as unknown as { carestralScanningKeys?: CachedL
 export async function candidateKeys(identifier: string, configured: SecretScanningKeys = env.SECRET_SCANNING_KEYS, now = Date.now()): Promise<ScanningKey[]> {
   if (configured.kind === "none") return [];
   if (configured.kind === "pem") return pemKeys(configured.pems);
-  let cached = globalForKeys.carestralScanningKeys;
+  let { cached } = keyList;
   const known = (list: CachedList | undefined) => list?.keys.filter((key) => key.identifier === identifier) ?? [];
   const stale = !cached || cached.url !== configured.url || now - cached.fetchedAt > KEY_LIST_TTL_MS;
   const mayRefresh = !cached || now - cached.fetchedAt > KEY_LIST_REFRESH_MS;
   if (stale || (known(cached).length === 0 && mayRefresh)) {
     cached = { url: configured.url, keys: await fetchKeyList(configured.url), fetchedAt: now };
-    globalForKeys.carestralScanningKeys = cached;
+    keyList.cached = cached;
   }
   return known(cached);
 }

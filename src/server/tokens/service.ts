@@ -3,6 +3,7 @@ import { and, count, desc, eq, gt, isNotNull, isNull, ne, or, sql } from "drizzl
 import { batchedLookup } from "~/server/db/batched-lookup";
 import type { Database } from "~/server/db/client";
 import { apiTokens, users } from "~/server/db/schema";
+import { UUID_PATTERN } from "~/server/db/uuid";
 import { DomainError } from "~/server/domain-error";
 import { legacyJwtSettings, looksLikeJwt, verifyLegacyJwt } from "~/server/legacy-jwt/verify";
 import { EXPIRY_WARNING_DAYS, generateTokenInputSchema, MAX_ACTIVE_TOKENS, MAX_TOKEN_EXPIRY_DAYS, REGENERATE_OVERLAPS, type RegenerateOverlap } from "./schemas";
@@ -78,8 +79,6 @@ const OAUTH_ACCESS_DESCRIPTIONS: Partial<Record<keyof typeof VERIFICATION_DESCRI
   expired: "The access token has expired. Refresh it at the token endpoint, or reconnect the app to Carestral.",
   revoked: "Access for this app has been revoked. Reconnect the app to Carestral to allow it again.",
 };
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const isExpired = sql<boolean>`(${apiTokens.expiresAt} is not null and ${apiTokens.expiresAt} <= now())`;
 const isActive = and(isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`)));
