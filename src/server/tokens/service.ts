@@ -12,7 +12,10 @@ import { generateTokenString, hashToken, tokenPrefix, wellFormedTokenKind, type 
 import { log } from "~/server/observability/logger";
 import { describeError } from "~/server/describe-error";
 
-// The token service: the one place that reads and writes `api_tokens`. DESIGN: Tokens.
+// The token service: personal tokens (generate, list, revoke, regenerate, edit) and the verification of every
+// bearer token in `api_tokens`. DESIGN: Tokens. Others write the table too, each for its own kind or case:
+// oauth/ (OAuth tokens, ended with their grant), account/revoke-access.ts (all of a person's), token-leaks/
+// (a reported token), legacy-jwt/ (its record of an Option A JWT), expiry-notices.ts (when a notice went).
 // Every time comparison uses the database clock (now()), so instances with skewed clocks agree.
 
 export type TokenStatus = "active" | "expired" | "revoked";
