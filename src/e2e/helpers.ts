@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type CDPSession, type Page } from "@playwright/test";
 import { linkFromMail } from "./mail";
 
 export interface E2EUser {
@@ -106,4 +106,22 @@ export async function generateToken(page: Page, name: string): Promise<string> {
   expect(token).toMatch(/^mcp_[0-9A-Za-z]{49}$/);
   await page.getByRole("button", { name: "Done" }).click();
   return token;
+}
+
+export interface VirtualAuthenticator {
+  cdp: CDPSession;
+  authenticatorId: string;
+}
+
+/**
+ * Chromium's virtual authenticator (the DevTools protocol's WebAuthn domain): a platform authenticator that keeps
+ * discoverable credentials and verifies its user, presence simulated, so no prompt waits for a touch.
+ */
+export async function addVirtualAuthenticator(page: Page, cdp?: CDPSession): Promise<VirtualAuthenticator> {
+  const session = cdp ?? (await page.context().newCDPSession(page));
+  await session.send("WebAuthn.enable");
+  const { authenticatorId } = await session.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return { cdp: session, authenticatorId };
 }

@@ -1,5 +1,5 @@
-import { expect, test, type CDPSession, type Page } from "@playwright/test";
-import { signOut, signUp } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { addVirtualAuthenticator, signOut, signUp, type VirtualAuthenticator } from "./helpers";
 import { linkFromMail } from "./mail";
 import { checkPage } from "./page-check";
 
@@ -7,24 +7,10 @@ import { checkPage } from "./page-check";
 // authenticator (internal transport) that keeps discoverable credentials and verifies its user, as a phone or a
 // laptop with a fingerprint reader does; presence is simulated, so no prompt waits for a touch.
 
-interface VirtualAuthenticator {
-  cdp: CDPSession;
-  authenticatorId: string;
-}
-
 interface VirtualCredential {
   credentialId: string;
   userHandle?: string;
   signCount: number;
-}
-
-async function addVirtualAuthenticator(page: Page, cdp?: CDPSession): Promise<VirtualAuthenticator> {
-  const session = cdp ?? (await page.context().newCDPSession(page));
-  await session.send("WebAuthn.enable");
-  const { authenticatorId } = await session.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  return { cdp: session, authenticatorId };
 }
 
 async function credentialsOf({ cdp, authenticatorId }: VirtualAuthenticator): Promise<VirtualCredential[]> {

@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { testDatabaseUrl } from "~/test/env";
 import { clientMetadata, pkcePair, registerClient } from "~/test/oauth";
 import { createPostgresDatabase, type ScratchDatabase } from "~/test/postgres-database";
-import { newTokenValue, openNewTokenForm, signUp, type E2EUser } from "./helpers";
+import { addVirtualAuthenticator, newTokenValue, openNewTokenForm, signUp, type E2EUser } from "./helpers";
 import { checkPage } from "./page-check";
 
 // Sudo mode (issue 22): a session whose last check of who holds it is over 10 minutes old is asked for the
@@ -208,4 +208,27 @@ test("OAuth: Allow with write:bookings from a session past sudo mode asks first,
   expect(callbacks).toHaveLength(1);
   expect(callbacks[0]?.searchParams.get("code")).toBeTruthy();
   expect(callbacks[0]?.searchParams.get("state")).toBe("sudo-state");
+});
+
+test("a passkey of the account confirms access too, in the same prompt", async ({ page }, testInfo) => {
+  await addVirtualAuthenticator(page);
+  const user = await signUp(page);
+  await page.goto("/settings");
+  await page.getByLabel("Passkey name").fill("Laptop");
+  await page.getByRole("button", { name: "Add passkey" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Added “Laptop”" })).toBeVisible();
+
+  await leaveSudoMode(user);
+  await page.goto("/dashboard/tokens");
+  await openNewTokenForm(page);
+  await page.getByLabel("Token name").fill("Passkey booker");
+  await page.getByRole("checkbox", { name: "write:bookings", exact: true }).check();
+  await page.getByRole("button", { name: "Generate token" }).click();
+  const dialog = confirmAccessDialog(page);
+  await expect(dialog.getByLabel("Password")).toBeFocused();
+  await expect(dialog.getByRole("button", { name: "Use a passkey" })).toBeVisible();
+  await checkPage(page, testInfo, "sudo-prompt-passkey");
+  await dialog.getByRole("button", { name: "Use a passkey" }).click();
+  await expect(dialog).toBeHidden();
+  expect(await newTokenValue(page)).toMatch(/^mcp_[0-9A-Za-z]{49}$/);
 });

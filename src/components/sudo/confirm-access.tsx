@@ -2,6 +2,7 @@
 
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { FormField } from "~/components/auth/form-field";
+import { getPasskeyAssertion, PasskeyCeremonyError } from "~/components/auth/passkey-client";
 import { RequestErrorAlert } from "~/components/request-error";
 import { api } from "~/trpc/react";
 
@@ -64,12 +65,17 @@ function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confi
   const dialogRef = useRef<HTMLDialogElement>(null);
   const formRef = useRef<HTMLFormElement>(null);
   const confirmedRef = useRef(false);
-  const confirmAccess = api.auth.confirmAccess.useMutation({
-    onSuccess() {
-      confirmedRef.current = true;
-      dialogRef.current?.close();
-    },
-  });
+  function onConfirmed() {
+    confirmedRef.current = true;
+    dialogRef.current?.close();
+  }
+  const confirmAccess = api.auth.confirmAccess.useMutation({ onSuccess: onConfirmed });
+  // A passkey of the account, where it has one, as the other way to confirm.
+  const passkeys = api.passkeys.list.useQuery(undefined, { enabled: open });
+  const passkeyOptions = api.auth.confirmAccessPasskeyOptions.useMutation();
+  const passkeyConfirm = api.auth.confirmAccessWithPasskey.useMutation({ onSuccess: onConfirmed });
+  const [passkeyFailure, setPasskeyFailure] = useState<unknown>(null);
+  const passkeyBusy = passkeyOptions.isPending || passkeyConfirm.isPending;
   const fieldErrors: Partial<Record<string, string[]>> | undefined = confirmAccess.error?.data?.zodError?.fieldErrors;
   const fieldError = fieldErrors?.password?.[0];
 
@@ -93,7 +99,18 @@ function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confi
   function onClose() {
     const confirmed = confirmedRef.current;
     confirmAccess.reset();
+    setPasskeyFailure(null);
     onFinish(confirmed);
+  }
+
+  async function confirmWithPasskey() {
+    setPasskeyFailure(null);
+    try {
+      const options = await passkeyOptions.mutateAsync();
+      await passkeyConfirm.mutateAsync({ response: await getPasskeyAssertion(options, "preferred") });
+    } catch (error) {
+      setPasskeyFailure(error);
+    }
   }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -109,14 +126,28 @@ function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confi
         <form ref={formRef} method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={confirmAccess.isPending}>
           <h2 id="confirm-access-heading">Confirm access</h2>
           <p id="confirm-access-description">
-            This change needs your password again. Once confirmed, you will not be asked again for 10 minutes.
+            This change needs your password again{(passkeys.data?.length ?? 0) > 0 ? ", or one of your passkeys" : ""}. Once confirmed, you will not be
+            asked again for 10 minutes.
           </p>
           <FormField id="confirm-access-password" label="Password" type="password" autoComplete="current-password" required error={fieldError} />
           {confirmAccess.error && !fieldError && <RequestErrorAlert error={confirmAccess.error} attempt="confirm access" />}
+          {passkeyFailure !== null &&
+            (passkeyFailure instanceof PasskeyCeremonyError ? (
+              <p className="form-error" role="alert">
+                {passkeyFailure.message}
+              </p>
+            ) : (
+              <RequestErrorAlert error={passkeyFailure} attempt="confirm access with a passkey" />
+            ))}
           <p className="actions">
-            <button type="submit" className="primary" disabled={confirmAccess.isPending}>
+            <button type="submit" className="primary" disabled={confirmAccess.isPending || passkeyBusy}>
               Confirm
             </button>
+            {(passkeys.data?.length ?? 0) > 0 && (
+              <button type="button" onClick={() => void confirmWithPasskey()} disabled={confirmAccess.isPending || passkeyBusy}>
+                Use a passkey
+              </button>
+            )}
             <button type="button" onClick={() => dialogRef.current?.close()}>
               Cancel
             </button>

@@ -1,4 +1,5 @@
 import type { Database } from "~/server/db/client";
+import { verifyPasskeyAssertion, type AssertionResponse } from "./passkeys";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { verifyUserPassword } from "./accounts";
 import { markSessionVerified, type Session } from "./session";
@@ -56,4 +57,14 @@ export async function confirmAccessWithPassword(
   if (!(await verifyUserPassword(db, params.session.userId, params.password, params.clientIp))) return false;
   await markSessionVerified(db, params.session.id);
   return true;
+}
+
+/**
+ * The Confirm access prompt with one of the account's passkeys: an assertion to a challenge made for
+ * "reauthentication" and this account (single use, 5 minutes). Verified, the session is in sudo mode for the
+ * next 10 minutes; refused, a DomainError says why and nothing changes.
+ */
+export async function confirmAccessWithPasskey(db: Database, params: { session: Pick<Session, "id" | "userId">; response: AssertionResponse }): Promise<void> {
+  await verifyPasskeyAssertion(db, { purpose: "reauthentication", userId: params.session.userId, response: params.response });
+  await markSessionVerified(db, params.session.id);
 }

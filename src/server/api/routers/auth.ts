@@ -7,7 +7,8 @@ import { describeError } from "~/server/describe-error";
 import { isMailAvailable, mailDelivery } from "~/server/email/mailer";
 import { authenticateUser, createUser, currentPasswordSchema, signInInputSchema, signUpInputSchema } from "~/server/auth/accounts";
 import { WRONG_PASSWORD_MESSAGE } from "~/server/auth/messages";
-import { confirmAccessWithPassword, SUDO_DURATION_MS } from "~/server/auth/sudo";
+import { appRelyingParty, assertionResponseSchema, CHALLENGE_LIFETIME_MS, createWebAuthnChallenge, listPasskeyCredentialIds } from "~/server/auth/passkeys";
+import { confirmAccessWithPasskey, confirmAccessWithPassword, SUDO_DURATION_MS } from "~/server/auth/sudo";
 import { DomainError } from "~/server/domain-error";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { deviceCookie, expiredSessionCookie, readDeviceCookie, sessionCookie } from "~/server/auth/cookie";
@@ -122,6 +123,23 @@ export const authRouter = createTRPCRouter({
     if (!(await confirmAccessWithPassword(ctx.db, { session: ctx.session, password: input.password, clientIp }))) {
       throw new DomainError("forbidden", WRONG_PASSWORD_MESSAGE, "password");
     }
+    return { confirmed: true as const, sudoUntil: new Date(Date.now() + SUDO_DURATION_MS) };
+  }),
+
+  /** A challenge for Confirm access with a passkey, limited to the account's own passkeys; counted like a password attempt. */
+  confirmAccessPasskeyOptions: domainProcedure.mutation(async ({ ctx }) => {
+    await enforceAttemptLimit(ctx, "password", ctx.user.email);
+    return {
+      challenge: await createWebAuthnChallenge(ctx.db, "reauthentication", ctx.user.id),
+      rpId: appRelyingParty().id,
+      timeoutMs: CHALLENGE_LIFETIME_MS,
+      allowCredentialIds: await listPasskeyCredentialIds(ctx.db, ctx.user.id),
+    };
+  }),
+
+  /** Confirm access with one of the account's passkeys, answering confirmAccessPasskeyOptions's challenge. */
+  confirmAccessWithPasskey: domainProcedure.input(z.object({ response: assertionResponseSchema })).mutation(async ({ ctx, input }) => {
+    await confirmAccessWithPasskey(ctx.db, { session: ctx.session, response: input.response });
     return { confirmed: true as const, sudoUntil: new Date(Date.now() + SUDO_DURATION_MS) };
   }),
 });

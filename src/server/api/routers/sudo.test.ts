@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { appRouter, createCaller, type AppRouter } from "~/server/api/root";
 import { createInnerTRPCContext } from "~/server/api/trpc";
 import { verifyUserPassword } from "~/server/auth/accounts";
+import { appRelyingParty } from "~/server/auth/passkeys";
 import { SOCKET_ADDRESS_HEADER } from "~/server/auth/client-ip";
 import { readSessionCookie } from "~/server/auth/cookie";
 import { sessionIdFromToken, validateSessionToken } from "~/server/auth/session";
@@ -15,6 +16,7 @@ import { apiTokens, sessions, users } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
+import { SoftwareAuthenticator } from "~/test/software-authenticator";
 
 // Sudo mode (issue 22): the sensitive procedures need a check of who holds the session within 10 minutes.
 // Signing up (or in) is one; the Confirm access prompt (auth.confirmAccess) is the other. A session is made
@@ -182,6 +184,44 @@ describe.each(engines)("sudo mode on %s", (engine) => {
     const blocked = await (await person.caller()).auth.confirmAccess({ password: person.password }).catch((error: unknown) => error);
     expect((blocked as TRPCError).code).toBe("TOO_MANY_REQUESTS");
     await refusedForSudo((await person.caller()).tokens.generate({ name: "Still no", scopes: ["write:bookings"], expiresInDays: 30 }));
+  });
+
+  it("Confirm access with one of the account's passkeys puts the session in sudo mode; another account's passkey or a spent challenge does not", async () => {
+    const person = await signedUpPerson();
+    const other = await signedUpPerson();
+    /** Adds a passkey on `authenticator` to the account (while the session is fresh) and returns its credential id. */
+    async function addPasskey(owner: typeof person, authenticator: SoftwareAuthenticator) {
+      const caller = await owner.caller();
+      const me = await caller.auth.me();
+      if (!me) throw new Error("not signed in");
+      const options = await caller.passkeys.registrationOptions({ name: "Laptop" });
+      const { credentialId, response } = authenticator.register(options.challenge, new TextEncoder().encode(me.id));
+      await caller.passkeys.add({ name: "Laptop", response });
+      return credentialId;
+    }
+    const mine = new SoftwareAuthenticator(appRelyingParty());
+    const theirs = new SoftwareAuthenticator(appRelyingParty());
+    const myCredential = await addPasskey(person, mine);
+    const theirCredential = await addPasskey(other, theirs);
+    await person.lastCheckedMinutesAgo(11);
+
+    // Another account's passkey, answering my challenge: refused, still out of sudo mode.
+    const first = await (await person.caller()).auth.confirmAccessPasskeyOptions();
+    expect(first.allowCredentialIds).toEqual([myCredential]);
+    const foreign = await (await person.caller()).auth.confirmAccessWithPasskey({ response: theirs.assert(first.challenge, theirCredential) }).catch((error: unknown) => error);
+    expect(foreign).toBeInstanceOf(TRPCError);
+    expect((foreign as TRPCError).code).toBe("FORBIDDEN");
+    await refusedForSudo((await person.caller()).tokens.generate({ name: "No", scopes: ["write:bookings"], expiresInDays: 30 }));
+    // That challenge was spent by the refused answer: my own passkey cannot reuse it.
+    const replay = await (await person.caller()).auth.confirmAccessWithPasskey({ response: mine.assert(first.challenge, myCredential) }).catch((error: unknown) => error);
+    expect(replay).toBeInstanceOf(TRPCError);
+    await refusedForSudo((await person.caller()).tokens.generate({ name: "No", scopes: ["write:bookings"], expiresInDays: 30 }));
+
+    const second = await (await person.caller()).auth.confirmAccessPasskeyOptions();
+    const confirmed = await (await person.caller()).auth.confirmAccessWithPasskey({ response: mine.assert(second.challenge, myCredential) });
+    expect(confirmed.confirmed).toBe(true);
+    const created = await (await person.caller()).tokens.generate({ name: "After passkey", scopes: ["read:data", "write:bookings"], expiresInDays: 30 });
+    expect(created.name).toBe("After passkey");
   });
 
   it("the browser sees the refusal as FORBIDDEN with data.sudoRequired, and an ordinary refusal without it", async () => {
