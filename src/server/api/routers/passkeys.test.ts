@@ -7,7 +7,8 @@ import { createInnerTRPCContext } from "~/server/api/trpc";
 import { SOCKET_ADDRESS_HEADER } from "~/server/auth/client-ip";
 import { SESSION_COOKIE_NAME } from "~/server/auth/cookie";
 import { appRelyingParty, PASSKEY_NOT_VERIFIED_MESSAGE } from "~/server/auth/passkeys";
-import { createSession, generateSessionToken, validateSessionToken, type SessionUser } from "~/server/auth/session";
+import { createSession, generateSessionToken, markSessionVerified, validateSessionToken, type SessionUser } from "~/server/auth/session";
+import { SudoRequiredError } from "~/server/auth/sudo";
 import { users, webauthnChallenges } from "~/server/db/schema";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
@@ -124,6 +125,22 @@ describe.each(engines)("passkeys router on %s", (engine) => {
     const awaiting = await refusal(again.caller.passkeys.signIn({ response: authenticator.assert(challenge, credentialId) }));
     expect(awaiting.message).toBe(AWAITING_CONFIRMATION_MESSAGE);
     expect(again.resHeaders.getSetCookie()).toEqual([]);
+  });
+
+  it("removing a passkey needs sudo mode: refused from a session whose last check is over 10 minutes old", async () => {
+    const authenticator = new SoftwareAuthenticator(appRelyingParty());
+    const owner = await newUser();
+    const { passkey } = await addPasskey(owner, authenticator, "Laptop");
+    const token = generateSessionToken();
+    const session = await createSession(db, token, owner.id);
+    await markSessionVerified(db, session.id, new Date(Date.now() - 11 * 60_000));
+    const callerNow = async () => createCaller(createInnerTRPCContext({ db, session: (await validateSessionToken(db, token)).session, user: owner }));
+    const refused = await refusal((await callerNow()).passkeys.remove({ id: passkey.id }));
+    expect(refused.code).toBe("FORBIDDEN");
+    expect(refused.cause).toBeInstanceOf(SudoRequiredError);
+    expect(await (await callerNow()).passkeys.list()).toEqual([passkey]);
+    await markSessionVerified(db, session.id);
+    expect(await (await callerNow()).passkeys.remove({ id: passkey.id })).toEqual({ name: "Laptop" });
   });
 
   it("needs a session for everything but signing in", async () => {

@@ -22,7 +22,7 @@ import type { SessionUser } from "~/server/auth/session";
 import { SUPPORTED_ALGORITHMS } from "~/server/auth/webauthn";
 import { notifySecondFactorAdded, notifySecondFactorRemoved, requestOrigin } from "~/server/email/security-mail";
 import { metrics } from "~/server/observability/metrics";
-import { createTRPCRouter, domainProcedure, publicDomainProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, domainProcedure, publicDomainProcedure, sudoProcedure } from "~/server/api/trpc";
 import { AWAITING_CONFIRMATION_MESSAGE, enforceAttemptLimit, startSession } from "./auth";
 
 const passkeyIdSchema = z.uuid({ error: "Not a valid passkey id." });
@@ -67,7 +67,8 @@ export const passkeysRouter = createTRPCRouter({
     return { renamed: true as const };
   }),
 
-  remove: domainProcedure.input(z.object({ id: passkeyIdSchema })).mutation(async ({ ctx, input }) => {
+  /** Removing a passkey takes away a way in: it needs sudo mode, always (not only for the last one). */
+  remove: sudoProcedure.input(z.object({ id: passkeyIdSchema })).mutation(async ({ ctx, input }) => {
     const removed = await removePasskey(ctx.db, ctx.user.id, input.id);
     if (!removed) throw new TRPCError({ code: "NOT_FOUND", message: NO_SUCH_PASSKEY_MESSAGE });
     const twoFactorOff = (await countPasskeys(ctx.db, ctx.user.id)) === 0;
