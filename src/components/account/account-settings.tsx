@@ -1,12 +1,14 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from "react";
+import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
+import { ConfirmDialog } from "~/components/confirm-dialog";
 import { formatDateTime, formatRelative } from "~/components/format";
 import { RequestErrorAlert } from "~/components/request-error";
 import { isSudoRequired } from "~/components/sudo/sudo-required";
+import { Timestamp } from "~/components/timestamp";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { api } from "~/trpc/react";
 import styles from "./account.module.css";
@@ -156,7 +158,7 @@ function SessionsSection() {
                 {session.current && <span className={styles.current}> · This device</span>}
                 <br />
                 <span className="muted">
-                  Last seen <time dateTime={session.lastSeenAt.toISOString()} title={formatDateTime(session.lastSeenAt)}>{formatRelative(session.lastSeenAt)}</time>
+                  Last seen <Timestamp date={session.lastSeenAt}>{formatRelative(session.lastSeenAt)}</Timestamp>
                   {" · "}signed in {formatDateTime(session.createdAt)}
                 </span>
               </div>
@@ -228,8 +230,6 @@ function ExportSection() {
 function DeleteSection() {
   const navigate = useSessionChangeNavigation();
   const [open, setOpen] = useState(false);
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
   // The home page says the account is gone (?deleted=1): landing there with no word was a dead end.
   const remove = api.account.deleteAccount.useMutation({ onSuccess: () => navigate("/?deleted=1") });
   const deleteFormRef = useRef<HTMLFormElement>(null);
@@ -237,27 +237,9 @@ function DeleteSection() {
   const wrongPassword = remove.error?.data?.code === "FORBIDDEN" && !isSudoRequired(remove.error) ? remove.error.message : undefined;
   useFocusFirstError(deleteFormRef, remove.error);
 
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      dialog.showModal();
-      // Start on the safe choice. (React handles autoFocus itself, before the dialog is open, so
-      // showModal() would otherwise pick the first field.)
-      cancelRef.current?.focus();
-    }
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-
   function close() {
     setOpen(false);
     remove.reset();
-  }
-
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    remove.mutate({ password: String(form.get("delete-password") ?? "") });
   }
 
   return (
@@ -272,31 +254,30 @@ function DeleteSection() {
           Delete account
         </button>
       </p>
-      <dialog ref={dialogRef} aria-labelledby="delete-dialog-heading" aria-describedby="delete-dialog-description" onClose={close}>
-        {open && (
-          <form ref={deleteFormRef} method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={remove.isPending}>
-            <h2 id="delete-dialog-heading">Delete your account?</h2>
-            <p id="delete-dialog-description">This cannot be undone. Enter your password to confirm.</p>
-            <FormField
-              id="delete-password"
-              label="Password"
-              type="password"
-              autoComplete="current-password"
-              required
-              error={wrongPassword ?? fieldErrors?.password?.[0]}
-            />
-            {remove.error && !fieldErrors && !wrongPassword && <RequestErrorAlert error={remove.error} attempt="delete your account" />}
-            <p className="actions">
-              <button type="submit" className="danger" disabled={remove.isPending || remove.isSuccess}>
-                Delete my account
-              </button>
-              <button type="button" ref={cancelRef} onClick={close}>
-                Cancel
-              </button>
-            </p>
-          </form>
-        )}
-      </dialog>
+      <ConfirmDialog
+        open={open}
+        id="delete-dialog"
+        title="Delete your account?"
+        description="This cannot be undone. Enter your password to confirm."
+        safeLabel="Cancel"
+        confirmLabel="Delete my account"
+        busy={remove.isPending || remove.isSuccess}
+        formRef={deleteFormRef}
+        onConfirm={(form) => remove.mutate({ password: String(form.get("delete-password") ?? "") })}
+        onClose={close}
+      >
+        <div className="stack">
+          <FormField
+            id="delete-password"
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            required
+            error={wrongPassword ?? fieldErrors?.password?.[0]}
+          />
+          {remove.error && !fieldErrors && !wrongPassword && <RequestErrorAlert error={remove.error} attempt="delete your account" />}
+        </div>
+      </ConfirmDialog>
     </section>
   );
 }

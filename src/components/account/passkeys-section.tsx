@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { createPasskey, PasskeyCeremonyError } from "~/components/auth/passkey-client";
+import { ConfirmDialog } from "~/components/confirm-dialog";
 import { formatDate, formatDateTime, formatRelative } from "~/components/format";
 import { RequestErrorAlert, RequestErrorMessage } from "~/components/request-error";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
@@ -197,38 +198,16 @@ function RenamePasskeyForm({ passkey, onDone }: { passkey: Passkey; onDone(renam
 
 /** A modal confirmation before removing a passkey; Escape and Keep passkey leave it alone. */
 function RemovePasskeyDialog({ passkey, onConfirm, onCancel }: { passkey: Passkey | null; onConfirm(passkey: Passkey): void; onCancel(): void }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const keepRef = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (passkey && !dialog.open) {
-      dialog.showModal();
-      // Start on the safe choice (showModal() alone would focus the first button).
-      keepRef.current?.focus();
-    }
-    if (!passkey && dialog.open) dialog.close();
-  }, [passkey]);
-
   return (
-    <dialog ref={dialogRef} aria-labelledby="remove-passkey-heading" aria-describedby="remove-passkey-description" onClose={onCancel}>
-      {passkey && (
-        <>
-          <h2 id="remove-passkey-heading">Remove passkey “{passkey.name}”?</h2>
-          <p id="remove-passkey-description">
-            It will no longer sign you in to Carestral. The passkey itself stays on your device until you delete it there.
-          </p>
-          <p className="actions">
-            <button type="button" ref={keepRef} onClick={onCancel}>
-              Keep passkey
-            </button>
-            <button type="button" className="danger" onClick={() => onConfirm(passkey)}>
-              Remove passkey
-            </button>
-          </p>
-        </>
-      )}
-    </dialog>
+    <ConfirmDialog
+      open={passkey !== null}
+      id="remove-passkey"
+      title={passkey && <>Remove passkey “{passkey.name}”?</>}
+      description="It will no longer sign you in to Carestral. The passkey itself stays on your device until you delete it there."
+      safeLabel="Keep passkey"
+      confirmLabel="Remove passkey"
+      onConfirm={() => passkey && onConfirm(passkey)}
+      onClose={onCancel}
+    />
   );
 }

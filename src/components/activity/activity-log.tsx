@@ -3,8 +3,9 @@
 import { useId, useState } from "react";
 import { ACTIVITY_OUTCOMES, ACTIVITY_TOOLS, OUTCOME_LABELS, type ActivityCursor, type ActivityOutcome } from "~/server/activity/schemas";
 import { api, type RouterOutputs } from "~/trpc/react";
-import { formatDateTime, formatRelative } from "~/components/format";
+import { formatRelative } from "~/components/format";
 import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
+import { Timestamp } from "~/components/timestamp";
 import { useNow } from "~/components/use-now";
 import styles from "./activity.module.css";
 
@@ -161,9 +162,7 @@ function ActivityTable({ entries, now, showToken }: { entries: ActivityEntry[]; 
           {entries.map((entry) => (
             <tr key={entry.id} role="row">
               <th scope="row" role="rowheader" className={styles.nowrap}>
-                <time dateTime={entry.at.toISOString()} title={formatDateTime(entry.at)}>
-                  {formatRelative(entry.at, now)}
-                </time>
+                <Timestamp date={entry.at}>{formatRelative(entry.at, now)}</Timestamp>
               </th>
               {showToken && (
                 <td role="cell" data-label="Token">

@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
+import { ConfirmDialog } from "~/components/confirm-dialog";
 import { DISPLAY_TIME_ZONE_LABEL, formatDateTime } from "~/components/format";
 import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
 import { api, type RouterOutputs } from "~/trpc/react";
@@ -153,8 +154,7 @@ export function BookingsList() {
 }
 
 function CancelBookingDialog({ booking, onCancelled, onClose }: { booking: Booking; onCancelled: () => void; onClose: (cancelled: boolean) => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const keepRef = useRef<HTMLButtonElement>(null);
+  const [open, setOpen] = useState(true);
   const cancelledRef = useRef(false);
   const utils = api.useUtils();
   const cancel = api.bookings.cancel.useMutation({
@@ -162,36 +162,32 @@ function CancelBookingDialog({ booking, onCancelled, onClose }: { booking: Booki
       cancelledRef.current = true;
       onCancelled();
       await utils.bookings.list.invalidate();
-      dialog.current?.close();
+      setOpen(false);
     },
   });
 
-  useEffect(() => {
-    dialog.current?.showModal();
-    // Start on the safe choice: a stray Enter must not cancel the appointment.
-    keepRef.current?.focus();
-  }, []);
-
   return (
-    <dialog ref={dialog} aria-labelledby="cancel-booking-title" onClose={() => onClose(cancelledRef.current)}>
-      <h2 id="cancel-booking-title">Cancel this booking?</h2>
-      <p>
-        {booking.specialty} at {booking.hospital.name}, {formatDateTime(booking.startsAt)} ({DISPLAY_TIME_ZONE_LABEL}). The
-        appointment will be cancelled; you can book again later.
-      </p>
+    <ConfirmDialog
+      open={open}
+      id="cancel-booking"
+      title="Cancel this booking?"
+      description={
+        <>
+          {booking.specialty} at {booking.hospital.name}, {formatDateTime(booking.startsAt)} ({DISPLAY_TIME_ZONE_LABEL}). The appointment will be
+          cancelled; you can book again later.
+        </>
+      }
+      safeLabel="Keep booking"
+      confirmLabel={cancel.isPending ? "Cancelling…" : "Cancel booking"}
+      busy={cancel.isPending}
+      onConfirm={() => cancel.mutate({ id: booking.id })}
+      onClose={() => onClose(cancelledRef.current)}
+    >
       {cancel.error && (
         <p className="form-error" role="alert">
           <RequestErrorMessage error={cancel.error} attempt="cancel the booking" />
         </p>
       )}
-      <p className="actions">
-        <button type="button" ref={keepRef} onClick={() => dialog.current?.close()} disabled={cancel.isPending}>
-          Keep booking
-        </button>
-        <button type="button" className="danger" onClick={() => cancel.mutate({ id: booking.id })} disabled={cancel.isPending}>
-          {cancel.isPending ? "Cancelling…" : "Cancel booking"}
-        </button>
-      </p>
-    </dialog>
+    </ConfirmDialog>
   );
 }

@@ -2,10 +2,12 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
-import { formatDate, formatDateTime, formatRelative } from "~/components/format";
+import { useRef, useState } from "react";
+import { formatDate, formatRelative } from "~/components/format";
+import { ConfirmDialog } from "~/components/confirm-dialog";
 import { ClientName, isolated, recognisedClient } from "~/components/oauth/client-name";
 import { classifyRequestError, RequestErrorAlert } from "~/components/request-error";
+import { Timestamp } from "~/components/timestamp";
 import { useNow } from "~/components/use-now";
 import styles from "~/components/tokens/tokens.module.css";
 import { api, type RouterOutputs } from "~/trpc/react";
@@ -140,15 +142,13 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
                 {app.scopes.join(", ")}
               </td>
               <td role="cell" data-label="Connected" className={styles.nowrap}>
-                <time dateTime={app.connectedAt.toISOString()} title={formatDateTime(app.connectedAt)}>
-                  {formatDate(app.connectedAt)}
-                </time>
+                <Timestamp date={app.connectedAt}>{formatDate(app.connectedAt)}</Timestamp>
               </td>
               <td role="cell" data-label="Last used" className={styles.nowrap}>
                 {app.lastUsedAt ? (
-                  <time dateTime={app.lastUsedAt.toISOString()} title={formatDateTime(app.lastUsedAt)} suppressHydrationWarning>
+                  <Timestamp date={app.lastUsedAt} relative>
                     {formatRelative(app.lastUsedAt, now)}
-                  </time>
+                  </Timestamp>
                 ) : (
                   "Never"
                 )}
@@ -157,9 +157,9 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
                 {app.revokedAt ? (
                   <>
                     <span className="status revoked">Revoked</span>{" "}
-                    <time dateTime={app.revokedAt.toISOString()} title={formatDateTime(app.revokedAt)} className="muted">
+                    <Timestamp date={app.revokedAt} className="muted">
                       {formatDate(app.revokedAt)}
-                    </time>
+                    </Timestamp>
                   </>
                 ) : (
                   <span className="status active">Connected</span>
@@ -225,7 +225,7 @@ export function AppRevocation({ app, revokedLabel }: { app: Pick<ConnectedApp, "
   );
 }
 
-/** A modal confirmation; it opens on Cancel, so one Enter never revokes. */
+/** Revoke a connection, after a confirmation; Escape and Keep connected leave it alone. */
 function RevokeAccessDialog<App extends Pick<ConnectedApp, "id" | "clientName">>({
   app,
   onConfirm,
@@ -235,40 +235,29 @@ function RevokeAccessDialog<App extends Pick<ConnectedApp, "id" | "clientName">>
   onConfirm(app: App): void;
   onCancel(): void;
 }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (app && !dialog.open) {
-      dialog.showModal();
-      // showModal() focuses the first button (the destructive one): React's autoFocus ran before the dialog opened.
-      cancelRef.current?.focus();
-    }
-    if (!app && dialog.open) dialog.close();
-  }, [app]);
-
   return (
-    <dialog ref={dialogRef} aria-labelledby="revoke-app-heading" aria-describedby="revoke-app-description" onClose={onCancel}>
-      {app && (
-        <>
-          <h2 id="revoke-app-heading">
+    <ConfirmDialog
+      open={app !== null}
+      id="revoke-app"
+      title={
+        app && (
+          <>
             Revoke access for “<ClientName name={app.clientName} />”?
-          </h2>
-          <p id="revoke-app-description">
+          </>
+        )
+      }
+      description={
+        app && (
+          <>
             <ClientName name={app.clientName} /> loses access with its very next request, on every device where you connected it this way. To use it again,
             connect it again.
-          </p>
-          <p className="actions">
-            <button type="button" className="danger" onClick={() => onConfirm(app)}>
-              Revoke access
-            </button>
-            <button type="button" ref={cancelRef} onClick={onCancel}>
-              Keep connected
-            </button>
-          </p>
-        </>
-      )}
-    </dialog>
+          </>
+        )
+      }
+      safeLabel="Keep connected"
+      confirmLabel="Revoke access"
+      onConfirm={() => app && onConfirm(app)}
+      onClose={onCancel}
+    />
   );
 }

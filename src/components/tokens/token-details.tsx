@@ -2,7 +2,8 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
+import { ConfirmDialog } from "~/components/confirm-dialog";
 import { RequestErrorAlert } from "~/components/request-error";
 import { api, type RouterOutputs } from "~/trpc/react";
 import type { GeneratedToken } from "./create-token-form";
@@ -250,8 +251,6 @@ function DescriptionForm({ tokenId, description }: { tokenId: string; descriptio
 
 function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; onRegenerated(created: GeneratedToken): void }) {
   const utils = api.useUtils();
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
   const [confirming, setConfirming] = useState(false);
   const [overlap, setOverlap] = useState<RegenerateOverlap>("none");
   const expired = token.status === "expired";
@@ -261,18 +260,6 @@ function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; 
       onRegenerated(created);
     },
   });
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (confirming && !dialog.open) {
-      dialog.showModal();
-      // Start on the safe choice: a stray Enter must not revoke this token. (React's autoFocus does not reach
-      // showModal(), which would focus the first button, Regenerate token.)
-      cancelRef.current?.focus();
-    }
-    if (!confirming && dialog.open) dialog.close();
-  }, [confirming]);
 
   return (
     <section className="card" aria-labelledby="regenerate-heading">
@@ -299,33 +286,29 @@ function RegenerateSection({ token, onRegenerated }: { token: TokenDetailsData; 
       <button type="button" onClick={() => setConfirming(true)} disabled={regenerate.isPending}>
         Regenerate
       </button>
-      <dialog ref={dialogRef} aria-labelledby="regenerate-dialog-heading" onClose={() => setConfirming(false)}>
-        <h2 id="regenerate-dialog-heading">Regenerate “{token.name}”?</h2>
-        <p>
-          <code>{displayPrefix(token.prefix)}</code>{" "}
-          {expired
-            ? "has expired and stays so."
-            : overlap === "none"
-              ? "stops working at once."
-              : `keeps working for ${REGENERATE_OVERLAPS[overlap].label}, then stops.`}{" "}
-          You will see the new token once.
-        </p>
-        <p className="actions">
-          <button
-            type="button"
-            className="danger"
-            onClick={() => {
-              setConfirming(false);
-              regenerate.mutate({ id: token.id, overlap: expired ? "none" : overlap });
-            }}
-          >
-            Regenerate token
-          </button>
-          <button type="button" ref={cancelRef} onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </p>
-      </dialog>
+      <ConfirmDialog
+        open={confirming}
+        id="regenerate-dialog"
+        title={<>Regenerate “{token.name}”?</>}
+        description={
+          <>
+            <code>{displayPrefix(token.prefix)}</code>{" "}
+            {expired
+              ? "has expired and stays so."
+              : overlap === "none"
+                ? "stops working at once."
+                : `keeps working for ${REGENERATE_OVERLAPS[overlap].label}, then stops.`}{" "}
+            You will see the new token once.
+          </>
+        }
+        safeLabel="Cancel"
+        confirmLabel="Regenerate token"
+        onConfirm={() => {
+          setConfirming(false);
+          regenerate.mutate({ id: token.id, overlap: expired ? "none" : overlap });
+        }}
+        onClose={() => setConfirming(false)}
+      />
     </section>
   );
 }

@@ -3,20 +3,13 @@
 import Link from "next/link";
 import type { RouterOutputs } from "~/trpc/react";
 import { displayPrefix, expiresSoon, formatDate, formatDateTime, formatRelative } from "~/components/format";
+import { Timestamp } from "~/components/timestamp";
 import { useNow } from "~/components/use-now";
 import styles from "./tokens.module.css";
 
 export type TokenRow = RouterOutputs["tokens"]["list"][number];
 
 const STATUS_LABELS: Record<TokenRow["status"], string> = { active: "Active", expired: "Expired", revoked: "Revoked" };
-
-function Timestamp({ date, children }: { date: Date; children: string }) {
-  return (
-    <time dateTime={date.toISOString()} title={formatDateTime(date)}>
-      {children}
-    </time>
-  );
-}
 
 export function TokenTable({ tokens, caption, onRevoke }: { tokens: TokenRow[]; caption: string; onRevoke(token: TokenRow): void }) {
   const now = useNow(30_000);
@@ -66,10 +59,9 @@ export function TokenTable({ tokens, caption, onRevoke }: { tokens: TokenRow[]; 
               </td>
               <td role="cell" data-label="Last used" className={styles.nowrap}>
                 {token.lastUsedAt ? (
-                  // "3 minutes ago" may differ by a minute between the server's render and the browser's.
-                  <time dateTime={token.lastUsedAt.toISOString()} title={formatDateTime(token.lastUsedAt)} suppressHydrationWarning>
+                  <Timestamp date={token.lastUsedAt} relative>
                     {formatRelative(token.lastUsedAt, now)}
-                  </time>
+                  </Timestamp>
                 ) : (
                   "Never"
                 )}
