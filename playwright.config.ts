@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { defineConfig, devices } from "@playwright/test";
 import { E2E_LEGACY_JWT } from "./src/e2e/legacy-jwt-settings";
 import { mailCatcherPorts } from "./src/e2e/mail";
@@ -65,6 +66,8 @@ export default defineConfig({
         // Every spec signs people up from 127.0.0.1; the limit itself is tested in auth.http.test.ts.
         AUTH_RATE_LIMIT_PER_MINUTE: "1000",
         SMTP_URL: `smtp://127.0.0.1:${mailCatcher.smtpPort}`,
+        // Production has no development TOTP key: authenticator apps need this set (random per run).
+        TOTP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
         // Option A JWTs are accepted, so legacy-jwt.spec.ts can show the dashboard's migration notice.
         ...E2E_LEGACY_JWT,
       },

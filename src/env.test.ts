@@ -51,6 +51,22 @@ describe("configuration", () => {
     expect(() => parseEnv({ SMTP_URL: "http://mail.example" })).toThrow(/SMTP_URL/);
   });
 
+  it("takes TOTP_ENCRYPTION_KEY as 32 bytes in base64, and names the setting, never the value, when it is not", () => {
+    const key = Buffer.alloc(32, 7).toString("base64");
+    expect(parseEnv({ TOTP_ENCRYPTION_KEY: key }).TOTP_ENCRYPTION_KEY).toBe(key);
+    expect(parseEnv({}).TOTP_ENCRYPTION_KEY).toBeUndefined();
+    for (const value of [Buffer.alloc(16, 7).toString("base64"), "not base64 at all, but long enough to be 44 c", Buffer.alloc(32, 7).toString("hex")]) {
+      let message = "";
+      try {
+        parseEnv({ TOTP_ENCRYPTION_KEY: value });
+      } catch (error) {
+        message = String(error);
+      }
+      expect(message).toMatch(/TOTP_ENCRYPTION_KEY: must be 32 random bytes in base64/);
+      expect(message).not.toContain(value);
+    }
+  });
+
   it("reads TRUSTED_PROXIES as a hop count or CIDRs, and none by default", () => {
     expect(parseEnv({}).TRUSTED_PROXIES).toEqual({ kind: "none" });
     expect(parseEnv({ TRUSTED_PROXIES: "1" }).TRUSTED_PROXIES).toEqual({ kind: "hops", hops: 1 });

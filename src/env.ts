@@ -19,6 +19,17 @@ const schema = z.object({
   // Where account mail goes (smtp://user:pass@host:587, smtps://… for implicit TLS). Unset: printed to the
   // server log in development, unavailable in production (src/server/email/mailer.ts).
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+  // Encrypts authenticator-app (TOTP) keys at rest (AES-256-GCM): 32 random bytes in base64 (openssl rand -base64 32).
+  // Unset: a fixed development key outside production (src/server/auth/totp-key-encryption.ts), and no
+  // authenticator apps in production. Changing it makes every stored key unreadable: people then sign in with a
+  // recovery code and set their app up again.
+  TOTP_ENCRYPTION_KEY: z
+    .string()
+    .trim()
+    .refine((value) => /^[A-Za-z0-9+/]{43}=$/.test(value) && Buffer.from(value, "base64").length === 32, {
+      error: "must be 32 random bytes in base64 (44 characters; openssl rand -base64 32)",
+    })
+    .optional(),
   // The From of account mail; default no-reply@ the APP_URL host.
   MAIL_FROM: z.string().min(3).optional(),
   // How long the per-call MCP activity trail is kept; older rows are purged in the background.

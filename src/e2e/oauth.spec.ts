@@ -9,6 +9,7 @@ import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";
 import { confirmSignUp, fillSignUpForm, newUser, signIn, signUp } from "./helpers";
 import { firstLink, linkFromMail, mailTo } from "./mail";
 import { checkPage } from "./page-check";
+import { setUpAuthenticatorApp, signInToSecondStep, verifySecondFactor } from "./two-factor";
 
 // An MCP client signing in through the browser: the SDK's own auth() runs on the test's side, the person answers
 // the consent page in Chromium, and the client's loopback redirect URI is a tiny HTTP server of the test's own.
@@ -326,6 +327,29 @@ test("signing in from an authorization link says which app is asking; Forgot pas
   await page.goto("/login?next=https%3A%2F%2Fevil.example%2Foauth%2Fauthorize");
   await expect(page.getByText("to continue to")).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Forgot password?" })).toHaveAttribute("href", "/forgot-password");
+});
+
+test("signed out, with an authenticator app on: the authorization link, the password, the code, then Allow connects the app", async ({ page, browser, baseURL }, testInfo) => {
+  const base = baseURL ?? "";
+  const user = await signUp(page);
+  const { authenticator } = await setUpAuthenticatorApp(page);
+  // A browser that has never seen Carestral, as when an app opens the authorization link.
+  const fresh = await browser.newContext({ baseURL: base });
+  try {
+    const freshPage = await fresh.newPage();
+    const clientName = uniqueClientName();
+    const { provider, authorizationUrl } = await startSignIn(new URL("/api/mcp", base), clientName);
+    await freshPage.goto(authorizationUrl.href);
+    await expect(freshPage).toHaveURL(/\/login\?next=%2Foauth%2Fauthorize%3F/);
+    await signInToSecondStep(freshPage, user);
+    await checkPage(freshPage, testInfo, "two-factor-from-app");
+    await verifySecondFactor(freshPage, await authenticator.freshCode());
+    await expect(freshPage).toHaveURL(/\/oauth\/authorize\?/);
+    await expectConsentThenAnswer(freshPage, base, clientName, "Allow", provider);
+    expect((await rawMcpCall(new URL("/api/mcp", base), provider.savedTokens?.access_token ?? "")).status).toBe(200);
+  } finally {
+    await fresh.close();
+  }
 });
 
 test("one app signing in again from another loopback port is one connection, and Revoke access ends both sets of tokens", async ({ page, baseURL }) => {

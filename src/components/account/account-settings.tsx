@@ -14,6 +14,7 @@ import { api } from "~/trpc/react";
 import styles from "./account.module.css";
 import { PasskeysSection } from "./passkeys-section";
 import { describeRevokedAccess, REVOKE_ACCESS_LABEL } from "./revoked-access";
+import { TwoFactorSection } from "./two-factor-settings";
 
 type FieldErrors = Partial<Record<string, string[]>> | undefined;
 
@@ -22,6 +23,7 @@ export function AccountSettings({ user, passwordHint }: { user: { firstname: str
     <>
       <NameSection firstname={user.firstname} surname={user.surname} email={user.email} />
       <PasswordSection passwordHint={passwordHint} />
+      <TwoFactorSection />
       <PasskeysSection />
       <SessionsSection />
       <ExportSection />
@@ -159,7 +161,7 @@ function SessionsSection() {
                 <br />
                 <span className="muted">
                   Last seen <Timestamp date={session.lastSeenAt}>{formatRelative(session.lastSeenAt)}</Timestamp>
-                  {" · "}signed in {formatDateTime(session.createdAt)}
+                  {" · "}signed in {formatDateTime(session.createdAt)} with {session.signInMethod}
                 </span>
               </div>
               <button

@@ -1,15 +1,21 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useRef, type FormEvent } from "react";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 import { FormField } from "./form-field";
+import { TWO_FACTOR_PATH } from "./two-factor-form";
 import { useSessionChangeNavigation } from "./use-session-change-navigation";
 
 export function SignInForm({ next }: { next: string }) {
   const navigate = useSessionChangeNavigation();
-  const signIn = api.auth.signIn.useMutation({ onSuccess: () => navigate(next) });
+  const router = useRouter();
+  // With a second factor on, the password only opens the two-factor step (which keeps `next` server side).
+  const signIn = api.auth.signIn.useMutation({
+    onSuccess: (result) => ("secondFactorRequired" in result ? router.push(TWO_FACTOR_PATH) : navigate(next)),
+  });
 
   // The formatter types these loosely ({}); they are keyed by input field.
   const fieldErrors: Partial<Record<string, string[]>> | undefined = signIn.error?.data?.zodError?.fieldErrors;
@@ -21,7 +27,7 @@ export function SignInForm({ next }: { next: string }) {
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    signIn.mutate({ email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") });
+    signIn.mutate({ email: String(form.get("email") ?? ""), password: String(form.get("password") ?? ""), next });
   }
 
   return (

@@ -8,6 +8,7 @@ import { hospitalsRouter } from "./routers/hospitals";
 import { legacyJwtRouter } from "./routers/legacy-jwt";
 import { passkeysRouter } from "./routers/passkeys";
 import { tokensRouter } from "./routers/tokens";
+import { twoFactorRouter } from "./routers/two-factor";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   legacyJwt: legacyJwtRouter,
   passkeys: passkeysRouter,
   tokens: tokensRouter,
+  twoFactor: twoFactorRouter,
 });
 
 export type AppRouter = typeof appRouter;

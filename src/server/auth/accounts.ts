@@ -109,3 +109,9 @@ export async function verifyUserPassword(db: Database, userId: string, password:
   const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
   return row ? verifyPassword(row.passwordHash, password, clientIp) : false;
 }
+
+/** The account as a session shows it, or null when it no longer exists. */
+export async function findSessionUser(db: Database, userId: string): Promise<SessionUser | null> {
+  const [user] = await db.select(sessionUserColumns).from(users).where(eq(users.id, userId));
+  return user ?? null;
+}

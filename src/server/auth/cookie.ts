@@ -94,3 +94,34 @@ export function deviceCookie(token: string): string {
   if (secure) attributes.push("Secure");
   return attributes.join("; ");
 }
+
+/**
+ * The sign-in waiting for its second factor (pending-sign-in.ts): same token shape and attributes as the session
+ * cookie, its own name, and short-lived. It grants nothing on its own: only the two-factor step reads it.
+ */
+export const PENDING_SIGN_IN_COOKIE_NAME = secure ? "__Host-carestral_two_factor" : "carestral_two_factor";
+
+/** The pending sign-in token of a request with exactly one well-formed such cookie; null otherwise. */
+export function pendingSignInTokenFromCookieHeader(cookieHeader: string | null | undefined): string | null {
+  if (!cookieHeader) return null;
+  const values = cookieHeader
+    .split(";")
+    .map((part) => part.split("="))
+    .filter(([name]) => name?.replace(/^[ \t]+|[ \t]+$/g, "") === PENDING_SIGN_IN_COOKIE_NAME)
+    .map(([, value = ""]) => value.replace(/^[ \t]+|[ \t]+$/g, ""));
+  const [value] = values;
+  return values.length === 1 && value !== undefined && SESSION_TOKEN_PATTERN.test(value) ? value : null;
+}
+
+export function pendingSignInCookie(token: string, maxAgeSeconds: number): string {
+  if (!SESSION_TOKEN_PATTERN.test(token)) throw new Error("not a pending sign-in token");
+  const attributes = [`${PENDING_SIGN_IN_COOKIE_NAME}=${token}`, "HttpOnly", "SameSite=Lax", "Path=/", `Max-Age=${maxAgeSeconds}`];
+  if (secure) attributes.push("Secure");
+  return attributes.join("; ");
+}
+
+export function expiredPendingSignInCookie(): string {
+  const attributes = [`${PENDING_SIGN_IN_COOKIE_NAME}=`, "HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=0"];
+  if (secure) attributes.push("Secure");
+  return attributes.join("; ");
+}

@@ -1,4 +1,4 @@
-import { inArray, like, or, sql } from "drizzle-orm";
+import { eq, inArray, like, or, sql } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "~/server/db/client";
 import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { authRateLimits } from "~/server/db/schema";
@@ -91,6 +91,21 @@ export async function purgeStaleRateLimits(db: Database, options: PurgeOptions =
 /** Sign-in and sign-up attempts allowed per minute, per client and per (email, client) (AUTH_RATE_LIMIT_PER_MINUTE). */
 export function authAttemptRule(limit: number): RateLimitRule {
   return { limit, windowMs: 60_000 };
+}
+
+/**
+ * Second-factor codes (authenticator app, recovery code) tried per account, from anywhere: six digits are few,
+ * so the limit is per account, not per client; a password alone can hold the owner back for at most this window.
+ */
+export const SECOND_FACTOR_ATTEMPT_RULE: RateLimitRule = { limit: 5, windowMs: 15 * 60_000 };
+
+export function secondFactorAttemptKey(userId: string): string {
+  return `second-factor:user:${userId}`;
+}
+
+/** Forgets a key's attempts: after a second factor was passed, its owner starts afresh. */
+export async function resetRateLimit(db: Database, key: string): Promise<void> {
+  await db.delete(authRateLimits).where(eq(authRateLimits.key, key));
 }
 
 /** How many times the per-client limit one email may take per minute from all clients together. */

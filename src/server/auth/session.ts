@@ -3,6 +3,7 @@ import { and, desc, eq, ne } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
 import { sessions, users } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
+import type { SignInMethod } from "./sign-in-methods";
 
 // Sessions as the Lucia guide teaches (lucia-auth.com/sessions/basic): a random token in the cookie,
 // its SHA-256 as the row id, so a leaked database cannot be replayed as cookies.
@@ -46,7 +47,13 @@ export function sessionIdFromToken(token: string): string {
   return sha256Hex(token);
 }
 
-export async function createSession(db: Database, token: string, userId: string, userAgent: string | null = null): Promise<Session> {
+export async function createSession(
+  db: Database,
+  token: string,
+  userId: string,
+  userAgent: string | null = null,
+  signInMethod: SignInMethod = "password",
+): Promise<Session> {
   const now = Date.now();
   // Signing in or up is itself a check of who holds the session: it starts in sudo mode.
   const session: Session = {
@@ -55,7 +62,7 @@ export async function createSession(db: Database, token: string, userId: string,
     expiresAt: new Date(now + SESSION_DURATION_MS),
     lastVerifiedAt: new Date(now),
   };
-  await db.insert(sessions).values({ ...session, lastSeenAt: new Date(now), userAgent: userAgent?.slice(0, USER_AGENT_MAX_LENGTH) || null });
+  await db.insert(sessions).values({ ...session, lastSeenAt: new Date(now), userAgent: userAgent?.slice(0, USER_AGENT_MAX_LENGTH) || null, signInMethod });
   return session;
 }
 
@@ -123,6 +130,7 @@ export interface SessionSummary {
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
+  signInMethod: SignInMethod;
 }
 
 /** The user's live sessions, most recently seen first. */
@@ -134,6 +142,7 @@ export async function listUserSessions(db: Database, userId: string, now: Date =
       createdAt: sessions.createdAt,
       lastSeenAt: sessions.lastSeenAt,
       expiresAt: sessions.expiresAt,
+      signInMethod: sessions.signInMethod,
     })
     .from(sessions)
     .where(eq(sessions.userId, userId))

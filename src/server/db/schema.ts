@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { ACTIVITY_OUTCOMES } from "../activity/schemas";
+import type { SignInMethod } from "../auth/sign-in-methods";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => timestamptz("created_at").notNull().defaultNow();
@@ -39,8 +40,56 @@ export const sessions = pgTable(
     // changes need it within the last 10 minutes (sudo mode, src/server/auth/sudo.ts). Null: never since
     // the column was added, so sessions from before it get no sudo for free.
     lastVerifiedAt: timestamptz("last_verified_at"),
+    // How the person proved who they were when this session began, shown on /settings (auth/sign-in-methods.ts).
+    signInMethod: text("sign_in_method").$type<SignInMethod>().notNull().default("password"),
   },
   (table) => [index("sessions_user_id_idx").on(table.userId)],
+);
+
+// An authenticator app (TOTP, RFC 6238), one per person. The key is stored encrypted (AES-256-GCM under
+// TOTP_ENCRYPTION_KEY, auth/totp-key-encryption.ts), never as the base32 text the app was given.
+export const totpCredentials = pgTable("totp_credentials", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  encryptedKey: text("encrypted_key").notNull(),
+  // Null while being set up: the app is on only once a first code from it was accepted.
+  enabledAt: timestamptz("enabled_at"),
+  // The last time step whose code was accepted: each code is good once (RFC 6238 §5.2).
+  lastUsedStep: bigint("last_used_step", { mode: "number" }),
+  createdAt: createdAt(),
+});
+
+// Single-use recovery codes, ten per set, stored as SHA-256 (they carry 80 random bits, so no slow hash).
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    usedAt: timestamptz("used_at"),
+    createdAt: createdAt(),
+  },
+  (table) => [index("recovery_codes_user_id_idx").on(table.userId)],
+);
+
+// A sign-in whose password was right, waiting for its second factor. Like sessions, the id is the SHA-256 of
+// the secret in the browser's cookie; single-use and short-lived; no session exists until the step is passed.
+export const pendingSignIns = pgTable(
+  "pending_sign_ins",
+  {
+    id: text("id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // Where to go once signed in (already validated as a path on this site): an app's consent page, say.
+    next: text("next").notNull(),
+    expiresAt: timestamptz("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("pending_sign_ins_user_id_idx").on(table.userId)],
 );
 
 export const emailLinkPurpose = pgEnum("email_link_purpose", ["password_reset", "email_verification"]);

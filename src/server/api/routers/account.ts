@@ -6,6 +6,7 @@ import { currentPasswordSchema, emailSchema, firstnameSchema, newPasswordSchema,
 import { expiredSessionCookie } from "~/server/auth/cookie";
 import { WRONG_PASSWORD_MESSAGE } from "~/server/auth/messages";
 import { describeDevice } from "~/server/auth/device";
+import { describeSignInMethod } from "~/server/auth/sign-in-methods";
 import { safeNextPath } from "~/server/auth/redirect";
 import { invalidateUserSession, listUserSessions } from "~/server/auth/session";
 import { describeError } from "~/server/describe-error";
@@ -57,7 +58,7 @@ export const accountRouter = createTRPCRouter({
   verifyEmail: publicProcedure.input(z.object({ token: linkTokenSchema })).mutation(async ({ ctx, input }) => {
     const verified = await verifyEmailWithLink(ctx.db, input.token);
     if (!verified) throw new TRPCError({ code: "BAD_REQUEST", message: VERIFY_LINK_INVALID_MESSAGE });
-    if (verified.wasAwaitingConfirmation) await startSession(ctx, verified.user);
+    if (verified.wasAwaitingConfirmation) await startSession(ctx, verified.user, "email_link");
     return { verified: true as const, signedIn: verified.wasAwaitingConfirmation };
   }),
 
@@ -108,6 +109,7 @@ export const accountRouter = createTRPCRouter({
     return sessions.map((session) => ({
       id: session.id,
       device: describeDevice(session.userAgent),
+      signInMethod: describeSignInMethod(session.signInMethod),
       createdAt: session.createdAt,
       lastSeenAt: session.lastSeenAt,
       current: session.id === ctx.session.id,

@@ -11,9 +11,12 @@ import { appRelyingParty, assertionResponseSchema, CHALLENGE_LIFETIME_MS, create
 import { confirmAccessWithPasskey, confirmAccessWithPassword, SUDO_DURATION_MS } from "~/server/auth/sudo";
 import { DomainError } from "~/server/domain-error";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
-import { deviceCookie, expiredSessionCookie, readDeviceCookie, sessionCookie } from "~/server/auth/cookie";
+import { deviceCookie, expiredSessionCookie, pendingSignInCookie, readDeviceCookie, sessionCookie } from "~/server/auth/cookie";
 import { recognizeDevice } from "~/server/auth/known-devices";
 import { notifySecurityEvent, requestOrigin } from "~/server/email/security-mail";
+import { createPendingSignIn, PENDING_SIGN_IN_MINUTES } from "~/server/auth/pending-sign-in";
+import { hasSecondFactor } from "~/server/auth/second-factor";
+import type { SignInMethod } from "~/server/auth/sign-in-methods";
 import { authAttemptRule, consumeAuthAttempt, type AuthAttemptKind } from "~/server/auth/rate-limit";
 import { createSession, generateSessionToken, invalidateSession, type SessionUser } from "~/server/auth/session";
 import type { TRPCContext } from "~/server/api/trpc";
@@ -25,6 +28,9 @@ export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. S
 export const WRONG_CREDENTIALS_MESSAGE = "Wrong email or password.";
 export const AWAITING_CONFIRMATION_MESSAGE =
   "Confirm your email first: follow the link we mailed when you created the account. Lost it? Use Forgot password? to get a new way in.";
+
+/** Signed in, or (a second factor on) sent to the two-factor step: no session yet, a pending sign-in instead. */
+export type SignInResult = SessionUser | { secondFactorRequired: true };
 
 /** Signed in at once (no mail configured), or told to check their email. */
 export type SignUpResult = SessionUser | { checkEmail: true; email: string };
@@ -49,11 +55,11 @@ export async function enforceAttemptLimit(ctx: TRPCContext, kind: AuthAttemptKin
  * Starts a new session for `user`, ending the one the request came with (no session fixation). A sign-in from a
  * browser the account has not used before is mailed to its owner (issue 22).
  */
-export async function startSession(ctx: TRPCContext, user: SessionUser): Promise<void> {
+export async function startSession(ctx: TRPCContext, user: SessionUser, signInMethod: SignInMethod = "password"): Promise<void> {
   if (ctx.session) await invalidateSession(ctx.db, ctx.session.id);
   const token = generateSessionToken();
   const userAgent = ctx.headers.get("user-agent");
-  const session = await createSession(ctx.db, token, user.id, userAgent);
+  const session = await createSession(ctx.db, token, user.id, userAgent, signInMethod);
   ctx.resHeaders?.append("Set-Cookie", sessionCookie(token, session.expiresAt));
   const device = await recognizeDevice(ctx.db, user.id, readDeviceCookie(ctx.headers.get("cookie")), userAgent);
   ctx.resHeaders?.append("Set-Cookie", deviceCookie(device.token));
@@ -92,16 +98,27 @@ export const authRouter = createTRPCRouter({
     return result.user;
   }),
 
-  signIn: publicProcedure.input(signInInputSchema).mutation(async ({ ctx, input }) => {
-    await enforceAttemptLimit(ctx, "signin", input.email);
-    const authenticated = await authenticateUser(ctx.db, input, clientIpFromHeaders(ctx.headers));
-    metrics().signIns.inc({ outcome: authenticated ? "ok" : "wrong_credentials" });
-    if (!authenticated) throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS_MESSAGE });
-    const { awaitingConfirmation, ...user } = authenticated;
-    if (awaitingConfirmation) throw new TRPCError({ code: "FORBIDDEN", message: AWAITING_CONFIRMATION_MESSAGE });
-    await startSession(ctx, user);
-    return user;
-  }),
+  /**
+   * A right password signs in, unless the account has a second factor: then it only opens the two-factor step (a
+   * pending sign-in, held server side, its token in a cookie), keeping `next` for after it.
+   */
+  signIn: publicProcedure
+    .input(signInInputSchema.extend({ next: z.string().max(2048).optional() }))
+    .mutation(async ({ ctx, input }): Promise<SignInResult> => {
+      await enforceAttemptLimit(ctx, "signin", input.email);
+      const authenticated = await authenticateUser(ctx.db, input, clientIpFromHeaders(ctx.headers));
+      metrics().signIns.inc({ outcome: authenticated ? "ok" : "wrong_credentials" });
+      if (!authenticated) throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS_MESSAGE });
+      const { awaitingConfirmation, ...user } = authenticated;
+      if (awaitingConfirmation) throw new TRPCError({ code: "FORBIDDEN", message: AWAITING_CONFIRMATION_MESSAGE });
+      if (await hasSecondFactor(ctx.db, user.id)) {
+        const token = await createPendingSignIn(ctx.db, user.id, safeNextPath(input.next));
+        ctx.resHeaders?.append("Set-Cookie", pendingSignInCookie(token, PENDING_SIGN_IN_MINUTES * 60));
+        return { secondFactorRequired: true };
+      }
+      await startSession(ctx, user);
+      return user;
+    }),
 
   signOut: publicProcedure.mutation(async ({ ctx }) => {
     if (ctx.session) await invalidateSession(ctx.db, ctx.session.id);

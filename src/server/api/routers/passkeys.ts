@@ -97,7 +97,7 @@ export const passkeysRouter = createTRPCRouter({
     const { awaitingConfirmation, ...user } = verified.user;
     if (awaitingConfirmation) throw new TRPCError({ code: "FORBIDDEN", message: AWAITING_CONFIRMATION_MESSAGE });
     metrics().signIns.inc({ outcome: "passkey_ok" });
-    await startSession(ctx, user);
+    await startSession(ctx, user, "passkey");
     return user;
   }),
 });
