@@ -6,6 +6,8 @@ import { generateToken, newTokenValue, signUp } from "./helpers";
 import { checkPage, isPhone } from "./page-check";
 
 const NOTE = "Bring the cardiology letter from Dr Martin";
+// The person's zone is their browser's: UTC here, as the chart's days below are computed (time-zones.spec.ts covers others).
+test.use({ timezoneId: "UTC" });
 // A long journey with several axe runs and screenshots, on a shared 2-core machine.
 test.describe.configure({ timeout: 120_000 });
 
@@ -83,7 +85,7 @@ test("calls an assistant makes show on the token's page, in the activity and in 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
   const csv = readFileSync((await download.path()) ?? "", "utf8");
   const lines = csv.trim().split("\r\n");
-  expect(lines[0]).toBe("time_utc,token,token_id,tool,outcome,duration_ms,client_ip,user_agent,summary,error,client_name,client_version");
+  expect(lines[0]).toBe("time (UTC),token,token_id,tool,outcome,duration_ms,client_ip,user_agent,summary,error,client_name,client_version");
   expect(lines.some((line) => line.includes("bookings_create") && line.includes(hospital.name) && line.includes(',"ok",'))).toBe(true);
   expect(lines.some((line) => line.includes("hospitals_get") && line.includes(',"tool_error",'))).toBe(true);
   expect(csv).not.toContain("cardiology letter");

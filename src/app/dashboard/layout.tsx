@@ -5,6 +5,8 @@ import type { ReactNode } from "react";
 import { VerifyEmailBanner } from "~/components/account/verify-email-banner";
 import { SignOutButton } from "~/components/auth/sign-out-button";
 import { DashboardNavLinks } from "~/components/nav-links";
+import { RememberBrowserTimeZone, TimeZoneProvider } from "~/components/time-zone";
+import { personTimeZone } from "~/server/account/time-zone";
 import styles from "~/components/auth/auth.module.css";
 import { getCurrentSession } from "~/server/auth/current-session";
 import { PATHNAME_HEADER, safeNextPath } from "~/server/auth/redirect";
@@ -34,7 +36,8 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         </div>
       </header>
       <VerifyEmailBanner user={user} />
-      {children}
+      {!user.timeZone && <RememberBrowserTimeZone />}
+      <TimeZoneProvider timeZone={personTimeZone(user)}>{children}</TimeZoneProvider>
     </>
   );
 }

@@ -1,11 +1,13 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
+import { useMemo, useRef, useState, useSyncExternalStore, type ChangeEvent, type FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { formatDateTime, formatRelative } from "~/components/format";
+import { useTimeZone } from "~/components/time-zone";
+import { canonicalTimeZone, DEFAULT_TIME_ZONE, TIME_ZONES } from "~/server/account/time-zone";
 import { RequestErrorAlert } from "~/components/request-error";
 import { isSudoRequired } from "~/components/sudo/sudo-required";
 import { Timestamp } from "~/components/timestamp";
@@ -19,9 +21,12 @@ import { TwoFactorSection } from "./two-factor-settings";
 type FieldErrors = Partial<Record<string, string[]>> | undefined;
 
 export function AccountSettings({ user, passwordHint }: { user: { firstname: string; surname: string; email: string }; passwordHint: string }) {
+  const timeZone = useTimeZone();
   return (
     <>
       <NameSection firstname={user.firstname} surname={user.surname} email={user.email} />
+      {/* Keyed by the saved zone: once saved (or first recorded), the select starts again from it. */}
+      <TimeZoneSection key={timeZone} current={timeZone} />
       <PasswordSection passwordHint={passwordHint} />
       <TwoFactorSection />
       <PasskeysSection />
@@ -60,6 +65,101 @@ function NameSection({ firstname, surname, email }: { firstname: string; surname
             Save name
           </button>
           <span role="status">{update.isSuccess && !update.isPending ? "Saved." : ""}</span>
+        </p>
+      </form>
+    </section>
+  );
+}
+
+interface ZoneOption {
+  zone: string;
+  label: string;
+}
+
+/** "New York (GMT-5) · America/New_York": the place first, so typing a city on the closed select finds it. */
+function zoneOptions(now: Date): { region: string; options: ZoneOption[] }[] {
+  const regions = new Map<string, ZoneOption[]>();
+  for (const zone of TIME_ZONES) {
+    if (zone === DEFAULT_TIME_ZONE) continue;
+    const [region = zone, ...rest] = zone.split("/");
+    const place = (rest.at(-1) ?? zone).replaceAll("_", " ");
+    const offset = new Intl.DateTimeFormat("en", { timeZone: zone, timeZoneName: "shortOffset" }).formatToParts(now).find((part) => part.type === "timeZoneName")?.value;
+    const options = regions.get(region) ?? [];
+    options.push({ zone, label: `${place} (${offset ?? zone}) · ${zone}` });
+    regions.set(region, options);
+  }
+  return [...regions].map(([region, options]) => ({ region, options: options.sort((a, b) => a.label.localeCompare(b.label, "en")) }));
+}
+
+const noSubscription = () => () => {};
+
+function TimeZoneSection({ current }: { current: string }) {
+  const router = useRouter();
+  const [chosen, setChosen] = useState(current);
+  // What the browser says, known only once the page runs there (null on the server, which cannot tell).
+  const browserZone = useSyncExternalStore(noSubscription, () => Intl.DateTimeFormat().resolvedOptions().timeZone, () => null);
+  const save = api.account.setTimeZone.useMutation({ onSuccess: () => router.refresh() });
+  const fieldErrors: FieldErrors = save.error?.data?.zodError?.fieldErrors;
+  const fieldError = fieldErrors?.timeZone?.[0];
+  const groups = useMemo(() => zoneOptions(new Date()), []);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    save.mutate({ timeZone: chosen });
+  }
+
+  return (
+    <section id="time-zone" className={`card ${styles.section}`} aria-labelledby="time-zone-heading">
+      <h2 id="time-zone-heading">Time zone</h2>
+      <p className="muted">
+        Times of your calls, tokens and sessions, and the activity chart’s days, are shown in this zone. Appointments keep the hospital’s local time.
+      </p>
+      <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={save.isPending}>
+        <div>
+          <label htmlFor="time-zone-select">Time zone</label>
+          <select
+            id="time-zone-select"
+            name="timeZone"
+            value={chosen}
+            aria-invalid={fieldError ? true : undefined}
+            aria-describedby={["time-zone-hint", fieldError ? "time-zone-error" : null].filter(Boolean).join(" ")}
+            onChange={(event) => {
+              setChosen(event.target.value);
+              save.reset();
+            }}
+          >
+            <option value={DEFAULT_TIME_ZONE}>UTC (GMT) · UTC</option>
+            {groups.map(({ region, options }) => (
+              <optgroup key={region} label={region}>
+                {options.map((option) => (
+                  <option key={option.zone} value={option.zone}>
+                    {option.label}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>
+          <p id="time-zone-hint" className="muted field-hint">
+            Type a city’s first letters to jump to it.{" "}
+            {browserZone && browserZone !== chosen && `This browser is set to ${browserZone}.`}
+          </p>
+          {fieldError && (
+            <p id="time-zone-error" className="field-error">
+              {fieldError}
+            </p>
+          )}
+        </div>
+        {save.error && !fieldError && <RequestErrorAlert error={save.error} attempt="save your time zone" />}
+        <p className="actions">
+          <button type="submit" className="primary" disabled={save.isPending}>
+            Save time zone
+          </button>
+          {browserZone && browserZone !== chosen && canonicalTimeZone(browserZone) && (
+            <button type="button" onClick={() => setChosen(canonicalTimeZone(browserZone) ?? chosen)}>
+              Use this browser’s zone
+            </button>
+          )}
+          <span role="status">{save.isSuccess && !save.isPending ? `Saved: times are shown in ${save.data.timeZone}.` : ""}</span>
         </p>
       </form>
     </section>
@@ -126,6 +226,7 @@ function PasswordSection({ passwordHint }: { passwordHint: string }) {
 
 function SessionsSection() {
   const utils = api.useUtils();
+  const timeZone = useTimeZone();
   const navigate = useSessionChangeNavigation();
   const sessions = api.account.sessions.useQuery();
   const signOutOne = api.account.signOutSession.useMutation({
@@ -161,7 +262,7 @@ function SessionsSection() {
                 <br />
                 <span className="muted">
                   Last seen <Timestamp date={session.lastSeenAt}>{formatRelative(session.lastSeenAt)}</Timestamp>
-                  {" · "}signed in {formatDateTime(session.createdAt)} with {session.signInMethod}
+                  {" · "}signed in {formatDateTime(session.createdAt, timeZone)} with {session.signInMethod}
                 </span>
               </div>
               <button

@@ -6,6 +6,7 @@ import { createPasskey, PasskeyCeremonyError } from "~/components/auth/passkey-c
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { formatDate, formatDateTime, formatRelative } from "~/components/format";
 import { RequestErrorAlert, RequestErrorMessage } from "~/components/request-error";
+import { useTimeZone } from "~/components/time-zone";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { api, type RouterOutputs } from "~/trpc/react";
 import styles from "./account.module.css";
@@ -16,6 +17,7 @@ type Passkey = RouterOutputs["passkeys"]["list"][number];
 /** The account's passkeys: add one (named first), rename, remove. */
 export function PasskeysSection() {
   const utils = api.useUtils();
+  const timeZone = useTimeZone();
   const passkeys = api.passkeys.list.useQuery();
   const [renaming, setRenaming] = useState<string | null>(null);
   const [removing, setRemoving] = useState<Passkey | null>(null);
@@ -58,12 +60,12 @@ export function PasskeysSection() {
                   <strong>{passkey.name}</strong>
                   <br />
                   <span className="muted">
-                    Added <time dateTime={passkey.createdAt.toISOString()}>{formatDate(passkey.createdAt)}</time>
+                    Added <time dateTime={passkey.createdAt.toISOString()}>{formatDate(passkey.createdAt, timeZone)}</time>
                     {" · "}
                     {passkey.lastUsedAt ? (
                       <>
                         last used{" "}
-                        <time dateTime={passkey.lastUsedAt.toISOString()} title={formatDateTime(passkey.lastUsedAt)}>
+                        <time dateTime={passkey.lastUsedAt.toISOString()} title={formatDateTime(passkey.lastUsedAt, timeZone)}>
                           {formatRelative(passkey.lastUsedAt)}
                         </time>
                       </>

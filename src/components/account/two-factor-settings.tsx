@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { formatDateTime } from "~/components/format";
+import { useTimeZone } from "~/components/time-zone";
 import { RequestErrorAlert } from "~/components/request-error";
 import { CopyButton } from "~/components/tokens/copy-button";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
@@ -14,6 +15,7 @@ type FieldErrors = Partial<Record<string, string[]>> | undefined;
 
 /** /settings: the authenticator app (set up, turn off) and the recovery codes that stand in for it. */
 export function TwoFactorSection() {
+  const timeZone = useTimeZone();
   const utils = api.useUtils();
   const status = api.twoFactor.status.useQuery();
   const begin = api.twoFactor.beginTotpSetup.useMutation();
@@ -80,7 +82,7 @@ export function TwoFactorSection() {
       {status.data && enabledAt && !newCodes && (
         <>
           <p>
-            <strong>Authenticator app: on</strong> since {formatDateTime(enabledAt)}.
+            <strong>Authenticator app: on</strong> since {formatDateTime(enabledAt, timeZone)}.
           </p>
           <p>
             Recovery codes: {status.data.recoveryCodesLeft} of 10 left. Each works once, if you lose your phone.

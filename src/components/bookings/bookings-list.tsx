@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRef, useState } from "react";
 import { ConfirmDialog } from "~/components/confirm-dialog";
-import { DISPLAY_TIME_ZONE_LABEL, formatDateTime } from "~/components/format";
+import { formatAppointment } from "~/components/format";
 import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
 import { api, type RouterOutputs } from "~/trpc/react";
 import styles from "./bookings.module.css";
@@ -65,7 +65,7 @@ export function BookingsList() {
       <h2 id="bookings-list-heading" ref={headingRef} tabIndex={-1}>
         Your appointments
       </h2>
-      <p className="muted">Times are {DISPLAY_TIME_ZONE_LABEL} (Europe/Paris), the hospitals’ local time.</p>
+      <p className="muted">Each appointment is at the hospital’s local time, labelled with its place: be there then, wherever you are now.</p>
       <p role="status" className={styles.notice}>
         {notice}
       </p>
@@ -87,7 +87,7 @@ export function BookingsList() {
           <tbody role="rowgroup">
             {bookings.data.map((booking) => {
               const past = isPast(booking, now);
-              const when = formatDateTime(booking.startsAt);
+              const when = formatAppointment(booking.startsAt, booking.hospital.timeZone);
               return (
                 <tr key={booking.id} role="row" className={past ? styles.past : undefined}>
                   <td role="cell">
@@ -173,7 +173,7 @@ function CancelBookingDialog({ booking, onCancelled, onClose }: { booking: Booki
       title="Cancel this booking?"
       description={
         <>
-          {booking.specialty} at {booking.hospital.name}, {formatDateTime(booking.startsAt)} ({DISPLAY_TIME_ZONE_LABEL}). The appointment will be
+          {booking.specialty} at {booking.hospital.name}, {formatAppointment(booking.startsAt, booking.hospital.timeZone)}. The appointment will be
           cancelled; you can book again later.
         </>
       }

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { formatDateTime } from "~/components/format";
+import { useTimeZone } from "~/components/time-zone";
 import { RequestErrorAlert } from "~/components/request-error";
 import { NewTokenPanel } from "~/components/tokens/new-token-panel";
 import type { GeneratedToken } from "~/components/tokens/create-token-form";
@@ -12,6 +13,7 @@ import { api } from "~/trpc/react";
  * personal token with the same scopes, shown once, to paste where the JWT was.
  */
 export function LegacyJwtNotice({ appUrl }: { appUrl: string }) {
+  const timeZone = useTimeZone();
   const utils = api.useUtils();
   const recent = api.legacyJwt.recentUse.useQuery();
   const [created, setCreated] = useState<GeneratedToken | null>(null);
@@ -31,7 +33,7 @@ export function LegacyJwtNotice({ appUrl }: { appUrl: string }) {
     <section className="warning" aria-labelledby="legacy-jwt-heading">
       <h2 id="legacy-jwt-heading">An assistant still uses an old JWT</h2>
       <p>
-        A token from the system Carestral replaced (a JWT) was last used {formatDateTime(recent.data.lastUsedAt)}. JWTs
+        A token from the system Carestral replaced (a JWT) was last used {formatDateTime(recent.data.lastUsedAt, timeZone)}. JWTs
         stop working when the migration ends: replace it with a personal access token now.
       </p>
       <button type="button" className="primary" disabled={replace.isPending} onClick={() => replace.mutate()}>

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 import { formatDate, formatRelative } from "~/components/format";
 import { ConfirmDialog } from "~/components/confirm-dialog";
+import { useTimeZone } from "~/components/time-zone";
 import { ClientName, isolated, recognisedClient } from "~/components/oauth/client-name";
 import { classifyRequestError, RequestErrorAlert } from "~/components/request-error";
 import { Timestamp } from "~/components/timestamp";
@@ -112,6 +113,7 @@ function sameFailure(error: unknown, other: unknown): boolean {
 
 function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke(app: ConnectedApp): void }) {
   const now = useNow(30_000);
+  const timeZone = useTimeZone();
   return (
     <div className={styles.tableWrapper}>
       <table className="cards" role="table">
@@ -142,7 +144,7 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
                 {app.scopes.join(", ")}
               </td>
               <td role="cell" data-label="Connected" className={styles.nowrap}>
-                <Timestamp date={app.connectedAt}>{formatDate(app.connectedAt)}</Timestamp>
+                <Timestamp date={app.connectedAt}>{formatDate(app.connectedAt, timeZone)}</Timestamp>
               </td>
               <td role="cell" data-label="Last used" className={styles.nowrap}>
                 {app.lastUsedAt ? (
@@ -158,7 +160,7 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
                   <>
                     <span className="status revoked">Revoked</span>{" "}
                     <Timestamp date={app.revokedAt} className="muted">
-                      {formatDate(app.revokedAt)}
+                      {formatDate(app.revokedAt, timeZone)}
                     </Timestamp>
                   </>
                 ) : (

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { RequestErrorAlert } from "~/components/request-error";
+import { useTimeZone } from "~/components/time-zone";
 import { useNow } from "~/components/use-now";
 import { TOKEN_NAME_MAX_LENGTH, type TokenExpiryDays } from "~/server/tokens/schemas";
 import type { TokenScope } from "~/server/tokens/scopes";
@@ -30,6 +31,7 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
   const [expiration, setExpiration] = useState<ExpirationChoice>({ option: String(defaultExpiryDays), customDate: "" });
   const [localErrors, setLocalErrors] = useState<FieldErrors | null>(null);
   const now = useNow(60_000);
+  const timeZone = useTimeZone();
 
   const generate = api.tokens.generate.useMutation({
     // The plaintext must not linger in the mutation cache once the panel that shows it is gone.
@@ -72,7 +74,7 @@ export function CreateTokenForm({ scopes, expiryDays, defaultExpiryDays, onCreat
     if (name.trim() === "") errors.name = ["Give the token a name."];
     else if ([...name.trim()].length > TOKEN_NAME_MAX_LENGTH) errors.name = [`Use at most ${TOKEN_NAME_MAX_LENGTH} characters.`];
     if (selectedScopes.length === 0) errors.scopes = ["Choose at least one scope."];
-    const lifetime = expirationDays(expiration, new Date());
+    const lifetime = expirationDays(expiration, new Date(), timeZone);
     if ("error" in lifetime) errors.expiresInDays = [lifetime.error];
     if (Object.keys(errors).length > 0 || "error" in lifetime) {
       setLocalErrors(errors);

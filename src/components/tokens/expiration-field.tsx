@@ -1,6 +1,7 @@
 "use client";
 
 import { formatDate } from "~/components/format";
+import { useTimeZone } from "~/components/time-zone";
 import { customDateRange, customExpiryDays } from "./expiration";
 import styles from "./tokens.module.css";
 
@@ -15,9 +16,9 @@ export interface ExpirationChoice {
 }
 
 /** The days from now the choice means (null = never), or the message to show by the field. */
-export function expirationDays(choice: ExpirationChoice, now: Date): { days: number | null } | { error: string } {
+export function expirationDays(choice: ExpirationChoice, now: Date, timeZone: string): { days: number | null } | { error: string } {
   if (choice.option === NEVER) return { days: null };
-  if (choice.option === CUSTOM) return customExpiryDays(choice.customDate, now);
+  if (choice.option === CUSTOM) return customExpiryDays(choice.customDate, now, timeZone);
   return { days: Number(choice.option) };
 }
 
@@ -44,7 +45,8 @@ export function ExpirationField({
   error?: string;
   now: Date;
 }) {
-  const { min, max } = customDateRange(now);
+  const timeZone = useTimeZone();
+  const { min, max } = customDateRange(now, timeZone);
   const custom = choice.option === CUSTOM;
   const errorId = `${id}-error`;
   const warningId = `${id}-warning`;
@@ -63,7 +65,7 @@ export function ExpirationField({
         {expiryDays.map((days) => (
           <option key={days} value={String(days)}>
             {/* The real date, as GitHub shows it: "30 days — expires 3 Jan 2027". Only rendered in the browser. */}
-            {days} days{days === defaultExpiryDays ? " (recommended)" : ""} — expires {formatDate(new Date(now.getTime() + days * DAY_MS))}
+            {days} days{days === defaultExpiryDays ? " (recommended)" : ""} — expires {formatDate(new Date(now.getTime() + days * DAY_MS), timeZone)}
           </option>
         ))}
         <option value={CUSTOM}>Custom date…</option>
@@ -83,7 +85,7 @@ export function ExpirationField({
             onChange={(event) => onChange({ ...choice, customDate: event.target.value })}
           />
           <p id={`${id}-date-hint`} className="muted">
-            Any day from tomorrow to {formatDate(new Date(`${max}T12:00:00Z`))}.
+            Any day from tomorrow to {formatDate(new Date(`${max}T12:00:00Z`), "UTC")}.
           </p>
         </div>
       )}

@@ -1,15 +1,14 @@
-import { DISPLAY_TIME_ZONE } from "~/components/format";
+import { dayIn } from "~/server/account/time-zone";
 
 // A custom expiry date, as GitHub offers one (up to a year ahead): the person picks a calendar day, the
 // server gets a whole number of days from now, so the token ends on that day at the time it was made,
 // like the preset lifetimes ("30 days — expires 3 Jan 2027").
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const isoDate = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: DISPLAY_TIME_ZONE });
 
-/** Today as YYYY-MM-DD in the zone dates are shown in. */
-export function todayDate(now: Date): string {
-  return isoDate.format(now);
+/** Today as YYYY-MM-DD in the zone dates are shown in (the person's). */
+export function todayDate(now: Date, timeZone: string): string {
+  return dayIn(now, timeZone);
 }
 
 function dayNumber(date: string): number | null {
@@ -22,8 +21,8 @@ function dayNumber(date: string): number | null {
 }
 
 /** The first and last days a custom expiry may fall on: tomorrow, and the same day a year from today. */
-export function customDateRange(now: Date): { min: string; max: string } {
-  const today = todayDate(now);
+export function customDateRange(now: Date, timeZone: string): { min: string; max: string } {
+  const today = todayDate(now, timeZone);
   const start = (dayNumber(today) ?? 0) * DAY_MS;
   const min = new Date(start + DAY_MS).toISOString().slice(0, 10);
   const max = `${String(Number(today.slice(0, 4)) + 1)}${today.slice(4)}`;
@@ -32,10 +31,10 @@ export function customDateRange(now: Date): { min: string; max: string } {
 }
 
 /** Days from today to `date` (YYYY-MM-DD), or why that date cannot be a token's expiry. */
-export function customExpiryDays(date: string, now: Date): { days: number } | { error: string } {
+export function customExpiryDays(date: string, now: Date, timeZone: string): { days: number } | { error: string } {
   if (date === "") return { error: "Choose the date the token expires on." };
   const chosen = dayNumber(date);
-  const { min, max } = customDateRange(now);
+  const { min, max } = customDateRange(now, timeZone);
   const first = dayNumber(min);
   const last = dayNumber(max);
   if (chosen === null || first === null || last === null) return { error: "Enter a date as YYYY-MM-DD." };

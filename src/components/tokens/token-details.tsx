@@ -9,6 +9,7 @@ import { api, type RouterOutputs } from "~/trpc/react";
 import type { GeneratedToken } from "./create-token-form";
 import { displayPrefix, expiresSoon, formatDate, formatDateTime, formatRelative } from "~/components/format";
 import { REGENERATE_OVERLAPS, TOKEN_EXPIRY_DAYS, type RegenerateOverlap } from "~/server/tokens/schemas";
+import { useTimeZone } from "~/components/time-zone";
 import { useNow } from "~/components/use-now";
 import { ExpirationField, expirationDays, type ExpirationChoice } from "./expiration-field";
 import { NewTokenPanel } from "./new-token-panel";
@@ -25,6 +26,7 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
   const token = api.tokens.get.useQuery({ id: tokenId });
   const [regenerated, setRegenerated] = useState<GeneratedToken | null>(null);
   const [notice, setNotice] = useState("");
+  const timeZone = useTimeZone();
 
   if (regenerated) {
     return (
@@ -54,7 +56,7 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
           <dt>Status</dt>
           <dd>
             <span className={`status ${data.status}`}>{STATUS_LABELS[data.status]}</span>
-            {data.revokedAt && <span className="muted"> since {formatDateTime(data.revokedAt)}</span>}
+            {data.revokedAt && <span className="muted"> since {formatDateTime(data.revokedAt, timeZone)}</span>}
           </dd>
           <dt>Prefix</dt>
           <dd>
@@ -63,13 +65,13 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
           <dt>Scopes</dt>
           <dd>{data.scopes.join(", ")}</dd>
           <dt>Created</dt>
-          <dd>{formatDateTime(data.createdAt)}</dd>
+          <dd>{formatDateTime(data.createdAt, timeZone)}</dd>
           <dt>Expires</dt>
           <dd>
-            {data.expiresAt ? formatDate(data.expiresAt) : "Never"}
+            {data.expiresAt ? formatDate(data.expiresAt, timeZone) : "Never"}
             {data.expiresInDays !== null && <span className="muted"> ({data.expiresInDays}-day lifetime)</span>}
-            {data.status === "active" && data.expiresAt && expiresSoon(data.expiresAt) && (
-              <strong> · {expiresSoon(data.expiresAt)}</strong>
+            {data.status === "active" && data.expiresAt && expiresSoon(data.expiresAt, new Date(), timeZone) && (
+              <strong> · {expiresSoon(data.expiresAt, new Date(), timeZone)}</strong>
             )}
           </dd>
           {data.previousSecret && (
@@ -77,12 +79,12 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
               <dt>Previous secret</dt>
               <dd>
                 <code>{displayPrefix(data.previousSecret.prefix)}</code> keeps working until{" "}
-                <time dateTime={data.previousSecret.worksUntil.toISOString()}>{formatDateTime(data.previousSecret.worksUntil)}</time>
+                <time dateTime={data.previousSecret.worksUntil.toISOString()}>{formatDateTime(data.previousSecret.worksUntil, timeZone)}</time>
               </dd>
             </>
           )}
           <dt>Last used</dt>
-          <dd>{data.lastUsedAt ? <time dateTime={data.lastUsedAt.toISOString()}>{formatRelative(data.lastUsedAt)}</time> : "Never"}</dd>
+          <dd>{data.lastUsedAt ? <time dateTime={data.lastUsedAt.toISOString()} title={formatDateTime(data.lastUsedAt, timeZone)}>{formatRelative(data.lastUsedAt)}</time> : "Never"}</dd>
         </dl>
       </section>
       <p role="status">{notice}</p>
@@ -137,6 +139,7 @@ function RevokeSection({ token, onRevoked }: { token: TokenDetailsData; onRevoke
 function ExpiryForm({ token }: { token: TokenDetailsData }) {
   const utils = api.useUtils();
   const now = useNow(60_000);
+  const timeZone = useTimeZone();
   const [choice, setChoice] = useState<ExpirationChoice>({ option: "30", customDate: "" });
   const [localError, setLocalError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -158,7 +161,7 @@ function ExpiryForm({ token }: { token: TokenDetailsData }) {
       onSubmit={(event) => {
         event.preventDefault();
         setSaved(false);
-        const lifetime = expirationDays(choice, new Date());
+        const lifetime = expirationDays(choice, new Date(), timeZone);
         if ("error" in lifetime) {
           setLocalError(lifetime.error);
           return;
@@ -191,7 +194,7 @@ function ExpiryForm({ token }: { token: TokenDetailsData }) {
         <button type="submit" disabled={save.isPending}>
           Save expiration
         </button>
-        <span role="status">{saved ? `Saved: ${token.expiresAt ? `expires ${formatDate(token.expiresAt)}` : "never expires"}` : ""}</span>
+        <span role="status">{saved ? `Saved: ${token.expiresAt ? `expires ${formatDate(token.expiresAt, timeZone)}` : "never expires"}` : ""}</span>
       </p>
     </form>
   );

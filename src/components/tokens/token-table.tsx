@@ -4,6 +4,7 @@ import Link from "next/link";
 import type { RouterOutputs } from "~/trpc/react";
 import { displayPrefix, expiresSoon, formatDate, formatDateTime, formatRelative } from "~/components/format";
 import { Timestamp } from "~/components/timestamp";
+import { useTimeZone } from "~/components/time-zone";
 import { useNow } from "~/components/use-now";
 import styles from "./tokens.module.css";
 
@@ -13,6 +14,7 @@ const STATUS_LABELS: Record<TokenRow["status"], string> = { active: "Active", ex
 
 export function TokenTable({ tokens, caption, onRevoke }: { tokens: TokenRow[]; caption: string; onRevoke(token: TokenRow): void }) {
   const now = useNow(30_000);
+  const timeZone = useTimeZone();
   // Explicit roles: on phones the rows are laid out as cards (globals.css .cards), and a table whose
   // display changed would otherwise lose its table semantics in some browsers.
   return (
@@ -46,14 +48,14 @@ export function TokenTable({ tokens, caption, onRevoke }: { tokens: TokenRow[]; 
                 {token.scopes.join(", ")}
               </td>
               <td role="cell" data-label="Created" className={styles.nowrap}>
-                <Timestamp date={token.createdAt}>{formatDate(token.createdAt)}</Timestamp>
+                <Timestamp date={token.createdAt}>{formatDate(token.createdAt, timeZone)}</Timestamp>
               </td>
               <td role="cell" data-label="Expires" className={styles.nowrap}>
-                {token.expiresAt ? <Timestamp date={token.expiresAt}>{formatDate(token.expiresAt)}</Timestamp> : "Never"}
-                {token.status === "active" && token.expiresAt && expiresSoon(token.expiresAt, now) && (
+                {token.expiresAt ? <Timestamp date={token.expiresAt}>{formatDate(token.expiresAt, timeZone)}</Timestamp> : "Never"}
+                {token.status === "active" && token.expiresAt && expiresSoon(token.expiresAt, now, timeZone) && (
                   // Like "3 minutes ago", the count may differ between the server's render and the browser's.
                   <strong className={styles.expiresSoon} suppressHydrationWarning>
-                    {expiresSoon(token.expiresAt, now)}
+                    {expiresSoon(token.expiresAt, now, timeZone)}
                   </strong>
                 )}
               </td>
@@ -72,7 +74,7 @@ export function TokenTable({ tokens, caption, onRevoke }: { tokens: TokenRow[]; 
                   <>
                     {" "}
                     <span className="muted">
-                      <Timestamp date={token.revokedAt}>{formatDateTime(token.revokedAt)}</Timestamp>
+                      <Timestamp date={token.revokedAt}>{formatDateTime(token.revokedAt, timeZone)}</Timestamp>
                     </span>
                   </>
                 )}

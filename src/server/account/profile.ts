@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull, ne, or } from "drizzle-orm";
 import { deleteEmailLinks } from "~/server/auth/email-links";
 import { verifyUserPassword } from "~/server/auth/accounts";
 import { hashPassword } from "~/server/auth/password";
@@ -17,6 +17,19 @@ export async function updateName(db: Database, userId: string, name: { firstname
     .where(eq(users.id, userId))
     .returning({ id: users.id, email: users.email, firstname: users.firstname, surname: users.surname });
   return user ?? null;
+}
+
+/**
+ * Keeps `timeZone` (already validated) as the zone the person's times are shown in. With `onlyIfUnset`, only when
+ * none is stored yet: the browser's zone on a first visit never overrides one chosen in settings. Whether it changed.
+ */
+export async function setTimeZone(db: Database, userId: string, timeZone: string, options: { onlyIfUnset?: boolean } = {}): Promise<boolean> {
+  const changed = await db
+    .update(users)
+    .set({ timeZone })
+    .where(and(eq(users.id, userId), options.onlyIfUnset ? isNull(users.timeZone) : or(isNull(users.timeZone), ne(users.timeZone, timeZone))))
+    .returning({ id: users.id });
+  return changed.length > 0;
 }
 
 /**

@@ -1,8 +1,13 @@
-import { sql } from "drizzle-orm";
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createCaller } from "~/server/api/root";
+import { createInnerTRPCContext } from "~/server/api/trpc";
+import { users } from "~/server/db/schema";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
-import { canonicalTimeZone, dayIn, DEFAULT_TIME_ZONE, personTimeZone, TIME_ZONES, timeZoneSchema } from "./time-zone";
+import { canonicalTimeZone, dayIn, DEFAULT_TIME_ZONE, isoTimeIn, personTimeZone, startOfDayIn, TIME_ZONES, timeZoneSchema, utcOffsetMinutes } from "./time-zone";
 
 describe("a person's time zone", () => {
   it("accepts the zones Intl knows, and UTC, under the name this server gives them", () => {
@@ -40,15 +45,75 @@ describe("a person's time zone", () => {
   });
 });
 
+describe("offsets and midnights in a zone", () => {
+  it("reads a zone's offset, summer and winter, half hours included", () => {
+    expect(utcOffsetMinutes(new Date("2026-01-15T12:00:00Z"), "America/New_York")).toBe(-300);
+    expect(utcOffsetMinutes(new Date("2026-07-15T12:00:00Z"), "America/New_York")).toBe(-240);
+    expect(utcOffsetMinutes(new Date("2026-07-15T12:00:00.999Z"), "Asia/Kolkata")).toBe(330);
+    expect(utcOffsetMinutes(new Date("2026-07-15T12:00:00Z"), "UTC")).toBe(0);
+  });
+
+  it("finds the instant a day starts in a zone, across a change of the clocks", () => {
+    expect(startOfDayIn("2026-03-08", "America/New_York")).toEqual(new Date("2026-03-08T05:00:00Z"));
+    expect(startOfDayIn("2026-03-09", "America/New_York")).toEqual(new Date("2026-03-09T04:00:00Z"));
+    expect(startOfDayIn("2026-12-04", "Asia/Kolkata")).toEqual(new Date("2026-12-03T18:30:00Z"));
+  });
+
+  it("writes ISO 8601 at a zone's wall clock with its offset, naming the same instant", () => {
+    const instant = new Date("2026-12-04T03:05:09.120Z");
+    expect(isoTimeIn(instant, "America/New_York")).toBe("2026-12-03T22:05:09.120-05:00");
+    expect(isoTimeIn(instant, "Asia/Kolkata")).toBe("2026-12-04T08:35:09.120+05:30");
+    expect(isoTimeIn(instant, "UTC")).toBe("2026-12-04T03:05:09.120+00:00");
+    expect(new Date(isoTimeIn(instant, "Pacific/Chatham")).getTime()).toBe(instant.getTime());
+  });
+});
+
 describe.each(engines)("the time zones on %s", (engine) => {
-  const testDb = useTestDatabase(engine);
+  const { db } = useTestDatabase(engine);
 
   it("knows every zone a person can choose, so the chart's query never meets one it cannot read", async () => {
-    const result = await testDb.db.execute<{ zone: string }>(
+    const result = await db.execute<{ zone: string }>(
       sql`select zone from unnest(${`{${TIME_ZONES.join(",")}}`}::text[]) as zone where not exists (select 1 from pg_timezone_names where name = zone)`,
     );
     const unknown = Array.isArray(result) ? result : (result as unknown as { rows: { zone: string }[] }).rows;
     expect(unknown).toEqual([]);
     expect(TIME_ZONES.length).toBeGreaterThan(400);
+  });
+
+  async function personWithZone(timeZone: string | null) {
+    const [user] = await db
+      .insert(users)
+      .values({ email: `zone-${crypto.randomUUID()}@example.com`, firstname: "Lin", surname: "Zone", passwordHash: "not-a-real-hash", timeZone })
+      .returning({ id: users.id, email: users.email, firstname: users.firstname, surname: users.surname, timeZone: users.timeZone });
+    if (!user) throw new Error("no user inserted");
+    const caller = createCaller(createInnerTRPCContext({ db, user, session: { id: "session", userId: user.id, expiresAt: new Date(Date.now() + 60_000), lastVerifiedAt: new Date() } }));
+    const stored = async () => (await db.select({ timeZone: users.timeZone }).from(users).where(eq(users.id, user.id)))[0]?.timeZone;
+    return { caller, stored };
+  }
+
+  it("keeps the zone chosen in settings, under this server's name for it", async () => {
+    const { caller, stored } = await personWithZone("Europe/Paris");
+    expect(await caller.account.setTimeZone({ timeZone: "america/new_york" })).toEqual({ timeZone: "America/New_York", changed: true });
+    expect(await stored()).toBe("America/New_York");
+    expect(await caller.account.setTimeZone({ timeZone: "America/New_York" })).toEqual({ timeZone: "America/New_York", changed: false });
+  });
+
+  it("keeps the browser's zone on a first visit only: a zone already chosen stays", async () => {
+    const fresh = await personWithZone(null);
+    expect(await fresh.caller.account.setTimeZone({ timeZone: "Asia/Tokyo", onlyIfUnset: true })).toMatchObject({ changed: true });
+    expect(await fresh.caller.account.setTimeZone({ timeZone: "Europe/Berlin", onlyIfUnset: true })).toMatchObject({ changed: false });
+    expect(await fresh.stored()).toBe("Asia/Tokyo");
+  });
+
+  it("refuses a zone it does not know with a 400 that says so, and changes nothing", async () => {
+    const { caller, stored } = await personWithZone("Europe/London");
+    const error = await caller.account.setTimeZone({ timeZone: "Mars/Olympus_Mons" }).then(
+      () => new Error("expected the call to fail"),
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(TRPCError);
+    expect(getHTTPStatusCodeFromError(error as TRPCError)).toBe(400);
+    expect((error as TRPCError).message).toContain("is not a time zone we know");
+    expect(await stored()).toBe("Europe/London");
   });
 });

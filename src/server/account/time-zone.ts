@@ -48,3 +48,36 @@ export function dayIn(date: Date, timeZone: string): string {
   // en-CA writes dates as YYYY-MM-DD.
   return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone }).format(date);
 }
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+const MINUTE_MS = 60_000;
+
+/** Minutes `timeZone` is ahead of UTC at `date` (-300 in New York in winter, 330 in India). */
+export function utcOffsetMinutes(date: Date, timeZone: string): number {
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    const fields = { year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" } as const;
+    format = new Intl.DateTimeFormat("en-US", { ...fields, hourCycle: "h23", timeZone });
+    offsetFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(date).map((part) => [part.type, Number(part.value)]));
+  const wallClock = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
+  return Math.round((wallClock - (date.getTime() - date.getUTCMilliseconds())) / MINUTE_MS);
+}
+
+/** The instant a calendar day (YYYY-MM-DD) starts in `timeZone`: its midnight, or the first moment after it. */
+export function startOfDayIn(day: string, timeZone: string): Date {
+  const midnightUtc = Date.parse(`${day}T00:00:00Z`);
+  // The offset at a first guess, then at the instant it gives: right unless midnight is skipped by a clock change.
+  const guess = midnightUtc - utcOffsetMinutes(new Date(midnightUtc), timeZone) * MINUTE_MS;
+  return new Date(midnightUtc - utcOffsetMinutes(new Date(guess), timeZone) * MINUTE_MS);
+}
+
+/** ISO 8601 at the wall-clock time of `timeZone`, with its offset: "2026-12-04T07:14:03.120-05:00". */
+export function isoTimeIn(date: Date, timeZone: string): string {
+  const offset = utcOffsetMinutes(date, timeZone);
+  const wallClock = new Date(date.getTime() + offset * MINUTE_MS).toISOString().slice(0, -1);
+  const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0");
+  const minutes = String(Math.abs(offset) % 60).padStart(2, "0");
+  return `${wallClock}${offset < 0 ? "-" : "+"}${hours}:${minutes}`;
+}

@@ -10,7 +10,8 @@ export type BookingStatus = (typeof bookingStatus.enumValues)[number];
 
 export interface Booking {
   id: string;
-  hospital: { id: string; name: string; city: string; address: string; postalCode: string; phone: string | null };
+  /** timeZone: the IANA zone of the hospital's clocks, which the appointment is shown in. */
+  hospital: { id: string; name: string; city: string; address: string; postalCode: string; phone: string | null; timeZone: string };
   specialty: string;
   startsAt: Date;
   status: BookingStatus;
@@ -56,6 +57,7 @@ const bookingColumns = {
     address: hospitals.address,
     postalCode: hospitals.postalCode,
     phone: hospitals.phone,
+    timeZone: hospitals.timeZone,
   },
   specialty: bookings.specialty,
   startsAt: bookings.startsAt,

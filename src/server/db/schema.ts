@@ -19,7 +19,8 @@ export const users = pgTable("users", {
   // Signed up where mail is configured: no sign-in until the mailed confirmation link (or a reset link) is
   // followed, so nobody can hold an account under an address they do not control (issue 19 item 2).
   awaitingConfirmation: boolean("awaiting_confirmation").notNull().default(false),
-  // An IANA zone ("Europe/Paris") the person chose in settings; null = the browser's own zone.
+  // The IANA zone ("Europe/London") the person's times are shown in: their browser's, kept on their first
+  // dashboard visit, changeable in settings; null until then (times read in UTC).
   timeZone: text("time_zone"),
 });
 
@@ -359,6 +360,8 @@ export const hospitals = pgTable(
     // Null when unknown: reference data carries only verified facts.
     phone: text("phone"),
     specialties: text("specialties").array().notNull(),
+    // The IANA zone of the hospital's clocks: appointments are shown at its local time, labelled (issue 20 item 6).
+    timeZone: text("time_zone").notNull().default("Europe/Paris"),
   },
   (table) => [index("hospitals_city_idx").on(table.city)],
 );

@@ -42,7 +42,7 @@ export type SecurityEvent =
 export interface SecurityMailRecipient {
   email: string;
   firstname: string;
-  /** The IANA zone the person chose; null = Paris time, the app's own (src/components/format.ts). */
+  /** The IANA zone the person reads times in (users.time_zone); null until their browser told us: Paris time here, labelled. */
   timeZone: string | null;
 }
 

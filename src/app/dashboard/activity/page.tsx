@@ -3,6 +3,7 @@ import Link from "next/link";
 import { ActivityChart } from "~/components/activity/activity-chart";
 import { ActivityLog } from "~/components/activity/activity-log";
 import { ExportForm } from "~/components/activity/export-form";
+import { TimeZoneNote } from "~/components/time-zone";
 import { env } from "~/env";
 import { personTimeZone } from "~/server/account/time-zone";
 import { dailyActivity } from "~/server/activity/queries";
@@ -24,11 +25,12 @@ export default async function ActivityPage() {
         where. Arguments are not kept (they may hold medical notes); each call shows a few words to recognise it by. Calls are kept{" "}
         {env.ACTIVITY_RETENTION_DAYS} days.
       </p>
+      <TimeZoneNote />
       <h2>Calls per day</h2>
       <ActivityChart days={days} timeZone={timeZone} label="Calls with all your tokens" />
       <ActivityLog showToken />
       <h2>Download</h2>
-      <ExportForm />
+      <ExportForm timeZone={timeZone} />
     </main>
   );
 }

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { LegacyJwtNotice } from "~/components/legacy-jwt/legacy-jwt-notice";
 import { ConnectedApps } from "~/components/oauth/connected-apps";
+import { TimeZoneNote } from "~/components/time-zone";
 import { McpServerUrl } from "~/components/tokens/mcp-server-url";
 import { TokensDashboard } from "~/components/tokens/tokens-dashboard";
 import { env } from "~/env";
@@ -25,6 +26,7 @@ export default async function TokensPage() {
           A personal access token lets an AI assistant (Claude Desktop, Claude Code, Cursor, VS Code…) use Carestral on
           your behalf over MCP, with only the scopes you grant. Revoke it at any time: the very next request is refused.
         </p>
+        <TimeZoneNote />
         <LegacyJwtNotice appUrl={env.APP_URL} />
         <TokensDashboard
           appUrl={env.APP_URL}

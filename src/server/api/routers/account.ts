@@ -1,7 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { isEmailVerified, resetPasswordWithLink, sendPasswordResetLink, sendVerificationLink, verifyEmailWithLink } from "~/server/account/email-flows";
-import { changePassword, deleteAccount, signOutOtherSessions, updateName } from "~/server/account/profile";
+import { changePassword, deleteAccount, setTimeZone, signOutOtherSessions, updateName } from "~/server/account/profile";
+import { timeZoneSchema } from "~/server/account/time-zone";
 import { currentPasswordSchema, emailSchema, firstnameSchema, newPasswordSchema, surnameSchema } from "~/server/auth/accounts";
 import { expiredSessionCookie } from "~/server/auth/cookie";
 import { WRONG_PASSWORD_MESSAGE } from "~/server/auth/messages";
@@ -86,6 +87,14 @@ export const accountRouter = createTRPCRouter({
       const user = await updateName(ctx.db, ctx.user.id, input);
       if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "This account no longer exists." });
       return user;
+    }),
+
+  /** The zone the person's times are shown in; a zone this server does not know is a 400 saying so. */
+  setTimeZone: protectedProcedure
+    .input(z.object({ timeZone: timeZoneSchema, onlyIfUnset: z.boolean().default(false) }))
+    .mutation(async ({ ctx, input }) => {
+      const changed = await setTimeZone(ctx.db, ctx.user.id, input.timeZone, { onlyIfUnset: input.onlyIfUnset });
+      return { timeZone: input.timeZone, changed };
     }),
 
   changePassword: sudoProcedure

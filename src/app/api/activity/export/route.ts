@@ -1,5 +1,6 @@
 import { exportActivity } from "~/server/activity/queries";
-import { activityCsvRow, CSV_HEADER_LINE, exportPeriodSchema } from "~/server/activity/csv";
+import { personTimeZone } from "~/server/account/time-zone";
+import { activityCsvRow, csvHeaderLine, exportPeriodIn, exportPeriodSchema } from "~/server/activity/csv";
 import { sessionTokenFromCookieHeader } from "~/server/auth/cookie";
 import { validateSessionToken } from "~/server/auth/session";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
@@ -11,7 +12,7 @@ import { log } from "~/server/observability/logger";
 
 export const dynamic = "force-dynamic";
 
-/** GET /api/activity/export?from=YYYY-MM-DD&to=YYYY-MM-DD[&token=<id>|&app=<id>]: the signed-in person's calls as CSV. */
+/** GET /api/activity/export?from=YYYY-MM-DD&to=YYYY-MM-DD[&token=<id>|&app=<id>]: the signed-in person's calls as CSV, days and times in their zone. */
 export async function GET(request: Request): Promise<Response> {
   const url = new URL(request.url);
   const period = exportPeriodSchema.safeParse({ from: url.searchParams.get("from"), to: url.searchParams.get("to") });
@@ -32,17 +33,19 @@ export async function GET(request: Request): Promise<Response> {
     const owner = await withDatabaseDeadline(activityOwnerFor(db, user.id, { tokenId: tokenId?.data, appId: appId?.data }));
     if (!owner) return plain(404, `No such ${appId ? "connected app" : "token"} among yours.`);
 
-    const pages = exportActivity(db, owner, period.data);
+    // The person's days, in the zone their pages show times in; the file says which.
+    const timeZone = personTimeZone(user);
+    const pages = exportActivity(db, owner, exportPeriodIn(period.data, timeZone));
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(encoder.encode(CSV_HEADER_LINE));
+        controller.enqueue(encoder.encode(csvHeaderLine(timeZone)));
       },
       async pull(controller) {
         try {
           const next = await withDatabaseDeadline(pages.next());
           if (next.done) controller.close();
-          else controller.enqueue(encoder.encode(next.value.map(activityCsvRow).join("")));
+          else controller.enqueue(encoder.encode(next.value.map((entry) => activityCsvRow(entry, timeZone)).join("")));
         } catch (error) {
           log.error(`Activity export failed: ${describeError(error)}`);
           controller.error(new Error("export failed"));

@@ -8,6 +8,7 @@ import styles from "~/components/activity/activity.module.css";
 import { formatDateTime } from "~/components/format";
 import { ClientName, isolated, recognisedClient } from "~/components/oauth/client-name";
 import { AppRevocation } from "~/components/oauth/connected-apps";
+import { TimeZoneNote } from "~/components/time-zone";
 import { env } from "~/env";
 import { personTimeZone } from "~/server/account/time-zone";
 import { dailyActivity } from "~/server/activity/queries";
@@ -38,6 +39,7 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
       <h1>
         <ClientName name={app.clientName} />
       </h1>
+      <TimeZoneNote />
       <section className="card" aria-labelledby="settings-heading">
         <h2 id="settings-heading">Settings</h2>
         <dl className={styles.settings}>
@@ -51,10 +53,10 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
           <dt>May</dt>
           <dd>{app.scopes.join(", ")}</dd>
           <dt>Connected</dt>
-          <dd>{formatDateTime(app.connectedAt)}</dd>
+          <dd>{formatDateTime(app.connectedAt, timeZone)}</dd>
           <dt>Status</dt>
           <dd>
-            <AppRevocation app={{ id: app.id, clientName: app.clientName }} revokedLabel={app.revokedAt ? `Access revoked ${formatDateTime(app.revokedAt)}` : null} />
+            <AppRevocation app={{ id: app.id, clientName: app.clientName }} revokedLabel={app.revokedAt ? `Access revoked ${formatDateTime(app.revokedAt, timeZone)}` : null} />
           </dd>
         </dl>
       </section>
@@ -63,7 +65,7 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
       <ActivityLog appId={app.id} showToken={false} />
       <p className="muted">Calls are kept {env.ACTIVITY_RETENTION_DAYS} days.</p>
       <h2>Download</h2>
-      <ExportForm appId={app.id} />
+      <ExportForm appId={app.id} timeZone={timeZone} />
     </main>
   );
 }

@@ -5,6 +5,7 @@ import { ActivityChart } from "~/components/activity/activity-chart";
 import { ActivityLog } from "~/components/activity/activity-log";
 import { ExportForm } from "~/components/activity/export-form";
 import { formatDateTime } from "~/components/format";
+import { TimeZoneNote } from "~/components/time-zone";
 import { TokenDetails } from "~/components/tokens/token-details";
 import { env } from "~/env";
 import { personTimeZone } from "~/server/account/time-zone";
@@ -36,7 +37,7 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
       {token.foundPublic && (
         <p className="warning">
           <strong>Found in public, revoked.</strong> Secret {token.foundPublic.prefix}… was reported by GitHub secret scanning
-          {token.foundPublic.source ? ` (${token.foundPublic.source})` : ""} and revoked on {formatDateTime(token.foundPublic.at)}
+          {token.foundPublic.source ? ` (${token.foundPublic.source})` : ""} and revoked on {formatDateTime(token.foundPublic.at, timeZone)}
           {token.foundPublic.url ? (
             <>
               {" "}
@@ -46,12 +47,13 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
           . Remove it from there, and create a new token for whatever used it.
         </p>
       )}
+      <TimeZoneNote />
       <TokenDetails tokenId={token.id} appUrl={env.APP_URL} />
       <h2>Calls per day</h2>
       <ActivityChart days={days} timeZone={timeZone} label={`Calls with “${token.name}”`} />
       <ActivityLog tokenId={token.id} showToken={false} />
       <h2>Download</h2>
-      <ExportForm tokenId={token.id} />
+      <ExportForm tokenId={token.id} timeZone={timeZone} />
     </main>
   );
 }
