@@ -13,7 +13,7 @@ const LARGE_TABLE = quick ? 100_000 : 1_000_000;
 export async function benchActivityTrail(): Promise<Figures> {
   const { getDb } = await import("../../src/server/db");
   const { handleMcpRequest } = await import("../../src/server/mcp/http");
-  const { activityRecorder } = await import("../../src/server/mcp/activity");
+  const { activityRecorder } = await import("../../src/server/activity/recorder");
   const db = await getDb();
   const [user] = await db
     .insert(users)

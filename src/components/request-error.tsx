@@ -88,3 +88,23 @@ export function RequestErrorAlert({
     </Element>
   );
 }
+
+/**
+ * A section whose data did not load, in its place: why, and Retry, so the rest of the page stays usable (a
+ * database outage, a server restart). No Retry for an ended session: signing in again is the way on.
+ */
+export function LoadFailure({ error, attempt, onRetry, retrying }: { error: unknown; attempt: string; onRetry(): void; retrying: boolean }) {
+  const signedOut = classifyRequestError(error).kind === "signed-out";
+  return (
+    <div role="alert" className="card">
+      <p className={signedOut ? undefined : "error"}>
+        <RequestErrorMessage error={error} attempt={attempt} />
+      </p>
+      {!signedOut && (
+        <button type="button" onClick={onRetry} disabled={retrying}>
+          Retry
+        </button>
+      )}
+    </div>
+  );
+}

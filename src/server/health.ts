@@ -2,7 +2,7 @@ import "server-only";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { getDb, withDatabaseDeadline } from "~/server/db";
+import { withDb, type Database } from "~/server/db";
 import { migrationsFolder } from "~/server/db/client";
 
 export interface HealthReport {
@@ -23,13 +23,7 @@ const HEALTH_DEADLINE_MS = 3000;
 /** Answers within a few seconds whatever the database does. */
 export async function checkHealth(): Promise<HealthReport> {
   try {
-    await withDatabaseDeadline(
-      (async () => {
-        const db = await getDb();
-        await db.execute(sql`select 1`);
-      })(),
-      HEALTH_DEADLINE_MS,
-    );
+    await withDb((db) => db.execute(sql`select 1`), { deadlineMs: HEALTH_DEADLINE_MS });
     return { status: "ok", database: "up" };
   } catch {
     return { status: "down", database: "down" };
@@ -47,14 +41,13 @@ export async function checkReadiness(): Promise<ReadinessReport> {
   const stopping = (globalThis as { [STOPPING]?: boolean })[STOPPING] === true;
   let report: ReadinessReport;
   try {
-    report = await withDatabaseDeadline(
-      (async (): Promise<ReadinessReport> => {
-        const db = await getDb();
+    report = await withDb(
+      async (db): Promise<ReadinessReport> => {
         const [expected, applied] = await Promise.all([shippedMigrationCount(), appliedMigrationCount(db)]);
         const migrations = applied === null ? "unknown" : applied >= expected ? "applied" : "pending";
         return { status: migrations === "applied" ? "ready" : "not_ready", database: "up", migrations };
-      })(),
-      HEALTH_DEADLINE_MS,
+      },
+      { deadlineMs: HEALTH_DEADLINE_MS },
     );
   } catch {
     report = { status: "not_ready", database: "down", migrations: "unknown" };
@@ -73,7 +66,7 @@ function shippedMigrationCount(): Promise<number> {
 }
 
 /** Rows in Drizzle's own record of applied migrations (the same table on PostgreSQL and PGlite), or null without it. */
-async function appliedMigrationCount(db: Awaited<ReturnType<typeof getDb>>): Promise<number | null> {
+async function appliedMigrationCount(db: Database): Promise<number | null> {
   try {
     const result = await db.execute<{ count: number | string }>(sql`select count(*)::int as count from drizzle.__drizzle_migrations`);
     const rows = Array.isArray(result) ? result : (result as { rows: { count: number | string }[] }).rows;

@@ -16,7 +16,7 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
     <main id="main" tabIndex={-1} className="page narrow">
       <h1>Create your account</h1>
       <SignInContext next={next} action="Create a Carestral account" />
-      <SignUpForm next={next} />
+      <SignUpForm next={next} signInHref={signInPath(next)} />
       <p className={styles.switch}>
         Already have an account? <Link href={signInPath(next)}>Sign in</Link>
       </p>

@@ -4,12 +4,11 @@ import Link from "next/link";
 import type { FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { RequestErrorMessage } from "~/components/request-error";
-import { signInPath } from "~/server/auth/redirect";
 import { api } from "~/trpc/react";
 import { describeRevokedAccess } from "./revoked-access";
 
-/** `next`: where signing in leads afterwards (already validated), e.g. back to an app's consent page. */
-export function ResetPasswordForm({ token, next, passwordHint }: { token: string; next: string; passwordHint: string }) {
+/** `signInHref`: the sign-in page, leading afterwards where the reset link came from (e.g. an app's consent page). */
+export function ResetPasswordForm({ token, signInHref, passwordHint }: { token: string; signInHref: string; passwordHint: string }) {
   const reset = api.account.resetPassword.useMutation();
   const fieldErrors: Partial<Record<string, string[]>> | undefined = reset.error?.data?.zodError?.fieldErrors;
 
@@ -25,7 +24,7 @@ export function ResetPasswordForm({ token, next, passwordHint }: { token: string
         <p>Your password is changed. {describeRevokedAccess(reset.data.revoked)}</p>
         <p className="muted">Create new tokens and connect your apps again once you are signed in.</p>
         <p>
-          <Link className="button primary" href={signInPath(next)}>
+          <Link className="button primary" href={signInHref}>
             Sign in
           </Link>
         </p>

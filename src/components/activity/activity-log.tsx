@@ -4,7 +4,7 @@ import { useId, useState } from "react";
 import { ACTIVITY_OUTCOMES, ACTIVITY_TOOLS, OUTCOME_LABELS, type ActivityCursor, type ActivityOutcome } from "~/server/activity/schemas";
 import { api, type RouterOutputs } from "~/trpc/react";
 import { formatRelative } from "~/components/format";
-import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
+import { LoadFailure } from "~/components/request-error";
 import { Timestamp } from "~/components/timestamp";
 import { useNow } from "~/components/use-now";
 import styles from "./activity.module.css";
@@ -95,16 +95,7 @@ export function ActivityLog({ tokenId, appId, showToken }: { tokenId?: string; a
       {activity.isPending ? (
         <p role="status">Loading activity…</p>
       ) : activity.isError ? (
-        <div role="alert" className="card">
-          <p className={classifyRequestError(activity.error).kind === "signed-out" ? undefined : "error"}>
-            <RequestErrorMessage error={activity.error} attempt="load the activity" />
-          </p>
-          {classifyRequestError(activity.error).kind !== "signed-out" && (
-            <button type="button" onClick={() => void activity.refetch()}>
-              Retry
-            </button>
-          )}
-        </div>
+        <LoadFailure error={activity.error} attempt="load the activity" onRetry={() => void activity.refetch()} retrying={activity.isFetching} />
       ) : activity.data.entries.length === 0 ? (
         <p className="card">
           {outcome || tool
@@ -162,7 +153,9 @@ function ActivityTable({ entries, now, showToken }: { entries: ActivityEntry[]; 
           {entries.map((entry) => (
             <tr key={entry.id} role="row">
               <th scope="row" role="rowheader" className={styles.nowrap}>
-                <Timestamp date={entry.at}>{formatRelative(entry.at, now)}</Timestamp>
+                <Timestamp date={entry.at} relative>
+                  {formatRelative(entry.at, now)}
+                </Timestamp>
               </th>
               {showToken && (
                 <td role="cell" data-label="Token">

@@ -4,12 +4,12 @@ import Link from "next/link";
 import { useRef, type FormEvent } from "react";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { RequestErrorMessage } from "~/components/request-error";
-import { signInPath } from "~/server/auth/redirect";
 import { api } from "~/trpc/react";
 import { FormField } from "./form-field";
 import { useSessionChangeNavigation } from "./use-session-change-navigation";
 
-export function SignUpForm({ next }: { next: string }) {
+/** `next`: where the new account lands (already validated); `signInHref`: the sign-in page, leading there too. */
+export function SignUpForm({ next, signInHref }: { next: string; signInHref: string }) {
   const navigate = useSessionChangeNavigation();
   // With mail configured the answer is "check your email", whether or not the address already has an account.
   const signUp = api.auth.signUp.useMutation({ onSuccess: (result) => !("checkEmail" in result) && navigate(next) });
@@ -65,7 +65,7 @@ export function SignUpForm({ next }: { next: string }) {
           emailTaken ? (
             <>
               An account with this email already exists.{" "}
-              <Link href={signInPath(next)}>Sign in instead?</Link>
+              <Link href={signInHref}>Sign in instead?</Link>
             </>
           ) : (
             fieldErrors?.email?.[0]

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRef, useState } from "react";
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { formatAppointment } from "~/components/format";
-import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
+import { LoadFailure, RequestErrorMessage } from "~/components/request-error";
 import { api, type RouterOutputs } from "~/trpc/react";
 import styles from "./bookings.module.css";
 
@@ -32,19 +32,7 @@ export function BookingsList() {
     );
   }
   if (bookings.isError) {
-    const signedOut = classifyRequestError(bookings.error).kind === "signed-out";
-    return (
-      <div className="card" role="alert">
-        <p className={signedOut ? undefined : "form-error"}>
-          <RequestErrorMessage error={bookings.error} attempt="load your bookings" />
-        </p>
-        {!signedOut && (
-          <button type="button" onClick={() => void bookings.refetch()} disabled={bookings.isFetching}>
-            Try again
-          </button>
-        )}
-      </div>
-    );
+    return <LoadFailure error={bookings.error} attempt="load your bookings" onRetry={() => void bookings.refetch()} retrying={bookings.isFetching} />;
   }
   if (bookings.data.length === 0) {
     return (

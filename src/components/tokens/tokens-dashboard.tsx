@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import { classifyRequestError, RequestErrorAlert, RequestErrorMessage } from "~/components/request-error";
+import { LoadFailure, RequestErrorAlert } from "~/components/request-error";
 import type { TokenExpiryDays } from "~/server/tokens/schemas";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { api } from "~/trpc/react";
@@ -133,16 +133,7 @@ export function TokensDashboard({ appUrl, scopes, expiryDays, defaultExpiryDays,
 
       {tokens.isError && (
         // A failed first load replaces the list; a failed refresh keeps the rows already shown.
-        <div role="alert" className="card">
-          <p className={classifyRequestError(tokens.error).kind === "signed-out" ? undefined : "error"}>
-            <RequestErrorMessage error={tokens.error} attempt="load your tokens" />
-          </p>
-          {classifyRequestError(tokens.error).kind !== "signed-out" && (
-            <button type="button" onClick={() => void tokens.refetch()} disabled={tokens.isFetching}>
-              Retry
-            </button>
-          )}
-        </div>
+        <LoadFailure error={tokens.error} attempt="load your tokens" onRetry={() => void tokens.refetch()} retrying={tokens.isFetching} />
       )}
       {tokens.isPending ? (
         <p role="status" aria-live="polite">

@@ -4,6 +4,7 @@ import { createEmailLinkToken, consumeEmailLinkToken, deleteEmailLinks, EMAIL_VE
 import { hashPassword } from "~/server/auth/password";
 import { invalidateUserSessions } from "~/server/auth/session";
 import type { Database } from "~/server/db/client";
+import { DomainError } from "~/server/domain-error";
 import { users } from "~/server/db/schema";
 import { MailUnavailableError, isMailAvailable, sendMail } from "~/server/email/mailer";
 import { emailVerificationMail, passwordResetMail, signUpAttemptMail, signUpConfirmationMail } from "~/server/email/templates";
@@ -15,6 +16,8 @@ import { revokeAllAccess, type RevokedAccess } from "./revoke-access";
 
 export const RESET_PASSWORD_PATH = "/reset-password";
 export const VERIFY_EMAIL_PATH = "/verify-email";
+export const RESET_LINK_INVALID_MESSAGE = "This reset link is invalid, already used or expired. Ask for a new one.";
+export const VERIFY_LINK_INVALID_MESSAGE = "This verification link is invalid, already used or expired. Sign in and use Resend for a new one.";
 
 /** A mailed link; `next` (already validated) rides along, so whoever came from an authorization link gets back to it. */
 function linkTo(path: string, token: string, next: string = AFTER_SIGN_IN_PATH): string {
@@ -40,18 +43,20 @@ export async function sendPasswordResetLink(db: Database, email: string, next: s
  * Sets a new password with a reset link's secret, once. Following the link proved the mailbox is theirs, so
  * the email counts as verified, and whoever else held the account loses everything it gave them: every
  * session ends, every personal token and OAuth connection is revoked (an address claimed in advance keeps no
- * access once its owner takes it back), and every other reset link stops working. Returns whose password it was
- * and what was revoked; null when the link is not (or no longer) valid.
+ * access once its owner takes it back), and every other reset link and any pending change of address stop working.
+ * Returns whose password it was and what was revoked; refused (invalid) when the link is not (or no longer) valid.
  */
-export async function resetPasswordWithLink(db: Database, token: string, newPassword: string): Promise<(RevokedAccess & { userId: string }) | null> {
+export async function resetPasswordWithLink(db: Database, token: string, newPassword: string): Promise<RevokedAccess & { userId: string }> {
   const userId = await consumeEmailLinkToken(db, token, "password_reset");
-  if (!userId) return null;
+  if (!userId) throw new DomainError("invalid", RESET_LINK_INVALID_MESSAGE);
   const passwordHash = await hashPassword(newPassword);
   return db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
     await tx.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
     await tx.update(users).set({ awaitingConfirmation: false }).where(eq(users.id, userId));
     await deleteEmailLinks(tx, userId, "password_reset");
+    // A change of address asked by whoever held the account would otherwise still hand it over once its link is opened.
+    await deleteEmailLinks(tx, userId, "email_change");
     const sessions = await invalidateUserSessions(tx, userId);
     return { userId, sessions, ...(await revokeAllAccess(tx, userId)) };
   });
@@ -69,11 +74,12 @@ export async function sendVerificationLink(db: Database, user: { id: string; ema
 
 /**
  * Marks the email of the link's account as verified, once per link. Returns the account, and whether it was
- * waiting for this confirmation to allow its first sign-in; null when the link is not (or no longer) valid.
+ * waiting for this confirmation to allow its first sign-in; refused (invalid) when the link is not (or no longer)
+ * valid, or its account is gone.
  */
-export async function verifyEmailWithLink(db: Database, token: string): Promise<{ user: SessionUser; wasAwaitingConfirmation: boolean } | null> {
+export async function verifyEmailWithLink(db: Database, token: string): Promise<{ user: SessionUser; wasAwaitingConfirmation: boolean }> {
   const userId = await consumeEmailLinkToken(db, token, "email_verification");
-  if (!userId) return null;
+  if (!userId) throw new DomainError("invalid", VERIFY_LINK_INVALID_MESSAGE);
   return db.transaction(async (tx) => {
     const [before] = await tx.select({ awaiting: users.awaitingConfirmation }).from(users).where(eq(users.id, userId)).for("update");
     const [user] = await tx
@@ -81,7 +87,8 @@ export async function verifyEmailWithLink(db: Database, token: string): Promise<
       .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, awaitingConfirmation: false })
       .where(eq(users.id, userId))
       .returning({ id: users.id, email: users.email, firstname: users.firstname, surname: users.surname });
-    return user ? { user, wasAwaitingConfirmation: before?.awaiting ?? false } : null;
+    if (!user) throw new DomainError("invalid", VERIFY_LINK_INVALID_MESSAGE);
+    return { user, wasAwaitingConfirmation: before?.awaiting ?? false };
   });
 }
 

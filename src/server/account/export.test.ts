@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createUser } from "~/server/auth/accounts";
+import { createUser } from "~/server/auth/credentials";
 import type { Database } from "~/server/db/client";
 import { generateToken } from "~/server/tokens/service";
 import { engines } from "~/test/db";

@@ -172,9 +172,3 @@ export function accountExportStream(db: Database, userId: string, options: Accou
     { highWaterMark: 1 },
   );
 }
-
-/** The whole export as one object, read from the stream (tests; the route streams). */
-export async function exportAccountData(db: Database, userId: string): Promise<Record<string, unknown>> {
-  const stream = accountExportStream(db, userId, { head: await readAccountSections(db, userId) });
-  return JSON.parse(await new Response(stream).text()) as Record<string, unknown>;
-}

@@ -1,22 +1,26 @@
 import { and, eq, isNull, ne, or } from "drizzle-orm";
 import { deleteEmailLinks } from "~/server/auth/email-links";
-import { verifyUserPassword } from "~/server/auth/accounts";
+import { verifyUserPassword } from "~/server/auth/credentials";
 import { hashPassword } from "~/server/auth/password";
 import { deleteRateLimitsForEmail } from "~/server/auth/rate-limit";
 import { invalidateUserSessions, type SessionUser } from "~/server/auth/session";
 import type { Database } from "~/server/db/client";
+import { DomainError } from "~/server/domain-error";
+import { WRONG_PASSWORD_MESSAGE } from "~/server/auth/messages";
 import { users } from "~/server/db/schema";
 import { revokeAllAccess, type RevokedAccess } from "./revoke-access";
 
 // What someone changes about their own account on /settings.
 
-export async function updateName(db: Database, userId: string, name: { firstname: string; surname: string }): Promise<SessionUser | null> {
+/** Refused (not_found) when the account is gone. */
+export async function updateName(db: Database, userId: string, name: { firstname: string; surname: string }): Promise<SessionUser> {
   const [user] = await db
     .update(users)
     .set(name)
     .where(eq(users.id, userId))
     .returning({ id: users.id, email: users.email, firstname: users.firstname, surname: users.surname });
-  return user ?? null;
+  if (!user) throw new DomainError("not_found", "This account no longer exists.");
+  return user;
 }
 
 /**
@@ -35,13 +39,13 @@ export async function setTimeZone(db: Database, userId: string, timeZone: string
 /**
  * Replaces the password when `currentPassword` is right. Every other session ends (whoever else was
  * signed in is out), the one making the change stays; outstanding reset links stop working. With
- * `revokeAccess`, every personal token and OAuth connection is revoked as well. Null for a wrong password.
+ * `revokeAccess`, every personal token and OAuth connection is revoked as well. A wrong password is refused (forbidden).
  */
 export async function changePassword(
   db: Database,
   params: { userId: string; currentSessionId: string; currentPassword: string; newPassword: string; revokeAccess?: boolean },
-): Promise<RevokedAccess | null> {
-  if (!(await verifyUserPassword(db, params.userId, params.currentPassword))) return null;
+): Promise<RevokedAccess> {
+  if (!(await verifyUserPassword(db, params.userId, params.currentPassword))) throw new DomainError("forbidden", WRONG_PASSWORD_MESSAGE);
   const passwordHash = await hashPassword(params.newPassword);
   return db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, params.userId));
@@ -65,13 +69,13 @@ export async function signOutOtherSessions(
 /**
  * Deletes the account when `password` is right. The user row goes, and with it (ON DELETE CASCADE) every
  * session, token, booking and mailed link, so each token fails its very next request; the rate-limit
- * counters keyed by the email go too. Nothing left in the database names the person.
+ * counters keyed by the email go too. Nothing left in the database names the person. A wrong password is refused
+ * (forbidden).
  */
-export async function deleteAccount(db: Database, userId: string, password: string): Promise<boolean> {
-  if (!(await verifyUserPassword(db, userId, password))) return false;
+export async function deleteAccount(db: Database, userId: string, password: string): Promise<void> {
+  if (!(await verifyUserPassword(db, userId, password))) throw new DomainError("forbidden", WRONG_PASSWORD_MESSAGE);
   await db.transaction(async (tx) => {
     const [user] = await tx.delete(users).where(eq(users.id, userId)).returning({ email: users.email });
     if (user) await deleteRateLimitsForEmail(tx, user.email);
   });
-  return true;
 }

@@ -1,7 +1,7 @@
 import type { Database } from "~/server/db/client";
 import { sql } from "drizzle-orm";
 import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
-import { mcpActivityRollup } from "~/server/db/schema";
+import { mcpActivityRollup, mcpCallWindows, mcpPersonCallWindows } from "~/server/db/schema";
 import type { BackgroundJob } from "~/server/jobs/scheduler";
 import { purgeOldOAuthRows } from "~/server/oauth/retention";
 import { purgeActivityBatch } from "./queries";
@@ -26,6 +26,25 @@ export async function purgeOldActivityRollup(db: Database, retentionDays: number
   const old = sql`${mcpActivityRollup.quarterHour} < now() - make_interval(days => ${keptDays})`;
   const key = [mcpActivityRollup.tokenId, mcpActivityRollup.quarterHour, mcpActivityRollup.outcome];
   return purgeInBatches((batchSize) => deleteBatch(db, mcpActivityRollup, key, old, batchSize), options);
+}
+
+/**
+ * Deletes the per-token and per-person windows that started more than a day ago (tokens and people that stopped
+ * calling), in bounded batches: the background purges job. A window is a minute; the next call starts a new one.
+ * The windows are the MCP shared call budget's (mcp/shared-call-budget.ts); their retention lives here, with the
+ * other records of calls, so that the jobs need not import the MCP adapter.
+ */
+export async function purgeStaleCallWindows(db: Database, options: PurgeOptions = {}): Promise<number> {
+  const tokens = await purgeInBatches(
+    (batchSize) => deleteBatch(db, mcpCallWindows, mcpCallWindows.tokenId, sql`${mcpCallWindows.windowStartedAt} < now() - interval '1 day'`, batchSize),
+    options,
+  );
+  const people = await purgeInBatches(
+    (batchSize) =>
+      deleteBatch(db, mcpPersonCallWindows, mcpPersonCallWindows.userId, sql`${mcpPersonCallWindows.windowStartedAt} < now() - interval '1 day'`, batchSize),
+    options,
+  );
+  return tokens + people;
 }
 
 /**

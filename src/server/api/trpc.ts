@@ -4,7 +4,7 @@ import superjson from "superjson";
 import { z } from "zod";
 import { TWO_SESSION_COOKIES_MESSAGE } from "~/server/auth/messages";
 import { expiredSessionCookie, readSessionCookie, sessionCookie } from "~/server/auth/cookie";
-import { validateSessionToken, type Session, type SessionUser } from "~/server/auth/session";
+import { validateSessionToken, type Session, type SessionUser, type SessionValidationResult } from "~/server/auth/session";
 import { hasSudo, SudoRequiredError } from "~/server/auth/sudo";
 import { noteCaller } from "~/server/observability/logger";
 import { PasswordHashingBusyError } from "~/server/auth/password";
@@ -42,7 +42,12 @@ export function createInnerTRPCContext(opts: {
   };
 }
 
-export async function createTRPCContext(opts: { headers: Headers; resHeaders?: Headers }): Promise<TRPCContext> {
+export async function createTRPCContext(opts: {
+  headers: Headers;
+  resHeaders?: Headers;
+  /** The request's session as already validated elsewhere (a server component's render, per request): not looked up again. */
+  validatedSession?: () => Promise<SessionValidationResult>;
+}): Promise<TRPCContext> {
   let db: Database;
   let authDb: Database;
   try {
@@ -53,10 +58,13 @@ export async function createTRPCContext(opts: { headers: Headers; resHeaders?: H
   const cookie = readSessionCookie(opts.headers.get("cookie"));
   // proxy.ts refuses these first; kept here so that no other way in can pick one of two sessions.
   if (cookie.kind === "several") throw new TRPCError({ code: "BAD_REQUEST", message: TWO_SESSION_COOKIES_MESSAGE });
-  const { session, user } =
-    cookie.kind === "one" && cookie.token
-      ? await withDatabaseDeadline(validateSessionToken(authDb, cookie.token)).catch(rethrowUnavailable)
-      : { session: null, user: null };
+  let validated: SessionValidationResult = { session: null, user: null };
+  if (cookie.kind === "one" && cookie.token) {
+    const token = cookie.token;
+    const lookup = opts.validatedSession ?? (() => withDatabaseDeadline(validateSessionToken(authDb, token)));
+    validated = await lookup().catch(rethrowUnavailable);
+  }
+  const { session, user } = validated;
   if (cookie.kind === "one") {
     // The session row slides forward when used; the cookie follows it (Lucia guide). Only a token that
     // was just validated is written back, and a dead one is cleared.
@@ -131,6 +139,9 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, session: ctx.session, user: ctx.user } });
 });
 
+// One way per layer: a refusal (not found, not yours, a wrong password, a spent link, a taken email) is a DomainError,
+// thrown by the domain function or the router, and mapped here. TRPCError is left to the adapter's own answers: sign
+// in first, sudo mode, too many attempts (with Retry-After), a server without mail, an outage.
 const DOMAIN_ERROR_CODES = {
   invalid: "BAD_REQUEST",
   not_found: "NOT_FOUND",

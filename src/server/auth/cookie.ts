@@ -1,5 +1,4 @@
 import { env } from "~/env";
-import { SESSION_DURATION_MS } from "./session";
 
 // Lax keeps the cookie on top-level navigations from other sites (links into the dashboard) but not on
 // their cross-site POSTs; the Origin check in proxy.ts covers the rest.
@@ -47,21 +46,9 @@ function serialize(value: string, maxAgeSeconds: number, path = "/"): string {
 }
 
 /** Set-Cookie value for a session token that lives until `expiresAt`. Only ever given a token we made. */
-/** The session token of a request that carries exactly one well-formed session cookie; null otherwise. */
-export function sessionTokenFromCookieHeader(cookieHeader: string | null | undefined): string | null {
-  const cookie = readSessionCookie(cookieHeader);
-  return cookie.kind === "one" && cookie.token !== "" ? cookie.token : null;
-}
-
 export function sessionCookie(token: string, expiresAt: Date, now: number = Date.now()): string {
   if (!SESSION_TOKEN_PATTERN.test(token)) throw new Error("not a session token");
   return serialize(token, Math.max(0, Math.floor((expiresAt.getTime() - now) / 1000)));
-}
-
-/** Set-Cookie value that renews the cookie's lifetime: the session row slides server side on use. */
-export function refreshedSessionCookie(token: string): string {
-  if (!SESSION_TOKEN_PATTERN.test(token)) throw new Error("not a session token");
-  return serialize(token, Math.floor(SESSION_DURATION_MS / 1000));
 }
 
 /** Set-Cookie value that deletes the cookie (at Path=/ unless told another path, given without ";"). */

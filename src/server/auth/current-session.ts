@@ -2,7 +2,7 @@ import "server-only";
 import { headers } from "next/headers";
 import { cache } from "react";
 import { describeError } from "~/server/describe-error";
-import { getAuthDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
+import { isDatabaseUnavailable, withDb } from "~/server/db";
 import { readSessionCookie } from "./cookie";
 import { validateSessionToken, type SessionUser, type SessionValidationResult } from "./session";
 
@@ -13,7 +13,7 @@ export const getCurrentSession = cache(async (): Promise<SessionValidationResult
   if (cookie.kind !== "one" || !cookie.token) return { session: null, user: null };
   const token = cookie.token;
   try {
-    return await withDatabaseDeadline((async () => validateSessionToken(await getAuthDb(), token))());
+    return await withDb((db) => validateSessionToken(db, token), { pool: "auth" });
   } catch (error) {
     // Next.js logs a render error whole, and a failed query's message lists its parameters: here the
     // session id. Rethrow a description without the cause; keep the code so outages stay recognisable.

@@ -4,7 +4,7 @@ import { knownDevices } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
-import { createUser } from "./accounts";
+import { createUser } from "./credentials";
 import { recognizeDevice } from "./known-devices";
 
 describe.each(engines)("known devices on %s", (engine) => {

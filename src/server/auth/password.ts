@@ -65,7 +65,8 @@ const waiting = new Map<string, (() => void)[]>();
 /** Addresses with waiting hashes, in the order they are next served. */
 const turns: string[] = [];
 
-async function withHashingSlot<T>(clientKey: string, work: () => Promise<T>): Promise<T> {
+/** Runs `work` (a hash) in one of the HASHING_CONCURRENCY slots, waiting its address's turn for one if all are taken. */
+export async function withHashingSlot<T>(clientKey: string, work: () => Promise<T>): Promise<T> {
   if (running >= HASHING_CONCURRENCY) {
     const queue = waiting.get(clientKey) ?? [];
     if (waitingCount >= HASHING_QUEUE_MAX || queue.length >= HASHING_QUEUE_PER_CLIENT) throw new PasswordHashingBusyError();

@@ -1,6 +1,7 @@
 import "server-only";
 import { env } from "~/env";
 import { describeDatabase, openDatabase, type Database, type DatabaseConfig, type DatabaseHandle, type PoolUsage } from "./client";
+import { withDatabaseDeadline } from "./deadline";
 import { processSingleton } from "~/server/process-singleton";
 
 export type { Database } from "./client";
@@ -27,7 +28,7 @@ function openAppDatabase(): Promise<DatabaseHandle> {
   return opening;
 }
 
-/** The app's database, migrated. Opened on first use (server start, see instrumentation.ts). */
+/** The app's database, migrated. Opened on first use (server start, see instrumentation-node.ts). */
 export async function getDb(): Promise<Database> {
   appDatabase.opening ??= openAppDatabase();
   return (await appDatabase.opening).db;
@@ -40,6 +41,14 @@ export async function getDb(): Promise<Database> {
 export async function getAuthDb(): Promise<Database> {
   appDatabase.opening ??= openAppDatabase();
   return (await appDatabase.opening).authDb;
+}
+
+/**
+ * `work` on the app's database, or its authentication pool with `pool: "auth"`, within one database deadline that
+ * counts opening the database too: how a page or a route outside tRPC reads or writes.
+ */
+export function withDb<T>(work: (db: Database) => Promise<T>, options: { pool?: "app" | "auth"; deadlineMs?: number } = {}): Promise<T> {
+  return withDatabaseDeadline((async () => work(await (options.pool === "auth" ? getAuthDb() : getDb())))(), options.deadlineMs);
 }
 
 function appDatabaseConfig(): DatabaseConfig {

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { activityRecorder } from "~/server/mcp/activity";
+import { activityRecorder } from "~/server/activity/recorder";
 import { apiTokens, mcpActivity, users } from "~/server/db/schema";
 import { mcpResourceUrl } from "~/server/oauth/metadata";
 import { generateToken, revokeToken } from "~/server/tokens/service";

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { env } from "~/env";
-import { activityRecorder } from "~/server/mcp/activity";
+import { activityRecorder } from "~/server/activity/recorder";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { consumeRateLimit, type RateLimitResult } from "~/server/auth/rate-limit";
 import type { Database } from "~/server/db/client";

@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { callTool, connectMcpClient, postMcp } from "~/server/mcp/test-client";
+import { callTool, connectMcpClient, postMcp } from "~/test/mcp-client";
 import { startTestServer } from "~/test/fixtures";
 import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
 

@@ -1,7 +1,7 @@
 import "server-only";
 import { processSingleton } from "~/server/process-singleton";
 import { onShutdown } from "~/server/shutdown";
-import { activityRecorder } from "./activity";
+import { activityRecorder } from "~/server/activity/recorder";
 
 const trail = processSingleton("activityTrail", () => ({ started: false }));
 

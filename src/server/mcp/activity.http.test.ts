@@ -10,9 +10,9 @@ import { createPostgresCluster, findPostgresBinDir, type PostgresCluster } from 
 import { startServer } from "~/test/server";
 import { startRelay } from "~/test/tcp-relay";
 import { signUpOverHttp } from "~/test/trpc-http";
-import { activityRecorder } from "./activity";
+import { activityRecorder } from "~/server/activity/recorder";
 import { handleMcpRequest, type McpDatabases } from "./http";
-import { postMcp } from "./test-client";
+import { postMcp } from "~/test/mcp-client";
 import { log } from "~/server/observability/logger";
 
 const WHOAMI = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "whoami", arguments: {} } };

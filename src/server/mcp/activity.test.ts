@@ -9,12 +9,13 @@ import { mcpActivity, users } from "~/server/db/schema";
 import type { TokenScope } from "~/server/tokens/scopes";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
-import { activityRecorder, authRefusalCounts, countAuthRefusal, recordRateLimitedMcpCall } from "./activity";
+import { activityRecorder } from "~/server/activity/recorder";
+import { authRefusalCounts, countAuthRefusal, recordRateLimitedMcpCall } from "./activity";
 import type { McpCaller } from "./caller";
 import { generateToken, verifyBearerToken } from "~/server/tokens/service";
 import { mcpResourceUrl } from "~/server/oauth/metadata";
 import { handleMcpRequest } from "./http";
-import { futureSlot, modernMessage, scratchDatabases } from "./test-client";
+import { futureSlot, modernMessage, scratchDatabases } from "~/test/mcp-client";
 import { log } from "~/server/observability/logger";
 
 // The trail as /api/mcp fills it: the real handler in process (handleMcpRequest on a scratch database, with

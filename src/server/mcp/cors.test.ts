@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "~/test/server";
 import { signUpOverHttp } from "~/test/trpc-http";
-import { postMcp } from "./test-client";
+import { postMcp } from "~/test/mcp-client";
 
 // Browser-based MCP clients (MCP Inspector's "Direct" mode, web agents) on an origin in MCP_ALLOWED_ORIGINS:
 // they pass the Origin check and can read every answer, refusals included. Against `next start`.

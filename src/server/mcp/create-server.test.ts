@@ -9,9 +9,9 @@ import type { TokenScope } from "~/server/tokens/scopes";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
 import { generateToken } from "~/server/tokens/service";
-import { activityRecorder } from "./activity";
+import { activityRecorder } from "~/server/activity/recorder";
 import { handleMcpRequest } from "./http";
-import { futureSlot, scratchDatabases } from "./test-client";
+import { futureSlot, scratchDatabases } from "~/test/mcp-client";
 
 const ALL_TOOLS = ["whoami", "hospitals_search", "hospitals_get", "bookings_list", "bookings_create", "bookings_cancel"];
 

@@ -13,7 +13,7 @@ import { testDatabaseUrl } from "~/test/env";
 import { startTestServer } from "~/test/fixtures";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
 import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
-import { connectMcpClient, MODERN_VERSION, modernMessage, postMcp } from "./test-client";
+import { connectMcpClient, MODERN_VERSION, modernMessage, postMcp } from "~/test/mcp-client";
 
 // Both protocol eras on /api/mcp, against `next start`, from the clients people use: the v1 SDK client (2025 era,
 // initialize), the v2 client pinned to 2026-07-28 and in its auto mode (a server/discover probe first), mcp-remote

@@ -4,7 +4,7 @@ import { generateTokenString } from "~/server/tokens/token";
 import { testDatabaseUrl } from "~/test/env";
 import { startTestServer } from "~/test/fixtures";
 import { signUpOverHttp, type SignedUpClient } from "~/test/trpc-http";
-import { callTool, connectMcpClient, futureSlot, INITIALIZE, postMcp, toolErrorText } from "./test-client";
+import { callTool, connectMcpClient, futureSlot, INITIALIZE, postMcp, toolErrorText } from "~/test/mcp-client";
 
 // Through real HTTP against `next start` (npm run build:test first). On PostgreSQL when
 // TEST_DATABASE_URL is set, so the test can also age a token past its expiry; else on PGlite.

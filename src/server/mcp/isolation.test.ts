@@ -11,8 +11,8 @@ import { testDatabaseUrl } from "~/test/env";
 import { startTestServer, useTestDatabase } from "~/test/fixtures";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
 import { signUpOverHttp } from "~/test/trpc-http";
-import { activityRecorder } from "./activity";
-import { futureSlot, scratchDatabases } from "./test-client";
+import { activityRecorder } from "~/server/activity/recorder";
+import { futureSlot, scratchDatabases } from "~/test/mcp-client";
 
 // Verifications of one event-loop turn share one query, and tool definitions are built once per process. Neither
 // may hand one caller another's identity, scopes, tool list or data: many callers, interleaved, all in flight at once.

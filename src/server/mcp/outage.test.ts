@@ -4,7 +4,7 @@ import { startServer, type TestServer } from "~/test/server";
 import { startRelay } from "~/test/tcp-relay";
 import { signUpOverHttp } from "~/test/trpc-http";
 import { sessionIdFromToken } from "~/server/auth/session";
-import { postMcp } from "./test-client";
+import { postMcp } from "~/test/mcp-client";
 
 // The database host fails under a running server: MCP clients get a prompt 503 with a JSON-RPC
 // error (never a hang or a 500), and service resumes when the database is back.

@@ -4,7 +4,7 @@ import { testDatabaseUrl } from "~/test/env";
 import { startTestServer } from "~/test/fixtures";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
 import { signUpOverHttp } from "~/test/trpc-http";
-import { postMcp } from "./test-client";
+import { postMcp } from "~/test/mcp-client";
 
 // The per-person MCP rate beside the per-token one (issue 18, hole 2): however many tokens a person holds (an OAuth
 // access token per connected app, say), their calls together get one budget. Against `next start`; on PostgreSQL

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { testDatabaseUrl } from "~/test/env";
 import { startTestServer } from "~/test/fixtures";
 import { signUpOverHttp } from "~/test/trpc-http";
-import { callTool, connectMcpClient, postMcp } from "./test-client";
+import { callTool, connectMcpClient, postMcp } from "~/test/mcp-client";
 
 // Revocation is instant on every instance: no cache anywhere, each request reads the table.
 // Two `next start` processes share one PostgreSQL; revoke through A, refused by B.

@@ -1,6 +1,5 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
-import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { mcpCallWindows, mcpPersonCallWindows } from "~/server/db/schema";
 import { describeError } from "~/server/describe-error";
 import type { CallRefusal } from "./call-limits";
@@ -174,21 +173,4 @@ export class SharedCallBudget {
 /** The rows of a raw query: postgres-js returns them as an array, PGlite as { rows }. */
 function rowsOf<Row>(result: unknown): Row[] {
   return (Array.isArray(result) ? result : ((result as { rows?: Row[] }).rows ?? [])) as Row[];
-}
-
-/**
- * Deletes the per-token and per-person windows that started more than a day ago (tokens and people that stopped
- * calling), in bounded batches: the background purges job. A window is a minute; the next call starts a new one.
- */
-export async function purgeStaleCallWindows(db: Database, options: PurgeOptions = {}): Promise<number> {
-  const tokens = await purgeInBatches(
-    (batchSize) => deleteBatch(db, mcpCallWindows, mcpCallWindows.tokenId, sql`${mcpCallWindows.windowStartedAt} < now() - interval '1 day'`, batchSize),
-    options,
-  );
-  const people = await purgeInBatches(
-    (batchSize) =>
-      deleteBatch(db, mcpPersonCallWindows, mcpPersonCallWindows.userId, sql`${mcpPersonCallWindows.windowStartedAt} < now() - interval '1 day'`, batchSize),
-    options,
-  );
-  return tokens + people;
 }

@@ -2,7 +2,7 @@ import "server-only";
 import { cache } from "react";
 import { headers } from "next/headers";
 import { PATHNAME_HEADER } from "~/server/auth/redirect";
-import { getDb, withDatabaseDeadline } from "~/server/db";
+import { withDb } from "~/server/db";
 import { AUTHORIZATION_PARAMETERS, validateAuthorizationRequest, type AuthorizationValidation } from "./authorization";
 import { documentFetchesLimitedFor } from "./clients";
 
@@ -25,13 +25,7 @@ export function authorizationParameters(source: URLSearchParams): URLSearchParam
 /** `headers`: the request's, whose client address is charged for any metadata document fetched. */
 export function validateAuthorization(params: URLSearchParams, headers: Headers): Promise<AuthorizationValidation> {
   // Up to 5 s of it may be fetching a client metadata document.
-  return withDatabaseDeadline(
-    (async () => {
-      const db = await getDb();
-      return validateAuthorizationRequest(db, params, documentFetchesLimitedFor(db, headers));
-    })(),
-    8000,
-  );
+  return withDb((db) => validateAuthorizationRequest(db, params, documentFetchesLimitedFor(db, headers)), { deadlineMs: 8000 });
 }
 
 /**

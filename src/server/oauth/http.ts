@@ -1,6 +1,6 @@
 import "server-only";
 import { describeError } from "~/server/describe-error";
-import { getAuthDb, getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
+import { isDatabaseUnavailable, withDb, type Database } from "~/server/db";
 import { readBodyWithinLimit } from "~/server/http/body-limit";
 import { OAuthError } from "./errors";
 import { CORS_HEADERS } from "./metadata";
@@ -84,9 +84,7 @@ function oauthRequest(request: Request): OAuthRequest {
       if (typeof value !== "object" || value === null || Array.isArray(value)) throw new OAuthError(400, errorCode, "The body is not a JSON object.");
       return value;
     },
-    async withDatabase(work, options = {}) {
-      return withDatabaseDeadline((async () => work(await (options.pool === "auth" ? getAuthDb() : getDb())))(), options.deadlineMs);
-    },
+    withDatabase: withDb,
   };
 }
 

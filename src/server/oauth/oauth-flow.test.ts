@@ -4,7 +4,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { createServer, get as httpGet, type Server } from "node:http";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callTool, connectMcpClient, futureSlot, INITIALIZE, postMcp } from "~/server/mcp/test-client";
+import { callTool, connectMcpClient, futureSlot, INITIALIZE, postMcp } from "~/test/mcp-client";
 import { startTestServer } from "~/test/fixtures";
 import { answerConsent, authorizationUrl, clientMetadata, InMemoryOAuthProvider, pkcePair, postForm, registerClient } from "~/test/oauth";
 import { freePort } from "~/test/server";

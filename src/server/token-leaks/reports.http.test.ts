@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postMcp } from "~/server/mcp/test-client";
+import { postMcp } from "~/test/mcp-client";
 import { hashToken } from "~/server/tokens/token";
 import { startTestServer } from "~/test/fixtures";
 import { startMailServer, type TestMailServer } from "~/test/mail-server";

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createUser } from "~/server/auth/accounts";
+import { createUser } from "~/server/auth/credentials";
 import { apiTokens } from "~/server/db/schema";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";

@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createCaller } from "~/server/api/root";
@@ -8,6 +7,7 @@ import type { Database } from "~/server/db/client";
 import { apiTokens, mcpActivity, users } from "~/server/db/schema";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
+import { expectTRPCError } from "~/test/trpc-errors";
 import { MAX_ACTIVE_TOKENS } from "./schemas";
 import { getToken, listTokens, verifyBearerToken } from "./service";
 
@@ -23,15 +23,6 @@ async function createUser(db: Database): Promise<SessionUser> {
     .returning({ id: users.id, email: users.email, firstname: users.firstname, surname: users.surname });
   if (!user) throw new Error("no user inserted");
   return user;
-}
-
-async function expectCode(promise: Promise<unknown>, code: TRPCError["code"]): Promise<void> {
-  const error = await promise.then(
-    () => new Error("expected the call to fail"),
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  expect((error as TRPCError).code).toBe(code);
 }
 
 describe.each(engines)("regenerating a token on %s", (engine) => {
@@ -114,7 +105,7 @@ describe.each(engines)("regenerating a token on %s", (engine) => {
     expect(revoked).toMatchObject({ id: fresh.id, status: "revoked" });
     expect(await works(old.token)).toBe(false);
     expect(await works(fresh.token)).toBe(false);
-    await expectCode(caller.tokens.regenerate({ id: fresh.id }), "BAD_REQUEST");
+    await expectTRPCError(caller.tokens.regenerate({ id: fresh.id }), "BAD_REQUEST");
   });
 
   it("regenerates an expired token with its settings, like GitHub", async () => {
@@ -136,7 +127,7 @@ describe.each(engines)("regenerating a token on %s", (engine) => {
     const caller = callerFor(owner);
     const token = await caller.tokens.generate({ name: "Bad", scopes: ["read:data"], expiresInDays: 7 });
     // @ts-expect-error: the router refuses what the types forbid.
-    await expectCode(caller.tokens.regenerate({ id: token.id, overlap: "forever" }), "BAD_REQUEST");
+    await expectTRPCError(caller.tokens.regenerate({ id: token.id, overlap: "forever" }), "BAD_REQUEST");
     expect(await works(token.token)).toBe(true);
     expect(await listTokens(db, owner.id)).toHaveLength(1);
     expect(MAX_ACTIVE_TOKENS).toBeGreaterThan(1);

@@ -5,9 +5,9 @@ import {
   encodeBase62,
   generateTokenString,
   hashToken,
-  isWellFormedToken,
   tokenChecksum,
   tokenPrefix,
+  wellFormedTokenKind,
 } from "./token";
 
 // Vectors computed independently with Python's zlib.crc32 and hashlib.sha256, and a separate base62 encoder.
@@ -56,7 +56,7 @@ describe("generateTokenString", () => {
     expect(token).toMatch(/^mcp_[0-9A-Za-z]{49}$/);
     expect(token).toHaveLength(53);
     expect(token.slice(-6)).toBe(tokenChecksum(token.slice(0, -6)));
-    expect(isWellFormedToken(token)).toBe(true);
+    expect(wellFormedTokenKind(token)).not.toBeNull();
   });
 
   it("never repeats and draws from the whole alphabet", () => {
@@ -82,26 +82,26 @@ describe("generateTokenString", () => {
   });
 });
 
-describe("isWellFormedToken", () => {
+describe("wellFormedTokenKind", () => {
   it("accepts the known-answer token", () => {
-    expect(isWellFormedToken(KNOWN_TOKEN)).toBe(true);
+    expect(wellFormedTokenKind(KNOWN_TOKEN)).not.toBeNull();
   });
 
   it("rejects a token with one character of the random part changed", () => {
     const tampered = KNOWN_TOKEN.slice(0, 10) + (KNOWN_TOKEN[10] === "x" ? "y" : "x") + KNOWN_TOKEN.slice(11);
     expect(tampered).toHaveLength(KNOWN_TOKEN.length);
-    expect(isWellFormedToken(tampered)).toBe(false);
+    expect(wellFormedTokenKind(tampered)).toBeNull();
   });
 
   it("rejects a token with a changed checksum", () => {
-    expect(isWellFormedToken(KNOWN_TOKEN.slice(0, -1) + "6")).toBe(false);
+    expect(wellFormedTokenKind(KNOWN_TOKEN.slice(0, -1) + "6")).toBeNull();
   });
 
   it("rejects every single-character change of a generated token", () => {
     const token = generateTokenString();
     for (let i = 4; i < token.length; i++) {
       const replacement = token[i] === "a" ? "b" : "a";
-      expect(isWellFormedToken(token.slice(0, i) + replacement + token.slice(i + 1))).toBe(false);
+      expect(wellFormedTokenKind(token.slice(0, i) + replacement + token.slice(i + 1))).toBeNull();
     }
   });
 
@@ -116,7 +116,7 @@ describe("isWellFormedToken", () => {
     ["non-base62 character", KNOWN_TOKEN.slice(0, 20) + "-" + KNOWN_TOKEN.slice(21)],
     ["non-ASCII letter", KNOWN_TOKEN.slice(0, 20) + "é" + KNOWN_TOKEN.slice(21)],
   ])("rejects %s", (_label, token) => {
-    expect(isWellFormedToken(token)).toBe(false);
+    expect(wellFormedTokenKind(token)).toBeNull();
   });
 });
 

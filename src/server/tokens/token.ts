@@ -20,7 +20,6 @@ export const TOKEN_PREFIXES = { personal: "mcp_", oauth_access: "mcpo_", oauth_r
 export type TokenKind = keyof typeof TOKEN_PREFIXES;
 export const TOKEN_RANDOM_LENGTH = 43;
 export const TOKEN_CHECKSUM_LENGTH = 6;
-export const TOKEN_LENGTH = TOKEN_PREFIX.length + TOKEN_RANDOM_LENGTH + TOKEN_CHECKSUM_LENGTH;
 /** Characters of the random part shown in the dashboard, after the prefix. */
 export const TOKEN_DISPLAY_LENGTH = 8;
 
@@ -35,11 +34,6 @@ const UNBIASED_BYTE_LIMIT = 256 - (256 % BASE62_ALPHABET.length);
 export function generateTokenString(kind: TokenKind = "personal"): string {
   const body = TOKEN_PREFIXES[kind] + randomBase62(TOKEN_RANDOM_LENGTH);
   return body + tokenChecksum(body);
-}
-
-/** True when the token has the right shape and its checksum matches. Touches no database. */
-export function isWellFormedToken(token: string): boolean {
-  return wellFormedTokenKind(token) !== null;
 }
 
 /** The kind a well-formed token's prefix names, or null when the shape or checksum is wrong. */

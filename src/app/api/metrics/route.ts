@@ -1,6 +1,6 @@
 import { env } from "~/env";
 import { databasePoolUsage } from "~/server/db";
-import { activityRecorder } from "~/server/mcp/activity";
+import { activityRecorder } from "~/server/activity/recorder";
 import { isMetricsAuthorization, metrics } from "~/server/observability/metrics";
 
 export const dynamic = "force-dynamic";

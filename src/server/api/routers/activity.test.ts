@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createCaller } from "~/server/api/root";
@@ -10,6 +9,7 @@ import { verifyBearerToken } from "~/server/tokens/service";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
 import { issueOAuthTokens } from "~/test/oauth-in-process";
+import { expectTRPCError } from "~/test/trpc-errors";
 
 let userCount = 0;
 
@@ -21,15 +21,6 @@ async function createUser(db: Database): Promise<SessionUser> {
     .returning({ id: users.id, email: users.email, firstname: users.firstname, surname: users.surname });
   if (!user) throw new Error("no user inserted");
   return user;
-}
-
-async function expectCode(promise: Promise<unknown>, code: TRPCError["code"]): Promise<void> {
-  const error = await promise.then(
-    () => new Error("expected the call to fail"),
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  expect((error as TRPCError).code).toBe(code);
 }
 
 describe.each(engines)("activity and token page procedures on %s", (engine) => {
@@ -63,8 +54,17 @@ describe.each(engines)("activity and token page procedures on %s", (engine) => {
     expect(page.entries.every((entry) => entry.grantId === appId)).toBe(true);
     expect((await callerFor(owner).activity.daily({ appId })).reduce((sum, day) => sum + day.calls, 0)).toBe(2);
     const app = { id: appId };
-    await expectCode(callerFor(stranger).activity.list({ appId: app.id }), "NOT_FOUND");
-    await expectCode(callerFor(owner).activity.list({ appId: crypto.randomUUID() }), "NOT_FOUND");
+    await expectTRPCError(callerFor(stranger).activity.list({ appId: app.id }), "NOT_FOUND");
+    await expectTRPCError(callerFor(owner).activity.list({ appId: crypto.randomUUID() }), "NOT_FOUND");
+
+    // Revoke access: another person's app is not found, and nothing ends; the owner's ends, once.
+    await expect(callerFor(stranger).connectedApps.revoke({ id: appId })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: "No such connected app among yours. Refresh the page and try again.",
+    });
+    expect(await callerFor(owner).connectedApps.list()).toContainEqual(expect.objectContaining({ id: appId, revokedAt: null }));
+    expect(await callerFor(owner).connectedApps.revoke({ id: appId })).toEqual({ id: appId });
+    await expectTRPCError(callerFor(owner).connectedApps.revoke({ id: appId }), "NOT_FOUND");
   });
 
   it("shows a person their own token's activity and chart, and NOT_FOUND for another person's token", async () => {
@@ -80,11 +80,11 @@ describe.each(engines)("activity and token page procedures on %s", (engine) => {
     expect(days.at(-1)?.calls).toBe(1);
     expect((await callerFor(owner).activity.list({})).entries).toHaveLength(1);
 
-    await expectCode(callerFor(stranger).activity.list({ tokenId: token.id }), "NOT_FOUND");
-    await expectCode(callerFor(stranger).activity.daily({ tokenId: token.id }), "NOT_FOUND");
-    await expectCode(callerFor(stranger).tokens.get({ id: token.id }), "NOT_FOUND");
-    await expectCode(callerFor(stranger).tokens.regenerate({ id: token.id }), "NOT_FOUND");
-    await expectCode(callerFor(stranger).tokens.setDescription({ id: token.id, description: "mine now" }), "NOT_FOUND");
+    await expectTRPCError(callerFor(stranger).activity.list({ tokenId: token.id }), "NOT_FOUND");
+    await expectTRPCError(callerFor(stranger).activity.daily({ tokenId: token.id }), "NOT_FOUND");
+    await expectTRPCError(callerFor(stranger).tokens.get({ id: token.id }), "NOT_FOUND");
+    await expectTRPCError(callerFor(stranger).tokens.regenerate({ id: token.id }), "NOT_FOUND");
+    await expectTRPCError(callerFor(stranger).tokens.setDescription({ id: token.id, description: "mine now" }), "NOT_FOUND");
     expect((await callerFor(stranger).activity.list({})).entries).toEqual([]);
   });
 
@@ -94,7 +94,7 @@ describe.each(engines)("activity and token page procedures on %s", (engine) => {
     expect((await callerFor(owner).tokens.get({ id: token.id })).description).toBeNull();
     expect((await callerFor(owner).tokens.setDescription({ id: token.id, description: "  Claude Desktop at home " })).description).toBe("Claude Desktop at home");
     expect((await callerFor(owner).tokens.setDescription({ id: token.id, description: "" })).description).toBeNull();
-    await expectCode(callerFor(owner).tokens.setDescription({ id: token.id, description: "x".repeat(501) }), "BAD_REQUEST");
+    await expectTRPCError(callerFor(owner).tokens.setDescription({ id: token.id, description: "x".repeat(501) }), "BAD_REQUEST");
   });
 
   it("regenerates: a new secret with the same name, scopes and lifetime; the old one revoked at once", async () => {
@@ -117,8 +117,30 @@ describe.each(engines)("activity and token page procedures on %s", (engine) => {
     expect(await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.id, old.id))).toHaveLength(1);
     // A revoked token cannot be regenerated; a never-expiring one stays never-expiring.
     await caller.tokens.revoke({ id: fresh.id });
-    await expectCode(caller.tokens.regenerate({ id: old.id }), "BAD_REQUEST");
+    await expectTRPCError(caller.tokens.regenerate({ id: old.id }), "BAD_REQUEST");
     const forever = await caller.tokens.generate({ name: "Forever", scopes: ["read:data"], expiresInDays: null });
     expect((await caller.tokens.regenerate({ id: forever.id })).expiresAt).toBeNull();
+  });
+
+  it("reads one connected app for its page, revoked or not, with its trail; another person's is NOT_FOUND", async () => {
+    const owner = await createUser(db);
+    const stranger = await createUser(db);
+    const issued = await issueOAuthTokens(db, owner.id, ["read:data"]);
+    const verified = await verifyBearerToken(db, `Bearer ${issued.accessToken}`);
+    if (!verified.ok) throw new Error(verified.reason);
+    const appId = String(verified.caller.token.grantId);
+    await db.insert(mcpActivity).values({ at: new Date(), userId: owner.id, tokenId: verified.caller.token.id, tool: "whoami", outcome: "ok", durationMs: 2 });
+
+    expect(await callerFor(owner).connectedApps.get({ id: appId })).toMatchObject({ id: appId, scopes: ["read:data"], revokedAt: null });
+    await expectTRPCError(callerFor(stranger).connectedApps.get({ id: appId }), "NOT_FOUND");
+    await expectTRPCError(callerFor(owner).connectedApps.get({ id: crypto.randomUUID() }), "NOT_FOUND");
+    await expectTRPCError(callerFor(owner).connectedApps.get({ id: "not-an-id" }), "BAD_REQUEST");
+
+    // Revoked, the app keeps its page and its trail.
+    await callerFor(owner).connectedApps.revoke({ id: appId });
+    expect((await callerFor(owner).connectedApps.get({ id: appId })).revokedAt).toBeInstanceOf(Date);
+    expect((await callerFor(owner).activity.list({ appId })).entries).toHaveLength(1);
+    expect((await callerFor(owner).activity.daily({ appId })).at(-1)?.calls).toBe(1);
+    await expectTRPCError(callerFor(stranger).activity.daily({ appId }), "NOT_FOUND");
   });
 });

@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { dailyActivity, listActivity, type ActivityOwner } from "~/server/activity/queries";
 import { activityPageInputSchema } from "~/server/activity/schemas";
@@ -6,7 +5,8 @@ import type { Database } from "~/server/db/client";
 import { tokenIdSchema } from "~/server/tokens/schemas";
 import { activityOwnerFor } from "~/server/activity/owner";
 import { personTimeZone } from "~/server/account/time-zone";
-import { createTRPCRouter, protectedProcedure } from "../trpc";
+import { DomainError } from "~/server/domain-error";
+import { createTRPCRouter, domainProcedure } from "../trpc";
 
 // The MCP activity trail, for the token page and /dashboard/activity. Always the caller's own calls.
 
@@ -17,20 +17,20 @@ async function ownerFor(db: Database, userId: string, scope: z.infer<typeof owne
   const owner = await activityOwnerFor(db, userId, scope);
   if (!owner) {
     const what = scope.appId !== undefined ? "connected app" : "token";
-    throw new TRPCError({ code: "NOT_FOUND", message: `No such ${what} among yours. Refresh the list and try again.` });
+    throw new DomainError("not_found", `No such ${what} among yours. Refresh the list and try again.`);
   }
   return owner;
 }
 
 export const activityRouter = createTRPCRouter({
   /** Calls newest first, a page at a time, optionally of one outcome and one tool. */
-  list: protectedProcedure.input(ownerInput.extend(activityPageInputSchema.shape)).query(async ({ ctx, input }) => {
+  list: domainProcedure.input(ownerInput.extend(activityPageInputSchema.shape)).query(async ({ ctx, input }) => {
     const owner = await ownerFor(ctx.db, ctx.user.id, input);
     return listActivity(ctx.db, owner, { outcome: input.outcome, tool: input.tool, protocol: input.protocol, cursor: input.cursor, limit: input.limit });
   }),
 
   /** Calls per day in the caller's time zone over the last 30 days, for the chart. */
-  daily: protectedProcedure.input(ownerInput).query(async ({ ctx, input }) => {
+  daily: domainProcedure.input(ownerInput).query(async ({ ctx, input }) => {
     return dailyActivity(ctx.db, await ownerFor(ctx.db, ctx.user.id, input), { timeZone: personTimeZone(ctx.user) });
   }),
 });

@@ -11,6 +11,7 @@ import type { SignUpResult } from "./auth";
 import { sessions, users } from "~/server/db/schema";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
+import { expectTRPCError } from "~/test/trpc-errors";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -70,18 +71,6 @@ describe.each(engines)("auth router on %s", (engine) => {
   }
 
   const password = "correct horse battery";
-
-  async function expectTRPCError(promise: Promise<unknown>, code: TRPCError["code"], message?: RegExp): Promise<TRPCError> {
-    const error = await promise.then(
-      () => null,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(TRPCError);
-    const trpcError = error as TRPCError;
-    expect(trpcError.code).toBe(code);
-    if (message) expect(trpcError.message).toMatch(message);
-    return trpcError;
-  }
 
   it("answers 503 with Retry-After, never a 500, once the password-hashing queue is full", async () => {
     // More sign-ins at once than the hashing slots and queue hold (HASHING_CONCURRENCY + HASHING_QUEUE_MAX),

@@ -1,5 +1,4 @@
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
-import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { eq, sql } from "drizzle-orm";
 import superjson from "superjson";
@@ -14,6 +13,7 @@ import { settleLastUsedWrites, verifyBearerToken } from "~/server/tokens/service
 import { hashToken } from "~/server/tokens/token";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
+import { expectTRPCError } from "~/test/trpc-errors";
 
 let userCount = 0;
 
@@ -38,13 +38,6 @@ async function caughtError(promise: Promise<unknown>): Promise<unknown> {
     },
     (error: unknown) => error,
   );
-}
-
-async function expectCode(promise: Promise<unknown>, code: TRPCError["code"]): Promise<TRPCError> {
-  const error = await caughtError(promise);
-  expect(error).toBeInstanceOf(TRPCError);
-  expect((error as TRPCError).code).toBe(code);
-  return error as TRPCError;
 }
 
 describe.each(engines)("tokens router on %s", (engine) => {
@@ -98,9 +91,9 @@ describe.each(engines)("tokens router on %s", (engine) => {
 
   it("refuses every procedure without a session", async () => {
     const anonymous = callerFor(null);
-    await expectCode(anonymous.tokens.list(), "UNAUTHORIZED");
-    await expectCode(anonymous.tokens.generate({ name: "x", scopes: ["read:data"], expiresInDays: 7 }), "UNAUTHORIZED");
-    await expectCode(anonymous.tokens.revoke({ id: crypto.randomUUID() }), "UNAUTHORIZED");
+    await expectTRPCError(anonymous.tokens.list(), "UNAUTHORIZED");
+    await expectTRPCError(anonymous.tokens.generate({ name: "x", scopes: ["read:data"], expiresInDays: 7 }), "UNAUTHORIZED");
+    await expectTRPCError(anonymous.tokens.revoke({ id: crypto.randomUUID() }), "UNAUTHORIZED");
   });
 
   it("lists newest first with a status and without the hash or the plaintext, over HTTP too", async () => {
@@ -183,7 +176,7 @@ describe.each(engines)("tokens router on %s", (engine) => {
     for (let i = 0; i < MAX_ACTIVE_TOKENS; i++) {
       created.push(await caller.tokens.generate({ name: `t${i}`, scopes: ["read:data"], expiresInDays: 7 }));
     }
-    const error = await expectCode(caller.tokens.generate({ name: "extra", scopes: ["read:data"], expiresInDays: 7 }), "FORBIDDEN");
+    const error = await expectTRPCError(caller.tokens.generate({ name: "extra", scopes: ["read:data"], expiresInDays: 7 }), "FORBIDDEN");
     expect(error.message).toBe(`You already have ${MAX_ACTIVE_TOKENS} active tokens, the most allowed. Revoke one you no longer use, then try again.`);
 
     await caller.tokens.revoke({ id: created[0]?.id ?? "" });
@@ -195,7 +188,7 @@ describe.each(engines)("tokens router on %s", (engine) => {
     const mallory = await createUser(db);
     const token = await callerFor(alice).tokens.generate({ name: "alice's", scopes: ["read:data"], expiresInDays: 7 });
 
-    const error = await expectCode(callerFor(mallory).tokens.revoke({ id: token.id }), "NOT_FOUND");
+    const error = await expectTRPCError(callerFor(mallory).tokens.revoke({ id: token.id }), "NOT_FOUND");
     expect(error.message).toMatch(/No such token/);
     expect(await callerFor(mallory).tokens.list()).toEqual([]);
     expect((await verifyBearerToken(db, `Bearer ${token.token}`)).ok).toBe(true);
@@ -203,7 +196,7 @@ describe.each(engines)("tokens router on %s", (engine) => {
 
   it("answers NOT_FOUND for an unknown id and BAD_REQUEST for a malformed one", async () => {
     const user = await createUser(db);
-    await expectCode(callerFor(user).tokens.revoke({ id: crypto.randomUUID() }), "NOT_FOUND");
+    await expectTRPCError(callerFor(user).tokens.revoke({ id: crypto.randomUUID() }), "NOT_FOUND");
     const error = (await caughtError(httpClientFor(user).tokens.revoke.mutate({ id: "1 or 1=1" }))) as TRPCClientError<AppRouter>;
     expect(error.data?.code).toBe("BAD_REQUEST");
     expect(error.data?.zodError?.fieldErrors).toEqual({ id: ["Not a valid token id."] });

@@ -1,7 +1,6 @@
 import { accountExportStream, readAccountSections } from "~/server/account/export";
 import { claimExportLease, type ExportLease } from "~/server/account/export-lease";
-import { sessionTokenFromCookieHeader } from "~/server/auth/cookie";
-import { validateSessionToken } from "~/server/auth/session";
+import { getCurrentSession } from "~/server/auth/current-session";
 import { describeError } from "~/server/describe-error";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
 import { log } from "~/server/observability/logger";
@@ -15,13 +14,11 @@ const EXPORT_RETRY_AFTER_SECONDS = 30;
 // time), one at a time per person across every instance (a lease in the database). A GET that changes nothing,
 // so another site linking here can at most make a visitor download their own data to their own machine.
 export async function GET(request: Request): Promise<Response> {
-  const token = sessionTokenFromCookieHeader(request.headers.get("cookie"));
-  if (!token) return Response.json({ error: "Sign in to export your data." }, { status: 401 });
   let lease: ExportLease | null = null;
   try {
-    const db = await withDatabaseDeadline(getDb());
-    const { user } = await withDatabaseDeadline(validateSessionToken(db, token));
+    const { user } = await getCurrentSession();
     if (!user) return Response.json({ error: "Sign in to export your data." }, { status: 401 });
+    const db = await withDatabaseDeadline(getDb());
     lease = await withDatabaseDeadline(claimExportLease(db, user.id));
     if (!lease) {
       return Response.json(

@@ -1,8 +1,7 @@
 import { exportActivity } from "~/server/activity/queries";
 import { personTimeZone } from "~/server/account/time-zone";
 import { activityCsvRow, csvHeaderLine, exportPeriodIn, exportPeriodSchema } from "~/server/activity/csv";
-import { sessionTokenFromCookieHeader } from "~/server/auth/cookie";
-import { validateSessionToken } from "~/server/auth/session";
+import { getCurrentSession } from "~/server/auth/current-session";
 import { getDb, isDatabaseUnavailable, withDatabaseDeadline } from "~/server/db";
 import { describeError } from "~/server/describe-error";
 import { tokenIdSchema } from "~/server/tokens/schemas";
@@ -24,12 +23,10 @@ export async function GET(request: Request): Promise<Response> {
   const appId = appParam ? z.uuid().safeParse(appParam) : null;
   if (appId && !appId.success) return plain(404, "No such connected app among yours.");
 
-  const sessionToken = sessionTokenFromCookieHeader(request.headers.get("cookie"));
-  if (!sessionToken) return plain(401, "Sign in to download your activity.");
   try {
-    const db = await withDatabaseDeadline(getDb());
-    const { user } = await withDatabaseDeadline(validateSessionToken(db, sessionToken));
+    const { user } = await getCurrentSession();
     if (!user) return plain(401, "Sign in to download your activity.");
+    const db = await withDatabaseDeadline(getDb());
     const owner = await withDatabaseDeadline(activityOwnerFor(db, user.id, { tokenId: tokenId?.data, appId: appId?.data }));
     if (!owner) return plain(404, `No such ${appId ? "connected app" : "token"} among yours.`);
 

@@ -2,7 +2,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Database } from "~/server/db/client";
-import type { McpDatabases } from "./http";
+import type { McpDatabases } from "~/server/mcp/http";
 
 // Test helpers for talking to /api/mcp the way AI clients do: the SDK's own client, a static bearer header.
 
