@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Database } from "~/server/db/client";
 import { ActivityRecorder, type ActivityRecord } from "./recorder";
-import { log } from "~/server/observability/logger";
+import { currentRequestId, log, runWithRequest } from "~/server/observability/logger";
 
 // The buffer alone, with a fake writer: batching, timing, failures. The database side is tested in
 // src/server/mcp/activity.test.ts.
@@ -67,6 +67,24 @@ describe("ActivityRecorder", () => {
     for (const tool of ["a", "b", "c"]) recorder.record(dbA, row(tool));
     await vi.advanceTimersByTimeAsync(0);
     expect(writes).toEqual([{ db: dbA, tools: ["a", "b", "c"] }]);
+  });
+
+  it("writes outside the requests that recorded: the batch's lines carry none of their ids", async () => {
+    const seen: (string | undefined)[] = [];
+    const recorder = new ActivityRecorder({
+      flushIntervalMs: 20,
+      maxBatchRows: 2,
+      write: async () => {
+        seen.push(currentRequestId());
+      },
+    });
+    // One batch set off by its timer, armed in a request; one by a request that filled it.
+    runWithRequest({ requestId: "request-1", personId: "person-1" }, () => recorder.record(dbA, row("a")));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    runWithRequest({ requestId: "request-2" }, () => recorder.record(dbA, row("b")));
+    runWithRequest({ requestId: "request-3" }, () => recorder.record(dbA, row("c")));
+    await recorder.flush();
+    expect(seen).toEqual([undefined, undefined]);
   });
 
   it("writes each database's rows to that database", async () => {

@@ -5,8 +5,9 @@ import { describeError } from "~/server/describe-error";
 import { mcpActivity, users } from "~/server/db/schema";
 import { storableLine, UNKNOWN_NAME } from "./recorded-text";
 import { ACTIVITY_TOOL_MAX_LENGTH, type ActivityOutcome } from "./schemas";
-import { log } from "~/server/observability/logger";
+import { log, outsideRequest } from "~/server/observability/logger";
 import { metrics } from "~/server/observability/metrics";
+import { processSingleton } from "~/server/process-singleton";
 
 /** One MCP call as the trail stores it. Never the call's arguments. */
 export interface ActivityRecord {
@@ -144,7 +145,7 @@ export class ActivityRecorder {
     if (this.buffered.length >= this.maxBatchRows) {
       void this.flush();
     } else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.flushIntervalMs);
+      this.timer = outsideRequest(() => setTimeout(() => void this.flush(), this.flushIntervalMs));
       // A pending flush must not keep a process (a test, a script) alive; shutdown flushes explicitly.
       this.timer.unref?.();
     }
@@ -161,8 +162,9 @@ export class ActivityRecorder {
     this.timer = undefined;
     const taken = this.buffered;
     this.buffered = [];
-    // One flush at a time, in order: a slow database gets one INSERT at a time from us, not a pile.
-    this.flushing = this.flushing.then(() => this.writeAll(taken));
+    // One flush at a time, in order: a slow database gets one INSERT at a time from us, not a pile. The batch
+    // holds many people's calls: its lines belong to none of their requests.
+    this.flushing = outsideRequest(() => this.flushing.then(() => this.writeAll(taken)));
     return this.flushing;
   }
 
@@ -199,3 +201,8 @@ export class ActivityRecorder {
     }
   }
 }
+
+// The process's recorder, which /api/mcp fills and introspection, the metrics and shutdown share. One per process:
+// Next.js may load this module in more than one bundle (the route and instrumentation-node.ts), and shutdown must
+// flush the buffer the route filled.
+export const activityRecorder: ActivityRecorder = processSingleton("activityRecorder", () => new ActivityRecorder());

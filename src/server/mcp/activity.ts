@@ -1,22 +1,18 @@
 import "server-only";
 import type { RequestId } from "@modelcontextprotocol/server";
-import { ActivityRecorder } from "~/server/activity/recorder";
+import { activityRecorder } from "~/server/activity/recorder";
 import { recordedName } from "~/server/activity/recorded-text";
 import type { ActivityOutcome } from "~/server/activity/schemas";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import type { Database } from "~/server/db/client";
 import type { McpCaller } from "./caller";
 import type { ClientInfo, McpMessage } from "./message";
-import { log } from "~/server/observability/logger";
+import { log, outsideRequest } from "~/server/observability/logger";
 import { metrics } from "~/server/observability/metrics";
 import { processSingleton } from "~/server/process-singleton";
 
 // The activity trail's side of /api/mcp: one row per authenticated JSON-RPC request (a tool call or a
 // method), recorded off the response path. DESIGN: the per-call trail; README: Activity trail.
-
-// One recorder per process: Next.js may load this module in more than one bundle (the route and
-// instrumentation.ts), and shutdown must flush the buffer the route filled.
-export const activityRecorder: ActivityRecorder = processSingleton("activityRecorder", () => new ActivityRecorder());
 
 /** What a tool adds to its call's row: how it ended, a few words a person recognises the call by, and why it failed. */
 export interface ToolCallNote {
@@ -222,12 +218,15 @@ export function countAuthRefusal(reason: string): void {
   authRefusals.set(reason, (authRefusals.get(reason) ?? 0) + 1);
   metrics().authRefusals.inc({ reason });
   if (refusalLogTimer) return;
-  refusalLogTimer = setTimeout(() => {
-    refusalLogTimer = undefined;
-    const counts = [...authRefusals].map(([why, count]) => `${why} ${count}`).join(", ");
-    authRefusals.clear();
-    if (counts) log.warn(`MCP refused unauthenticated requests in the last minute: ${counts}`);
-  }, REFUSAL_LOG_INTERVAL_MS);
+  // The summary counts every request of the minute, so it carries none's ids.
+  refusalLogTimer = outsideRequest(() =>
+    setTimeout(() => {
+      refusalLogTimer = undefined;
+      const counts = [...authRefusals].map(([why, count]) => `${why} ${count}`).join(", ");
+      authRefusals.clear();
+      if (counts) log.warn(`MCP refused unauthenticated requests in the last minute: ${counts}`);
+    }, REFUSAL_LOG_INTERVAL_MS),
+  );
   refusalLogTimer.unref?.();
 }
 

@@ -116,6 +116,14 @@ export function runWithRequest<T>(context: RequestContext, handle: () => T): T {
   return logging().requests.run(context, handle);
 }
 
+/**
+ * Runs `work` outside any request: for process-wide work a request merely sets off (a timer armed, a batch
+ * chained), whose lines must not carry that request's ids, nor the caller noteCaller adds to it later.
+ */
+export function outsideRequest<T>(work: () => T): T {
+  return logging().requests.exit(work);
+}
+
 /** The id of the request being handled, when there is one (server.mjs). */
 export function currentRequestId(): string | undefined {
   return logging().requests.getStore()?.requestId;
