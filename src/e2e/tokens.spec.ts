@@ -82,7 +82,10 @@ test("generate a token, copy it once, then revoke it through the dialog", async 
   await expect(tokenRow(page, "Claude Desktop")).toContainText("Active");
 
   await tokenRow(page, "Claude Desktop").getByRole("button", { name: "Revoke" }).click();
+  // The row says Revoked at once (optimistic); the server's answer is when the revocation has committed.
+  const revokeAnswered = page.waitForResponse((response) => response.url().includes("tokens.revoke") && response.request().method() === "POST");
   await page.getByRole("dialog").getByRole("button", { name: "Revoke token" }).click();
+  expect((await revokeAnswered).ok()).toBe(true);
   await expect(tokenRow(page, "Claude Desktop")).toContainText("Revoked");
   await expect(tokenRow(page, "Claude Desktop").locator("time").last()).toHaveAttribute("datetime", /\d{4}-\d\d-\d\dT/);
   await expect(tokenRow(page, "Claude Desktop").getByRole("button", { name: "Revoke" })).toHaveCount(0);

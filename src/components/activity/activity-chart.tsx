@@ -1,7 +1,10 @@
 "use client";
 
 import { useRef, useState, type KeyboardEvent } from "react";
+import { LoadFailure } from "~/components/request-error";
+import { useTimeZone } from "~/components/time-zone";
 import type { DailyCount } from "~/server/activity/queries";
+import { api } from "~/trpc/react";
 import styles from "./activity.module.css";
 
 // The days are calendar days (YYYY-MM-DD) in the person's zone; a date at UTC midnight printed in UTC is that day.
@@ -16,11 +19,25 @@ function callsLabel(calls: number): string {
 }
 
 /**
+ * Calls per day over the last 30 days of the person's calls, one of their tokens' (tokenId) or one of their
+ * connected apps' (appId), in their time zone. The page prefetches it on the server.
+ */
+export function ActivityChart({ owner, label }: { owner: { tokenId?: string; appId?: string }; label: string }) {
+  const daily = api.activity.daily.useQuery(owner);
+  const timeZone = useTimeZone();
+  if (daily.isPending) return <p role="status">Loading the chart…</p>;
+  if (daily.isError) {
+    return <LoadFailure error={daily.error} attempt="load the calls per day" onRetry={() => void daily.refetch()} retrying={daily.isFetching} />;
+  }
+  return <DailyChart days={daily.data} timeZone={timeZone} label={label} />;
+}
+
+/**
  * Calls per day as HTML bars, so the text stays at reading size on a phone (an SVG's text shrinks with it).
  * One Tab stop: the arrow keys move between days, and the focused or hovered day's figure shows above the
  * bars, clear of them. The same figures are in a table under "Show the numbers".
  */
-export function ActivityChart({ days, timeZone, label }: { days: DailyCount[]; timeZone: string; label: string }) {
+function DailyChart({ days, timeZone, label }: { days: DailyCount[]; timeZone: string; label: string }) {
   const max = Math.max(1, ...days.map((day) => day.calls));
   const total = days.reduce((sum, day) => sum + day.calls, 0);
   const busiest = days.reduce<DailyCount | null>((best, day) => (day.calls > (best?.calls ?? 0) ? day : best), null);

@@ -1,15 +1,15 @@
 "use client";
 
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
-import { formatDate, formatRelative } from "~/components/format";
+import { formatDate, formatDateTime, formatRelative } from "~/components/format";
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { useTimeZone } from "~/components/time-zone";
 import { ClientName, isolated, recognisedClient } from "~/components/oauth/client-name";
-import { classifyRequestError, RequestErrorAlert } from "~/components/request-error";
+import { classifyRequestError, LoadFailure, RequestErrorAlert } from "~/components/request-error";
 import { Timestamp } from "~/components/timestamp";
 import { useNow } from "~/components/use-now";
+import activityStyles from "~/components/activity/activity.module.css";
 import styles from "~/components/tokens/tokens.module.css";
 import { api, type RouterOutputs } from "~/trpc/react";
 
@@ -66,7 +66,7 @@ export function ConnectedApps() {
       )}
       {/* A failed refresh keeps the rows already shown; one that failed for the reason just given goes unsaid. */}
       {apps.isError && !sameFailure(apps.error, revokeError?.error) && (
-        <RequestErrorAlert error={apps.error} attempt="load your connected apps" className="error" />
+        <LoadFailure error={apps.error} attempt="load your connected apps" onRetry={() => void apps.refetch()} retrying={apps.isFetching} />
       )}
       {apps.isPending && (
         <p role="status" aria-live="polite">
@@ -182,12 +182,51 @@ function ConnectedAppsTable({ apps, onRevoke }: { apps: ConnectedApp[]; onRevoke
   );
 }
 
+/** The app page's heading: the app's name, or "Connected app" until it has loaded (the page prefetches it). */
+export function ConnectedAppHeading({ appId }: { appId: string }) {
+  const app = api.connectedApps.get.useQuery({ id: appId });
+  return <h1>{app.data ? <ClientName name={app.data.clientName} /> : "Connected app"}</h1>;
+}
+
+/** The app page's Settings: what the app was granted, and Revoke access. */
+export function ConnectedAppSettings({ appId }: { appId: string }) {
+  const query = api.connectedApps.get.useQuery({ id: appId });
+  const timeZone = useTimeZone();
+  if (query.isPending) return <p role="status">Loading the app…</p>;
+  if (query.isError) {
+    return <LoadFailure error={query.error} attempt="load the app" onRetry={() => void query.refetch()} retrying={query.isFetching} />;
+  }
+  const app = query.data;
+  const recognised = recognisedClient(app.clientName, app.clientHost);
+  return (
+    <section className="card" aria-labelledby="settings-heading">
+      <h2 id="settings-heading">Settings</h2>
+      <dl className={activityStyles.settings}>
+        <dt>Verified by</dt>
+        <dd>
+          {app.clientHost ?? `Nobody: the app chose its name itself (unverified)${recognised ? `. It is the name ${recognised} gives itself.` : ""}`}
+        </dd>
+        <dt>Sends you back to</dt>
+        <dd>{app.redirectHost}</dd>
+        <dt>May</dt>
+        <dd>{app.scopes.join(", ")}</dd>
+        <dt>Connected</dt>
+        <dd>{formatDateTime(app.connectedAt, timeZone)}</dd>
+        <dt>Status</dt>
+        <dd>
+          <AppRevocation app={app} revokedLabel={app.revokedAt ? `Access revoked ${formatDateTime(app.revokedAt, timeZone)}` : null} />
+        </dd>
+      </dl>
+    </section>
+  );
+}
+
 /**
- * The app page's Revoke access, with the list's dialog. The page re-reads afterwards; this stays, so its
+ * The app page's Revoke access, with the list's dialog. The app is read again afterwards; this stays, so its
  * announcement is heard. `revokedLabel`: when the app is already revoked, what to say instead of the button.
  */
-export function AppRevocation({ app, revokedLabel }: { app: Pick<ConnectedApp, "id" | "clientName">; revokedLabel: string | null }) {
-  const router = useRouter();
+function AppRevocation({ app, revokedLabel }: { app: Pick<ConnectedApp, "id" | "clientName">; revokedLabel: string | null }) {
+  const utils = api.useUtils();
   const [confirming, setConfirming] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const noticeRef = useRef<HTMLParagraphElement>(null);
@@ -198,7 +237,7 @@ export function AppRevocation({ app, revokedLabel }: { app: Pick<ConnectedApp, "
     onSuccess() {
       setNotice(revokedNotice(app.clientName));
       noticeRef.current?.focus();
-      router.refresh();
+      void utils.connectedApps.invalidate();
     },
   });
   return (

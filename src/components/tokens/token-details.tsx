@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ConfirmDialog } from "~/components/confirm-dialog";
-import { RequestErrorAlert } from "~/components/request-error";
+import { LoadFailure, RequestErrorAlert } from "~/components/request-error";
 import { api, type RouterOutputs } from "~/trpc/react";
 import type { GeneratedToken } from "./create-token-form";
 import { displayPrefix, expiresSoon, formatDate, formatDateTime, formatRelative } from "~/components/format";
@@ -19,6 +19,34 @@ import styles from "../activity/activity.module.css";
 type TokenDetailsData = RouterOutputs["tokens"]["get"];
 
 const STATUS_LABELS: Record<TokenDetailsData["status"], string> = { active: "Active", expired: "Expired", revoked: "Revoked" };
+
+/**
+ * The page's heading, and the warning when the token was found in public. The page fetched the token on the
+ * server; if that failed, the heading says "Token" until TokenDetails has loaded it in the browser.
+ */
+export function TokenHeading({ tokenId }: { tokenId: string }) {
+  const token = api.tokens.get.useQuery({ id: tokenId });
+  const timeZone = useTimeZone();
+  const foundPublic = token.data?.foundPublic;
+  return (
+    <>
+      <h1>{token.data?.name ?? "Token"}</h1>
+      {foundPublic && (
+        <p className="warning">
+          <strong>Found in public, revoked.</strong> Secret {foundPublic.prefix}… was reported by GitHub secret scanning
+          {foundPublic.source ? ` (${foundPublic.source})` : ""} and revoked on {formatDateTime(foundPublic.at, timeZone)}
+          {foundPublic.url ? (
+            <>
+              {" "}
+              where it was found: <a href={foundPublic.url} rel="noreferrer noopener">{foundPublic.url}</a>
+            </>
+          ) : null}
+          . Remove it from there, and create a new token for whatever used it.
+        </p>
+      )}
+    </>
+  );
+}
 
 /** A token's settings, its Description, and Regenerate. */
 export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: string }) {
@@ -43,7 +71,7 @@ export function TokenDetails({ tokenId, appUrl }: { tokenId: string; appUrl: str
   }
   if (token.isPending) return <p role="status">Loading the token…</p>;
   if (token.isError) {
-    return <RequestErrorAlert error={token.error} attempt="load the token" className="error" />;
+    return <LoadFailure error={token.error} attempt="load the token" onRetry={() => void token.refetch()} retrying={token.isFetching} />;
   }
   const data = token.data;
   return (

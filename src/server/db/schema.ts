@@ -436,6 +436,14 @@ export const mcpActivity = pgTable(
     // DESC NULLS LAST, which an ORDER BY … DESC (nulls first) cannot use.
     index("mcp_activity_token_id_at_idx").on(table.tokenId, table.at, table.id),
     index("mcp_activity_user_id_at_idx").on(table.userId, table.at, table.id),
+    // Activity filtered by tool, and by a problem outcome: without these the walk back over the person's calls
+    // skips every call that does not match, so a rare filter read far into the trail (issue 24). Problems are
+    // a small share of calls, so their index is partial and the hot insert of an ok call does not pay for it;
+    // filtering on ok needs no index of its own, since most calls are ok.
+    index("mcp_activity_user_id_tool_at_idx").on(table.userId, table.tool, table.at, table.id),
+    index("mcp_activity_user_id_problem_at_idx")
+      .on(table.userId, table.outcome, table.at, table.id)
+      .where(sql`${table.outcome} <> 'ok'`),
   ],
 );
 
@@ -459,5 +467,7 @@ export const mcpActivityRollup = pgTable(
   (table) => [
     primaryKey({ columns: [table.tokenId, table.quarterHour, table.outcome] }),
     index("mcp_activity_rollup_user_id_quarter_hour_idx").on(table.userId, table.quarterHour),
+    // The retention job deletes by age alone.
+    index("mcp_activity_rollup_quarter_hour_idx").on(table.quarterHour),
   ],
 );

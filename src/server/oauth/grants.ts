@@ -1,5 +1,6 @@
 import { and, desc, eq, isNotNull, isNull, max, sql } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "~/server/db/client";
+import { DomainError } from "~/server/domain-error";
 import { apiTokens, oauthGrants } from "~/server/db/schema";
 import { UUID_PATTERN } from "~/server/db/uuid";
 import { isTokenScope, type TokenScope } from "~/server/tokens/scopes";
@@ -37,12 +38,15 @@ export async function getConnectedApp(db: Database, userId: string, grantId: str
  * the connection is not the user's. Revoked and expired ones included: the trail stays whole.
  */
 export async function connectedAppTokenIds(db: Database, userId: string, grantId: string): Promise<string[] | null> {
-  if (!(await getConnectedApp(db, userId, grantId))) return null;
+  if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(grantId)) return null;
   const rows = await db
-    .select({ id: apiTokens.id })
-    .from(apiTokens)
-    .where(and(eq(apiTokens.grantId, grantId), eq(apiTokens.userId, userId), eq(apiTokens.kind, "oauth_access")));
-  return rows.map((row) => row.id);
+    .select({ tokenId: apiTokens.id })
+    .from(oauthGrants)
+    .leftJoin(apiTokens, and(eq(apiTokens.grantId, oauthGrants.id), eq(apiTokens.userId, userId), eq(apiTokens.kind, "oauth_access")))
+    .where(and(eq(oauthGrants.id, grantId), eq(oauthGrants.userId, userId), isNotNull(oauthGrants.connectedAt)));
+  // No row: not one of the user's connections. One row without a token: connected, no access token left.
+  if (rows.length === 0) return null;
+  return rows.flatMap((row) => (row.tokenId === null ? [] : [row.tokenId]));
 }
 
 /**
@@ -84,20 +88,24 @@ function redirectHost(uri: string): string {
 
 /**
  * Ends one of the user's connections: the grant and every token issued under it, at once, so the app's very
- * next request is refused. Returns false when there is no such active grant among the user's.
+ * next request is refused. Refused (not_found) when there is no such active grant among the user's: another
+ * person's looks the same as none, so ids reveal nothing.
  */
-export async function revokeConnectedApp(db: Database, userId: string, grantId: string): Promise<boolean> {
-  if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(grantId)) return false;
-  return db.transaction(async (tx) => {
+export async function revokeConnectedApp(db: Database, userId: string, grantId: string): Promise<void> {
+  if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(grantId)) throw connectedAppNotFound();
+  await db.transaction(async (tx) => {
     const [grant] = await tx
       .select({ id: oauthGrants.id })
       .from(oauthGrants)
       .where(and(eq(oauthGrants.id, grantId), eq(oauthGrants.userId, userId), isNotNull(oauthGrants.connectedAt), isNull(oauthGrants.revokedAt)))
       .for("update");
-    if (!grant) return false;
+    if (!grant) throw connectedAppNotFound();
     await revokeGrantTokens(tx, grant.id, { revokeGrant: true });
-    return true;
   });
+}
+
+function connectedAppNotFound(): DomainError {
+  return new DomainError("not_found", "No such connected app among yours. Refresh the page and try again.");
 }
 
 /** Revokes every live token of a grant, and the grant itself when asked. */

@@ -1,22 +1,15 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { ActivityChart } from "~/components/activity/activity-chart";
-import { ActivityLog } from "~/components/activity/activity-log";
-import { ExportForm } from "~/components/activity/export-form";
+import { ActivityTrail } from "~/components/activity/activity-trail";
 import { TimeZoneNote } from "~/components/time-zone";
 import { env } from "~/env";
 import { personTimeZone } from "~/server/account/time-zone";
-import { dailyActivity } from "~/server/activity/queries";
 import { getCurrentSession } from "~/server/auth/current-session";
-import { getDb, withDatabaseDeadline } from "~/server/db";
 
 export const metadata: Metadata = { title: "Activity" };
 
 export default async function ActivityPage() {
   const { user } = await getCurrentSession();
-  const db = await withDatabaseDeadline(getDb());
-  const timeZone = personTimeZone(user ?? {});
-  const days = user ? await withDatabaseDeadline(dailyActivity(db, { userId: user.id }, { timeZone })) : [];
   return (
     <main id="main" tabIndex={-1} className="page">
       <h1>Activity</h1>
@@ -26,11 +19,7 @@ export default async function ActivityPage() {
         {env.ACTIVITY_RETENTION_DAYS} days.
       </p>
       <TimeZoneNote />
-      <h2>Calls per day</h2>
-      <ActivityChart days={days} timeZone={timeZone} label="Calls with all your tokens" />
-      <ActivityLog showToken />
-      <h2>Download</h2>
-      <ExportForm timeZone={timeZone} />
+      <ActivityTrail owner={{}} chartLabel="Calls with all your tokens" showToken timeZone={personTimeZone(user ?? {})} />
     </main>
   );
 }

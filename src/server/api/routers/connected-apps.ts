@@ -1,18 +1,24 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { listConnectedApps, revokeConnectedApp } from "~/server/oauth/grants";
-import { createTRPCRouter, protectedProcedure } from "../trpc";
+import { DomainError } from "~/server/domain-error";
+import { getConnectedApp, listConnectedApps, revokeConnectedApp } from "~/server/oauth/grants";
+import { createTRPCRouter, domainProcedure } from "../trpc";
 
 // OAuth connections (DESIGN: OAuth 2.1 for MCP clients, "Connected apps"). Thin: the grants module owns the rules.
 
 export const connectedAppsRouter = createTRPCRouter({
   /** The caller's active connections, newest first. */
-  list: protectedProcedure.query(({ ctx }) => listConnectedApps(ctx.db, ctx.user.id)),
+  list: domainProcedure.query(({ ctx }) => listConnectedApps(ctx.db, ctx.user.id)),
+
+  /** One of the caller's connections, revoked ones included (its page); another person's is NOT_FOUND. */
+  get: domainProcedure.input(z.object({ id: z.uuid({ error: "Not a connection id." }) })).query(async ({ ctx, input }) => {
+    const app = await getConnectedApp(ctx.db, ctx.user.id, input.id);
+    if (!app) throw new DomainError("not_found", "No such connected app among yours.");
+    return app;
+  }),
 
   /** Ends a connection and every token issued under it. */
-  revoke: protectedProcedure.input(z.object({ id: z.uuid({ error: "Not a connection id." }) })).mutation(async ({ ctx, input }) => {
-    const revoked = await revokeConnectedApp(ctx.db, ctx.user.id, input.id);
-    if (!revoked) throw new TRPCError({ code: "NOT_FOUND", message: "No such connected app among yours. Refresh the page and try again." });
+  revoke: domainProcedure.input(z.object({ id: z.uuid({ error: "Not a connection id." }) })).mutation(async ({ ctx, input }) => {
+    await revokeConnectedApp(ctx.db, ctx.user.id, input.id);
     return { id: input.id };
   }),
 });

@@ -1,0 +1,3 @@
+CREATE INDEX "mcp_activity_user_id_tool_at_idx" ON "mcp_activity" USING btree ("user_id","tool","at","id");--> statement-breakpoint
+CREATE INDEX "mcp_activity_user_id_problem_at_idx" ON "mcp_activity" USING btree ("user_id","outcome","at","id") WHERE "mcp_activity"."outcome" <> 'ok';--> statement-breakpoint
+CREATE INDEX "mcp_activity_rollup_quarter_hour_idx" ON "mcp_activity_rollup" USING btree ("quarter_hour");
