@@ -1,5 +1,6 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
+import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { knownDevices } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
 import { DEVICE_COOKIE_MAX_AGE_SECONDS } from "./cookie";
@@ -11,6 +12,9 @@ import { generateSessionToken } from "./session";
 
 /** Longer user agents are cut, as for sessions. */
 const USER_AGENT_MAX_LENGTH = 512;
+
+/** A browser unseen for as long as its device cookie lives can never send that cookie again: it is forgotten. */
+const forgotten = sql`${knownDevices.lastSeenAt} < now() - make_interval(secs => ${DEVICE_COOKIE_MAX_AGE_SECONDS})`;
 
 export interface RecognizedDevice {
   /** The device cookie's value to set (the one the browser sent, or a new one). */
@@ -28,9 +32,7 @@ export async function recognizeDevice(db: Database, userId: string, cookieToken:
   const token = cookieToken ?? generateSessionToken();
   const deviceHash = sha256Hex(token);
   return db.transaction(async (tx) => {
-    await tx
-      .delete(knownDevices)
-      .where(and(eq(knownDevices.userId, userId), lt(knownDevices.lastSeenAt, sql`now() - make_interval(secs => ${DEVICE_COOKIE_MAX_AGE_SECONDS})`)));
+    await tx.delete(knownDevices).where(and(eq(knownDevices.userId, userId), forgotten));
     const [seen] = await tx
       .update(knownDevices)
       .set({ lastSeenAt: sql`now()` })
@@ -44,4 +46,13 @@ export async function recognizeDevice(db: Database, userId: string, cookieToken:
       .onConflictDoNothing();
     return { token, isNew: other !== undefined };
   });
+}
+
+/**
+ * Deletes forgotten browsers of every account (the purges job): `recognizeDevice` forgets an account's own when it
+ * signs in, so this is for accounts that stopped signing in. Known devices do not belong to sessions: a browser
+ * stays known after signing out, or its next sign-in would be mailed as new.
+ */
+export async function purgeForgottenDevices(db: Database, options: PurgeOptions = {}): Promise<number> {
+  return purgeInBatches((batchSize) => deleteBatch(db, knownDevices, [knownDevices.userId, knownDevices.deviceHash], forgotten, batchSize), options);
 }

@@ -1,5 +1,6 @@
-import { and, eq, gt, lte } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
+import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { pendingSignIns } from "~/server/db/schema";
 import { generateSessionToken, sessionIdFromToken } from "./session";
 
@@ -15,10 +16,9 @@ export interface PendingSignIn {
   next: string;
 }
 
-/** Records a pending sign-in for `userId` and returns the token for its cookie. Sweeps expired ones on the way. */
+/** Records a pending sign-in for `userId` and returns the token for its cookie. Expired ones go with the purges job. */
 export async function createPendingSignIn(db: Database, userId: string, next: string, now: Date = new Date()): Promise<string> {
   const token = generateSessionToken();
-  await db.delete(pendingSignIns).where(lte(pendingSignIns.expiresAt, now));
   await db.insert(pendingSignIns).values({
     id: sessionIdFromToken(token),
     userId,
@@ -50,6 +50,11 @@ export async function consumePendingSignIn(db: Database, token: string, userId: 
   return row ?? null;
 }
 
-export async function deletePendingSignIn(db: Database, token: string): Promise<void> {
-  await db.delete(pendingSignIns).where(eq(pendingSignIns.id, sessionIdFromToken(token)));
+/**
+ * Deletes pending sign-ins that expired (the purges job). Abandoned second-factor steps would otherwise stay:
+ * only passing the step deletes one.
+ */
+export async function purgeExpiredPendingSignIns(db: Database, options: PurgeOptions = {}): Promise<number> {
+  const expired = sql`${pendingSignIns.expiresAt} < now()`;
+  return purgeInBatches((batchSize) => deleteBatch(db, pendingSignIns, pendingSignIns.id, expired, batchSize), options);
 }

@@ -1,6 +1,7 @@
 import { encodeBase32LowerCaseNoPadding } from "@oslojs/encoding";
-import { and, desc, eq, ne } from "drizzle-orm";
+import { and, desc, eq, ne, sql } from "drizzle-orm";
 import type { Database } from "~/server/db/client";
+import { deleteBatch, purgeInBatches, type PurgeOptions } from "~/server/db/purge";
 import { sessions, users } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
 import type { SignInMethod } from "./sign-in-methods";
@@ -148,4 +149,13 @@ export async function listUserSessions(db: Database, userId: string, now: Date =
     .where(eq(sessions.userId, userId))
     .orderBy(desc(sessions.lastSeenAt));
   return rows.filter((row) => row.expiresAt > now);
+}
+
+/**
+ * Deletes sessions that expired (the purges job). A cookie that comes back after expiry deletes its own row, but
+ * most never come back (cleared cookies, a browser thrown away), and those rows would stay for good.
+ */
+export async function purgeExpiredSessions(db: Database, options: PurgeOptions = {}): Promise<number> {
+  const expired = sql`${sessions.expiresAt} < now()`;
+  return purgeInBatches((batchSize) => deleteBatch(db, sessions, sessions.id, expired, batchSize), options);
 }

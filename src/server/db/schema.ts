@@ -44,7 +44,8 @@ export const sessions = pgTable(
     // How the person proved who they were when this session began, shown on /settings (auth/sign-in-methods.ts).
     signInMethod: text("sign_in_method").$type<SignInMethod>().notNull().default("password"),
   },
-  (table) => [index("sessions_user_id_idx").on(table.userId)],
+  // Every column a purge of the purges job selects by is indexed (expires_at here), or each of its runs reads the whole table.
+  (table) => [index("sessions_user_id_idx").on(table.userId), index("sessions_expires_at_idx").on(table.expiresAt)],
 );
 
 // An authenticator app (TOTP, RFC 6238), one per person. The key is stored encrypted (AES-256-GCM under
@@ -90,7 +91,7 @@ export const pendingSignIns = pgTable(
     expiresAt: timestamptz("expires_at").notNull(),
     createdAt: createdAt(),
   },
-  (table) => [index("pending_sign_ins_user_id_idx").on(table.userId)],
+  (table) => [index("pending_sign_ins_user_id_idx").on(table.userId), index("pending_sign_ins_expires_at_idx").on(table.expiresAt)],
 );
 
 export const emailLinkPurpose = pgEnum("email_link_purpose", ["password_reset", "email_verification"]);
@@ -108,7 +109,7 @@ export const emailLinks = pgTable(
     expiresAt: timestamptz("expires_at").notNull(),
     createdAt: createdAt(),
   },
-  (table) => [index("email_links_user_id_idx").on(table.userId)],
+  (table) => [index("email_links_user_id_idx").on(table.userId), index("email_links_expires_at_idx").on(table.expiresAt)],
 );
 
 // Passkeys (WebAuthn credentials). Only public keys: a leaked table signs nothing.
@@ -151,11 +152,15 @@ export const webauthnChallenges = pgTable(
 );
 
 // Fixed-window counters for sign-in and sign-up attempts, shared by every instance.
-export const authRateLimits = pgTable("auth_rate_limits", {
-  key: text("key").primaryKey(),
-  count: integer("count").notNull(),
-  windowStartedAt: timestamptz("window_started_at").notNull(),
-});
+export const authRateLimits = pgTable(
+  "auth_rate_limits",
+  {
+    key: text("key").primaryKey(),
+    count: integer("count").notNull(),
+    windowStartedAt: timestamptz("window_started_at").notNull(),
+  },
+  (table) => [index("auth_rate_limits_window_started_at_idx").on(table.windowStartedAt)],
+);
 
 // personal: made in the dashboard (mcp_). oauth_access / oauth_refresh: issued to an OAuth client (mcpo_ / mcpr_).
 // legacy_jwt: one row per person whose HS256 JWTs from the older system ("Option A") were accepted; it holds
@@ -164,22 +169,26 @@ export const tokenKind = pgEnum("token_kind", ["personal", "oauth_access", "oaut
 
 // Clients registered through RFC 7591 dynamic registration. CIMD clients are not stored: their client_id is
 // the URL of their metadata document, fetched (and cached) when they come.
-export const oauthClients = pgTable("oauth_clients", {
-  // "dcr_" + random base62: what the client sends as client_id.
-  id: text("id").primaryKey(),
-  name: text("name").notNull(),
-  redirectUris: text("redirect_uris").array().notNull(),
-  // none | client_secret_post | client_secret_basic
-  tokenEndpointAuthMethod: text("token_endpoint_auth_method").notNull(),
-  grantTypes: text("grant_types").array().notNull(),
-  // SHA-256 (hex) of the client secret, for confidential clients only.
-  secretHash: text("secret_hash"),
-  // What else the client registered, echoed back as it sent it (RFC 7591 §3.2.1).
-  metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull(),
-  createdAt: createdAt(),
-  // Null until the client first exchanges a code: never-used registrations expire.
-  lastUsedAt: timestamptz("last_used_at"),
-});
+export const oauthClients = pgTable(
+  "oauth_clients",
+  {
+    // "dcr_" + random base62: what the client sends as client_id.
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    redirectUris: text("redirect_uris").array().notNull(),
+    // none | client_secret_post | client_secret_basic
+    tokenEndpointAuthMethod: text("token_endpoint_auth_method").notNull(),
+    grantTypes: text("grant_types").array().notNull(),
+    // SHA-256 (hex) of the client secret, for confidential clients only.
+    secretHash: text("secret_hash"),
+    // What else the client registered, echoed back as it sent it (RFC 7591 §3.2.1).
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    // Null until the client first exchanges a code: never-used registrations expire.
+    lastUsedAt: timestamptz("last_used_at"),
+  },
+  (table) => [index("oauth_clients_unused_created_at_idx").on(table.createdAt).where(sql`${table.lastUsedAt} is null`)],
+);
 
 // One grant per connection (person × client, whatever loopback port it returns to): what the dashboard lists as
 // a connected app. Made when the person presses Allow, but only connected (and listed) once a code of it is
@@ -209,6 +218,7 @@ export const oauthGrants = pgTable(
     index("oauth_grants_user_id_idx").on(table.userId, table.createdAt),
     // At most one live grant per person × client: connecting again, from any port, reuses it.
     uniqueIndex("oauth_grants_one_live_idx").on(table.userId, table.clientId).where(sql`${table.revokedAt} is null`),
+    index("oauth_grants_pending_created_at_idx").on(table.createdAt).where(sql`${table.connectedAt} is null`),
   ],
 );
 
@@ -313,28 +323,36 @@ export const knownDevices = pgTable(
     createdAt: createdAt(),
     lastSeenAt: timestamptz("last_seen_at").notNull().defaultNow(),
   },
-  (table) => [primaryKey({ columns: [table.userId, table.deviceHash] })],
+  (table) => [primaryKey({ columns: [table.userId, table.deviceHash] }), index("known_devices_last_seen_at_idx").on(table.lastSeenAt)],
 );
 
 // The MCP per-token rate, shared by every instance: calls counted in the token's current fixed window.
-// Instances take calls in leases (several at once) so that most calls cost no write; see mcp/shared-call-budget.ts.
-export const mcpCallWindows = pgTable("mcp_call_windows", {
-  tokenId: uuid("token_id")
-    .primaryKey()
-    .references(() => apiTokens.id, { onDelete: "cascade" }),
-  windowStartedAt: timestamptz("window_started_at").notNull(),
-  calls: integer("calls").notNull(),
-});
+// Instances take calls in leases (several at once) so that most calls cost no write; see mcp/shared-call-budget.ts (purged by activity/retention.ts).
+export const mcpCallWindows = pgTable(
+  "mcp_call_windows",
+  {
+    tokenId: uuid("token_id")
+      .primaryKey()
+      .references(() => apiTokens.id, { onDelete: "cascade" }),
+    windowStartedAt: timestamptz("window_started_at").notNull(),
+    calls: integer("calls").notNull(),
+  },
+  (table) => [index("mcp_call_windows_window_started_at_idx").on(table.windowStartedAt)],
+);
 
 // The MCP per-person rate beside it, counted the same way: all of one person's tokens together (many OAuth
 // access tokens, say) get one budget, so more tokens do not multiply the calls a person may make.
-export const mcpPersonCallWindows = pgTable("mcp_person_call_windows", {
-  userId: uuid("user_id")
-    .primaryKey()
-    .references(() => users.id, { onDelete: "cascade" }),
-  windowStartedAt: timestamptz("window_started_at").notNull(),
-  calls: integer("calls").notNull(),
-});
+export const mcpPersonCallWindows = pgTable(
+  "mcp_person_call_windows",
+  {
+    userId: uuid("user_id")
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
+    windowStartedAt: timestamptz("window_started_at").notNull(),
+    calls: integer("calls").notNull(),
+  },
+  (table) => [index("mcp_person_call_windows_window_started_at_idx").on(table.windowStartedAt)],
+);
 
 // "Export my data" runs one at a time per person, across every instance: a lease row per export under way,
 // renewed while it streams, so an instance that dies mid-export frees the slot within EXPORT_LEASE_SECONDS.

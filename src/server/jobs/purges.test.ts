@@ -1,10 +1,26 @@
 import { randomUUID } from "node:crypto";
-import { inArray, like, sql } from "drizzle-orm";
+import { eq, inArray, like, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { purgeExpiredEmailLinks } from "~/server/auth/email-links";
+import { purgeForgottenDevices } from "~/server/auth/known-devices";
+import { purgeExpiredPendingSignIns } from "~/server/auth/pending-sign-in";
 import { purgeStaleRateLimits } from "~/server/auth/rate-limit";
-import { apiTokens, authRateLimits, emailLinks, mcpCallWindows, mcpPersonCallWindows, oauthClients, oauthCodes, oauthGrants, users } from "~/server/db/schema";
-import { purgeStaleCallWindows } from "~/server/mcp/shared-call-budget";
+import { purgeExpiredSessions } from "~/server/auth/session";
+import {
+  apiTokens,
+  authRateLimits,
+  emailLinks,
+  knownDevices,
+  mcpCallWindows,
+  mcpPersonCallWindows,
+  oauthClients,
+  oauthCodes,
+  oauthGrants,
+  pendingSignIns,
+  sessions,
+  users,
+} from "~/server/db/schema";
+import { purgeStaleCallWindows } from "~/server/activity/retention";
 import { purgeAbandonedGrants } from "~/server/oauth/authorization";
 import { purgeUnusedClients } from "~/server/oauth/clients";
 import { engines } from "~/test/db";
@@ -66,6 +82,46 @@ describe.each(engines)("background purges on %s", (engine) => {
     expect(await purgeExpiredEmailLinks(db)).toBe(1);
     const left = await db.select({ id: emailLinks.id }).from(emailLinks);
     expect(left.map((row) => row.id.split("-")[0])).toEqual(["usable"]);
+  });
+
+  it("deletes sessions and pending sign-ins that expired, and keeps live ones", async () => {
+    const { userId } = await person();
+    const later = sql`now() + interval '1 minute'`;
+    await db.insert(sessions).values([
+      { id: `expired-${randomUUID()}`, userId, expiresAt: ago("1 second") },
+      { id: `expired-${randomUUID()}`, userId, expiresAt: ago("40 days") },
+      { id: `live-${randomUUID()}`, userId, expiresAt: later },
+    ]);
+    await db.insert(pendingSignIns).values([
+      { id: `expired-${randomUUID()}`, userId, next: "/dashboard", expiresAt: ago("1 second") },
+      { id: `live-${randomUUID()}`, userId, next: "/dashboard", expiresAt: later },
+    ]);
+    expect(await purgeExpiredSessions(db)).toBe(2);
+    expect(await purgeExpiredPendingSignIns(db)).toBe(1);
+    const kinds = (rows: { id: string }[]) => rows.map((row) => row.id.split("-")[0]);
+    expect(kinds(await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)))).toEqual(["live"]);
+    expect(kinds(await db.select({ id: pendingSignIns.id }).from(pendingSignIns).where(eq(pendingSignIns.userId, userId)))).toEqual(["live"]);
+  });
+
+  it("forgets browsers unseen for the device cookie's 400 days, of any account, and keeps the rest", async () => {
+    const { userId } = await person();
+    await db.insert(knownDevices).values([
+      { userId, deviceHash: "forgotten", lastSeenAt: ago("401 days") },
+      { userId, deviceHash: "old-but-seen", createdAt: ago("500 days"), lastSeenAt: ago("399 days") },
+      { userId, deviceHash: "today", lastSeenAt: ago("1 hour") },
+    ]);
+    expect(await purgeForgottenDevices(db)).toBe(1);
+    const left = await db.select({ deviceHash: knownDevices.deviceHash }).from(knownDevices).where(eq(knownDevices.userId, userId));
+    expect(left.map((row) => row.deviceHash).sort()).toEqual(["old-but-seen", "today"]);
+  });
+
+  it("deletes at most its batches a run, and the next run takes what is left", async () => {
+    const { userId } = await person();
+    await db.insert(sessions).values(Array.from({ length: 12 }, () => ({ id: `bounded-${randomUUID()}`, userId, expiresAt: ago("1 day") })));
+    expect(await purgeExpiredSessions(db, { batchSize: 5, maxBatches: 2 })).toBe(10);
+    expect(await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId))).toHaveLength(2);
+    expect(await purgeExpiredSessions(db, { batchSize: 5, maxBatches: 2 })).toBe(2);
+    expect(await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId))).toEqual([]);
   });
 
   it("deletes client registrations never used within a day, and keeps recent and used ones", async () => {
@@ -136,6 +192,39 @@ describe.each(engines)("background purges on %s", (engine) => {
     expect((first ?? 0) + (second ?? 0)).toBe(60);
     const left = await db.select({ key: authRateLimits.key }).from(authRateLimits).where(like(authRateLimits.key, `${prefix}%`));
     expect(left.map((row) => row.key)).toEqual([`${prefix}live`]);
+  });
+
+  it("two whole purges jobs at once delete every expired session and pending sign-in once, without deadlock", async () => {
+    const { userId } = await person();
+    await db.insert(sessions).values(Array.from({ length: 45 }, () => ({ id: `racing-${randomUUID()}`, userId, expiresAt: ago("1 hour") })));
+    await db.insert(sessions).values({ id: `live-${randomUUID()}`, userId, expiresAt: sql`now() + interval '1 day'` });
+    await db.insert(pendingSignIns).values(Array.from({ length: 30 }, () => ({ id: `racing-${randomUUID()}`, userId, next: "/", expiresAt: ago("1 hour") })));
+    const signal = new AbortController().signal;
+    const counts = await Promise.all([purgeExpiredSessions(db, { batchSize: 4, signal }), purgeExpiredSessions(db, { batchSize: 4, signal })]);
+    expect(counts.reduce((sum, count) => sum + count, 0)).toBe(45);
+    await Promise.all([purgesJob().run({ db, signal }), purgesJob().run({ db, signal })]);
+    expect((await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId))).map((row) => row.id.split("-")[0])).toEqual(["live"]);
+    expect(await db.select({ id: pendingSignIns.id }).from(pendingSignIns).where(eq(pendingSignIns.userId, userId))).toEqual([]);
+  });
+
+  it("has an index leading with every column a purge selects by, so a run reads only what it deletes", async () => {
+    const result = await db.execute(sql`select tablename, indexdef from pg_indexes where schemaname = 'public'`);
+    const indexes = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { tablename: string; indexdef: string }[];
+    const purgedBy: [table: string, column: string][] = [
+      ["sessions", "expires_at"],
+      ["pending_sign_ins", "expires_at"],
+      ["email_links", "expires_at"],
+      ["webauthn_challenges", "expires_at"],
+      ["known_devices", "last_seen_at"],
+      ["auth_rate_limits", "window_started_at"],
+      ["mcp_call_windows", "window_started_at"],
+      ["mcp_person_call_windows", "window_started_at"],
+      ["oauth_clients", "created_at"],
+      ["oauth_grants", "created_at"],
+      ["oauth_codes", "grant_id"],
+    ];
+    const unindexed = purgedBy.filter(([table, column]) => !indexes.some((index) => index.tablename === table && index.indexdef.includes(`USING btree (${column}`)));
+    expect(unindexed).toEqual([]);
   });
 
   it("runs as the purges job, and a stopping instance's job stops before its next batch", async () => {
