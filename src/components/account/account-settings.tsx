@@ -14,7 +14,6 @@ import { Timestamp } from "~/components/timestamp";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { api } from "~/trpc/react";
 import styles from "./account.module.css";
-import { PasskeysSection } from "./passkeys-section";
 import { describeRevokedAccess, REVOKE_ACCESS_LABEL } from "./revoked-access";
 import { TwoFactorSection } from "./two-factor-settings";
 
@@ -24,12 +23,12 @@ export function AccountSettings({ user, passwordHint }: { user: { firstname: str
   const timeZone = useTimeZone();
   return (
     <>
-      <NameSection firstname={user.firstname} surname={user.surname} email={user.email} />
+      <NameSection firstname={user.firstname} surname={user.surname} />
+      <EmailSection email={user.email} />
       {/* Keyed by the saved zone: once saved (or first recorded), the select starts again from it. */}
       <TimeZoneSection key={timeZone} current={timeZone} />
       <PasswordSection passwordHint={passwordHint} />
       <TwoFactorSection />
-      <PasskeysSection />
       <SessionsSection />
       <ExportSection />
       <DeleteSection />
@@ -37,7 +36,7 @@ export function AccountSettings({ user, passwordHint }: { user: { firstname: str
   );
 }
 
-function NameSection({ firstname, surname, email }: { firstname: string; surname: string; email: string }) {
+function NameSection({ firstname, surname }: { firstname: string; surname: string }) {
   const router = useRouter();
   const update = api.account.updateName.useMutation({ onSuccess: () => router.refresh() });
   const fieldErrors: FieldErrors = update.error?.data?.zodError?.fieldErrors;
@@ -51,9 +50,6 @@ function NameSection({ firstname, surname, email }: { firstname: string; surname
   return (
     <section className={`card ${styles.section}`} aria-labelledby="name-heading">
       <h2 id="name-heading">Name</h2>
-      <p className="muted">
-        Email: <strong>{email}</strong>
-      </p>
       {/* method="post" on every form here: should the script not run, the browser posts it (nothing happens)
           instead of putting what was typed, passwords included, in the address bar. */}
       <form method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={update.isPending}>
@@ -67,6 +63,92 @@ function NameSection({ firstname, surname, email }: { firstname: string; surname
           <span role="status">{update.isSuccess && !update.isPending ? "Saved." : ""}</span>
         </p>
       </form>
+    </section>
+  );
+}
+
+/**
+ * The address, and changing it (sudo mode): the change waits for the link mailed to the new address, shown here
+ * until then with a way to cancel it.
+ */
+function EmailSection({ email }: { email: string }) {
+  const utils = api.useUtils();
+  const timeZone = useTimeZone();
+  const formRef = useRef<HTMLFormElement>(null);
+  const status = api.account.emailStatus.useQuery();
+  const pending = api.account.pendingEmailChange.useQuery();
+  const request = api.account.requestEmailChange.useMutation({
+    onSuccess(change) {
+      formRef.current?.reset();
+      cancel.reset();
+      utils.account.pendingEmailChange.setData(undefined, change);
+    },
+  });
+  const cancel = api.account.cancelEmailChange.useMutation({
+    onSuccess() {
+      request.reset();
+      utils.account.pendingEmailChange.setData(undefined, null);
+    },
+  });
+  const fieldErrors: FieldErrors = request.error?.data?.zodError?.fieldErrors;
+  useFocusFirstError(formRef, request.error);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    request.mutate({ newEmail: String(form.get("new-email") ?? "") });
+  }
+
+  return (
+    <section id="email" className={`card ${styles.section}`} aria-labelledby="email-heading">
+      <h2 id="email-heading">Email address</h2>
+      <p>
+        Your email: <strong>{email}</strong>
+        {status.data && <span className="muted">{status.data.verified ? " (confirmed)" : " (not confirmed yet)"}</span>}
+      </p>
+      {pending.error && <RequestErrorAlert error={pending.error} attempt="load your pending email change" />}
+      {pending.data && (
+        <div className={styles.pendingChange} role="group" aria-labelledby="pending-email-heading">
+          <h3 id="pending-email-heading">Waiting for confirmation</h3>
+          <p>
+            We mailed a link to <strong>{pending.data.newEmail}</strong>. Your email changes to it when that link is opened, until{" "}
+            {formatDateTime(pending.data.expiresAt, timeZone)}.
+          </p>
+          {cancel.error && <RequestErrorAlert error={cancel.error} attempt="cancel the change" />}
+          <p className="actions">
+            <button type="button" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
+              Cancel change
+            </button>
+          </p>
+        </div>
+      )}
+      {status.error && <RequestErrorAlert error={status.error} attempt="load your email status" />}
+      {/* Only once it is known whether this server can mail: a form that vanished on load would be worse than none. */}
+      {status.data && !status.data.mailAvailable && (
+        <p className="muted">This server cannot send email, so the address cannot be changed here. Ask its administrator to configure SMTP_URL.</p>
+      )}
+      {status.data?.mailAvailable && (
+        <form ref={formRef} method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={request.isPending}>
+          <FormField
+            id="new-email"
+            label="New email address"
+            type="email"
+            autoComplete="email"
+            required
+            hint="We mail a link to the new address; your email changes only once it is opened."
+            error={fieldErrors?.newEmail?.[0]}
+          />
+          {request.error && !fieldErrors && <RequestErrorAlert error={request.error} attempt="change your email" />}
+          <p className="actions">
+            <button type="submit" className="primary" disabled={request.isPending}>
+              Change email
+            </button>
+            <span role="status">
+              {request.isSuccess ? `Check ${request.data.newEmail} for the link.` : cancel.isSuccess ? "Change cancelled: your email stays as it is." : ""}
+            </span>
+          </p>
+        </form>
+      )}
     </section>
   );
 }

@@ -94,10 +94,10 @@ export const pendingSignIns = pgTable(
   (table) => [index("pending_sign_ins_user_id_idx").on(table.userId), index("pending_sign_ins_expires_at_idx").on(table.expiresAt)],
 );
 
-export const emailLinkPurpose = pgEnum("email_link_purpose", ["password_reset", "email_verification"]);
+export const emailLinkPurpose = pgEnum("email_link_purpose", ["password_reset", "email_verification", "email_change"]);
 
-// Single-use links sent by email (password reset, email verification). Like sessions, the row id is
-// the SHA-256 of the secret in the link, so a leaked table holds no usable link.
+// Single-use links sent by email (password reset, email verification, a change of address). Like sessions, the
+// row id is the SHA-256 of the secret in the link, so a leaked table holds no usable link.
 export const emailLinks = pgTable(
   "email_links",
   {
@@ -106,6 +106,8 @@ export const emailLinks = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     purpose: emailLinkPurpose("purpose").notNull(),
+    /** email_change only: the address the account moves to once the link is opened (lower-case). */
+    newEmail: text("new_email"),
     expiresAt: timestamptz("expires_at").notNull(),
     createdAt: createdAt(),
   },

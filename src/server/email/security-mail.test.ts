@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createUser } from "~/server/auth/accounts";
+import { createUser } from "~/server/auth/credentials";
 import { users } from "~/server/db/schema";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
@@ -18,7 +18,7 @@ const kinds: { event: SecurityEvent; subject: string; says: string[]; path: stri
   {
     event: { kind: "token_created", tokenId, tokenName: "Claude Desktop", scopes: ["read:data", "write:bookings"], expiresAt: new Date("2027-01-03T17:14:00Z") },
     subject: "A new token was created for your Carestral account",
-    says: ['A personal access token named "Claude Desktop" was created', "read:data, write:bookings", "expires on Jan 3, 2027, 18:14 GMT+1", "revoke the token"],
+    says: ['A personal access token named "Claude Desktop" was created', "read:data, write:bookings", "expires on Jan 3, 2027, 17:14 GMT+0 (UTC)", "revoke the token"],
     path: `/dashboard/tokens/${tokenId}`,
   },
   {
@@ -30,13 +30,13 @@ const kinds: { event: SecurityEvent; subject: string; says: string[]; path: stri
   {
     event: { kind: "token_expiring", tokenId, tokenName: "Laptop", expiresAt: new Date("2026-12-11T09:00:00Z") },
     subject: "A Carestral token of yours expires soon",
-    says: ['"Laptop" expires on Dec 11, 2026, 10:00 GMT+1', "in 7 days", "Regenerate"],
+    says: ['"Laptop" expires on Dec 11, 2026, 09:00 GMT+0 (UTC)', "in 7 days", "Regenerate"],
     path: `/dashboard/tokens/${tokenId}`,
   },
   {
     event: { kind: "token_expired", tokenId, tokenName: "Laptop", expiredAt: new Date("2026-12-04T09:00:00Z") },
     subject: "A Carestral token of yours has expired",
-    says: ['"Laptop" expired on Dec 4, 2026, 10:00 GMT+1', "Regenerate"],
+    says: ['"Laptop" expired on Dec 4, 2026, 09:00 GMT+0 (UTC)', "Regenerate"],
     path: `/dashboard/tokens/${tokenId}`,
   },
   {
@@ -83,7 +83,7 @@ describe("security mail", () => {
     expect(mail.to).toBe(recipient.email);
     expect(mail.subject).toBe(subject);
     for (const words of says) expect(mail.text).toContain(words);
-    expect(mail.text).toContain("When: Dec 4, 2026, 18:14 GMT+1 (Europe/Paris).");
+    expect(mail.text).toContain("When: Dec 4, 2026, 17:14 GMT+0 (UTC).");
     expect(mail.text).toContain("From: Chrome on macOS, IP address 203.0.113.7.");
     expect(mail.text).toMatch(/If this was not you|If you no longer use it|If you still need it/);
     // Whoever finds a change that was not theirs gets the way back in, even when locked out.
@@ -93,9 +93,11 @@ describe("security mail", () => {
     expect(mail.html).toContain(`<a href="${APP_URL}${path}">`);
   });
 
-  it("reads the time in the person's own zone when they chose one, and says which", () => {
+  it("reads the time in the person's own zone when they chose one, and says which; in UTC, as the dashboard does, without one", () => {
     expect(formatMailTime(at, "America/New_York")).toBe("Dec 4, 2026, 12:14 GMT-5 (America/New_York)");
-    expect(formatMailTime(at, "Not/AZone")).toBe("Dec 4, 2026, 18:14 GMT+1 (Europe/Paris)");
+    expect(formatMailTime(at, "Europe/Paris")).toBe("Dec 4, 2026, 18:14 GMT+1 (Europe/Paris)");
+    expect(formatMailTime(at, null)).toBe("Dec 4, 2026, 17:14 GMT+0 (UTC)");
+    expect(formatMailTime(at, "Not/AZone")).toBe("Dec 4, 2026, 17:14 GMT+0 (UTC)");
   });
 
   it("escapes what people and clients named in the HTML part", () => {

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { env } from "~/env";
+import { DEFAULT_TIME_ZONE } from "~/server/account/time-zone";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { describeDevice } from "~/server/auth/device";
 import type { Database } from "~/server/db/client";
@@ -37,16 +38,16 @@ export type SecurityEvent =
   | { kind: "second_factor_added"; method: SecondFactorMethod; name?: string }
   /** `twoFactorOff`: this was the last factor, so the password alone signs in now. */
   | { kind: "second_factor_removed"; method: SecondFactorMethod; name?: string; twoFactorOff: boolean }
-  | { kind: "new_device_sign_in" };
+  | { kind: "new_device_sign_in" }
+  /** Mailed to the address left behind (`from`): the account's own row already holds the new one. */
+  | { kind: "email_changed"; from: string; to: string };
 
 export interface SecurityMailRecipient {
   email: string;
   firstname: string;
-  /** The IANA zone the person reads times in (users.time_zone); null until their browser told us: Paris time here, labelled. */
+  /** The IANA zone the person reads times in (users.time_zone); null until their browser told us: UTC then, labelled, as on the dashboard. */
   timeZone: string | null;
 }
-
-const DEFAULT_TIME_ZONE = "Europe/Paris";
 
 /** "Dec 4, 2026, 18:14 GMT+1 (Europe/Paris)": an unambiguous moment whoever reads it and wherever. */
 export function formatMailTime(at: Date, timeZone: string | null): string {
@@ -64,7 +65,7 @@ export function formatMailTime(at: Date, timeZone: string | null): string {
   try {
     return `${format(timeZone ?? DEFAULT_TIME_ZONE)} (${timeZone ?? DEFAULT_TIME_ZONE})`;
   } catch {
-    // A zone this runtime does not know: the default rather than no mail.
+    // A zone this runtime does not know: UTC rather than no mail.
     return `${format(DEFAULT_TIME_ZONE)} (${DEFAULT_TIME_ZONE})`;
   }
 }
@@ -191,6 +192,20 @@ function wordingFor(event: SecurityEvent, recipient: SecurityMailRecipient, at: 
         path: "/settings",
         after: ["If this was not you, someone else is signed in to your account: set up two-factor authentication again in your account settings.", SECURE_ACCOUNT],
       };
+    case "email_changed":
+      return {
+        subject: "The email address of your Carestral account was changed",
+        happened: [
+          `The email address of your Carestral account was changed from ${event.from} to ${event.to}, confirmed by a link mailed to the new address.`,
+          "Account mail now goes to the new address, and this one no longer signs in.",
+        ],
+        action: "Review your account",
+        path: "/settings",
+        after: [
+          "If this was you, there is nothing to do.",
+          "If this was not you, someone else was in your account: sign in with the new address above and your password, change the email back under Email address in your account settings, then choose Sign out everywhere else and change your password. If you cannot sign in, contact the administrator of this Carestral server with this email.",
+        ],
+      };
     case "new_device_sign_in":
       return {
         subject: "New sign-in to your Carestral account",
@@ -239,6 +254,8 @@ export async function sendSecurityMail(
     .from(users)
     .where(eq(users.id, userId));
   if (!recipient) return false;
+  // A change of address is told to the address left behind, which is the one that needs to know.
+  if (event.kind === "email_changed") recipient.email = event.from;
   await sendMail(composeSecurityMail(event, recipient, { at: context.at ?? new Date(), origin: context.origin }));
   return true;
 }

@@ -97,3 +97,38 @@ export function tokenFoundPublicMail(params: { to: string; firstname: string; to
     after: ["Remove it from where it was published, and keep the new one out of code you share."],
   });
 }
+
+/** Sent to the address an account asked to move to: the link that makes the change. */
+export function emailChangeConfirmationMail(params: { to: string; firstname: string; link: string; validHours: number }): MailMessage {
+  return composeMail({
+    to: params.to,
+    firstname: params.firstname,
+    subject: "Confirm your new email for Carestral",
+    lines: ["Your Carestral account asked to use this email address from now on. Confirm that it is yours to make the change."],
+    action: "Confirm my new email",
+    link: params.link,
+    after: [
+      `The link works once, within ${params.validHours} hours. Until it is followed, the account keeps its current address.`,
+      "If you did not ask for this, ignore this email: nothing changes.",
+    ],
+  });
+}
+
+/**
+ * Sent instead of the link when the address asked for already has an account: its owner hears of it, and the
+ * person who asked sees the same answer as for a free address (as at sign-up), so nobody learns who has an account.
+ */
+export function emailChangeTakenMail(params: { to: string; firstname: string; link: string }): MailMessage {
+  return composeMail({
+    to: params.to,
+    firstname: params.firstname,
+    subject: "Someone tried to move a Carestral account to your address",
+    lines: [
+      "Another Carestral account asked to use this email address, which already has an account of its own. Nothing changed: an address belongs to one account.",
+      "If it was you, with a second account: change that account's address to another one, or delete one of the two.",
+    ],
+    action: "Open your account settings",
+    link: params.link,
+    after: ["If it was not you, nothing changed and you can ignore this email."],
+  });
+}
