@@ -6,7 +6,7 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";
-import { confirmSignUp, fillSignUpForm, newUser, signIn, signUp } from "./helpers";
+import { addVirtualAuthenticator, confirmSignUp, fillSignUpForm, newUser, signIn, signOut, signUp } from "./helpers";
 import { firstLink, linkFromMail, mailTo } from "./mail";
 import { checkPage } from "./page-check";
 import { setUpAuthenticatorApp, signInToSecondStep, verifySecondFactor } from "./two-factor";
@@ -350,6 +350,29 @@ test("signed out, with an authenticator app on: the authorization link, the pass
   } finally {
     await fresh.close();
   }
+});
+
+test("signed out, with a passkey as second factor: the authorization link, the password, the passkey, then Allow connects the app", async ({ page, baseURL }, testInfo) => {
+  const base = baseURL ?? "";
+  await addVirtualAuthenticator(page);
+  const user = await signUp(page);
+  await page.goto("/settings");
+  await page.getByLabel("Passkey name").fill("Laptop");
+  await page.getByRole("button", { name: "Add passkey" }).click();
+  await expect(page.getByRole("group", { name: "Recovery codes" })).toBeVisible();
+  await signOut(page);
+
+  const clientName = uniqueClientName();
+  const { provider, authorizationUrl } = await startSignIn(new URL("/api/mcp", base), clientName);
+  await page.goto(authorizationUrl.href);
+  await expect(page).toHaveURL(/\/login\?next=%2Foauth%2Fauthorize%3F/);
+  await signInToSecondStep(page, user);
+  await expect(page).toHaveURL(/\/login\/two-factor\?next=%2Foauth%2Fauthorize%3F/);
+  await checkPage(page, testInfo, "two-factor-passkey-from-app");
+  await page.getByRole("button", { name: "Use a passkey" }).click();
+  await expect(page).toHaveURL(/\/oauth\/authorize\?/);
+  await expectConsentThenAnswer(page, base, clientName, "Allow", provider);
+  expect((await rawMcpCall(new URL("/api/mcp", base), provider.savedTokens?.access_token ?? "")).status).toBe(200);
 });
 
 test("one app signing in again from another loopback port is one connection, and Revoke access ends both sets of tokens", async ({ page, baseURL }) => {

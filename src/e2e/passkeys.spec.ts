@@ -36,7 +36,7 @@ test("passkeys: add several from Settings, rename, remove, then sign in with one
   const laptop = await addVirtualAuthenticator(page);
   const user = await signUp(page);
   await page.goto("/settings");
-  await expect(page.getByRole("heading", { name: "Passkeys", level: 2 })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Passkeys", level: 3 })).toBeVisible();
   await expect(page.getByText("No passkeys yet.")).toBeVisible();
   await checkPage(page, testInfo, "settings-passkeys-none");
 

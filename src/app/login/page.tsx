@@ -6,7 +6,7 @@ import { SignInForm } from "~/components/auth/sign-in-form";
 import styles from "~/components/auth/auth.module.css";
 import { SignInContext } from "~/components/oauth/sign-in-context";
 import { getCurrentUserIfAvailable } from "~/server/auth/current-session";
-import { AFTER_SIGN_IN_PATH, safeNextPath } from "~/server/auth/redirect";
+import { AFTER_SIGN_IN_PATH, safeNextPath, twoFactorPath } from "~/server/auth/redirect";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -18,7 +18,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
     <main id="main" tabIndex={-1} className="page narrow">
       <h1>Sign in</h1>
       <SignInContext next={next} action="Sign in to Carestral" />
-      <SignInForm next={next} />
+      <SignInForm next={next} twoFactorPath={twoFactorPath(next)} />
       <section className={styles.alternative} aria-labelledby="passkey-heading">
         <h2 id="passkey-heading">Or use a passkey</h2>
         <p className="muted">Your fingerprint, face or device PIN instead of the password, if you added a passkey in Settings.</p>

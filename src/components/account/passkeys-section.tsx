@@ -14,8 +14,18 @@ import styles from "./account.module.css";
 type FieldErrors = Partial<Record<string, string[]>> | undefined;
 type Passkey = RouterOutputs["passkeys"]["list"][number];
 
-/** The account's passkeys: add one (named first), rename, remove. */
-export function PasskeysSection() {
+/**
+ * The account's passkeys, inside the Two-factor authentication section: add one (named first), rename, remove.
+ * The first second factor brings recovery codes (`onRecoveryCodes`, shown by the section); the last one removed takes
+ * them away.
+ */
+export function PasskeysSection({
+  onRecoveryCodes,
+  onRemoved,
+}: {
+  onRecoveryCodes(codes: string[]): void;
+  onRemoved(removed: { name: string; twoFactorOff: boolean }): void;
+}) {
   const utils = api.useUtils();
   const timeZone = useTimeZone();
   const passkeys = api.passkeys.list.useQuery();
@@ -26,17 +36,18 @@ export function PasskeysSection() {
     onSuccess: async (removed) => {
       setRemoving(null);
       setAnnouncement(`Passkey “${removed.name}” removed.`);
-      await utils.passkeys.list.invalidate();
+      onRemoved(removed);
+      await Promise.all([utils.passkeys.list.invalidate(), utils.twoFactor.status.invalidate()]);
     },
     onError: () => setRemoving(null),
   });
 
   return (
-    <section className={`card ${styles.section}`} aria-labelledby="passkeys-heading">
-      <h2 id="passkeys-heading">Passkeys</h2>
+    <section aria-labelledby="passkeys-heading">
+      <h3 id="passkeys-heading">Passkeys</h3>
       <p className="muted">
-        A passkey signs you in with your fingerprint, face or device PIN instead of your password. It stays on your device (or your password
-        manager), works only on this site, and cannot be phished.
+        A passkey confirms it is you with your fingerprint, face or device PIN: after your password, or instead of both. It stays on your
+        device (or your password manager), works only on this site, and cannot be phished.
       </p>
       {passkeys.isPending && <p role="status">Loading passkeys…</p>}
       {passkeys.error && <RequestErrorAlert error={passkeys.error} attempt="load your passkeys" />}
@@ -91,13 +102,13 @@ export function PasskeysSection() {
       <p role="status" className="visually-hidden">
         {announcement}
       </p>
-      <AddPasskeyForm />
+      <AddPasskeyForm onRecoveryCodes={onRecoveryCodes} />
       <RemovePasskeyDialog passkey={removing} onConfirm={(passkey) => remove.mutate({ id: passkey.id })} onCancel={() => setRemoving(null)} />
     </section>
   );
 }
 
-function AddPasskeyForm() {
+function AddPasskeyForm({ onRecoveryCodes }: { onRecoveryCodes(codes: string[]): void }) {
   const utils = api.useUtils();
   const formRef = useRef<HTMLFormElement>(null);
   const options = api.passkeys.registrationOptions.useMutation();
@@ -124,7 +135,8 @@ function AddPasskeyForm() {
       const passkey = await add.mutateAsync({ name, response: await createPasskey(creation) });
       form.reset();
       setAdded(passkey.name);
-      await utils.passkeys.list.invalidate();
+      if (passkey.recoveryCodes) onRecoveryCodes(passkey.recoveryCodes);
+      await Promise.all([utils.passkeys.list.invalidate(), utils.twoFactor.status.invalidate()]);
     } catch (error) {
       setFailure(error);
     } finally {
@@ -134,7 +146,7 @@ function AddPasskeyForm() {
 
   return (
     <form ref={formRef} method="post" className={`stack ${styles.subform}`} onSubmit={(event) => void onSubmit(event)} noValidate aria-busy={busy}>
-      <h3 id="add-passkey-heading">Add a passkey</h3>
+      <h4 id="add-passkey-heading">Add a passkey</h4>
       <FormField
         id="passkey-name"
         label="Passkey name"

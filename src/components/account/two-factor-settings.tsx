@@ -5,15 +5,20 @@ import { FormField } from "~/components/auth/form-field";
 import { formatDateTime } from "~/components/format";
 import { useTimeZone } from "~/components/time-zone";
 import { RequestErrorAlert } from "~/components/request-error";
+import { ConfirmDialog } from "~/components/confirm-dialog";
 import { CopyButton } from "~/components/tokens/copy-button";
 import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { api } from "~/trpc/react";
 import styles from "./account.module.css";
+import { PasskeysSection } from "./passkeys-section";
 import { QrCode } from "./qr-code";
 
 type FieldErrors = Partial<Record<string, string[]>> | undefined;
 
-/** /settings: the authenticator app (set up, turn off) and the recovery codes that stand in for it. */
+/**
+ * /settings: the second factors in one place: the authenticator app (set up, turn off), passkeys, and the recovery
+ * codes that stand in for either, issued with the first factor and shown once.
+ */
 export function TwoFactorSection() {
   const timeZone = useTimeZone();
   const utils = api.useUtils();
@@ -21,6 +26,7 @@ export function TwoFactorSection() {
   const begin = api.twoFactor.beginTotpSetup.useMutation();
   const [newCodes, setNewCodes] = useState<string[] | null>(null);
   const [announcement, setAnnouncement] = useState("");
+  const [turningOff, setTurningOff] = useState(false);
   const regenerate = api.twoFactor.regenerateRecoveryCodes.useMutation({
     onSuccess: async (result) => {
       setNewCodes(result.recoveryCodes);
@@ -28,13 +34,21 @@ export function TwoFactorSection() {
     },
   });
   const disable = api.twoFactor.disableTotp.useMutation({
-    onSuccess: async () => {
-      setAnnouncement("Authenticator app turned off. Signing in needs only your password now.");
+    onSuccess: async (result) => {
+      setTurningOff(false);
+      setAnnouncement(
+        result.twoFactorOff
+          ? "Authenticator app turned off. Signing in needs only your password now."
+          : "Authenticator app turned off. Signing in asks for one of your passkeys after your password.",
+      );
       await utils.twoFactor.status.invalidate();
     },
+    // A refusal (sudo mode declined, the server down) is said below the section; the dialog closes.
+    onError: () => setTurningOff(false),
   });
 
   const enabledAt = status.data?.totpEnabledAt ?? null;
+  const passkeys = status.data?.passkeys ?? 0;
   const failure = status.error
     ? { error: status.error, attempt: "load your two-factor settings" }
     : begin.error
@@ -49,54 +63,87 @@ export function TwoFactorSection() {
     <section className={`card ${styles.section}`} aria-labelledby="two-factor-heading">
       <h2 id="two-factor-heading">Two-factor authentication</h2>
       <p className="muted">
-        With an authenticator app on, signing in asks for a code from it after your password, so a password alone no longer opens your
-        account.
+        With an authenticator app or a passkey, signing in asks for it after your password, so a password alone no longer opens your account.
       </p>
       {status.isPending && <p role="status">Loading…</p>}
       {failure && <RequestErrorAlert error={failure.error} attempt={failure.attempt} />}
-      {newCodes ? (
-        <RecoveryCodesPanel codes={newCodes} onDone={() => setNewCodes(null)} />
-      ) : status.data && !enabledAt ? (
-        !status.data.available ? (
-          <p>This server cannot store authenticator apps yet: its administrator has to set TOTP_ENCRYPTION_KEY.</p>
-        ) : begin.data ? (
-          <TotpSetup
-            keyUri={begin.data.keyUri}
-            setupKey={begin.data.setupKey}
-            onCancel={() => begin.reset()}
-            onEnabled={async (codes) => {
-              begin.reset();
-              setNewCodes(codes);
-              setAnnouncement("Authenticator app on.");
-              await utils.twoFactor.status.invalidate();
-            }}
-          />
-        ) : (
-          <p className="actions">
-            <button type="button" className="primary" onClick={() => begin.mutate()} disabled={begin.isPending}>
-              Set up authenticator app
-            </button>
-          </p>
-        )
-      ) : null}
-      {status.data && enabledAt && !newCodes && (
-        <>
+      {newCodes && <RecoveryCodesPanel codes={newCodes} onDone={() => setNewCodes(null)} />}
+      {status.data && !newCodes && (
+        <div className={styles.factor}>
+          <h3>Authenticator app</h3>
+          {enabledAt ? (
+            <>
+              <p>
+                <strong>Authenticator app: on</strong> since {formatDateTime(enabledAt, timeZone)}.
+              </p>
+              <p className="actions">
+                <button type="button" className="danger" onClick={() => setTurningOff(true)} disabled={disable.isPending}>
+                  Turn off authenticator app
+                </button>
+              </p>
+            </>
+          ) : !status.data.available ? (
+            <p>This server cannot store authenticator apps yet: its administrator has to set TOTP_ENCRYPTION_KEY.</p>
+          ) : begin.data ? (
+            <TotpSetup
+              keyUri={begin.data.keyUri}
+              setupKey={begin.data.setupKey}
+              onCancel={() => begin.reset()}
+              onEnabled={async (codes) => {
+                begin.reset();
+                // Beside a passkey, the codes the person saved already stay good: none to show.
+                if (codes) setNewCodes(codes);
+                setAnnouncement("Authenticator app on.");
+                await utils.twoFactor.status.invalidate();
+              }}
+            />
+          ) : (
+            <p className="actions">
+              <button type="button" className="primary" onClick={() => begin.mutate()} disabled={begin.isPending}>
+                Set up authenticator app
+              </button>
+            </p>
+          )}
+        </div>
+      )}
+      <div className={styles.factor}>
+        <PasskeysSection
+          onRecoveryCodes={setNewCodes}
+          onRemoved={(removed) => {
+            if (removed.twoFactorOff) setAnnouncement("That was your last second factor: signing in needs only your password now.");
+          }}
+        />
+      </div>
+      {status.data && !newCodes && (enabledAt || passkeys > 0) && (
+        <div className={styles.factor}>
+          <h3>Recovery codes</h3>
           <p>
-            <strong>Authenticator app: on</strong> since {formatDateTime(enabledAt, timeZone)}.
-          </p>
-          <p>
-            Recovery codes: {status.data.recoveryCodesLeft} of 10 left. Each works once, if you lose your phone.
+            Recovery codes: {status.data.recoveryCodesLeft} of 10 left. Each works once, if you lose your phone or your passkeys.
             {status.data.recoveryCodesLeft <= 3 && " Make new ones before you run out."}
           </p>
           <p className="actions">
             <button type="button" onClick={() => regenerate.mutate()} disabled={regenerate.isPending}>
               Regenerate recovery codes
             </button>
-            <TurnOffButton onConfirm={() => disable.mutate()} busy={disable.isPending} />
           </p>
-        </>
+        </div>
       )}
       <p role="status">{announcement}</p>
+      <ConfirmDialog
+        open={turningOff}
+        id="totp-off"
+        title="Turn off the authenticator app?"
+        description={
+          passkeys > 0
+            ? "Signing in will ask for one of your passkeys instead of a code; your recovery codes stay."
+            : "Signing in will need only your password, and your recovery codes stop working."
+        }
+        safeLabel="Cancel"
+        confirmLabel="Turn off"
+        busy={disable.isPending}
+        onConfirm={() => disable.mutate()}
+        onClose={() => setTurningOff(false)}
+      />
     </section>
   );
 }
@@ -110,7 +157,7 @@ function TotpSetup({
   keyUri: string;
   setupKey: string;
   onCancel: () => void;
-  onEnabled: (recoveryCodes: string[]) => Promise<void>;
+  onEnabled: (recoveryCodes: string[] | null) => Promise<void>;
 }) {
   const enable = api.twoFactor.enableTotp.useMutation({ onSuccess: (result) => onEnabled(result.recoveryCodes) });
   const formRef = useRef<HTMLFormElement>(null);
@@ -169,8 +216,8 @@ function RecoveryCodesPanel({ codes, onDone }: { codes: string[]; onDone: () => 
         Recovery codes
       </h3>
       <p>
-        <strong>Save these now: they will not be shown again.</strong> Each one signs you in once instead of a code from your app, if
-        you lose it. Keep them somewhere safe, like a password manager.
+        <strong>Save these now: they will not be shown again.</strong> Each one signs you in once instead of a code from your app or a
+        passkey, if you lose them. Keep them somewhere safe, like a password manager.
       </p>
       <ol ref={listRef} className={styles.recoveryCodes}>
         {codes.map((code) => (
@@ -186,49 +233,5 @@ function RecoveryCodesPanel({ codes, onDone }: { codes: string[]; onDone: () => 
         </button>
       </p>
     </div>
-  );
-}
-
-function TurnOffButton({ onConfirm, busy }: { onConfirm: () => void; busy: boolean }) {
-  const [open, setOpen] = useState(false);
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      dialog.showModal();
-      // Start on the safe choice.
-      cancelRef.current?.focus();
-    }
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-
-  return (
-    <>
-      <button type="button" className="danger" onClick={() => setOpen(true)} disabled={busy}>
-        Turn off authenticator app
-      </button>
-      <dialog ref={dialogRef} aria-labelledby="totp-off-heading" aria-describedby="totp-off-description" onClose={() => setOpen(false)}>
-        <h2 id="totp-off-heading">Turn off the authenticator app?</h2>
-        <p id="totp-off-description">Signing in will need only your password, and your recovery codes stop working.</p>
-        <p className="actions">
-          <button
-            type="button"
-            className="danger"
-            onClick={() => {
-              setOpen(false);
-              onConfirm();
-            }}
-          >
-            Turn off
-          </button>
-          <button type="button" ref={cancelRef} onClick={() => setOpen(false)}>
-            Cancel
-          </button>
-        </p>
-      </dialog>
-    </>
   );
 }

@@ -6,15 +6,16 @@ import { useFocusFirstError } from "~/components/use-focus-first-error";
 import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 import { FormField } from "./form-field";
-import { TWO_FACTOR_PATH } from "./two-factor-form";
 import { useSessionChangeNavigation } from "./use-session-change-navigation";
 
-export function SignInForm({ next }: { next: string }) {
+/** `twoFactorPath`: the two-factor step, carrying `next` (the page builds it: server/auth/redirect.ts). */
+export function SignInForm({ next, twoFactorPath }: { next: string; twoFactorPath: string }) {
   const navigate = useSessionChangeNavigation();
   const router = useRouter();
-  // With a second factor on, the password only opens the two-factor step (which keeps `next` server side).
+  // With a second factor on, the password only opens the two-factor step (which keeps `next` server side, and in
+  // its address for when the step has expired).
   const signIn = api.auth.signIn.useMutation({
-    onSuccess: (result) => ("secondFactorRequired" in result ? router.push(TWO_FACTOR_PATH) : navigate(next)),
+    onSuccess: (result) => ("secondFactorRequired" in result ? router.push(twoFactorPath) : navigate(next)),
   });
 
   // The formatter types these loosely ({}); they are keyed by input field.

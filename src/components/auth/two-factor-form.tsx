@@ -8,11 +8,11 @@ import { api } from "~/trpc/react";
 import { FormField } from "./form-field";
 import { useSessionChangeNavigation } from "./use-session-change-navigation";
 
-export const TWO_FACTOR_PATH = "/login/two-factor";
-export const RECOVERY_CODE_PATH = `${TWO_FACTOR_PATH}?with=recovery-code`;
-
-/** The second step of signing in: a code from the authenticator app, or (`method`) a recovery code. */
-export function TwoFactorForm({ method }: { method: "totp" | "recovery-code" }) {
+/**
+ * The second step of signing in: a code from the authenticator app, or (`method`) a recovery code. `signInAgainPath`
+ * is where an expired sign-in starts over, keeping where it was going.
+ */
+export function TwoFactorForm({ method, signInAgainPath }: { method: "totp" | "recovery-code"; signInAgainPath: string }) {
   const navigate = useSessionChangeNavigation();
   const [signedIn, setSignedIn] = useState<{ next: string; left: number } | null>(null);
   const withApp = api.twoFactor.verifySignIn.useMutation({ onSuccess: (result) => navigate(result.next) });
@@ -81,7 +81,7 @@ export function TwoFactorForm({ method }: { method: "totp" | "recovery-code" }) 
           {expired && (
             <>
               {" "}
-              <Link href="/login">Sign in</Link>
+              <Link href={signInAgainPath}>Sign in</Link>
             </>
           )}
         </p>

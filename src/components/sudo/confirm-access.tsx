@@ -61,23 +61,50 @@ export function ConfirmAccessProvider({ children, onMount }: { children: ReactNo
   );
 }
 
+type ConfirmWith = "password" | "code";
+
+/** "your password again, a code from your authenticator app, or one of your passkeys": the ways this account has. */
+function waysToConfirm(hasApp: boolean, hasPasskeys: boolean): string {
+  const others = [hasApp && "a code from your authenticator app", hasPasskeys && "one of your passkeys"].filter(Boolean);
+  if (others.length === 0) return "your password again";
+  return `your password again, ${others.slice(0, -1).map((way) => `${way}, `).join("")}or ${others.at(-1)}`;
+}
+
 function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confirmed: boolean): void }) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const formRef = useRef<HTMLFormElement>(null);
   const confirmedRef = useRef(false);
+  const [confirmWith, setConfirmWith] = useState<ConfirmWith>("password");
+  // Confirmed with a recovery code: how many are left, said before the dialog closes.
+  const [recoveryCodesLeft, setRecoveryCodesLeft] = useState<number | null>(null);
   function onConfirmed() {
     confirmedRef.current = true;
     dialogRef.current?.close();
   }
   const confirmAccess = api.auth.confirmAccess.useMutation({ onSuccess: onConfirmed });
-  // A passkey of the account, where it has one, as the other way to confirm.
+  const codeConfirm = api.auth.confirmAccessWithCode.useMutation({
+    onSuccess(result) {
+      if (result.recoveryCodesLeft === null) onConfirmed();
+      else {
+        confirmedRef.current = true;
+        setRecoveryCodesLeft(result.recoveryCodesLeft);
+      }
+    },
+  });
+  // The account's other ways to confirm: a passkey, an authenticator app (or its recovery codes).
   const passkeys = api.passkeys.list.useQuery(undefined, { enabled: open });
+  const twoFactor = api.twoFactor.status.useQuery(undefined, { enabled: open });
+  const hasPasskeys = (passkeys.data?.length ?? 0) > 0;
+  const hasApp = Boolean(twoFactor.data?.totpEnabledAt);
   const passkeyOptions = api.auth.confirmAccessPasskeyOptions.useMutation();
   const passkeyConfirm = api.auth.confirmAccessWithPasskey.useMutation({ onSuccess: onConfirmed });
   const [passkeyFailure, setPasskeyFailure] = useState<unknown>(null);
   const passkeyBusy = passkeyOptions.isPending || passkeyConfirm.isPending;
-  const fieldErrors: Partial<Record<string, string[]>> | undefined = confirmAccess.error?.data?.zodError?.fieldErrors;
-  const fieldError = fieldErrors?.password?.[0];
+  const busy = confirmAccess.isPending || codeConfirm.isPending || passkeyBusy;
+  const submitted = confirmWith === "password" ? confirmAccess : codeConfirm;
+  const fieldErrors: Partial<Record<string, string[]>> | undefined = submitted.error?.data?.zodError?.fieldErrors;
+  const fieldError = fieldErrors?.[confirmWith]?.[0];
+  const fieldSelector = confirmWith === "password" ? "input[type=password]" : "input[name=confirm-access-code]";
 
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -90,16 +117,32 @@ function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confi
     if (!open && dialog.open) dialog.close();
   }, [open]);
 
-  // After a wrong password, back to the field with it selected, ready for another try.
+  // After a wrong password or code, back to the field with it selected, ready for another try.
   useEffect(() => {
-    if (!confirmAccess.error) return;
-    formRef.current?.querySelector<HTMLInputElement>("input[type=password]")?.select();
-  }, [confirmAccess.error]);
+    if (!submitted.error) return;
+    formRef.current?.querySelector<HTMLInputElement>(fieldSelector)?.select();
+  }, [submitted.error, fieldSelector]);
+
+  function switchTo(way: ConfirmWith) {
+    confirmAccess.reset();
+    codeConfirm.reset();
+    setPasskeyFailure(null);
+    setConfirmWith(way);
+  }
+
+  // The field of the way just chosen takes the focus (the button that chose it is gone).
+  useEffect(() => {
+    if (!open) return;
+    formRef.current?.querySelector<HTMLInputElement>(confirmWith === "password" ? "input[type=password]" : "input[name=confirm-access-code]")?.focus();
+  }, [confirmWith, open]);
 
   function onClose() {
     const confirmed = confirmedRef.current;
     confirmAccess.reset();
+    codeConfirm.reset();
     setPasskeyFailure(null);
+    setConfirmWith("password");
+    setRecoveryCodesLeft(null);
     onFinish(confirmed);
   }
 
@@ -116,21 +159,52 @@ function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confi
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    confirmAccess.mutate({ password: String(form.get("confirm-access-password") ?? "") });
+    if (confirmWith === "password") confirmAccess.mutate({ password: String(form.get("confirm-access-password") ?? "") });
+    else codeConfirm.mutate({ code: String(form.get("confirm-access-code") ?? "") });
   }
 
   return (
     <dialog ref={dialogRef} aria-labelledby="confirm-access-heading" aria-describedby="confirm-access-description" onClose={onClose}>
-      {open && (
+      {open && recoveryCodesLeft !== null && (
+        <div className="stack">
+          <h2 id="confirm-access-heading">Confirm access</h2>
+          <p id="confirm-access-description" role="status">
+            Access confirmed with a recovery code, which cannot be used again.{" "}
+            {recoveryCodesLeft === 0
+              ? "That was your last one: make a new set under Two-factor authentication in your settings."
+              : `You have ${recoveryCodesLeft} recovery code${recoveryCodesLeft === 1 ? "" : "s"} left.`}
+          </p>
+          <p className="actions">
+            {/* autoFocus: the form that held the focus is gone; Continue sends the change that was waiting. */}
+            <button type="button" className="primary" autoFocus onClick={() => dialogRef.current?.close()}>
+              Continue
+            </button>
+          </p>
+        </div>
+      )}
+      {open && recoveryCodesLeft === null && (
         // method="post": without the script, nothing typed reaches the address bar.
-        <form ref={formRef} method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={confirmAccess.isPending}>
+        <form ref={formRef} method="post" className="stack" onSubmit={onSubmit} noValidate aria-busy={busy}>
           <h2 id="confirm-access-heading">Confirm access</h2>
           <p id="confirm-access-description">
-            This change needs your password again{(passkeys.data?.length ?? 0) > 0 ? ", or one of your passkeys" : ""}. Once confirmed, you will not be
-            asked again for 10 minutes.
+            This change needs {waysToConfirm(hasApp, hasPasskeys)}. Once confirmed, you will not be asked again for 10 minutes.
           </p>
-          <FormField id="confirm-access-password" label="Password" type="password" autoComplete="current-password" required error={fieldError} />
-          {confirmAccess.error && !fieldError && <RequestErrorAlert error={confirmAccess.error} attempt="confirm access" />}
+          {confirmWith === "password" ? (
+            <FormField key="password" id="confirm-access-password" label="Password" type="password" autoComplete="current-password" required error={fieldError} />
+          ) : (
+            <FormField
+              key="code"
+              id="confirm-access-code"
+              label="Code"
+              hint="The 6-digit code your authenticator app shows, or one of your recovery codes."
+              autoComplete="one-time-code"
+              spellCheck={false}
+              autoCapitalize="off"
+              required
+              error={fieldError}
+            />
+          )}
+          {submitted.error && !fieldError && <RequestErrorAlert error={submitted.error} attempt="confirm access" />}
           {passkeyFailure !== null &&
             (passkeyFailure instanceof PasskeyCeremonyError ? (
               <p className="form-error" role="alert">
@@ -140,11 +214,21 @@ function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confi
               <RequestErrorAlert error={passkeyFailure} attempt="confirm access with a passkey" />
             ))}
           <p className="actions">
-            <button type="submit" className="primary" disabled={confirmAccess.isPending || passkeyBusy}>
+            <button type="submit" className="primary" disabled={busy}>
               Confirm
             </button>
-            {(passkeys.data?.length ?? 0) > 0 && (
-              <button type="button" onClick={() => void confirmWithPasskey()} disabled={confirmAccess.isPending || passkeyBusy}>
+            {hasApp && confirmWith === "password" && (
+              <button type="button" onClick={() => switchTo("code")} disabled={busy}>
+                Use authenticator app
+              </button>
+            )}
+            {confirmWith === "code" && (
+              <button type="button" onClick={() => switchTo("password")} disabled={busy}>
+                Use your password
+              </button>
+            )}
+            {hasPasskeys && (
+              <button type="button" onClick={() => void confirmWithPasskey()} disabled={busy}>
                 Use a passkey
               </button>
             )}

@@ -8,6 +8,21 @@ export function signInPath(next: string): string {
   return next === AFTER_SIGN_IN_PATH ? "/login" : `/login?next=${encodeURIComponent(next)}`;
 }
 
+export const TWO_FACTOR_PATH = "/login/two-factor";
+
+/**
+ * The two-factor step (with a recovery code, `method`), carrying `next` (already validated) in its address only to
+ * keep it when the pending sign-in is gone: the live one holds `next` server side. Here, not beside the step's
+ * client components, because the step's server page builds these links too.
+ */
+export function twoFactorPath(next: string, method?: "recovery-code"): string {
+  const query = new URLSearchParams();
+  if (method) query.set("with", method);
+  if (next !== AFTER_SIGN_IN_PATH) query.set("next", next);
+  const search = query.toString();
+  return search ? `${TWO_FACTOR_PATH}?${search}` : TWO_FACTOR_PATH;
+}
+
 /**
  * `next` from a query string, if it is a path on this site; otherwise the dashboard. Rejects absolute and
  * protocol-relative URLs ("//evil.example", "/\evil.example") so sign-in cannot be an open redirect.

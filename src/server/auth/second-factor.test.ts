@@ -1,8 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recoveryCodes, totpCredentials, users } from "~/server/db/schema";
+import { passkeyCredentials, recoveryCodes, totpCredentials, users } from "~/server/db/schema";
 import { createTestDatabase, engines, type TestDatabase } from "~/test/db";
+import { removePasskey } from "./passkeys";
 import { consumePendingSignIn, createPendingSignIn, findPendingSignIn, PENDING_SIGN_IN_MINUTES } from "./pending-sign-in";
 import { SECOND_FACTOR_ATTEMPT_RULE } from "./rate-limit";
 import {
@@ -10,8 +12,11 @@ import {
   countRecoveryCodesLeft,
   disableTotp,
   enableTotp,
+  hasAuthenticatorApp,
   hasSecondFactor,
+  recoveryCodesForNewFactor,
   regenerateRecoveryCodes,
+  secondFactorMethods,
   useRecoveryCode,
   verifyTotpCode,
 } from "./second-factor";
@@ -48,6 +53,7 @@ describe.each(engines)("second factor on %s", (engine) => {
     const key = decodeBase32IgnorePadding(setupKey.replaceAll(" ", ""));
     const enabled = await enableTotp(testDb.db, user.id, totpCodeAt(key, totpStep(at)), at);
     if (!enabled.ok) throw new Error(`enable failed: ${enabled.reason}`);
+    if (!enabled.recoveryCodes) throw new Error("the first factor brought no recovery codes");
     return { user, key, recoveryCodes: enabled.recoveryCodes };
   }
 
@@ -167,12 +173,68 @@ describe.each(engines)("second factor on %s", (engine) => {
     const fresh = await regenerateRecoveryCodes(testDb.db, user.id);
     expect(await useRecoveryCode(testDb.db, user.id, old[0] ?? "")).toEqual({ ok: false, reason: "wrong_code" });
     expect(await countRecoveryCodesLeft(testDb.db, user.id)).toBe(10);
-    expect(await disableTotp(testDb.db, user.id)).toBe(true);
+    expect(await disableTotp(testDb.db, user.id)).toEqual({ disabled: true, twoFactorOff: true });
     expect(await hasSecondFactor(testDb.db, user.id)).toBe(false);
     expect(await countRecoveryCodesLeft(testDb.db, user.id)).toBe(0);
     expect(await useRecoveryCode(testDb.db, user.id, fresh[0] ?? "")).toEqual({ ok: false, reason: "wrong_code" });
     expect(await verifyTotpCode(testDb.db, user.id, totpCodeAt(key, totpStep(new Date())))).toEqual({ ok: false, reason: "wrong_code" });
-    expect(await disableTotp(testDb.db, user.id)).toBe(false);
+    expect(await disableTotp(testDb.db, user.id)).toEqual({ disabled: false, twoFactorOff: true });
+  });
+
+  /** A passkey row for `userId` (its key is never used here: these tests are about which factors an account has). */
+  async function addPasskeyRow(userId: string): Promise<string> {
+    const [row] = await testDb.db
+      .insert(passkeyCredentials)
+      .values({ userId, credentialId: randomUUID(), algorithm: -7, publicKey: "AA", signCount: 0, name: "Laptop" })
+      .returning({ id: passkeyCredentials.id });
+    if (!row) throw new Error("no passkey");
+    return row.id;
+  }
+
+  it("counts a passkey as a second factor, apart from the authenticator app", async () => {
+    const user = await newUser();
+    const passkeyId = await addPasskeyRow(user.id);
+    expect(await hasSecondFactor(testDb.db, user.id)).toBe(true);
+    expect(await hasAuthenticatorApp(testDb.db, user.id)).toBe(false);
+    expect(await secondFactorMethods(testDb.db, user.id)).toEqual({ authenticatorApp: false, passkeys: 1 });
+    // A passkey does not stand in the way of setting an app up beside it.
+    const { setupKey } = await beginTotpSetup(testDb.db, user);
+    expect(setupKey).toBeTruthy();
+    expect(await removePasskey(testDb.db, user.id, passkeyId)).toEqual({ name: "Laptop", twoFactorOff: true });
+    expect(await hasSecondFactor(testDb.db, user.id)).toBe(false);
+  });
+
+  it("issues recovery codes with the first factor only: an app beside a passkey keeps the saved codes, which outlive either factor until the last goes", async () => {
+    const user = await newUser();
+    // The first factor is a passkey: it brings the codes (the router asks before adding it).
+    const firstPasskey = await addPasskeyRow(user.id);
+    const codes = await recoveryCodesForNewFactor(testDb.db, user.id, false);
+    expect(codes).toHaveLength(10);
+    // A second passkey, or the app, brings none: the saved set stays good.
+    const secondPasskey = await addPasskeyRow(user.id);
+    expect(await recoveryCodesForNewFactor(testDb.db, user.id, true)).toBeNull();
+    const now = new Date(Date.now() - 10 * STEP_MS);
+    const { setupKey } = await beginTotpSetup(testDb.db, user);
+    const key = decodeBase32IgnorePadding(setupKey.replaceAll(" ", ""));
+    expect(await enableTotp(testDb.db, user.id, totpCodeAt(key, totpStep(now)), now)).toEqual({ ok: true, recoveryCodes: null });
+    expect(await useRecoveryCode(testDb.db, user.id, codes?.[0] ?? "")).toEqual({ ok: true, left: 9 });
+
+    // Turning the app off leaves the passkeys, and the codes with them; removing the last passkey takes the codes.
+    expect(await disableTotp(testDb.db, user.id)).toEqual({ disabled: true, twoFactorOff: false });
+    expect(await countRecoveryCodesLeft(testDb.db, user.id)).toBe(9);
+    expect(await removePasskey(testDb.db, user.id, firstPasskey)).toEqual({ name: "Laptop", twoFactorOff: false });
+    expect(await countRecoveryCodesLeft(testDb.db, user.id)).toBe(9);
+    expect(await removePasskey(testDb.db, user.id, secondPasskey)).toEqual({ name: "Laptop", twoFactorOff: true });
+    expect(await countRecoveryCodesLeft(testDb.db, user.id)).toBe(0);
+    expect(await useRecoveryCode(testDb.db, user.id, codes?.[1] ?? "")).toEqual({ ok: false, reason: "wrong_code" });
+  });
+
+  it("gives an account whose passkeys predate recovery codes its first set with the next factor", async () => {
+    const user = await newUser();
+    await addPasskeyRow(user.id);
+    expect(await countRecoveryCodesLeft(testDb.db, user.id)).toBe(0);
+    await addPasskeyRow(user.id);
+    expect(await recoveryCodesForNewFactor(testDb.db, user.id, true)).toHaveLength(10);
   });
 
   it("holds a pending sign-in for its account only, once, for a few minutes", async () => {

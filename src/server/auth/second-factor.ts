@@ -1,17 +1,17 @@
 import { and, count, eq, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "~/server/db/client";
-import { recoveryCodes, totpCredentials } from "~/server/db/schema";
+import { passkeyCredentials, recoveryCodes, totpCredentials } from "~/server/db/schema";
 import { DomainError } from "~/server/domain-error";
 import { consumeRateLimit, resetRateLimit, secondFactorAttemptKey, SECOND_FACTOR_ATTEMPT_RULE } from "./rate-limit";
 import { generateRecoveryCode, hashRecoveryCode, looksLikeRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 import { decryptTotpKey, encryptTotpKey } from "./totp-key-encryption";
 import { formatSetupKey, generateTotpKey, matchTotpStep, normalizeTotpCode, totpKeyUri } from "./totp";
 
-// A person's second factors: an authenticator app (TOTP) and the recovery codes that stand in for it. With one on,
-// a right password no longer signs in by itself (the two-factor step, pending-sign-in.ts).
+// A person's second factors: an authenticator app (TOTP), passkeys (passkeys.ts), and the recovery codes that stand
+// in for either. With one on, a right password no longer signs in by itself (the two-factor step, pending-sign-in.ts).
 
-/** Whether signing in as `userId` needs a second factor after the password. */
-export async function hasSecondFactor(db: DatabaseOrTransaction, userId: string): Promise<boolean> {
+/** Whether the authenticator app is on (not merely being set up). */
+export async function hasAuthenticatorApp(db: DatabaseOrTransaction, userId: string): Promise<boolean> {
   const [row] = await db
     .select({ userId: totpCredentials.userId })
     .from(totpCredentials)
@@ -19,15 +19,34 @@ export async function hasSecondFactor(db: DatabaseOrTransaction, userId: string)
   return Boolean(row);
 }
 
+/** Whether signing in as `userId` needs a second factor after the password: an authenticator app on, or a passkey. */
+export async function hasSecondFactor(db: DatabaseOrTransaction, userId: string): Promise<boolean> {
+  const [passkey] = await db.select({ id: passkeyCredentials.id }).from(passkeyCredentials).where(eq(passkeyCredentials.userId, userId)).limit(1);
+  return passkey ? true : hasAuthenticatorApp(db, userId);
+}
+
+/** The second factors the two-factor step can offer this account. */
+export interface SecondFactorMethods {
+  authenticatorApp: boolean;
+  passkeys: number;
+}
+
+export async function secondFactorMethods(db: DatabaseOrTransaction, userId: string): Promise<SecondFactorMethods> {
+  const [passkeys] = await db.select({ count: count() }).from(passkeyCredentials).where(eq(passkeyCredentials.userId, userId));
+  return { authenticatorApp: await hasAuthenticatorApp(db, userId), passkeys: passkeys?.count ?? 0 };
+}
+
 export interface SecondFactorStatus {
   /** When the authenticator app was turned on; null when it is off. */
   totpEnabledAt: Date | null;
+  passkeys: number;
   recoveryCodesLeft: number;
 }
 
 export async function secondFactorStatus(db: Database, userId: string): Promise<SecondFactorStatus> {
   const [totp] = await db.select({ enabledAt: totpCredentials.enabledAt }).from(totpCredentials).where(eq(totpCredentials.userId, userId));
-  return { totpEnabledAt: totp?.enabledAt ?? null, recoveryCodesLeft: await countRecoveryCodesLeft(db, userId) };
+  const { passkeys } = await secondFactorMethods(db, userId);
+  return { totpEnabledAt: totp?.enabledAt ?? null, passkeys, recoveryCodesLeft: await countRecoveryCodesLeft(db, userId) };
 }
 
 export const TOTP_ALREADY_ENABLED_MESSAGE = "An authenticator app is already on. Turn it off first to set up another.";
@@ -41,7 +60,7 @@ export const WRONG_RECOVERY_CODE_MESSAGE = "That recovery code is not right, or 
  * as text. Nobody else ever sees the key: it is not logged and not stored in the clear.
  */
 export async function beginTotpSetup(db: Database, user: { id: string; email: string }): Promise<{ keyUri: string; setupKey: string }> {
-  if (await hasSecondFactor(db, user.id)) throw new DomainError("conflict", TOTP_ALREADY_ENABLED_MESSAGE);
+  if (await hasAuthenticatorApp(db, user.id)) throw new DomainError("conflict", TOTP_ALREADY_ENABLED_MESSAGE);
   const key = generateTotpKey();
   const encryptedKey = encryptTotpKey(key, user.id);
   const [row] = await db
@@ -101,32 +120,50 @@ export async function verifyTotpCode(db: Database, userId: string, code: string,
 }
 
 /**
- * Turns the app being set up on with its first code, and issues the first ten recovery codes (returned once, in
- * the clear; only their hashes are kept).
+ * Turns the app being set up on with its first code. As the account's first second factor, it brings the first ten
+ * recovery codes (returned once, in the clear; only their hashes are kept); beside a passkey, the codes the person
+ * already saved stay good, and `recoveryCodes` is null.
  */
 export async function enableTotp(
   db: Database,
   userId: string,
   code: string,
   now: Date = new Date(),
-): Promise<{ ok: true; recoveryCodes: string[] } | CodeRefusal> {
-  if (await hasSecondFactor(db, userId)) throw new DomainError("conflict", TOTP_ALREADY_ENABLED_MESSAGE);
+): Promise<{ ok: true; recoveryCodes: string[] | null } | CodeRefusal> {
+  if (await hasAuthenticatorApp(db, userId)) throw new DomainError("conflict", TOTP_ALREADY_ENABLED_MESSAGE);
   const [setup] = await db.select({ userId: totpCredentials.userId }).from(totpCredentials).where(eq(totpCredentials.userId, userId));
   if (!setup) throw new DomainError("invalid", NO_SETUP_MESSAGE);
+  const hadSecondFactor = await hasSecondFactor(db, userId);
   const check = await checkTotpCode(db, userId, code, "setup", now);
   if (!check.ok) return check;
-  return { ok: true, recoveryCodes: await regenerateRecoveryCodes(db, userId) };
+  return { ok: true, recoveryCodes: await recoveryCodesForNewFactor(db, userId, hadSecondFactor) };
 }
 
 /**
- * Turns the authenticator app off (and ends an unfinished setup). With no second factor left, the recovery codes
- * go too: they would stand in for nothing. Returns whether an app was on.
+ * The recovery codes a newly added factor brings: a first set when it is the account's first second factor (or the
+ * account has none, as one whose passkeys predate recovery codes); null when the person has a set already.
  */
-export async function disableTotp(db: Database, userId: string): Promise<boolean> {
+export async function recoveryCodesForNewFactor(db: Database, userId: string, hadSecondFactor: boolean): Promise<string[] | null> {
+  const [issued] = await db.select({ id: recoveryCodes.id }).from(recoveryCodes).where(eq(recoveryCodes.userId, userId)).limit(1);
+  return hadSecondFactor && issued ? null : regenerateRecoveryCodes(db, userId);
+}
+
+/** With no second factor left, the recovery codes go too: they would stand in for nothing. */
+export async function deleteRecoveryCodesIfNoFactorLeft(tx: DatabaseOrTransaction, userId: string): Promise<boolean> {
+  if (await hasSecondFactor(tx, userId)) return false;
+  await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+  return true;
+}
+
+/**
+ * Turns the authenticator app off (and ends an unfinished setup). With no second factor left (no passkey either),
+ * the recovery codes go too. Says whether an app was on, and whether it was the last factor.
+ */
+export async function disableTotp(db: Database, userId: string): Promise<{ disabled: boolean; twoFactorOff: boolean }> {
   return db.transaction(async (tx) => {
     const removed = await tx.delete(totpCredentials).where(eq(totpCredentials.userId, userId)).returning({ enabledAt: totpCredentials.enabledAt });
-    if (!(await hasSecondFactor(tx, userId))) await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
-    return Boolean(removed[0]?.enabledAt);
+    const twoFactorOff = await deleteRecoveryCodesIfNoFactorLeft(tx, userId);
+    return { disabled: Boolean(removed[0]?.enabledAt), twoFactorOff };
   });
 }
 

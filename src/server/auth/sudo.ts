@@ -1,7 +1,10 @@
 import type { Database } from "~/server/db/client";
 import { verifyPasskeyAssertion, type AssertionResponse } from "./passkeys";
+// Renamed: a "use" prefix reads as a React hook to the linter.
+import { useRecoveryCode as spendRecoveryCode, verifyTotpCode, type CodeRefusal } from "./second-factor";
+import { looksLikeRecoveryCode } from "./recovery-codes";
 import type { TokenScope } from "~/server/tokens/scopes";
-import { verifyUserPassword } from "./accounts";
+import { verifyUserPassword } from "./credentials";
 import { markSessionVerified, type Session } from "./session";
 
 // Sudo mode, as GitHub has it: the most powerful changes (a token or an app that can book, a new secret, the
@@ -18,7 +21,8 @@ export function scopesNeedSudo(scopes: readonly string[]): boolean {
   return SUDO_SCOPES.some((scope) => scopes.includes(scope));
 }
 
-export const SUDO_REQUIRED_MESSAGE = "Confirm access to continue: this change needs your password again (asked at most every 10 minutes).";
+export const SUDO_REQUIRED_MESSAGE =
+  "Confirm access to continue: this change needs you to confirm it is you (your password, a passkey or an authenticator code; asked at most every 10 minutes).";
 
 /**
  * Thrown (as a tRPC FORBIDDEN's cause, or caught by a route) when a sensitive change comes from a session
@@ -39,11 +43,6 @@ export function sudoRemainingMs(session: Pick<Session, "lastVerifiedAt">, now: D
 
 export function hasSudo(session: Pick<Session, "lastVerifiedAt">, now: Date = new Date()): boolean {
   return sudoRemainingMs(session, now) > 0;
-}
-
-/** The plain check for routes outside tRPC (the OAuth consent form); tRPC uses sudoProcedure or requireSudo. */
-export function assertSudo(session: Pick<Session, "lastVerifiedAt">, now: Date = new Date()): void {
-  if (!hasSudo(session, now)) throw new SudoRequiredError();
 }
 
 /**
@@ -67,4 +66,32 @@ export async function confirmAccessWithPassword(
 export async function confirmAccessWithPasskey(db: Database, params: { session: Pick<Session, "id" | "userId">; response: AssertionResponse }): Promise<void> {
   await verifyPasskeyAssertion(db, { purpose: "reauthentication", userId: params.session.userId, response: params.response });
   await markSessionVerified(db, params.session.id);
+}
+
+/** Confirmed with a code: `recoveryCodesLeft` when it was a recovery code (spent now), null for the app's code. */
+export type CodeConfirmation = { ok: true; recoveryCodesLeft: number | null } | CodeRefusal;
+
+/**
+ * The Confirm access prompt with a code from the account's authenticator app, or one of its recovery codes (as
+ * GitHub allows: whoever can sign in with it can confirm with it). The same rules as the two-factor step of
+ * signing in: an app code is accepted once, a recovery code is spent, and attempts count against the account's
+ * 5 per 15 minutes shared with sign-in, so the prompt is no side door for guessing codes. Accepted, the
+ * session is in sudo mode for the next 10 minutes; refused, nothing changes.
+ */
+export async function confirmAccessWithCode(
+  db: Database,
+  params: { session: Pick<Session, "id" | "userId">; code: string; now?: Date },
+): Promise<CodeConfirmation> {
+  const { session, code, now = new Date() } = params;
+  let recoveryCodesLeft: number | null = null;
+  if (looksLikeRecoveryCode(code)) {
+    const used = await spendRecoveryCode(db, session.userId, code, now);
+    if (!used.ok) return used;
+    recoveryCodesLeft = used.left;
+  } else {
+    const check = await verifyTotpCode(db, session.userId, code, now);
+    if (!check.ok) return check;
+  }
+  await markSessionVerified(db, session.id);
+  return { ok: true, recoveryCodesLeft };
 }

@@ -108,7 +108,7 @@ export default async function AuthorizePage() {
           </p>
           {sudoNeeded && (
             <p role="alert" className="form-error">
-              Allowing <code>write:bookings</code> needs your password again: choose Allow to confirm access.
+              Allowing <code>write:bookings</code> needs you to confirm it is you again: choose Allow to confirm access.
             </p>
           )}
           <ConsentDecision sudoRemainingMs={sudoRemainingMs(session)} sudoScopes={[...SUDO_SCOPES]} fields={CONSENT_FIELDS} />

@@ -5,10 +5,10 @@ import { sendSignUpAttemptNotice, sendSignUpConfirmation, sendVerificationLink }
 import { safeNextPath } from "~/server/auth/redirect";
 import { describeError } from "~/server/describe-error";
 import { isMailAvailable, mailDelivery } from "~/server/email/mailer";
-import { authenticateUser, createUser, currentPasswordSchema, signInInputSchema, signUpInputSchema } from "~/server/auth/accounts";
+import { authenticateUser, createUser, currentPasswordSchema, signInInputSchema, signUpInputSchema } from "~/server/auth/credentials";
 import { WRONG_PASSWORD_MESSAGE } from "~/server/auth/messages";
 import { appRelyingParty, assertionResponseSchema, CHALLENGE_LIFETIME_MS, createWebAuthnChallenge, listPasskeyCredentialIds } from "~/server/auth/passkeys";
-import { confirmAccessWithPasskey, confirmAccessWithPassword, SUDO_DURATION_MS } from "~/server/auth/sudo";
+import { confirmAccessWithCode, confirmAccessWithPasskey, confirmAccessWithPassword, SUDO_DURATION_MS } from "~/server/auth/sudo";
 import { DomainError } from "~/server/domain-error";
 import { clientIpFromHeaders } from "~/server/auth/client-ip";
 import { deviceCookie, expiredSessionCookie, pendingSignInCookie, readDeviceCookie, sessionCookie } from "~/server/auth/cookie";
@@ -16,11 +16,12 @@ import { recognizeDevice } from "~/server/auth/known-devices";
 import { notifySecurityEvent, requestOrigin } from "~/server/email/security-mail";
 import { createPendingSignIn, PENDING_SIGN_IN_MINUTES } from "~/server/auth/pending-sign-in";
 import { hasSecondFactor } from "~/server/auth/second-factor";
+import { TOTP_UNAVAILABLE_MESSAGE, TotpEncryptionUnavailableError } from "~/server/auth/totp-key-encryption";
 import type { SignInMethod } from "~/server/auth/sign-in-methods";
 import { authAttemptRule, consumeAuthAttempt, type AuthAttemptKind } from "~/server/auth/rate-limit";
 import { createSession, generateSessionToken, invalidateSession, type SessionUser } from "~/server/auth/session";
 import type { TRPCContext } from "~/server/api/trpc";
-import { createTRPCRouter, domainProcedure, publicProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, domainProcedure, publicDomainProcedure, publicProcedure } from "~/server/api/trpc";
 import { log } from "~/server/observability/logger";
 import { metrics } from "~/server/observability/metrics";
 
@@ -28,6 +29,17 @@ export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. S
 export const WRONG_CREDENTIALS_MESSAGE = "Wrong email or password.";
 export const AWAITING_CONFIRMATION_MESSAGE =
   "Confirm your email first: follow the link we mailed when you created the account. Lost it? Use Forgot password? to get a new way in.";
+
+export const WRONG_CONFIRM_CODE_MESSAGE = "That code is not right, or was already used. Enter the code your app shows now, or an unused recovery code.";
+
+/** "Too many codes tried for this account. Try again in 14 minutes.": the limit is per account, in minutes. */
+export function tooManyCodesMessage(retryAfterSeconds: number): string {
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  return `Too many codes tried for this account. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+}
+
+// Generous bounds, as the two-factor step's: the checks refuse what is wrong, but nothing long is hashed or compared.
+const confirmAccessCodeInput = z.object({ code: z.string().trim().min(1, { error: "Enter the code." }).max(64, { error: "That is not a code." }) });
 
 /** Signed in, or (a second factor on) sent to the two-factor step: no session yet, a pending sign-in instead. */
 export type SignInResult = SessionUser | { secondFactorRequired: true };
@@ -74,7 +86,7 @@ export const authRouter = createTRPCRouter({
    * hashed either way, and the mail (a confirmation link, or a note to the existing owner) is sent after the
    * response.
    */
-  signUp: publicProcedure.input(signUpInputSchema.extend({ next: z.string().max(2048).optional() })).mutation(async ({ ctx, input }): Promise<SignUpResult> => {
+  signUp: publicDomainProcedure.input(signUpInputSchema.extend({ next: z.string().max(2048).optional() })).mutation(async ({ ctx, input }): Promise<SignUpResult> => {
     await enforceAttemptLimit(ctx, "signup", input.email);
     const { next, ...account } = input;
     const clientIp = clientIpFromHeaders(ctx.headers);
@@ -87,7 +99,7 @@ export const authRouter = createTRPCRouter({
       return { checkEmail: true, email: account.email };
     }
     const result = await createUser(ctx.db, account, clientIp);
-    if (!result.ok) throw new TRPCError({ code: "CONFLICT", message: EMAIL_TAKEN_MESSAGE });
+    if (!result.ok) throw new DomainError("conflict", EMAIL_TAKEN_MESSAGE);
     await startSession(ctx, result.user);
     // In development the verification link goes to the log; off the response path, and the dashboard offers Resend.
     if (isMailAvailable()) {
@@ -102,15 +114,15 @@ export const authRouter = createTRPCRouter({
    * A right password signs in, unless the account has a second factor: then it only opens the two-factor step (a
    * pending sign-in, held server side, its token in a cookie), keeping `next` for after it.
    */
-  signIn: publicProcedure
+  signIn: publicDomainProcedure
     .input(signInInputSchema.extend({ next: z.string().max(2048).optional() }))
     .mutation(async ({ ctx, input }): Promise<SignInResult> => {
       await enforceAttemptLimit(ctx, "signin", input.email);
       const authenticated = await authenticateUser(ctx.db, input, clientIpFromHeaders(ctx.headers));
       metrics().signIns.inc({ outcome: authenticated ? "ok" : "wrong_credentials" });
-      if (!authenticated) throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS_MESSAGE });
+      if (!authenticated) throw new DomainError("unauthorized", WRONG_CREDENTIALS_MESSAGE);
       const { awaitingConfirmation, ...user } = authenticated;
-      if (awaitingConfirmation) throw new TRPCError({ code: "FORBIDDEN", message: AWAITING_CONFIRMATION_MESSAGE });
+      if (awaitingConfirmation) throw new DomainError("forbidden", AWAITING_CONFIRMATION_MESSAGE);
       if (await hasSecondFactor(ctx.db, user.id)) {
         const token = await createPendingSignIn(ctx.db, user.id, safeNextPath(input.next));
         ctx.resHeaders?.append("Set-Cookie", pendingSignInCookie(token, PENDING_SIGN_IN_MINUTES * 60));
@@ -152,6 +164,23 @@ export const authRouter = createTRPCRouter({
       timeoutMs: CHALLENGE_LIFETIME_MS,
       allowCredentialIds: await listPasskeyCredentialIds(ctx.db, ctx.user.id),
     };
+  }),
+
+  /**
+   * Confirm access with a code from the authenticator app or a recovery code (which is spent: the answer says how
+   * many are left). A wrong code is a field error; past the account's limit, 429 with when to try again.
+   */
+  confirmAccessWithCode: domainProcedure.input(confirmAccessCodeInput).mutation(async ({ ctx, input }) => {
+    const result = await confirmAccessWithCode(ctx.db, { session: ctx.session, code: input.code }).catch((error: unknown) => {
+      if (!(error instanceof TotpEncryptionUnavailableError)) throw error;
+      throw new TRPCError({ code: "PRECONDITION_FAILED", message: `${TOTP_UNAVAILABLE_MESSAGE} Use your password or a recovery code meanwhile.` });
+    });
+    if (!result.ok) {
+      if (result.reason === "wrong_code") throw new DomainError("invalid", WRONG_CONFIRM_CODE_MESSAGE, "code");
+      ctx.resHeaders?.set("Retry-After", String(result.retryAfterSeconds));
+      throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: tooManyCodesMessage(result.retryAfterSeconds) });
+    }
+    return { confirmed: true as const, sudoUntil: new Date(Date.now() + SUDO_DURATION_MS), recoveryCodesLeft: result.recoveryCodesLeft };
   }),
 
   /** Confirm access with one of the account's passkeys, answering confirmAccessPasskeyOptions's challenge. */

@@ -53,7 +53,8 @@ describe.each(engines)("passkeys router on %s", (engine) => {
     expect(options.rp).toEqual({ id: "localhost", name: "Carestral" });
     expect(options.user.name).toBe(user.email);
     const { credentialId, response } = authenticator.register(options.challenge, new TextEncoder().encode(user.id));
-    return { credentialId, passkey: await caller.passkeys.add({ name, response }) };
+    const { recoveryCodes, ...passkey } = await caller.passkeys.add({ name, response });
+    return { credentialId, passkey, recoveryCodes };
   }
 
   it("adds a passkey for the signed-in person, lists it, and signs in with it: a new session cookie, no password", async () => {
@@ -103,7 +104,7 @@ describe.each(engines)("passkeys router on %s", (engine) => {
     expect(await caller.passkeys.list()).toEqual([passkey]);
     await caller.passkeys.rename({ id: passkey.id, name: "  Old laptop " });
     expect((await caller.passkeys.list())[0]?.name).toBe("Old laptop");
-    expect(await caller.passkeys.remove({ id: passkey.id })).toEqual({ name: "Old laptop" });
+    expect(await caller.passkeys.remove({ id: passkey.id })).toEqual({ name: "Old laptop", twoFactorOff: true });
     expect(await caller.passkeys.list()).toEqual([]);
   });
 
@@ -140,7 +141,7 @@ describe.each(engines)("passkeys router on %s", (engine) => {
     expect(refused.cause).toBeInstanceOf(SudoRequiredError);
     expect(await (await callerNow()).passkeys.list()).toEqual([passkey]);
     await markSessionVerified(db, session.id);
-    expect(await (await callerNow()).passkeys.remove({ id: passkey.id })).toEqual({ name: "Laptop" });
+    expect(await (await callerNow()).passkeys.remove({ id: passkey.id })).toEqual({ name: "Laptop", twoFactorOff: true });
   });
 
   it("needs a session for everything but signing in", async () => {

@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { z } from "zod";
 import {
@@ -6,7 +5,6 @@ import {
   appRelyingParty,
   assertionResponseSchema,
   CHALLENGE_LIFETIME_MS,
-  countPasskeys,
   createWebAuthnChallenge,
   ensureRoomForPasskey,
   listPasskeyCredentialIds,
@@ -18,15 +16,16 @@ import {
   renamePasskey,
   verifyPasskeyAssertion,
 } from "~/server/auth/passkeys";
+import { hasSecondFactor, recoveryCodesForNewFactor } from "~/server/auth/second-factor";
 import type { SessionUser } from "~/server/auth/session";
 import { SUPPORTED_ALGORITHMS } from "~/server/auth/webauthn";
 import { notifySecondFactorAdded, notifySecondFactorRemoved, requestOrigin } from "~/server/email/security-mail";
 import { metrics } from "~/server/observability/metrics";
+import { DomainError } from "~/server/domain-error";
 import { createTRPCRouter, domainProcedure, publicDomainProcedure, sudoProcedure } from "~/server/api/trpc";
 import { AWAITING_CONFIRMATION_MESSAGE, enforceAttemptLimit, startSession } from "./auth";
 
 const passkeyIdSchema = z.uuid({ error: "Not a valid passkey id." });
-const NO_SUCH_PASSKEY_MESSAGE = "This passkey was already removed.";
 
 /** What navigator.credentials.get needs besides the challenge (the browser's options, as JSON-friendly values). */
 export interface PasskeyRequestOptions {
@@ -56,23 +55,30 @@ export const passkeysRouter = createTRPCRouter({
     };
   }),
 
+  /**
+   * Adds the passkey; from now on the password alone no longer signs in. As the account's first second factor it
+   * brings the ten recovery codes, shown this once (null when the person has a set already).
+   */
   add: domainProcedure.input(z.object({ name: passkeyNameSchema, response: registrationResponseSchema })).mutation(async ({ ctx, input }) => {
+    const hadSecondFactor = await hasSecondFactor(ctx.db, ctx.user.id);
     const passkey = await addPasskey(ctx.db, { userId: ctx.user.id, name: input.name, response: input.response });
+    const recoveryCodes = await recoveryCodesForNewFactor(ctx.db, ctx.user.id, hadSecondFactor);
     void notifySecondFactorAdded(ctx.db, ctx.user.id, { method: "passkey", name: passkey.name }, requestOrigin(ctx.headers));
-    return passkey;
+    return { ...passkey, recoveryCodes };
   }),
 
   rename: domainProcedure.input(z.object({ id: passkeyIdSchema, name: passkeyNameSchema })).mutation(async ({ ctx, input }) => {
-    if (!(await renamePasskey(ctx.db, ctx.user.id, input.id, input.name))) throw new TRPCError({ code: "NOT_FOUND", message: NO_SUCH_PASSKEY_MESSAGE });
+    await renamePasskey(ctx.db, ctx.user.id, input.id, input.name);
     return { renamed: true as const };
   }),
 
-  /** Removing a passkey takes away a way in: it needs sudo mode, always (not only for the last one). */
+  /**
+   * Removing a passkey takes away a way in: it needs sudo mode, always (not only for the last one). The last second
+   * factor takes the recovery codes with it (`twoFactorOff`).
+   */
   remove: sudoProcedure.input(z.object({ id: passkeyIdSchema })).mutation(async ({ ctx, input }) => {
     const removed = await removePasskey(ctx.db, ctx.user.id, input.id);
-    if (!removed) throw new TRPCError({ code: "NOT_FOUND", message: NO_SUCH_PASSKEY_MESSAGE });
-    const twoFactorOff = (await countPasskeys(ctx.db, ctx.user.id)) === 0;
-    void notifySecondFactorRemoved(ctx.db, ctx.user.id, { method: "passkey", name: removed.name, twoFactorOff }, requestOrigin(ctx.headers));
+    void notifySecondFactorRemoved(ctx.db, ctx.user.id, { method: "passkey", name: removed.name, twoFactorOff: removed.twoFactorOff }, requestOrigin(ctx.headers));
     return removed;
   }),
 
@@ -95,7 +101,7 @@ export const passkeysRouter = createTRPCRouter({
       throw error;
     }
     const { awaitingConfirmation, ...user } = verified.user;
-    if (awaitingConfirmation) throw new TRPCError({ code: "FORBIDDEN", message: AWAITING_CONFIRMATION_MESSAGE });
+    if (awaitingConfirmation) throw new DomainError("forbidden", AWAITING_CONFIRMATION_MESSAGE);
     metrics().signIns.inc({ outcome: "passkey_ok" });
     await startSession(ctx, user, "passkey");
     return user;

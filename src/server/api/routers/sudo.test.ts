@@ -1,3 +1,4 @@
+import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
@@ -6,12 +7,14 @@ import superjson from "superjson";
 import { describe, expect, it } from "vitest";
 import { appRouter, createCaller, type AppRouter } from "~/server/api/root";
 import { createInnerTRPCContext } from "~/server/api/trpc";
-import { verifyUserPassword } from "~/server/auth/accounts";
+import { verifyUserPassword } from "~/server/auth/credentials";
 import { appRelyingParty } from "~/server/auth/passkeys";
 import { SOCKET_ADDRESS_HEADER } from "~/server/auth/client-ip";
 import { readSessionCookie } from "~/server/auth/cookie";
 import { sessionIdFromToken, validateSessionToken } from "~/server/auth/session";
 import { SudoRequiredError, SUDO_DURATION_MS } from "~/server/auth/sudo";
+import { totpCodeAt, totpStep } from "~/server/auth/totp";
+import { WRONG_CONFIRM_CODE_MESSAGE } from "./auth";
 import { apiTokens, sessions, users } from "~/server/db/schema";
 import { sha256Hex } from "~/server/hash";
 import { engines } from "~/test/db";
@@ -222,6 +225,97 @@ describe.each(engines)("sudo mode on %s", (engine) => {
     expect(confirmed.confirmed).toBe(true);
     const created = await (await person.caller()).tokens.generate({ name: "After passkey", scopes: ["read:data", "write:bookings"], expiresInDays: 30 });
     expect(created.name).toBe("After passkey");
+  });
+
+  /** Turns the person's authenticator app on with the previous step's code; returns its key, the current step and the recovery codes. */
+  async function withAuthenticatorApp(person: Awaited<ReturnType<typeof signedUpPerson>>) {
+    const { setupKey } = await (await person.caller()).twoFactor.beginTotpSetup();
+    const key = decodeBase32IgnorePadding(setupKey.replaceAll(" ", ""));
+    const step = totpStep(new Date());
+    const { recoveryCodes } = await (await person.caller()).twoFactor.enableTotp({ code: totpCodeAt(key, step - 1) });
+    return { key, step, recoveryCodes };
+  }
+
+  async function refusedCode(call: Promise<unknown>, code: TRPCError["code"], message: string | RegExp): Promise<void> {
+    const error = await call.then(
+      () => {
+        throw new Error("expected the code to be refused");
+      },
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(TRPCError);
+    expect((error as TRPCError).code).toBe(code);
+    expect((error as TRPCError).message).toMatch(message);
+  }
+
+  it("Confirm access with an authenticator code: another account's code and a replayed one are refused; a right one lets the refused change through", async () => {
+    const person = await signedUpPerson();
+    const other = await signedUpPerson();
+    const mine = await withAuthenticatorApp(person);
+    const theirs = await withAuthenticatorApp(other);
+    await person.lastCheckedMinutesAgo(11);
+    let bookers = 0;
+    const booker = () => ({ name: `Booker ${++bookers}`, scopes: ["read:data", "write:bookings"] as ("read:data" | "write:bookings")[], expiresInDays: 30 });
+    await refusedForSudo((await person.caller()).tokens.generate(booker()));
+
+    // A code from another account's key, valid for that account right now: not mine.
+    await refusedCode((await person.caller()).auth.confirmAccessWithCode({ code: totpCodeAt(theirs.key, theirs.step) }), "BAD_REQUEST", WRONG_CONFIRM_CODE_MESSAGE);
+    await refusedForSudo((await person.caller()).tokens.generate(booker()));
+
+    const myCode = totpCodeAt(mine.key, mine.step);
+    const confirmed = await (await person.caller()).auth.confirmAccessWithCode({ code: myCode });
+    expect(confirmed).toMatchObject({ confirmed: true, recoveryCodesLeft: null });
+    expect(confirmed.sudoUntil.getTime()).toBeGreaterThan(Date.now() + SUDO_DURATION_MS - MINUTE_MS);
+    // The change that was refused, sent again (as the browser's sudo link does), now passes.
+    expect((await (await person.caller()).tokens.generate(booker())).name).toMatch(/^Booker \d+$/);
+
+    // 11 minutes later the same code, replayed (it is still inside its window), confirms nothing.
+    await person.lastCheckedMinutesAgo(11);
+    await refusedCode((await person.caller()).auth.confirmAccessWithCode({ code: ` ${myCode.slice(0, 3)} ${myCode.slice(3)} ` }), "BAD_REQUEST", WRONG_CONFIRM_CODE_MESSAGE);
+    await refusedForSudo((await person.caller()).tokens.generate(booker()));
+    // The app's next code does.
+    await (await person.caller()).auth.confirmAccessWithCode({ code: totpCodeAt(mine.key, mine.step + 1) });
+    await (await person.caller()).tokens.generate(booker());
+  });
+
+  it("Confirm access with a recovery code spends it and says how many are left; used twice it is refused", async () => {
+    const person = await signedUpPerson();
+    const { recoveryCodes } = await withAuthenticatorApp(person);
+    const [first = ""] = recoveryCodes ?? [];
+    await person.lastCheckedMinutesAgo(11);
+    const confirmed = await (await person.caller()).auth.confirmAccessWithCode({ code: first.toUpperCase() });
+    expect(confirmed).toMatchObject({ confirmed: true, recoveryCodesLeft: 9 });
+    await (await person.caller()).tokens.generate({ name: "After recovery code", scopes: ["write:bookings"], expiresInDays: 7 });
+
+    await person.lastCheckedMinutesAgo(11);
+    await refusedCode((await person.caller()).auth.confirmAccessWithCode({ code: first }), "BAD_REQUEST", WRONG_CONFIRM_CODE_MESSAGE);
+    await refusedForSudo((await person.caller()).tokens.generate({ name: "No", scopes: ["write:bookings"], expiresInDays: 7 }));
+    expect((await (await person.caller()).twoFactor.status()).recoveryCodesLeft).toBe(9);
+  });
+
+  it("codes in the prompt count against the account's 5 per 15 minutes: past it even a right code is refused, with when to retry", async () => {
+    const person = await signedUpPerson();
+    const mine = await withAuthenticatorApp(person);
+    await person.lastCheckedMinutesAgo(11);
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      await refusedCode((await person.caller()).auth.confirmAccessWithCode({ code: String(100000 + attempt) }), "BAD_REQUEST", WRONG_CONFIRM_CODE_MESSAGE);
+    }
+    const resHeaders = new Headers();
+    const { session, user } = await validateSessionToken(testDb.db, person.token);
+    const caller = createCaller(createInnerTRPCContext({ db: testDb.db, session, user, headers: person.headers, resHeaders }));
+    await refusedCode(caller.auth.confirmAccessWithCode({ code: totpCodeAt(mine.key, mine.step) }), "TOO_MANY_REQUESTS", /^Too many codes tried for this account\. Try again in 1[45] minutes\.$/);
+    expect(Number(resHeaders.get("Retry-After"))).toBeGreaterThan(13 * 60);
+    await refusedForSudo((await person.caller()).tokens.generate({ name: "No", scopes: ["write:bookings"], expiresInDays: 7 }));
+    // The password is another way, with its own limit: the owner is not locked out by someone guessing codes.
+    await (await person.caller()).auth.confirmAccess({ password: person.password });
+    await (await person.caller()).tokens.generate({ name: "With the password", scopes: ["write:bookings"], expiresInDays: 7 });
+  });
+
+  it("an account without an authenticator app cannot confirm with a code", async () => {
+    const person = await signedUpPerson();
+    await person.lastCheckedMinutesAgo(11);
+    await refusedCode((await person.caller()).auth.confirmAccessWithCode({ code: "123456" }), "BAD_REQUEST", WRONG_CONFIRM_CODE_MESSAGE);
+    await refusedForSudo((await person.caller()).tokens.generate({ name: "No", scopes: ["write:bookings"], expiresInDays: 7 }));
   });
 
   it("the browser sees the refusal as FORBIDDEN with data.sudoRequired, and an ordinary refusal without it", async () => {

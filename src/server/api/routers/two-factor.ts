@@ -1,7 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { findSessionUser } from "~/server/auth/accounts";
+import { findSessionUser } from "~/server/auth/credentials";
 import { expiredPendingSignInCookie, pendingSignInTokenFromCookieHeader } from "~/server/auth/cookie";
+import { appRelyingParty, assertionResponseSchema, CHALLENGE_LIFETIME_MS, createWebAuthnChallenge, listPasskeyCredentialIds, verifyPasskeyAssertion } from "~/server/auth/passkeys";
 import { consumePendingSignIn, findPendingSignIn, type PendingSignIn } from "~/server/auth/pending-sign-in";
 import {
   beginTotpSetup,
@@ -20,11 +21,12 @@ import type { SignInMethod } from "~/server/auth/sign-in-methods";
 import { TOTP_UNAVAILABLE_MESSAGE, totpKeyEncryption, TotpEncryptionUnavailableError } from "~/server/auth/totp-key-encryption";
 import { DomainError } from "~/server/domain-error";
 import { notifySecondFactorAdded, notifySecondFactorRemoved, requestOrigin } from "~/server/email/security-mail";
-import { createTRPCRouter, domainProcedure, publicProcedure, sudoProcedure, type TRPCContext } from "~/server/api/trpc";
-import { startSession } from "./auth";
+import { createTRPCRouter, domainProcedure, publicDomainProcedure, sudoProcedure, type TRPCContext } from "~/server/api/trpc";
+import { enforceAttemptLimit, startSession } from "./auth";
+import type { PasskeyRequestOptions } from "./passkeys";
 
 export const SIGN_IN_EXPIRED_MESSAGE = "This sign-in has expired or was already completed. Sign in again.";
-export const NO_SECOND_FACTOR_MESSAGE = "Turn on an authenticator app first: recovery codes stand in for it.";
+export const NO_SECOND_FACTOR_MESSAGE = "Turn on an authenticator app or add a passkey first: recovery codes stand in for them.";
 
 // Generous bounds: what matters is refused by the checks, but nothing long is hashed or compared.
 const codeInput = z.object({ code: z.string().trim().min(1, { error: "Enter the code." }).max(64, { error: "That is not a code." }) });
@@ -52,7 +54,7 @@ async function pendingSignInOf(ctx: TRPCContext): Promise<{ token: string; pendi
   const pending = token ? await findPendingSignIn(ctx.db, token) : null;
   if (!token || !pending) {
     ctx.resHeaders?.append("Set-Cookie", expiredPendingSignInCookie());
-    throw new TRPCError({ code: "UNAUTHORIZED", message: SIGN_IN_EXPIRED_MESSAGE });
+    throw new DomainError("unauthorized", SIGN_IN_EXPIRED_MESSAGE);
   }
   return { token, pending };
 }
@@ -62,22 +64,17 @@ async function completeSignIn(ctx: TRPCContext, token: string, pending: PendingS
   const consumed = await consumePendingSignIn(ctx.db, token, pending.userId);
   const user = consumed ? await findSessionUser(ctx.db, consumed.userId) : null;
   ctx.resHeaders?.append("Set-Cookie", expiredPendingSignInCookie());
-  if (!consumed || !user) throw new TRPCError({ code: "UNAUTHORIZED", message: SIGN_IN_EXPIRED_MESSAGE });
+  if (!consumed || !user) throw new DomainError("unauthorized", SIGN_IN_EXPIRED_MESSAGE);
   await startSession(ctx, user, method);
   return { next: consumed.next };
 }
 
 /**
- * The two-factor step answers like the other sign-in procedures: domain refusals as field errors. Kept as public
- * procedures (no session yet); the same mapping as domainProcedure's, for the DomainError above.
+ * The two-factor step: public procedures (no session yet) whose domain refusals answer as the other sign-in
+ * procedures' do (a wrong code next to its field, a refused passkey 403), and a key this server cannot read as 412.
  */
-const stepProcedure = publicProcedure.use(async ({ next }) => {
+const stepProcedure = publicDomainProcedure.use(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    const error = result.error.cause;
-    const cause = error.field ? new z.ZodRealError([{ code: "custom", path: [error.field], message: error.message, input: undefined }]) : error;
-    throw new TRPCError({ code: "BAD_REQUEST", message: error.message, cause });
-  }
   if (!result.ok && result.error.cause instanceof TotpEncryptionUnavailableError) {
     throw new TRPCError({ code: "PRECONDITION_FAILED", message: `${TOTP_UNAVAILABLE_MESSAGE} Use a recovery code meanwhile.` });
   }
@@ -106,12 +103,9 @@ export const twoFactorRouter = createTRPCRouter({
 
   // Sudo mode: turning a second factor off needs a recent check of who holds the session.
   disableTotp: sudoProcedure.mutation(async ({ ctx }) => {
-    const disabled = await disableTotp(ctx.db, ctx.user.id);
-    if (disabled) {
-      const twoFactorOff = !(await hasSecondFactor(ctx.db, ctx.user.id));
-      void notifySecondFactorRemoved(ctx.db, ctx.user.id, { method: "authenticator_app", twoFactorOff }, requestOrigin(ctx.headers));
-    }
-    return { disabled };
+    const { disabled, twoFactorOff } = await disableTotp(ctx.db, ctx.user.id);
+    if (disabled) void notifySecondFactorRemoved(ctx.db, ctx.user.id, { method: "authenticator_app", twoFactorOff }, requestOrigin(ctx.headers));
+    return { disabled, twoFactorOff };
   }),
 
   // Sudo mode too: new codes are a way in, and the old ones stop working.
@@ -129,6 +123,29 @@ export const twoFactorRouter = createTRPCRouter({
     const check = await verifyTotpCode(ctx.db, pending.userId, input.code);
     if (!check.ok) refuse(ctx, check, WRONG_CODE_MESSAGE);
     return completeSignIn(ctx, token, pending, "password_totp");
+  }),
+
+  /**
+   * A challenge for the two-factor step with a passkey: bound to the pending sign-in's account and to this step
+   * (purpose "second_factor"), single-use, five minutes. Counted as a sign-in attempt of the caller's address, as
+   * each writes a row.
+   */
+  passkeyOptions: stepProcedure.mutation(async ({ ctx }): Promise<PasskeyRequestOptions> => {
+    const { pending } = await pendingSignInOf(ctx);
+    await enforceAttemptLimit(ctx, "signin", null);
+    return {
+      challenge: await createWebAuthnChallenge(ctx.db, "second_factor", pending.userId),
+      rpId: appRelyingParty().id,
+      timeoutMs: CHALLENGE_LIFETIME_MS,
+      allowCredentialIds: await listPasskeyCredentialIds(ctx.db, pending.userId),
+    };
+  }),
+
+  /** The two-factor step with one of the account's passkeys, answering passkeyOptions's challenge. */
+  verifySignInWithPasskey: stepProcedure.input(z.object({ response: assertionResponseSchema })).mutation(async ({ ctx, input }) => {
+    const { token, pending } = await pendingSignInOf(ctx);
+    await verifyPasskeyAssertion(ctx.db, { purpose: "second_factor", userId: pending.userId, response: input.response });
+    return completeSignIn(ctx, token, pending, "password_passkey");
   }),
 
   /** The two-factor step with a recovery code; says how many are left. */
