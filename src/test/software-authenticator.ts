@@ -55,11 +55,18 @@ export class SoftwareAuthenticator {
     private readonly counter: "increment" | "zero" = "increment",
   ) {}
 
-  /** navigator.credentials.create: a new credential for `userHandle`, and what the browser sends back. */
-  register(challenge: string, userHandle: Uint8Array, options: CeremonyOptions & { algorithm?: KeyAlgorithm } = {}): { credentialId: string; response: RegistrationResponse } {
+  /**
+   * navigator.credentials.create: a new credential for `userHandle`, and what the browser sends back. `keyPair`:
+   * the credential's key (of `algorithm`), for a test that needs a particular one; default: a new one.
+   */
+  register(
+    challenge: string,
+    userHandle: Uint8Array,
+    options: CeremonyOptions & { algorithm?: KeyAlgorithm; keyPair?: { privateKey: KeyObject; publicKey: KeyObject } } = {},
+  ): { credentialId: string; response: RegistrationResponse } {
     const algorithm = options.algorithm ?? "ES256";
     const { privateKey, publicKey } =
-      algorithm === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("rsa", { modulusLength: 2048 });
+      options.keyPair ?? (algorithm === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("rsa", { modulusLength: 2048 }));
     const credentialId = new Uint8Array(randomBytes(32));
     const counter = this.counter === "increment" ? 1 : 0;
     this.credentials.set(encodeBase64urlNoPadding(credentialId), { privateKey, algorithm, userHandle, counter });

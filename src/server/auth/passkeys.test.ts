@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
+import { generateKeyPairSync, randomUUID, type KeyObject } from "node:crypto";
 import { sha256 } from "@oslojs/crypto/sha2";
-import { decodeBase64urlIgnorePadding, encodeHexLowerCase } from "@oslojs/encoding";
+import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Database } from "~/server/db/client";
@@ -22,6 +22,7 @@ import {
   PASSKEY_UNKNOWN_MESSAGE,
   purgeExpiredWebAuthnChallenges,
   passkeyUserHandle,
+  NO_SUCH_PASSKEY_MESSAGE,
   removePasskey,
   renamePasskey,
   verifyPasskeyAssertion,
@@ -29,6 +30,20 @@ import {
 import { relyingPartyFor } from "./webauthn";
 
 const rp = relyingPartyFor("https://carestral.example");
+
+/** A new P-256 key pair whose `coordinate` has a zero first byte (about one try in 256). */
+function p256KeyWhose(coordinate: "x" | "y"): { privateKey: KeyObject; publicKey: KeyObject } {
+  for (;;) {
+    const keyPair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    if (decodeBase64urlIgnorePadding(keyPair.publicKey.export({ format: "jwk" })[coordinate] ?? "")[0] === 0) return keyPair;
+  }
+}
+
+/** The key as SEC1 uncompressed bytes (0x04, x, y), as Node.js writes it. */
+function sec1Uncompressed(publicKey: KeyObject): Uint8Array {
+  const spki = publicKey.export({ format: "der", type: "spki" });
+  return new Uint8Array(spki.subarray(spki.length - 65));
+}
 
 async function newUser(db: Database): Promise<string> {
   const [user] = await db
@@ -52,11 +67,11 @@ async function expectRefusal(promise: Promise<unknown>, message: string): Promis
 describe.each(engines)("passkeys on %s", (engine) => {
   const { db } = useTestDatabase(engine);
 
-  /** A user with one passkey on `authenticator`; returns the ids. */
-  async function userWithPasskey(authenticator: SoftwareAuthenticator, name = "Laptop") {
+  /** A user with one passkey on `authenticator` (made with `options`); returns the ids. */
+  async function userWithPasskey(authenticator: SoftwareAuthenticator, name = "Laptop", options: Parameters<SoftwareAuthenticator["register"]>[2] = {}) {
     const userId = await newUser(db);
     const challenge = await createWebAuthnChallenge(db, "registration", userId);
-    const { credentialId, response } = authenticator.register(challenge, passkeyUserHandle(userId));
+    const { credentialId, response } = authenticator.register(challenge, passkeyUserHandle(userId), options);
     const passkey = await addPasskey(db, { userId, name, response }, rp);
     return { userId, credentialId, passkey };
   }
@@ -64,6 +79,11 @@ describe.each(engines)("passkeys on %s", (engine) => {
   async function signIn(authenticator: SoftwareAuthenticator, credentialId: string, options: Parameters<SoftwareAuthenticator["assert"]>[2] = {}) {
     const challenge = await createWebAuthnChallenge(db, "sign_in", null);
     return verifyPasskeyAssertion(db, { purpose: "sign_in", userId: null, response: authenticator.assert(challenge, credentialId, options) }, rp);
+  }
+
+  async function storedPublicKey(credentialId: string): Promise<Uint8Array | undefined> {
+    const [row] = await db.select({ publicKey: passkeyCredentials.publicKey }).from(passkeyCredentials).where(eq(passkeyCredentials.credentialId, credentialId));
+    return row && decodeBase64urlIgnorePadding(row.publicKey);
   }
 
   async function storedCounter(credentialId: string): Promise<number | undefined> {
@@ -247,10 +267,33 @@ describe.each(engines)("passkeys on %s", (engine) => {
 
   it("takes RS256 passkeys (Windows Hello) as well as ES256", async () => {
     const authenticator = new SoftwareAuthenticator(rp);
-    const userId = await newUser(db);
-    const challenge = await createWebAuthnChallenge(db, "registration", userId);
-    const { credentialId, response } = authenticator.register(challenge, passkeyUserHandle(userId), { algorithm: "RS256" });
-    await addPasskey(db, { userId, name: "Windows Hello", response }, rp);
+    const { userId, credentialId } = await userWithPasskey(authenticator, "Windows Hello", { algorithm: "RS256" });
+    expect((await signIn(authenticator, credentialId)).user.id).toBe(userId);
+  });
+
+  it("takes ES256 keys whose x or y starts with a zero byte (one in 128), and stores them whole", async () => {
+    for (const coordinate of ["x", "y"] as const) {
+      const keyPair = p256KeyWhose(coordinate);
+      const authenticator = new SoftwareAuthenticator(rp);
+      const { userId, credentialId } = await userWithPasskey(authenticator, "Phone", { keyPair });
+      expect(await storedPublicKey(credentialId)).toEqual(sec1Uncompressed(keyPair.publicKey));
+      expect((await signIn(authenticator, credentialId)).user.id).toBe(userId);
+    }
+  });
+
+  it("signs in with a key stored by the old encoder (y without its leading zero byte), and writes it right", async () => {
+    const keyPair = p256KeyWhose("y");
+    const authenticator = new SoftwareAuthenticator(rp);
+    const { userId, credentialId } = await userWithPasskey(authenticator, "Phone", { keyPair });
+    const whole = sec1Uncompressed(keyPair.publicKey);
+    // What @oslojs/crypto's encodeSEC1Uncompressed wrote: y's significant bytes at the start of its field.
+    const misencoded = new Uint8Array(65);
+    misencoded.set(whole.subarray(0, 33));
+    misencoded.set(whole.subarray(34), 33);
+    await db.update(passkeyCredentials).set({ publicKey: encodeBase64urlNoPadding(misencoded) }).where(eq(passkeyCredentials.credentialId, credentialId));
+
+    expect((await signIn(authenticator, credentialId)).user.id).toBe(userId);
+    expect(await storedPublicKey(credentialId)).toEqual(whole);
     expect((await signIn(authenticator, credentialId)).user.id).toBe(userId);
   });
 
@@ -258,10 +301,10 @@ describe.each(engines)("passkeys on %s", (engine) => {
     const authenticator = new SoftwareAuthenticator(rp);
     const alice = await userWithPasskey(authenticator);
     const bob = await userWithPasskey(authenticator);
-    expect(await renamePasskey(db, bob.userId, alice.passkey.id, "Bob's now")).toBe(false);
-    expect(await removePasskey(db, bob.userId, alice.passkey.id)).toBeNull();
-    expect(await renamePasskey(db, alice.userId, alice.passkey.id, "Old laptop")).toBe(true);
-    expect(await removePasskey(db, alice.userId, alice.passkey.id)).toEqual({ name: "Old laptop" });
+    await expect(renamePasskey(db, bob.userId, alice.passkey.id, "Bob's now")).rejects.toMatchObject({ kind: "not_found", message: NO_SUCH_PASSKEY_MESSAGE });
+    await expect(removePasskey(db, bob.userId, alice.passkey.id)).rejects.toMatchObject({ kind: "not_found", message: NO_SUCH_PASSKEY_MESSAGE });
+    await renamePasskey(db, alice.userId, alice.passkey.id, "Old laptop");
+    expect(await removePasskey(db, alice.userId, alice.passkey.id)).toEqual({ name: "Old laptop", twoFactorOff: true });
     expect(await listPasskeys(db, alice.userId)).toEqual([]);
     await expectRefusal(signIn(authenticator, alice.credentialId), PASSKEY_UNKNOWN_MESSAGE);
   });

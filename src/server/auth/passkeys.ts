@@ -9,6 +9,7 @@ import { passkeyCredentials, users, webauthnChallenges } from "~/server/db/schem
 import { DomainError } from "~/server/domain-error";
 import { log } from "~/server/observability/logger";
 import { lineOfText } from "~/server/text";
+import { deleteRecoveryCodesIfNoFactorLeft } from "./second-factor";
 import type { SessionUser } from "./session";
 import {
   isCounterAcceptable,
@@ -32,6 +33,7 @@ export const PASSKEYS_PER_ACCOUNT = 10;
 
 export const CHALLENGE_SPENT_MESSAGE = "This passkey request expired or was already used. Try again.";
 export const PASSKEY_NOT_VERIFIED_MESSAGE = "This passkey could not be verified. Try again, or sign in another way.";
+export const NO_SUCH_PASSKEY_MESSAGE = "This passkey was already removed.";
 export const PASSKEY_UNKNOWN_MESSAGE = "This passkey is not registered with Carestral. Sign in another way, or use a passkey you added in Settings.";
 export const PASSKEY_OF_ANOTHER_ACCOUNT_MESSAGE = "This passkey belongs to another account.";
 export const PASSKEY_COUNTER_MESSAGE =
@@ -200,23 +202,29 @@ export async function addPasskey(
   return row;
 }
 
-/** Renames one of the account's passkeys; false when it has no passkey with that id. */
-export async function renamePasskey(db: Database, userId: string, passkeyId: string, name: string): Promise<boolean> {
+/** Renames one of the account's passkeys; refused (not found) when it has no passkey with that id. */
+export async function renamePasskey(db: Database, userId: string, passkeyId: string, name: string): Promise<void> {
   const renamed = await db
     .update(passkeyCredentials)
     .set({ name })
     .where(and(eq(passkeyCredentials.userId, userId), eq(passkeyCredentials.id, passkeyId)))
     .returning({ id: passkeyCredentials.id });
-  return renamed.length > 0;
+  if (renamed.length === 0) throw new DomainError("not_found", NO_SUCH_PASSKEY_MESSAGE);
 }
 
-/** Removes one of the account's passkeys; returns its name, or null when it has no passkey with that id. */
-export async function removePasskey(db: Database, userId: string, passkeyId: string): Promise<{ name: string } | null> {
-  const [removed] = await db
-    .delete(passkeyCredentials)
-    .where(and(eq(passkeyCredentials.userId, userId), eq(passkeyCredentials.id, passkeyId)))
-    .returning({ name: passkeyCredentials.name });
-  return removed ?? null;
+/**
+ * Removes one of the account's passkeys; refused (not found) when it has no passkey with that id. When it was the
+ * last second factor (`twoFactorOff`), the recovery codes go with it.
+ */
+export async function removePasskey(db: Database, userId: string, passkeyId: string): Promise<{ name: string; twoFactorOff: boolean }> {
+  return db.transaction(async (tx) => {
+    const [removed] = await tx
+      .delete(passkeyCredentials)
+      .where(and(eq(passkeyCredentials.userId, userId), eq(passkeyCredentials.id, passkeyId)))
+      .returning({ name: passkeyCredentials.name });
+    if (!removed) throw new DomainError("not_found", NO_SUCH_PASSKEY_MESSAGE);
+    return { name: removed.name, twoFactorOff: await deleteRecoveryCodesIfNoFactorLeft(tx, userId) };
+  });
 }
 
 export interface VerifiedPasskey {
@@ -268,8 +276,9 @@ export async function verifyPasskeyAssertion(
   if (userHandle !== null && new TextDecoder().decode(userHandle) !== credential.user.id) throw new DomainError("forbidden", PASSKEY_OF_ANOTHER_ACCOUNT_MESSAGE);
 
   let signCount: number;
+  let rewrittenPublicKey: Uint8Array | null;
   try {
-    ({ signCount } = verifyAssertion(
+    ({ signCount, rewrittenPublicKey } = verifyAssertion(
       rp,
       { clientData, clientDataJSON, authenticatorData, signature },
       { algorithm: credential.algorithm, publicKey: decodeBase64urlIgnorePadding(credential.publicKey) },
@@ -280,10 +289,11 @@ export async function verifyPasskeyAssertion(
   }
 
   if (!isCounterAcceptable(credential.signCount, signCount)) throw counterRefusal(credential.id);
-  // The same rule in the write, so two assertions racing with one counter value cannot both pass.
+  // The same rule in the write, so two assertions racing with one counter value cannot both pass. A key stored
+  // misencoded (see readStoredP256Key) is written right on its first good use.
   const updated = await db
     .update(passkeyCredentials)
-    .set({ signCount, lastUsedAt: now })
+    .set({ signCount, lastUsedAt: now, ...(rewrittenPublicKey && { publicKey: encodeBase64urlNoPadding(rewrittenPublicKey) }) })
     .where(
       and(
         eq(passkeyCredentials.id, credential.id),

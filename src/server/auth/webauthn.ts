@@ -1,4 +1,4 @@
-import { decodePKIXECDSASignature, decodeSEC1PublicKey, ECDSAPublicKey, p256, verifyECDSASignature } from "@oslojs/crypto/ecdsa";
+import { decodePKIXECDSASignature, ECDSAPublicKey, p256, verifyECDSASignature } from "@oslojs/crypto/ecdsa";
 import { decodePKCS1RSAPublicKey, RSAPublicKey, sha256ObjectIdentifier, verifyRSASSAPKCS1v15Signature } from "@oslojs/crypto/rsa";
 import { sha256 } from "@oslojs/crypto/sha2";
 import {
@@ -91,8 +91,8 @@ export function verifyRegistration(rp: RelyingParty, input: { clientData: Client
     const algorithm = credential.publicKey.algorithm();
     if (algorithm === coseAlgorithmES256) {
       const key = credential.publicKey.ec2();
-      if (key.curve !== coseEllipticCurveP256) throw new WebAuthnVerificationError("ES256 key not on P-256");
-      return { credentialId: credential.id, algorithm, publicKey: new ECDSAPublicKey(p256, key.x, key.y).encodeSEC1Uncompressed(), signCount: authenticatorData.signatureCounter };
+      if (key.curve !== coseEllipticCurveP256 || !isOnP256(key.x, key.y)) throw new WebAuthnVerificationError("ES256 key not on P-256");
+      return { credentialId: credential.id, algorithm, publicKey: encodeP256Uncompressed(key.x, key.y), signCount: authenticatorData.signatureCounter };
     }
     if (algorithm === coseAlgorithmRS256) {
       const key = credential.publicKey.rsa();
@@ -105,6 +105,54 @@ export function verifyRegistration(rp: RelyingParty, input: { clientData: Client
   throw new WebAuthnVerificationError("unsupported public key algorithm");
 }
 
+const P256_COORDINATE_BYTES = 32;
+
+function isOnP256(x: bigint, y: bigint): boolean {
+  const { p, a, b } = p256;
+  return x >= 0n && x < p && y >= 0n && y < p && (y * y - (x * x * x + a * x + b)) % p === 0n;
+}
+
+function coordinateBytes(value: bigint): Uint8Array {
+  const bytes = new Uint8Array(P256_COORDINATE_BYTES);
+  for (let i = P256_COORDINATE_BYTES - 1, rest = value; i >= 0; i--, rest >>= 8n) bytes[i] = Number(rest & 0xffn);
+  return bytes;
+}
+
+/**
+ * SEC1 uncompressed (0x04, x, y, each 32 bytes big-endian). Not @oslojs/crypto 1.0.1's encodeSEC1Uncompressed,
+ * which writes a y shorter than 32 bytes (one key in 256 has a leading zero byte) without its leading zeros, so
+ * that the key stored is another one and every sign-in with that passkey fails.
+ */
+function encodeP256Uncompressed(x: bigint, y: bigint): Uint8Array {
+  const bytes = new Uint8Array(1 + 2 * P256_COORDINATE_BYTES);
+  bytes[0] = 0x04;
+  bytes.set(coordinateBytes(x), 1);
+  bytes.set(coordinateBytes(y), 1 + P256_COORDINATE_BYTES);
+  return bytes;
+}
+
+function readCoordinate(bytes: Uint8Array): bigint {
+  return bytes.reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);
+}
+
+/**
+ * The ES256 key a passkey row holds, and, when the row was written by @oslojs/crypto's encoder (its y moved left,
+ * zero bytes at the end: see encodeP256Uncompressed), the same key written right, for the caller to store in its
+ * place. Such a row's point is not on the curve; the one y that is, once the trailing zero bytes are dropped, is
+ * the authenticator's.
+ */
+function readStoredP256Key(stored: Uint8Array): { key: ECDSAPublicKey; rewritten: Uint8Array | null } {
+  if (stored.length !== 1 + 2 * P256_COORDINATE_BYTES || stored[0] !== 0x04) throw new WebAuthnVerificationError("stored ES256 key is not SEC1 uncompressed");
+  const x = readCoordinate(stored.subarray(1, 1 + P256_COORDINATE_BYTES));
+  let y = readCoordinate(stored.subarray(1 + P256_COORDINATE_BYTES));
+  if (isOnP256(x, y)) return { key: new ECDSAPublicKey(p256, x, y), rewritten: null };
+  while (y !== 0n && (y & 0xffn) === 0n) {
+    y >>= 8n;
+    if (isOnP256(x, y)) return { key: new ECDSAPublicKey(p256, x, y), rewritten: encodeP256Uncompressed(x, y) };
+  }
+  throw new WebAuthnVerificationError("stored ES256 key is not on P-256");
+}
+
 /**
  * §7.2 steps 11–20 for an assertion by `credential`: signed at our origin for our rp id, the user present (and
  * verified, where asked), the signature good. Returns the authenticator's new counter, which the caller compares
@@ -115,7 +163,7 @@ export function verifyAssertion(
   input: { clientData: ClientData; clientDataJSON: Uint8Array; authenticatorData: Uint8Array; signature: Uint8Array },
   credential: { algorithm: number; publicKey: Uint8Array },
   userVerification: "required" | "presence",
-): { signCount: number } {
+): { signCount: number; rewrittenPublicKey: Uint8Array | null } {
   checkClientData(rp, input.clientData, ClientDataType.Get);
   let authenticatorData: AuthenticatorData;
   try {
@@ -125,22 +173,33 @@ export function verifyAssertion(
   }
   checkAuthenticatorData(rp, authenticatorData, userVerification);
   const hash = sha256(createAssertionSignatureMessage(input.authenticatorData, input.clientDataJSON));
-  if (!verifySignature(credential, hash, input.signature)) throw new WebAuthnVerificationError("the signature does not verify");
-  return { signCount: authenticatorData.signatureCounter };
+  if (credential.algorithm === coseAlgorithmES256) {
+    const { key, rewritten } = readStoredP256Key(credential.publicKey);
+    if (!verifyES256(key, hash, input.signature)) throw new WebAuthnVerificationError("the signature does not verify");
+    return { signCount: authenticatorData.signatureCounter, rewrittenPublicKey: rewritten };
+  }
+  if (credential.algorithm === coseAlgorithmRS256) {
+    if (!verifyRS256(credential.publicKey, hash, input.signature)) throw new WebAuthnVerificationError("the signature does not verify");
+    return { signCount: authenticatorData.signatureCounter, rewrittenPublicKey: null };
+  }
+  throw new WebAuthnVerificationError("unsupported public key algorithm");
 }
 
-function verifySignature(credential: { algorithm: number; publicKey: Uint8Array }, hash: Uint8Array, signature: Uint8Array): boolean {
+// A signature that does not even decode (a tampered request) is simply a bad one.
+function verifyES256(key: ECDSAPublicKey, hash: Uint8Array, signature: Uint8Array): boolean {
   try {
-    if (credential.algorithm === coseAlgorithmES256) {
-      return verifyECDSASignature(decodeSEC1PublicKey(p256, credential.publicKey), hash, decodePKIXECDSASignature(signature));
-    }
-    if (credential.algorithm === coseAlgorithmRS256) {
-      return verifyRSASSAPKCS1v15Signature(decodePKCS1RSAPublicKey(credential.publicKey), sha256ObjectIdentifier, hash, signature);
-    }
+    return verifyECDSASignature(key, hash, decodePKIXECDSASignature(signature));
   } catch {
-    // A signature that does not even decode (a tampered request) is simply a bad one.
+    return false;
   }
-  return false;
+}
+
+function verifyRS256(publicKey: Uint8Array, hash: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return verifyRSASSAPKCS1v15Signature(decodePKCS1RSAPublicKey(publicKey), sha256ObjectIdentifier, hash, signature);
+  } catch {
+    return false;
+  }
 }
 
 /**
