@@ -48,8 +48,11 @@ function postFrom(localAddress: string, url: string, body: string, headers: Reco
 }
 
 describe.runIf(testDatabaseUrl)("availability: one token cannot take the service from everybody", () => {
-  // Default MCP limits and pools; sign-in limits raised so the victim's repeated sign-ins are not the subject.
-  const server = startTestServer({ env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", REQUEST_TIMEOUT_MS: "3000" } });
+  // Default pools and concurrency; sign-in limits raised so the victim's repeated sign-ins are not the subject. The
+  // per-token rate is 120 a minute, so the flood crosses it within the test's seconds however fast the server
+  // answers: at the default 600, a server that keeps up serves the flood's three tokens within their limits for a
+  // minute, and the test would prove nothing about refusing.
+  const server = startTestServer({ env: { AUTH_RATE_LIMIT_PER_MINUTE: "1000", REQUEST_TIMEOUT_MS: "3000", MCP_RATE_LIMIT_PER_MINUTE: "120" } });
 
   it("refuses a JSON-RPC batch with a 400 that says why", async () => {
     const attacker = await signUpOverHttp(server.url);

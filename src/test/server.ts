@@ -53,8 +53,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { PGLITE_DIR: options.pgliteDir ?? ownPglite }),
     ...options.env,
   };
-  // The production entry point (npm start), run with node so the PID we stop is the server's.
-  const child = spawn(process.execPath, ["server.mjs"], {
+  // The production entry point, run as npm start runs it (its heap cap included), with node so the PID we stop is the server's.
+  const child = spawn(process.execPath, ["--max-old-space-size=512", "server.mjs"], {
     env: { HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -6,7 +6,7 @@ import path from "node:path";
 // (issue 19, item 8). So a process takes the folder with a lock file beside it holding its pid, created
 // exclusively; a lock whose process is gone (a crash, `kill -9`) is stale and taken over.
 
-/** The error a second process gets; instrumentation.ts stops the server on it. */
+/** The error a second process gets; instrumentation-node.ts stops the server on it. */
 export class DatabaseFolderLockedError extends Error {
   readonly code = "DATABASE_FOLDER_LOCKED";
   constructor(

@@ -17,7 +17,7 @@ function backgroundJobs(): BackgroundJob[] {
 
 const jobs = processSingleton("jobs", () => ({ started: false }));
 
-/** Starts the background jobs (instrumentation.ts, at server start); shutdown stops them and waits for runs in progress. */
+/** Starts the background jobs (instrumentation-node.ts, at server start); shutdown stops them and waits for runs in progress. */
 export function startBackgroundJobs(): void {
   if (jobs.started) return;
   jobs.started = true;

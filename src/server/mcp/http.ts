@@ -1,4 +1,5 @@
 import "server-only";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createMcpHandler, isLegacyRequest, UnsupportedProtocolVersionError, WebStandardStreamableHTTPServerTransport, type McpHttpHandler, type McpServer } from "@modelcontextprotocol/server";
 import { env } from "~/env";
 import { getAuthDb, getDb, isDatabaseUnavailable, withDatabaseDeadline, type Database } from "~/server/db";
@@ -11,12 +12,14 @@ import type { McpCaller } from "./caller";
 import { parseMcpBody, readMessage, type McpMessage } from "./message";
 import { describeError } from "~/server/describe-error";
 import { isAppOrigin } from "~/server/http/origin";
+import { serveWithFetchHandler } from "~/server/http/node-adapter";
 import { mcpRateKey, McpCallLimiter } from "./call-limits";
 import { SharedCallBudget, type BudgetSubject } from "./shared-call-budget";
 import { declaresBodyOver, MAX_REQUEST_BODY_BYTES, PAYLOAD_TOO_LARGE_HEADERS, readBodyWithinLimit } from "~/server/http/body-limit";
 import { log, noteCaller } from "~/server/observability/logger";
 import { metrics } from "~/server/observability/metrics";
 import { inSpan } from "~/server/observability/tracing";
+import { processSingleton } from "~/server/process-singleton";
 
 /**
  * POST /api/mcp. Cheap refusals first (Origin, size), then the token, and only then any MCP work:
@@ -31,6 +34,15 @@ export async function handleMcpRequest(request: Request, databases: McpDatabases
 }
 
 /**
+ * POST /api/mcp in production: server.mjs hands the Node.js request to this directly, past Next.js's router and
+ * route pipeline, which cost more CPU per call than everything /api/mcp does itself (README, "Benchmarks"). The
+ * answer is the same handleMcpRequest's; `next dev` still reaches it through src/app/api/mcp/route.ts.
+ */
+export function serveMcpOverNode(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  return serveWithFetchHandler(request, response, (webRequest) => handleMcpRequest(webRequest));
+}
+
+/**
  * Where a request's queries go: verification and the shared limits on the authentication pool, tools on the main
  * one. The app's pools unless a caller names others (tests on a scratch database, the in-process benchmark), so
  * everything but the database is the path /api/mcp takes.
@@ -40,7 +52,8 @@ export interface McpDatabases {
   auth: () => Promise<Database>;
 }
 
-const APP_DATABASES: McpDatabases = { main: getDb, auth: getAuthDb };
+// One per process, like the budgets keyed by it, however many copies of this module the bundles hold.
+const APP_DATABASES: McpDatabases = processSingleton("mcpAppDatabases", () => ({ main: getDb, auth: getAuthDb }));
 
 async function answerMcpRequest(request: Request, databases: McpDatabases): Promise<Response> {
   // DNS rebinding: a page on another site must not drive a client's local or internal endpoint (MCP
@@ -150,19 +163,16 @@ async function authenticate(request: Request, databases: McpDatabases): Promise<
 }
 
 type SharedBudgets = Record<BudgetSubject, SharedCallBudget>;
-const globalForLimits = globalThis as unknown as { carestralMcpLimiter?: McpCallLimiter; carestralMcpBudgets?: WeakMap<McpDatabases, SharedBudgets> };
-
 function callLimiter(): McpCallLimiter {
-  globalForLimits.carestralMcpLimiter ??= new McpCallLimiter({
-    perMinute: env.MCP_RATE_LIMIT_PER_MINUTE,
-    concurrency: env.MCP_CONCURRENCY_PER_USER,
-  });
-  return globalForLimits.carestralMcpLimiter;
+  return processSingleton(
+    "mcpLimiter",
+    () => new McpCallLimiter({ perMinute: env.MCP_RATE_LIMIT_PER_MINUTE, concurrency: env.MCP_CONCURRENCY_PER_USER }),
+  );
 }
 
 /** The shared per-token and per-person budgets counted in `databases` (one pair per database, for the process). */
 function sharedBudgets(databases: McpDatabases): SharedBudgets {
-  const all = (globalForLimits.carestralMcpBudgets ??= new WeakMap());
+  const all = processSingleton("mcpBudgets", () => new WeakMap<McpDatabases, SharedBudgets>());
   let budgets = all.get(databases);
   if (!budgets) {
     // On the authentication pool, like verification: tool queries cannot hold up the count.
@@ -287,10 +297,11 @@ async function serveModern(request: Request, exchange: McpExchange): Promise<Res
   return modernHandler().fetch(request, { parsedBody: exchange.message.body });
 }
 
-const globalForHandler = globalThis as unknown as { carestralMcpHandler?: McpHttpHandler };
+// One per copy of this module, not per process: its factory reads this copy's `exchanges`.
+let modern: McpHttpHandler | undefined;
 
 function modernHandler(): McpHttpHandler {
-  globalForHandler.carestralMcpHandler ??= createMcpHandler(
+  modern ??= createMcpHandler(
     ({ requestInfo }) => {
       const exchange = requestInfo && exchanges.get(requestInfo);
       if (!exchange) throw new Error("an MCP request reached the server factory without its exchange");
@@ -306,7 +317,7 @@ function modernHandler(): McpHttpHandler {
       },
     },
   );
-  return globalForHandler.carestralMcpHandler;
+  return modern;
 }
 
 /** GET (a server-to-client SSE stream) and DELETE (ending a session) mean nothing without sessions. */

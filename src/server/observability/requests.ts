@@ -55,10 +55,12 @@ export function observeRequest(request: IncomingMessage, response: ServerRespons
   runWithRequest(context, handle);
 }
 
-/** What server.mjs looks up once the app is prepared (instrumentation.ts publishes it). */
+/** What server.mjs looks up once the app is prepared (instrumentation-node.ts publishes it). */
 export interface ServerHooks {
   observeRequest: typeof observeRequest;
   log: typeof log;
+  /** POST /api/mcp, served past Next.js's router (src/server/mcp/http.ts, serveMcpOverNode). */
+  serveMcp: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 }
 
 const SERVER_HOOKS = Symbol.for("carestral.server-hooks");

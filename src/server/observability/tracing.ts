@@ -2,7 +2,7 @@ import { SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetr
 import { currentRequestId } from "./logger";
 
 // Our own spans, beside Next.js's: each MCP call, token verification and PostgreSQL query. Only the OpenTelemetry
-// API is loaded here: its tracer does nothing (no span is recorded or exported) until src/instrumentation.ts
+// API is loaded here: its tracer does nothing (no span is recorded or exported) until src/instrumentation-node.ts
 // registers a provider, which it does only with OTEL_EXPORTER_OTLP_ENDPOINT set. Attribute values are ids, names
 // from closed sets and outcomes: never a token, an argument or a query's parameters.
 
