@@ -17,6 +17,8 @@ function findChromium(): string | undefined {
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://localhost:${port}`;
 const e2eDataDir = ".data/e2e";
+// The server's JSON log of the last run: scripts/test.mjs shows its warnings and errors beside a failed test.
+const e2eServerLog = ".data/e2e-server.log";
 // The app sends account mail to a real SMTP server (src/test/mail-catcher.ts); specs read it over HTTP.
 const mailCatcher = { smtpPort: mailCatcherPorts.smtp, httpPort: mailCatcherPorts.http };
 
@@ -50,8 +52,8 @@ export default defineConfig({
       timeout: 30_000,
     },
     {
-      // The production build from `npm run build:test`, on a fresh PGlite folder every run.
-      command: `rm -rf ${e2eDataDir} && exec node server.mjs`,
+      // The production build from `npm run build:test`, started as npm start starts it, on a fresh PGlite folder every run.
+      command: `rm -rf ${e2eDataDir} && mkdir -p .data && exec node --max-old-space-size=512 server.mjs > ${e2eServerLog}`,
       url: `${baseURL}/api/health`,
       reuseExistingServer: false,
       timeout: 120_000,

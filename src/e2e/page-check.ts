@@ -12,7 +12,9 @@ export async function checkPage(page: Page, testInfo: TestInfo, state: string): 
     help: violation.help,
     targets: violation.nodes.map((node) => node.target.join(" ")),
   }));
-  expect(violations, `axe violations on "${state}"`).toEqual([]);
+  // The rules and their targets are in the message's first line, so npm test's one-line summary of a failure names them.
+  const named = violations.map(({ rule, targets }) => `${rule} at ${targets.slice(0, 2).join(", ")}`).join("; ");
+  expect(violations, `axe violations on "${state}": ${named}`).toEqual([]);
   await expectNoSidewaysScroll(page, state);
   await page.screenshot({ path: `test-results/screenshots/${testInfo.project.name}/${state}.png`, fullPage: true });
 }
