@@ -119,6 +119,24 @@ function playwrightFailures(report, entries) {
   return failures;
 }
 
+/** Axe violations that were gone a second later (src/e2e/page-check.ts): passed, but worth reading. */
+function transientAxeViolations(report) {
+  const notes = [];
+  const visit = (suite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        const annotations = [...(test.annotations ?? []), ...(test.results ?? []).flatMap((result) => result.annotations ?? [])];
+        for (const { type, description } of annotations) {
+          if (type === "transient axe violation") notes.push(`     ~ [${test.projectName}] ${spec.file}:${spec.line}: transient axe violation on ${firstLine(description)}`);
+        }
+      }
+    }
+    for (const child of suite.suites ?? []) visit(child);
+  };
+  for (const suite of report?.suites ?? []) visit(suite);
+  return [...new Set(notes)];
+}
+
 check("lint", bin("eslint"), [".", "--max-warnings=0"]);
 const built = check("build", bin("next"), ["build"], { NEXT_DIST_DIR: ".next-test", CARESTRAL_TEST_BUILD: "1" });
 check("typecheck", bin("tsc"), ["--noEmit"]);
@@ -154,6 +172,7 @@ if (built) {
     const report = readJson(playwrightReport);
     const entries = e2e.ok ? [] : serverLogEntries();
     lines.push(...playwrightFailures(report, entries));
+    lines.push(...transientAxeViolations(report).slice(0, 5));
     // What failed outside any test: the server that did not start, a spec that did not load.
     for (const error of (report?.errors ?? []).slice(0, 3)) lines.push(`     ✗ ${firstLine(error.message)}`);
     if (!e2e.ok && stats.unexpected === 0) lines.push(...serverErrors(entries));
