@@ -34,8 +34,13 @@ async function chartLastDay(page: Page, label: string): Promise<string> {
 test("times read in the person's zone, labelled, and change with it in Settings; appointments keep the hospital's time", async ({ page, baseURL }, testInfo) => {
   // The server renders with the stored zone and the browser hydrates with it: React reports any text that differs.
   const hydrationErrors: string[] = [];
+  const isHydrationError = (text: string) => /hydrat|#418|#425/i.test(text);
   page.on("console", (message) => {
-    if (message.type() === "error" && /hydrat|#418|#425/i.test(message.text())) hydrationErrors.push(message.text());
+    if (message.type() === "error" && isHydrationError(message.text())) hydrationErrors.push(message.text());
+  });
+  // A production build reports it as an uncaught error ("Minified React error #418"), not on the console.
+  page.on("pageerror", (error) => {
+    if (isHydrationError(error.message)) hydrationErrors.push(error.message);
   });
   await signUp(page);
   // The first dashboard visit keeps the browser's zone, and the page says which zone its times are in.

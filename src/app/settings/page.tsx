@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { AccountSettings } from "~/components/account/account-settings";
+import { timeZoneChoices } from "~/server/account/time-zone";
 import { getCurrentSession } from "~/server/auth/current-session";
 import { PASSWORD_MIN_LENGTH } from "~/server/auth/password";
 
@@ -15,6 +16,7 @@ export default async function SettingsPage() {
       <AccountSettings
         user={{ firstname: user.firstname, surname: user.surname, email: user.email }}
         passwordHint={`At least ${PASSWORD_MIN_LENGTH} characters.`}
+        timeZoneChoices={timeZoneChoices(new Date())}
       />
     </main>
   );

@@ -1,13 +1,13 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useMemo, useRef, useState, useSyncExternalStore, type ChangeEvent, type FormEvent } from "react";
+import { useRef, useState, useSyncExternalStore, type ChangeEvent, type FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { formatDateTime, formatRelative } from "~/components/format";
 import { useTimeZone } from "~/components/time-zone";
-import { canonicalTimeZone, DEFAULT_TIME_ZONE, TIME_ZONES } from "~/server/account/time-zone";
+import { canonicalTimeZone, DEFAULT_TIME_ZONE, type TimeZoneChoices } from "~/server/account/time-zone";
 import { RequestErrorAlert } from "~/components/request-error";
 import { isSudoRequired } from "~/components/sudo/sudo-required";
 import { Timestamp } from "~/components/timestamp";
@@ -19,14 +19,23 @@ import { TwoFactorSection } from "./two-factor-settings";
 
 type FieldErrors = Partial<Record<string, string[]>> | undefined;
 
-export function AccountSettings({ user, passwordHint }: { user: { firstname: string; surname: string; email: string }; passwordHint: string }) {
+/** `timeZoneChoices`: the Time zone select's options, labelled by the server (see timeZoneChoices). */
+export function AccountSettings({
+  user,
+  passwordHint,
+  timeZoneChoices,
+}: {
+  user: { firstname: string; surname: string; email: string };
+  passwordHint: string;
+  timeZoneChoices: TimeZoneChoices;
+}) {
   const timeZone = useTimeZone();
   return (
     <>
       <NameSection firstname={user.firstname} surname={user.surname} />
       <EmailSection email={user.email} />
       {/* Keyed by the saved zone: once saved (or first recorded), the select starts again from it. */}
-      <TimeZoneSection key={timeZone} current={timeZone} />
+      <TimeZoneSection key={timeZone} current={timeZone} choices={timeZoneChoices} />
       <PasswordSection passwordHint={passwordHint} />
       <TwoFactorSection />
       <SessionsSection />
@@ -153,29 +162,9 @@ function EmailSection({ email }: { email: string }) {
   );
 }
 
-interface ZoneOption {
-  zone: string;
-  label: string;
-}
-
-/** "New York (GMT-5) · America/New_York": the place first, so typing a city on the closed select finds it. */
-function zoneOptions(now: Date): { region: string; options: ZoneOption[] }[] {
-  const regions = new Map<string, ZoneOption[]>();
-  for (const zone of TIME_ZONES) {
-    if (zone === DEFAULT_TIME_ZONE) continue;
-    const [region = zone, ...rest] = zone.split("/");
-    const place = (rest.at(-1) ?? zone).replaceAll("_", " ");
-    const offset = new Intl.DateTimeFormat("en", { timeZone: zone, timeZoneName: "shortOffset" }).formatToParts(now).find((part) => part.type === "timeZoneName")?.value;
-    const options = regions.get(region) ?? [];
-    options.push({ zone, label: `${place} (${offset ?? zone}) · ${zone}` });
-    regions.set(region, options);
-  }
-  return [...regions].map(([region, options]) => ({ region, options: options.sort((a, b) => a.label.localeCompare(b.label, "en")) }));
-}
-
 const noSubscription = () => () => {};
 
-function TimeZoneSection({ current }: { current: string }) {
+function TimeZoneSection({ current, choices }: { current: string; choices: TimeZoneChoices }) {
   const router = useRouter();
   const [chosen, setChosen] = useState(current);
   // What the browser says, known only once the page runs there (null on the server, which cannot tell).
@@ -183,7 +172,6 @@ function TimeZoneSection({ current }: { current: string }) {
   const save = api.account.setTimeZone.useMutation({ onSuccess: () => router.refresh() });
   const fieldErrors: FieldErrors = save.error?.data?.zodError?.fieldErrors;
   const fieldError = fieldErrors?.timeZone?.[0];
-  const groups = useMemo(() => zoneOptions(new Date()), []);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -211,7 +199,7 @@ function TimeZoneSection({ current }: { current: string }) {
             }}
           >
             <option value={DEFAULT_TIME_ZONE}>UTC (GMT) · UTC</option>
-            {groups.map(({ region, options }) => (
+            {choices.map(({ region, options }) => (
               <optgroup key={region} label={region}>
                 {options.map((option) => (
                   <option key={option.zone} value={option.zone}>

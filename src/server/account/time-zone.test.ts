@@ -7,7 +7,27 @@ import { createInnerTRPCContext } from "~/server/api/trpc";
 import { users } from "~/server/db/schema";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
-import { canonicalTimeZone, dayIn, DEFAULT_TIME_ZONE, isoTimeIn, personTimeZone, startOfDayIn, TIME_ZONES, timeZoneSchema, utcOffsetMinutes } from "./time-zone";
+import { canonicalTimeZone, dayIn, DEFAULT_TIME_ZONE, isoTimeIn, personTimeZone, startOfDayIn, TIME_ZONES, timeZoneChoices, timeZoneSchema, utcOffsetMinutes } from "./time-zone";
+
+describe("timeZoneChoices", () => {
+  const winter = new Date("2026-12-04T12:00:00Z");
+
+  it("offers every zone this server accepts once, UTC aside (the select lists it first), under its region", () => {
+    const choices = timeZoneChoices(winter);
+    const zones = choices.flatMap(({ options }) => options.map((option) => option.zone));
+    expect(zones.toSorted()).toEqual(TIME_ZONES.filter((zone) => zone !== DEFAULT_TIME_ZONE));
+    for (const { region, options } of choices) for (const { zone } of options) expect(zone.startsWith(`${region}/`) || zone === region).toBe(true);
+  });
+
+  it("labels each with the place first and its offset at that moment, sorted by label", () => {
+    const america = timeZoneChoices(winter).find(({ region }) => region === "America")?.options ?? [];
+    expect(america.find(({ zone }) => zone === "America/New_York")?.label).toBe("New York (GMT-5) · America/New_York");
+    const summer = timeZoneChoices(new Date("2026-07-04T12:00:00Z")).find(({ region }) => region === "America")?.options ?? [];
+    expect(summer.find(({ zone }) => zone === "America/New_York")?.label).toBe("New York (GMT-4) · America/New_York");
+    const labels = america.map(({ label }) => label);
+    expect(labels).toEqual(labels.toSorted((a, b) => a.localeCompare(b, "en")));
+  });
+});
 
 describe("a person's time zone", () => {
   it("accepts the zones Intl knows, and UTC, under the name this server gives them", () => {

@@ -38,6 +38,30 @@ export const timeZoneSchema = z
     return z.NEVER;
   });
 
+/** The Time zone select's options under their region's name: "New York (GMT-5) · America/New_York". */
+export type TimeZoneChoices = { region: string; options: { zone: string; label: string }[] }[];
+
+/**
+ * TIME_ZONES (UTC aside) as the Time zone select offers them, each labelled with its offset at `now`: the place
+ * first, so typing a city's first letters on the closed select finds it. Made on the server and handed to the
+ * page as it is: the browser's zone database may be another release than this server's (in December 2026
+ * Chromium 156 and Node 20.20 disagreed on six zones' offsets), and labels worked out in both differ at hydration.
+ * It is also the list the server accepts, and the offsets it formats times with.
+ */
+export function timeZoneChoices(now: Date): TimeZoneChoices {
+  const regions = new Map<string, { zone: string; label: string }[]>();
+  for (const zone of TIME_ZONES) {
+    if (zone === DEFAULT_TIME_ZONE) continue;
+    const [region = zone, ...rest] = zone.split("/");
+    const place = (rest.at(-1) ?? zone).replaceAll("_", " ");
+    const offset = new Intl.DateTimeFormat("en", { timeZone: zone, timeZoneName: "shortOffset" }).formatToParts(now).find((part) => part.type === "timeZoneName")?.value;
+    const options = regions.get(region) ?? [];
+    options.push({ zone, label: `${place} (${offset ?? zone}) · ${zone}` });
+    regions.set(region, options);
+  }
+  return [...regions].map(([region, options]) => ({ region, options: options.sort((a, b) => a.label.localeCompare(b.label, "en")) }));
+}
+
 /** The zone a person's times are shown in: theirs once known (and still known to this server), else the default. */
 export function personTimeZone(user: { timeZone?: string | null }): string {
   return (user.timeZone && canonicalTimeZone(user.timeZone)) ?? DEFAULT_TIME_ZONE;
