@@ -5,6 +5,7 @@ import { useRef, useState } from "react";
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { formatAppointment } from "~/components/format";
 import { LoadFailure, RequestErrorMessage } from "~/components/request-error";
+import { useNowFrom } from "~/components/use-now";
 import { api, type RouterOutputs } from "~/trpc/react";
 import styles from "./bookings.module.css";
 
@@ -16,13 +17,15 @@ function isPast(booking: Booking, now: Date): boolean {
   return booking.startsAt.getTime() <= now.getTime();
 }
 
-export function BookingsList() {
+/** `renderedAt`: when the page was rendered on the server (Date.now()), for which appointments are past. */
+export function BookingsList({ renderedAt }: { renderedAt: number }) {
   // Prefetched by the page on the server: the first paint already has the rows.
   const bookings = api.bookings.list.useQuery();
   const [cancelling, setCancelling] = useState<Booking | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
-  const now = new Date();
+  // Past or to come as the server saw it, until the page has hydrated: then by this browser's clock.
+  const now = useNowFrom(renderedAt, 30_000);
 
   if (bookings.isPending) {
     return (
