@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./test";
 import { fillSignUpForm, generateToken, newUser, signIn, signOut, signUp } from "./helpers";
 import { linkFromMail } from "./mail";
 import { checkPage } from "./page-check";

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./test";
 import { newTokenValue, openNewTokenForm, signUp } from "./helpers";
 import { checkPage, isPhone } from "./page-check";
 

@@ -1,7 +1,7 @@
 import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./test";
 import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";
 import { newTokenValue, openNewTokenForm, signOut, signUp } from "./helpers";
 import { checkPage, expectNoSidewaysScroll, isPhone } from "./page-check";

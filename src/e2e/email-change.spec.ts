@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./test";
 import { signIn, signUp } from "./helpers";
 import { firstLink, mailTo } from "./mail";
 import { checkPage } from "./page-check";

@@ -1,5 +1,5 @@
 import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
-import { expect, test, type Browser, type Page, type Response, type TestInfo } from "@playwright/test";
+import { expect, test, type Browser, type Page, type Response, type TestInfo } from "./test";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { clientMetadata, InMemoryOAuthProvider } from "~/test/oauth";

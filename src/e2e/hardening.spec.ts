@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./test";
 import { signUp } from "./helpers";
 
 // Issue 10: what a same-site page on another port could do to a signed-in visitor, in a real browser.

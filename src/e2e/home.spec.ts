@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./test";
 
 test("the home page says what Carestral is and offers sign up and sign in", async ({ page }) => {
   await page.goto("/");

@@ -1,6 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./test";
 import { SignJWT } from "jose";
 import { signUp, newTokenValue } from "./helpers";
 import { E2E_LEGACY_JWT } from "./legacy-jwt-settings";

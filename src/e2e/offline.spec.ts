@@ -1,4 +1,4 @@
-import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { expect, test, type BrowserContext, type Page } from "./test";
 import { generateToken, signUp } from "./helpers";
 import { checkPage } from "./page-check";
 

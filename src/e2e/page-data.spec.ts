@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "./test";
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { testDatabaseUrl } from "~/test/env";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./test";
 import { generateToken, signIn, signUp } from "./helpers";
 import { firstLink, mailTo, mailCatcherPorts } from "./mail";
 import { checkPage } from "./page-check";

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./test";
 import { newTokenValue, openNewTokenForm, signUp } from "./helpers";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
