@@ -112,6 +112,11 @@ test("times read in the person's zone, labelled, and change with it in Settings;
   await expect(page.getByRole("button", { name: "Use this browser’s zone" })).toBeVisible();
   await expect(page.getByRole("list", { name: "Sessions" })).toContainText(/signed in .*\d:\d\d\s[AP]M GMT\+9/);
   await checkPage(page, testInfo, "time-zone-settings-tokyo");
+  // Offered back, it sets the select to the browser's zone; only Save keeps it, so leaving keeps Tokyo.
+  await page.getByRole("button", { name: "Use this browser’s zone" }).click();
+  await expect(select).toHaveValue("America/New_York");
+  await expect(page.getByRole("button", { name: "Use this browser’s zone" })).toBeHidden();
+  await expect(page.getByText("This browser is set to America/New_York.")).toBeHidden();
 
   // What is shown follows: Tokyo's days and times; the appointment stays at 10:30 Paris time.
   await page.goto("/dashboard/activity");

@@ -7,7 +7,7 @@ import { useSessionChangeNavigation } from "~/components/auth/use-session-change
 import { ConfirmDialog } from "~/components/confirm-dialog";
 import { formatDateTime, formatRelative } from "~/components/format";
 import { useTimeZone } from "~/components/time-zone";
-import { canonicalTimeZone, DEFAULT_TIME_ZONE, type TimeZoneChoices } from "~/server/account/time-zone";
+import { DEFAULT_TIME_ZONE, matchingChoice, type TimeZoneChoices } from "~/server/account/time-zone";
 import { RequestErrorAlert } from "~/components/request-error";
 import { isSudoRequired } from "~/components/sudo/sudo-required";
 import { Timestamp } from "~/components/timestamp";
@@ -169,6 +169,8 @@ function TimeZoneSection({ current, choices }: { current: string; choices: TimeZ
   const [chosen, setChosen] = useState(current);
   // What the browser says, known only once the page runs there (null on the server, which cannot tell).
   const browserZone = useSyncExternalStore(noSubscription, () => Intl.DateTimeFormat().resolvedOptions().timeZone, () => null);
+  // The same zone as the list names it, which may differ from the browser's name for it.
+  const browserChoice = browserZone === null ? null : matchingChoice(browserZone, choices);
   const save = api.account.setTimeZone.useMutation({ onSuccess: () => router.refresh() });
   const fieldErrors: FieldErrors = save.error?.data?.zodError?.fieldErrors;
   const fieldError = fieldErrors?.timeZone?.[0];
@@ -211,7 +213,7 @@ function TimeZoneSection({ current, choices }: { current: string; choices: TimeZ
           </select>
           <p id="time-zone-hint" className="muted field-hint">
             Type a city’s first letters to jump to it.{" "}
-            {browserZone && browserZone !== chosen && `This browser is set to ${browserZone}.`}
+            {browserZone && browserChoice !== chosen && `This browser is set to ${browserZone}.`}
           </p>
           {fieldError && (
             <p id="time-zone-error" className="field-error">
@@ -224,8 +226,8 @@ function TimeZoneSection({ current, choices }: { current: string; choices: TimeZ
           <button type="submit" className="primary" disabled={save.isPending}>
             Save time zone
           </button>
-          {browserZone && browserZone !== chosen && canonicalTimeZone(browserZone) && (
-            <button type="button" onClick={() => setChosen(canonicalTimeZone(browserZone) ?? chosen)}>
+          {browserChoice && browserChoice !== chosen && (
+            <button type="button" onClick={() => setChosen(browserChoice)}>
               Use this browser’s zone
             </button>
           )}

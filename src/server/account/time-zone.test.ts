@@ -7,7 +7,7 @@ import { createInnerTRPCContext } from "~/server/api/trpc";
 import { users } from "~/server/db/schema";
 import { engines } from "~/test/db";
 import { useTestDatabase } from "~/test/fixtures";
-import { canonicalTimeZone, dayIn, DEFAULT_TIME_ZONE, isoTimeIn, personTimeZone, startOfDayIn, TIME_ZONES, timeZoneChoices, timeZoneSchema, utcOffsetMinutes } from "./time-zone";
+import { canonicalTimeZone, dayIn, DEFAULT_TIME_ZONE, isoTimeIn, matchingChoice, personTimeZone, startOfDayIn, TIME_ZONES, timeZoneChoices, timeZoneSchema, utcOffsetMinutes } from "./time-zone";
 
 describe("timeZoneChoices", () => {
   const winter = new Date("2026-12-04T12:00:00Z");
@@ -26,6 +26,18 @@ describe("timeZoneChoices", () => {
     expect(summer.find(({ zone }) => zone === "America/New_York")?.label).toBe("New York (GMT-4) · America/New_York");
     const labels = america.map(({ label }) => label);
     expect(labels).toEqual(labels.toSorted((a, b) => a.localeCompare(b, "en")));
+  });
+
+  it("finds the choice for a zone under another name for it, as a browser with another zone database may give", () => {
+    const choices = timeZoneChoices(winter);
+    expect(matchingChoice("Europe/Paris", choices)).toBe("Europe/Paris");
+    expect(matchingChoice("UTC", choices)).toBe("UTC");
+    // This Node calls it Asia/Calcutta; a newer database says Asia/Kolkata. Either way round, the list's name wins.
+    expect(matchingChoice("Asia/Kolkata", choices)).toBe("Asia/Calcutta");
+    const newerList = [{ region: "Asia", options: [{ zone: "Asia/Kolkata", label: "Kolkata (GMT+5:30) · Asia/Kolkata" }] }];
+    expect(matchingChoice("Asia/Calcutta", newerList)).toBe("Asia/Kolkata");
+    expect(matchingChoice("Europe/Paris", newerList)).toBeNull();
+    expect(matchingChoice("Mars/Olympus_Mons", choices)).toBeNull();
   });
 });
 

@@ -62,6 +62,27 @@ export function timeZoneChoices(now: Date): TimeZoneChoices {
   return [...regions].map(([region, options]) => ({ region, options: options.sort((a, b) => a.label.localeCompare(b.label, "en")) }));
 }
 
+/**
+ * The choice naming the same zone as `zone` in this runtime's zone database, or null when none does. In a
+ * browser, "Use this browser's zone" needs it: the browser may call a zone "Asia/Kolkata" where the server's list
+ * (made with the server's database) says "Asia/Calcutta", and a select set to a value it lacks shows its first
+ * option instead.
+ */
+export function matchingChoice(zone: string, choices: TimeZoneChoices): string | null {
+  const zones = [DEFAULT_TIME_ZONE, ...choices.flatMap(({ options }) => options.map((option) => option.zone))];
+  if (zones.includes(zone)) return zone;
+  const target = resolvedZone(zone);
+  return target === null ? null : (zones.find((choice) => resolvedZone(choice) === target) ?? null);
+}
+
+function resolvedZone(name: string): string | null {
+  try {
+    return new Intl.DateTimeFormat("en", { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
 /** The zone a person's times are shown in: theirs once known (and still known to this server), else the default. */
 export function personTimeZone(user: { timeZone?: string | null }): string {
   return (user.timeZone && canonicalTimeZone(user.timeZone)) ?? DEFAULT_TIME_ZONE;
