@@ -1,10 +1,10 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
 import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
-import { getPasskeyAssertion, PasskeyCeremonyError } from "./passkey-client";
+import { PasskeyCeremonyError } from "./passkey-client";
+import { usePasskeyAssertion } from "./use-passkey-assertion";
 import { useSessionChangeNavigation } from "./use-session-change-navigation";
 
 /**
@@ -15,28 +15,18 @@ export function PasskeySecondStep({ signInAgainPath, autoFocus = false }: { sign
   const navigate = useSessionChangeNavigation();
   const options = api.twoFactor.passkeyOptions.useMutation();
   const verify = api.twoFactor.verifySignInWithPasskey.useMutation({ onSuccess: (result) => navigate(result.next) });
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const expired = (options.error ?? verify.error)?.data?.code === "UNAUTHORIZED";
-
-  async function onClick() {
-    setFailure(null);
-    options.reset();
-    verify.reset();
-    setBusy(true);
-    try {
-      const request = await options.mutateAsync();
-      await verify.mutateAsync({ response: await getPasskeyAssertion(request, "preferred") });
-    } catch (error) {
-      setFailure(error);
-      setBusy(false);
-    }
-  }
+  const { start, busy, failure } = usePasskeyAssertion({
+    options: () => options.mutateAsync(),
+    verify: (response) => verify.mutateAsync({ response }),
+    userVerification: "preferred",
+  });
+  // The pending sign-in is gone (used, or past its ten minutes): start over, not "your session has ended".
+  const expired = (failure as { data?: { code?: unknown } } | null)?.data?.code === "UNAUTHORIZED";
 
   return (
     <div className="stack" aria-busy={busy}>
       <p>
-        <button type="button" className="primary" onClick={() => void onClick()} disabled={busy} autoFocus={autoFocus}>
+        <button type="button" className="primary" onClick={() => void start()} disabled={busy} autoFocus={autoFocus}>
           Use a passkey
         </button>
       </p>
@@ -45,9 +35,8 @@ export function PasskeySecondStep({ signInAgainPath, autoFocus = false }: { sign
           {failure instanceof PasskeyCeremonyError ? (
             failure.message
           ) : expired ? (
-            // The pending sign-in is gone (used, or past its ten minutes): start over, not "your session has ended".
             <>
-              {(options.error ?? verify.error)?.message} <Link href={signInAgainPath}>Sign in</Link>
+              {(failure as Error).message} <Link href={signInAgainPath}>Sign in</Link>
             </>
           ) : (
             <RequestErrorMessage error={failure} attempt="check the passkey" />

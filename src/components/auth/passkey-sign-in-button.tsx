@@ -1,9 +1,9 @@
 "use client";
 
-import { useState } from "react";
 import { RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
-import { getPasskeyAssertion, PasskeyCeremonyError } from "./passkey-client";
+import { PasskeyCeremonyError } from "./passkey-client";
+import { usePasskeyAssertion } from "./use-passkey-assertion";
 import { useSessionChangeNavigation } from "./use-session-change-navigation";
 
 /** Sign in with a passkey instead of the email and password: the browser offers this site's passkeys. */
@@ -11,24 +11,15 @@ export function PasskeySignInButton({ next }: { next: string }) {
   const navigate = useSessionChangeNavigation();
   const signInOptions = api.passkeys.signInOptions.useMutation();
   const signIn = api.passkeys.signIn.useMutation({ onSuccess: () => navigate(next) });
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function onClick() {
-    setFailure(null);
-    setBusy(true);
-    try {
-      const options = await signInOptions.mutateAsync();
-      await signIn.mutateAsync({ response: await getPasskeyAssertion(options, "required") });
-    } catch (error) {
-      setFailure(error);
-      setBusy(false);
-    }
-  }
+  const { start, busy, failure } = usePasskeyAssertion({
+    options: () => signInOptions.mutateAsync(),
+    verify: (response) => signIn.mutateAsync({ response }),
+    userVerification: "required",
+  });
 
   return (
     <div className="stack" aria-busy={busy}>
-      <button type="button" onClick={() => void onClick()} disabled={busy}>
+      <button type="button" onClick={() => void start()} disabled={busy}>
         Sign in with a passkey
       </button>
       {failure !== null && (

@@ -2,7 +2,8 @@
 
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { FormField } from "~/components/auth/form-field";
-import { getPasskeyAssertion, PasskeyCeremonyError } from "~/components/auth/passkey-client";
+import { PasskeyCeremonyError } from "~/components/auth/passkey-client";
+import { usePasskeyAssertion } from "~/components/auth/use-passkey-assertion";
 import { RequestErrorAlert } from "~/components/request-error";
 import { api } from "~/trpc/react";
 
@@ -98,9 +99,12 @@ function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confi
   const hasApp = Boolean(twoFactor.data?.totpEnabledAt);
   const passkeyOptions = api.auth.confirmAccessPasskeyOptions.useMutation();
   const passkeyConfirm = api.auth.confirmAccessWithPasskey.useMutation({ onSuccess: onConfirmed });
-  const [passkeyFailure, setPasskeyFailure] = useState<unknown>(null);
-  const passkeyBusy = passkeyOptions.isPending || passkeyConfirm.isPending;
-  const busy = confirmAccess.isPending || codeConfirm.isPending || passkeyBusy;
+  const passkey = usePasskeyAssertion({
+    options: () => passkeyOptions.mutateAsync(),
+    verify: (response) => passkeyConfirm.mutateAsync({ response }),
+    userVerification: "preferred",
+  });
+  const busy = confirmAccess.isPending || codeConfirm.isPending || passkey.busy;
   const submitted = confirmWith === "password" ? confirmAccess : codeConfirm;
   const fieldErrors: Partial<Record<string, string[]>> | undefined = submitted.error?.data?.zodError?.fieldErrors;
   const fieldError = fieldErrors?.[confirmWith]?.[0];
@@ -126,7 +130,7 @@ function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confi
   function switchTo(way: ConfirmWith) {
     confirmAccess.reset();
     codeConfirm.reset();
-    setPasskeyFailure(null);
+    passkey.reset();
     setConfirmWith(way);
   }
 
@@ -140,20 +144,10 @@ function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confi
     const confirmed = confirmedRef.current;
     confirmAccess.reset();
     codeConfirm.reset();
-    setPasskeyFailure(null);
+    passkey.reset();
     setConfirmWith("password");
     setRecoveryCodesLeft(null);
     onFinish(confirmed);
-  }
-
-  async function confirmWithPasskey() {
-    setPasskeyFailure(null);
-    try {
-      const options = await passkeyOptions.mutateAsync();
-      await passkeyConfirm.mutateAsync({ response: await getPasskeyAssertion(options, "preferred") });
-    } catch (error) {
-      setPasskeyFailure(error);
-    }
   }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -205,13 +199,13 @@ function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confi
             />
           )}
           {submitted.error && !fieldError && <RequestErrorAlert error={submitted.error} attempt="confirm access" />}
-          {passkeyFailure !== null &&
-            (passkeyFailure instanceof PasskeyCeremonyError ? (
+          {passkey.failure !== null &&
+            (passkey.failure instanceof PasskeyCeremonyError ? (
               <p className="form-error" role="alert">
-                {passkeyFailure.message}
+                {passkey.failure.message}
               </p>
             ) : (
-              <RequestErrorAlert error={passkeyFailure} attempt="confirm access with a passkey" />
+              <RequestErrorAlert error={passkey.failure} attempt="confirm access with a passkey" />
             ))}
           <p className="actions">
             <button type="submit" className="primary" disabled={busy}>
@@ -228,7 +222,7 @@ function ConfirmAccessDialog({ open, onFinish }: { open: boolean; onFinish(confi
               </button>
             )}
             {hasPasskeys && (
-              <button type="button" onClick={() => void confirmWithPasskey()} disabled={busy}>
+              <button type="button" onClick={() => void passkey.start()} disabled={busy}>
                 Use a passkey
               </button>
             )}
