@@ -119,15 +119,20 @@ function playwrightFailures(report, entries) {
   return failures;
 }
 
-/** Axe violations that were gone a second later (src/e2e/page-check.ts): passed, but worth reading. */
-function transientAxeViolations(report) {
+/**
+ * What passed but is worth reading, as test annotations: axe violations gone a second later (`~`,
+ * src/e2e/page-check.ts) and uncaught errors in a page (`!`, src/e2e/test.ts).
+ */
+const NOTEWORTHY = { "transient axe violation": "~", "uncaught page error": "!" };
+function noteworthyAnnotations(report) {
   const notes = [];
   const visit = (suite) => {
     for (const spec of suite.specs ?? []) {
       for (const test of spec.tests ?? []) {
         const annotations = [...(test.annotations ?? []), ...(test.results ?? []).flatMap((result) => result.annotations ?? [])];
         for (const { type, description } of annotations) {
-          if (type === "transient axe violation") notes.push(`     ~ [${test.projectName}] ${spec.file}:${spec.line}: transient axe violation on ${firstLine(description)}`);
+          const mark = NOTEWORTHY[type];
+          if (mark) notes.push(`     ${mark} [${test.projectName}] ${spec.file}:${spec.line}: ${type} on ${firstLine(description)}`);
         }
       }
     }
@@ -172,7 +177,7 @@ if (built) {
     const report = readJson(playwrightReport);
     const entries = e2e.ok ? [] : serverLogEntries();
     lines.push(...playwrightFailures(report, entries));
-    lines.push(...transientAxeViolations(report).slice(0, 5));
+    lines.push(...noteworthyAnnotations(report).slice(0, 10));
     // What failed outside any test: the server that did not start, a spec that did not load.
     for (const error of (report?.errors ?? []).slice(0, 3)) lines.push(`     ✗ ${firstLine(error.message)}`);
     if (!e2e.ok && stats.unexpected === 0) lines.push(...serverErrors(entries));
