@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useRef, useState, useSyncExternalStore, type ChangeEvent, type FormEvent } from "react";
+import { useMemo, useRef, useState, useSyncExternalStore, type ChangeEvent, type FormEvent } from "react";
 import { FormField } from "~/components/auth/form-field";
 import { useSessionChangeNavigation } from "~/components/auth/use-session-change-navigation";
 import { ConfirmDialog } from "~/components/confirm-dialog";
@@ -170,7 +170,8 @@ function TimeZoneSection({ current, choices }: { current: string; choices: TimeZ
   // What the browser says, known only once the page runs there (null on the server, which cannot tell).
   const browserZone = useSyncExternalStore(noSubscription, () => Intl.DateTimeFormat().resolvedOptions().timeZone, () => null);
   // The same zone as the list names it, which may differ from the browser's name for it.
-  const browserChoice = browserZone === null ? null : matchingChoice(browserZone, choices);
+  // Memoised: where the names differ, matching resolves every choice, and the form renders on each change.
+  const browserChoice = useMemo(() => (browserZone === null ? null : matchingChoice(browserZone, choices)), [browserZone, choices]);
   const save = api.account.setTimeZone.useMutation({ onSuccess: () => router.refresh() });
   const fieldErrors: FieldErrors = save.error?.data?.zodError?.fieldErrors;
   const fieldError = fieldErrors?.timeZone?.[0];

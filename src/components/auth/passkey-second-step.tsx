@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { RequestErrorMessage } from "~/components/request-error";
+import { classifyRequestError, RequestErrorMessage } from "~/components/request-error";
 import { api } from "~/trpc/react";
 import { PasskeyCeremonyError } from "./passkey-client";
 import { usePasskeyAssertion } from "./use-passkey-assertion";
@@ -21,7 +21,7 @@ export function PasskeySecondStep({ signInAgainPath, autoFocus = false }: { sign
     userVerification: "preferred",
   });
   // The pending sign-in is gone (used, or past its ten minutes): start over, not "your session has ended".
-  const expired = (failure as { data?: { code?: unknown } } | null)?.data?.code === "UNAUTHORIZED";
+  const expired = classifyRequestError(failure).kind === "signed-out";
 
   return (
     <div className="stack" aria-busy={busy}>

@@ -20,12 +20,8 @@ const supported = new Set(TIME_ZONES);
  */
 export function canonicalTimeZone(name: string): string | null {
   if (supported.has(name)) return name;
-  try {
-    const resolved = new Intl.DateTimeFormat("en", { timeZone: name }).resolvedOptions().timeZone;
-    return supported.has(resolved) ? resolved : null;
-  } catch {
-    return null;
-  }
+  const resolved = resolvedZone(name);
+  return resolved !== null && supported.has(resolved) ? resolved : null;
 }
 
 export const timeZoneSchema = z
@@ -75,6 +71,7 @@ export function matchingChoice(zone: string, choices: TimeZoneChoices): string |
   return target === null ? null : (zones.find((choice) => resolvedZone(choice) === target) ?? null);
 }
 
+/** The zone as this runtime's Intl names it, or null when Intl does not know it. */
 function resolvedZone(name: string): string | null {
   try {
     return new Intl.DateTimeFormat("en", { timeZone: name }).resolvedOptions().timeZone;
